@@ -1,0 +1,1175 @@
+"""Syntax tree -> checked model: names resolved, shapes and units inferred and verified,
+period coverage proven, evaluation order planned. Nothing is evaluated here.
+
+The passes, in order (see `check`):
+  1. header and timeline, the model's own units
+  2. definitions collected (scenario overlay applied), duplicates refused
+  3. dependency graph -> cycles refused, evaluation plan (graph.py)
+  4. shapes and units inferred in dependency order, every expression typed (-> ir nodes)
+  5. period coverage: every reference reads a period that exists and has a value
+  6. checks typed
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import ir
+from . import syntax as ast
+from .diagnostics import Label, ModelError, Reporter, Span, did_you_mean
+from .graph import Edge, plan_evaluation
+from .units import SCALES, UnitError, UnitSystem, scaled
+
+ELEMENTWISE = {"if", "min", "max", "abs", "round", "choose", "exp", "ln"}
+REDUCTIONS = {"total", "sum", "average", "min", "max", "npv", "cagr"}
+SERIES_FUNCTIONS = {"running_total", "running_sum", "growth", "year"}
+FUNCTIONS = ELEMENTWISE | REDUCTIONS | SERIES_FUNCTIONS
+RESERVED = {"t"}
+MAX_NAME_LENGTH = 200
+MAX_PERIODS = 10_000
+
+
+class _Abandon(Exception):
+    """Stop typing the current equation: its error is reported (or a dependency is broken)."""
+
+
+class _Unknown(Exception):
+    """Typing reached a quantity whose unit is not inferred yet (inside a recurrence)."""
+
+
+class _Context:
+    """What an expression is being typed for."""
+
+    def __init__(self, owner: str | None, series: bool, reporter: Reporter):
+        self.owner = owner
+        self.series = series
+        self.report = reporter
+
+
+def check(module: ast.Module, scenario: str = "base", source_text: str | None = None) -> ir.CheckedModel:
+    return _Checker(module, source_text).run(scenario)
+
+
+class _Checker:
+    def __init__(self, module: ast.Module, source_text: str | None):
+        self.module = module
+        self.file = module.file
+        self.sources = {module.file: source_text} if source_text is not None else {}
+        self.report = Reporter()
+
+    def fail_if_errors(self):
+        self.report.raise_if_any(self.sources)
+
+    # ================================================================== pass 1: header
+    def run(self, scenario: str) -> ir.CheckedModel:
+        statements = self.module.statements
+        title = self._title(statements)
+        timeline_stmt = self._timeline_stmt(statements)
+        self.units = self._unit_system(statements)
+        self.fail_if_errors()
+        self.timeline = self._timeline(timeline_stmt)
+        self.fail_if_errors()
+
+        # ============================================================== pass 2: definitions
+        scenarios = self._scenarios(statements)
+        inputs, formulas = self._definitions(statements)
+        if scenario != "base":
+            if scenario not in scenarios:
+                self.report.error("unknown-scenario", f"no scenario named `{scenario}`", None,
+                                  hint=did_you_mean(scenario, scenarios) or
+                                  "scenarios: " + ", ".join(scenarios))
+                self.fail_if_errors()
+            self._apply_scenario(scenarios[scenario], inputs, formulas)
+        self.fail_if_errors()
+        self.inputs, self.formulas = inputs, formulas
+        self.quantities: dict[str, ir.Quantity] = {}
+        self.broken: set[str] = set()
+        for stmt in inputs.values():
+            self._input(stmt)
+        self._coverage_of_formulas()
+
+        # ============================================================== pass 3: graph
+        edges = {name: self._edges(name) for name in formulas}
+        self.dependencies = {name: {e.target for e in es} for name, es in edges.items()}
+        plan = plan_evaluation(edges, formulas, self.report, self._definition_span)
+        self.fail_if_errors()
+
+        # ============================================================== pass 4: shapes and units
+        for step in plan:
+            self._type_step(step)
+
+        # ============================================================== pass 5: coverage
+        for name in formulas:
+            q = self.quantities.get(name)
+            if q is not None and name not in self.broken:
+                for eq in q.equations:
+                    self._coverage(eq.expr, eq.start, eq.stop)
+        # ============================================================== pass 6: checks
+        checks = [c for c in (self._check(stmt) for stmt in statements if isinstance(stmt, ast.Check)) if c]
+        self.fail_if_errors()
+        ordered = {}
+        for stmt in statements:  # source order, for tables and workbooks
+            name = getattr(stmt, "name", None)
+            if isinstance(stmt, (ast.Input, ast.Equation)) and name in self.quantities and name not in ordered:
+                ordered[name] = self.quantities[name]
+        return ir.CheckedModel(
+            title=title, file=self.file, timeline=self.timeline, quantities=ordered, checks=checks, plan=plan,
+            scenario=scenario, scenarios={"base": None, **{k: v.description for k, v in scenarios.items()}},
+            units=self.units, dependencies=self.dependencies, sources_text=self.sources)
+
+    def _title(self, statements) -> str:
+        headers = [s for s in statements if isinstance(s, ast.ModelHeader)]
+        for extra in headers[1:]:
+            self.report.error("duplicate-definition", "the model has two `model` headers", extra.span,
+                              Label(extra.span), Label(headers[0].span, "first one here"))
+        return headers[0].title if headers else self.file
+
+    def _timeline_stmt(self, statements):
+        timelines = [s for s in statements if isinstance(s, ast.Timeline)]
+        if not timelines:
+            self.report.error("missing-timeline", "the model has no timeline", None,
+                              hint="add a line such as: timeline 2025..2033 yearly")
+            return None
+        for extra in timelines[1:]:
+            self.report.error("duplicate-definition", "the model has two timelines", extra.span,
+                              Label(extra.span), Label(timelines[0].span, "first one here"))
+        return timelines[0]
+
+    def _timeline(self, stmt: ast.Timeline) -> ir.Timeline:
+        if stmt.frequency != "yearly":
+            self.report.error("unsupported", f"`{stmt.frequency}` timelines are not supported yet", stmt.span,
+                              Label(stmt.span), hint="use yearly periods; quarterly and monthly are planned")
+        if stmt.end < stmt.start:
+            self.report.error("bad-period", f"the timeline ends ({stmt.end}) before it starts ({stmt.start})",
+                              stmt.span, Label(stmt.span))
+        elif stmt.end - stmt.start + 1 > MAX_PERIODS:
+            self.report.error("limit", f"the timeline has more than {MAX_PERIODS} periods", stmt.span,
+                              Label(stmt.span))
+        self.fail_if_errors()
+        periods = tuple(range(stmt.start, stmt.end + 1))
+        return ir.Timeline(stmt.start, stmt.end, stmt.frequency, periods, self.units.parse("year"))
+
+    def _unit_system(self, statements) -> UnitSystem:
+        base = UnitSystem()
+        definitions = []
+        for stmt in statements:
+            if not isinstance(stmt, ast.UnitDef):
+                continue
+            if base.is_unit_name(stmt.name) or stmt.name in SCALES:
+                self.report.error("duplicate-definition", f"`{stmt.name}` is already a unit", stmt.span,
+                                  Label(stmt.span), hint="choose another name")
+                continue
+            if stmt.definition is None:
+                definitions.append(f"{stmt.name} = [{stmt.name}]")
+                continue
+            q = stmt.definition
+            value = scaled(q.number, q.scale)
+            if q.unit is None:
+                definitions.append(f"{stmt.name} = {value!r}")
+                continue
+            try:
+                UnitSystem(tuple(definitions)).parse(q.unit)
+            except UnitError as err:
+                self.report.error("unknown-unit", str(err), q.span, Label(q.span), hint=err.hint)
+                continue
+            definitions.append(f"{stmt.name} = {value!r} * {q.unit}")
+        return UnitSystem(tuple(definitions)) if definitions else base
+
+    # ================================================================== pass 2
+    def _scenarios(self, statements) -> dict[str, ast.Scenario]:
+        found: dict[str, ast.Scenario] = {}
+        for stmt in statements:
+            if isinstance(stmt, ast.Scenario):
+                if stmt.name in found or stmt.name == "base":
+                    self.report.error("duplicate-definition", f"scenario `{stmt.name}` is defined twice"
+                                      if stmt.name != "base" else "`base` is the model itself; it needs no block",
+                                      stmt.span, Label(stmt.span))
+                    continue
+                found[stmt.name] = stmt
+        return found
+
+    def _definitions(self, statements):
+        inputs: dict[str, ast.Input] = {}
+        formulas: dict[str, list[ast.Equation]] = {}
+        for stmt in statements:
+            if isinstance(stmt, ast.Input):
+                if not self._name_ok(stmt.name, stmt.name_span):
+                    continue
+                first = inputs.get(stmt.name) or (formulas.get(stmt.name) or [None])[0]
+                if first is not None:
+                    self._duplicate(stmt.name, stmt.name_span, first.name_span)
+                    continue
+                inputs[stmt.name] = stmt
+            elif isinstance(stmt, ast.Equation):
+                if not self._name_ok(stmt.name, stmt.name_span):
+                    continue
+                if stmt.name in inputs:
+                    self._duplicate(stmt.name, stmt.name_span, inputs[stmt.name].name_span)
+                    continue
+                formulas.setdefault(stmt.name, []).append(stmt)
+        return inputs, formulas
+
+    def _name_ok(self, name: str, span: Span) -> bool:
+        if name in RESERVED:
+            self.report.error("bad-name", f"`{name}` is reserved for the current period", span, Label(span),
+                              hint="choose another name")
+            return False
+        if len(name) > MAX_NAME_LENGTH:
+            self.report.error("limit", f"a name is longer than {MAX_NAME_LENGTH} characters", span, Label(span))
+            return False
+        return True
+
+    def _duplicate(self, name: str, span: Span, first: Span):
+        self.report.error("duplicate-definition", f"`{name}` is defined twice", span,
+                          Label(span, "defined again here"), Label(first, "first defined here"),
+                          hint="rename one of them, or use a scenario to replace a value")
+
+    def _apply_scenario(self, scenario: ast.Scenario, inputs, formulas):
+        replaced: dict[str, list[ast.Equation]] = {}
+        for eq in scenario.equations:
+            if eq.name in inputs:
+                base = inputs[eq.name]
+                if eq.index is not None:
+                    self.report.error("bad-scenario", f"`{eq.name}` is an input: a scenario replaces its whole value",
+                                      eq.span, Label(eq.span), hint=f"write {eq.name} = VALUE")
+                    continue
+                clauses = ast.Clauses(eq.clauses.sources or base.clauses.sources, eq.clauses.note or base.clauses.note,
+                                      eq.clauses.display or base.clauses.display, eq.clauses.base)
+                inputs[eq.name] = ast.Input(eq.name, eq.unit or base.unit, eq.value, clauses, eq.span, eq.name_span)
+            elif eq.name in formulas:
+                replaced.setdefault(eq.name, []).append(eq)
+            else:
+                self.report.error("unknown-name", f"scenario `{scenario.name}` sets `{eq.name}`, which the model "
+                                  "does not define", eq.name_span, Label(eq.name_span),
+                                  hint=did_you_mean(eq.name, list(inputs) + list(formulas)))
+        formulas.update(replaced)
+
+    # ================================================================== inputs
+    def _input(self, stmt: ast.Input):
+        declared = self._unit(stmt.unit) if stmt.unit else None
+        value = stmt.value
+        sources = tuple(ir.SourceRef(s.file, s.date, s.quote) for s in stmt.clauses.sources)
+        q = ir.Quantity(stmt.name, "input", ir.Type(declared, False), "", [], stmt.span, stmt.clauses.note, sources)
+        try:
+            if isinstance(value, ast.Table):
+                self._input_table(q, value, declared)
+            elif isinstance(value, ast.Range):
+                self._input_range(q, value, declared, stmt.clauses.base)
+            else:
+                number, unit = self._literal(value, declared)
+                q.type = ir.Type(unit, False)
+                q.value = np.array([number])
+                if stmt.clauses.base is not None:
+                    self.report.error("bad-input", "`base` goes with a range (low .. high)",
+                                      stmt.clauses.base.span, Label(stmt.clauses.base.span))
+        except _Abandon:
+            self.broken.add(stmt.name)
+            return
+        if stmt.unit and q.unit is not None:
+            q.unit_text = stmt.unit.text
+        self._display(q, stmt.clauses.display)
+        self.quantities[stmt.name] = q
+
+    def _literal(self, node, declared) -> tuple[float, object]:
+        """A constant: a quantity literal, optionally negated, or true/false. Returns (value, unit)."""
+        sign = 1.0
+        while isinstance(node, ast.Unary):
+            sign = -sign if node.op == "-" else sign
+            node = node.operand
+        if isinstance(node, ast.Boolean):
+            return (1.0 if node.value else 0.0), None
+        if not isinstance(node, ast.Quantity):
+            span = getattr(node, "span", None)
+            self.report.error("bad-input", "an input's value must be a number with a unit, a table or a range",
+                              span, Label(span) if span else Label(Span(self.file, 1, 1, 1, 1)),
+                              hint="compute it in a formula instead: drop the `input` keyword")
+            raise _Abandon
+        number = sign * scaled(node.number, node.scale)
+        if not np.isfinite(number):
+            self.report.error("limit", "this number is too large to represent", node.span, Label(node.span))
+            raise _Abandon
+        if node.unit is None:
+            return number, declared if declared is not None else self.units.dimensionless
+        unit = self._literal_unit(node)
+        if declared is None:
+            return number, unit
+        if not self.units.same_dimension(unit, declared):
+            self.report.error("unit-mismatch", f"this value is in {self._dim(unit)}, but the input is declared "
+                              f"as {self._dim(declared)}", node.span, Label(node.span, self._u(unit)))
+            raise _Abandon
+        return number * self.units.factor(unit, declared), declared
+
+    def _literal_unit(self, node: ast.Quantity):
+        try:
+            return self.units.parse(node.unit)
+        except UnitError as err:
+            span = node.span
+            if span.line == span.end_line:
+                span = Span(span.file, span.end_line, span.end_col - len(node.unit), span.end_line, span.end_col)
+            self.report.error("unknown-unit", str(err), span, Label(span), hint=err.hint)
+            raise _Abandon from None
+
+    def _input_table(self, q: ir.Quantity, table: ast.Table, declared):
+        n = len(self.timeline)
+        values = np.full(n, np.nan)
+        seen: dict[int, Span] = {}
+        unit = declared
+        for period, expr in table.entries:
+            first, last = self._period_span(period)
+            number, entry_unit = self._literal(expr, unit)
+            if unit is None:
+                unit = entry_unit
+            for i in range(first, last + 1):
+                if i in seen:
+                    self.report.error("duplicate-definition", f"{self.timeline.periods[i]} appears twice in the "
+                                      "table", period.span, Label(period.span), Label(seen[i], "first here"))
+                    raise _Abandon
+                seen[i] = period.span
+                values[i] = number
+        q.type = ir.Type(unit if unit is not None else self.units.dimensionless, True)
+        q.value = values
+        q.defined = ~np.isnan(values)
+
+    def _period_span(self, period) -> tuple[int, int]:
+        """Timeline indices (inclusive) of a table key or an equation's selector."""
+        if isinstance(period, ast.Fixed):
+            i = self._period_index(period.period, period.span)
+            return i, i
+        start = self._period_index(period.start, period.span)
+        stop = len(self.timeline) - 1 if period.end is None else self._period_index(period.end, period.span)
+        if stop < start:
+            self.report.error("bad-period", f"the range {period.start}..{period.end} is empty", period.span,
+                              Label(period.span))
+            raise _Abandon
+        return start, stop
+
+    def _period_index(self, period: int, span: Span) -> int:
+        tl = self.timeline
+        if not tl.start <= period <= tl.end:
+            self.report.error("bad-period", f"{period} is outside the timeline {tl.start}..{tl.end}", span,
+                              Label(span), hint=f"use a period from {tl.start} to {tl.end}, or extend the timeline")
+            raise _Abandon
+        return tl.index(period)
+
+    def _input_range(self, q: ir.Quantity, rng: ast.Range, declared, base_node):
+        low, unit = self._literal(rng.low, declared)
+        high, _ = self._literal(rng.high, unit)
+        if high < low:
+            self.report.error("bad-input", "the range's low end is above its high end", rng.span, Label(rng.span))
+            raise _Abandon
+        if base_node is not None:
+            base, _ = self._literal(base_node, unit)
+            if not low <= base <= high:
+                self.report.error("bad-input", "the base value lies outside the range", base_node.span,
+                                  Label(base_node.span), Label(rng.span, "the range"))
+                raise _Abandon
+        else:
+            base = (low + high) / 2
+        q.type = ir.Type(unit, False)
+        q.value, q.low, q.high = np.array([base]), low, high
+
+    def _unit(self, text: ast.UnitText):
+        try:
+            return self.units.parse(text.text)
+        except UnitError as err:
+            self.report.error("unknown-unit", str(err), text.span, Label(text.span), hint=err.hint)
+            return None
+
+    def _display(self, q: ir.Quantity, display: ast.Display | None):
+        if q.unit is not None and not q.unit_text:
+            q.unit_text = self.units.short(q.unit)
+        if display is None or q.unit is None:
+            return
+        q.display_scale = display.scale
+        unit = self._unit(display.unit)
+        if unit is None:
+            return
+        if not self.units.same_dimension(unit, q.unit):
+            self.report.error("unit-mismatch", f"display unit {display.unit.text} is not a unit of "
+                              f"{self._dim(q.unit)}", display.span, Label(display.unit.span, self._u(unit)))
+            return
+        q.display_unit = unit
+        q.display_factor = self.units.factor(q.unit, unit)
+
+    # ================================================================== formulas: coverage
+    def _coverage_of_formulas(self):
+        """Which periods each formula equation defines. `x[t]` takes every period the others leave."""
+        self.pieces: dict[str, list[tuple[ast.Equation, int | None, int | None]]] = {}
+        n = len(self.timeline)
+        for name, equations in self.formulas.items():
+            owner: dict[int, ast.Equation] = {}
+            pieces = []
+            general = []
+            scalar = []
+            for eq in equations:
+                if eq.index is None:
+                    scalar.append(eq)
+                elif isinstance(eq.index, ast.Current):
+                    general.append(eq)
+                elif isinstance(eq.index, ast.Relative):
+                    self.report.error("bad-period", "the left of `=` takes t, a period or a range, not a lag",
+                                      eq.index.span, Label(eq.index.span), hint=f"write {name}[t] = ...")
+                else:
+                    try:
+                        start, stop = self._period_span(eq.index)
+                    except _Abandon:
+                        continue
+                    for i in range(start, stop + 1):
+                        if i in owner:
+                            self._overlap(name, eq, owner[i], i)
+                            break
+                        owner[i] = eq
+                    pieces.append((eq, start, stop))
+            for extra in (scalar + general)[1:]:
+                first = (scalar + general)[0]
+                self._duplicate(name, extra.name_span, first.name_span)
+            if scalar and (pieces or general):
+                self._duplicate(name, scalar[0].name_span, (pieces[0][0] if pieces else general[0]).name_span)
+            if general:
+                free = [i for i in range(n) if i not in owner]
+                for start, stop in _runs(free):
+                    pieces.append((general[0], start, stop))
+            if scalar:
+                pieces.append((scalar[0], None, None))
+            self.pieces[name] = pieces
+
+    def _overlap(self, name, eq, other, i):
+        self.report.error("duplicate-definition", f"`{name}` is defined twice for {self.timeline.periods[i]}",
+                          eq.index.span, Label(eq.index.span, "defined again here"),
+                          Label(other.index.span, "first defined here"),
+                          hint="make the periods of the two equations disjoint")
+
+    def _definition_span(self, name: str) -> Span | None:
+        if name in self.formulas:
+            return self.formulas[name][0].name_span
+        if name in self.inputs:
+            return self.inputs[name].name_span
+        return None
+
+    # ================================================================== graph edges
+    def _edges(self, name: str) -> list[Edge]:
+        out: list[Edge] = []
+        for eq in self.formulas[name]:
+            stack = [eq.value]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, ast.Name):
+                    if node.name in self.inputs or node.name in self.formulas:
+                        out.append(Edge(node.name, "lag", 0, node.span))
+                elif isinstance(node, ast.Indexed):
+                    if node.name in self.inputs or node.name in self.formulas:
+                        out.append(_edge_for_index(node))
+                elif isinstance(node, ast.Call):
+                    if node.func in ("running_total", "running_sum") and node.args:
+                        target = node.args[0]
+                        if isinstance(target, (ast.Name, ast.Indexed)) and (
+                                target.name in self.inputs or target.name in self.formulas):
+                            out.append(Edge(target.name, "whole", 0, target.span))
+                            continue
+                    if node.func == "growth" and node.args and isinstance(node.args[0], (ast.Name, ast.Indexed)):
+                        target = node.args[0]
+                        if target.name in self.inputs or target.name in self.formulas:
+                            out.append(Edge(target.name, "lag", -1, target.span))
+                    stack.extend(node.args)
+                else:
+                    stack.extend(_ast_children(node))
+        return out
+
+    # ================================================================== pass 4: typing
+    def _type_step(self, step: ir.Step):
+        names = step.names
+        members = set(names)
+        # Shapes: a formula is a series if it has a period selector, reads a series at the current
+        # period, or sits in a recurrence.
+        series = {n: step.sequential for n in names}
+        for n in names:
+            if any(eq.index is not None for eq in self.formulas[n]):
+                series[n] = True
+        changed = True
+        while changed:
+            changed = False
+            for n in names:
+                if not series[n] and self._reads_series(n, series, members):
+                    series[n] = changed = True
+        last = len(self.timeline) - 1
+        for n in names:
+            if series[n]:  # `x = ...` that reads a series defines every period
+                self.pieces[n] = [(eq, 0, last) if start is None else (eq, start, stop)
+                                  for eq, start, stop in self.pieces[n]]
+        units: dict[str, object] = {}
+        declared: dict[str, object] = {}
+        for n in names:
+            d = self._declared_unit(n)
+            if d is not None:
+                declared[n] = units[n] = d
+        self._pending = {n: ir.Quantity(n, "formula", ir.Type(units.get(n), series[n]), "", [],
+                                        self.formulas[n][0].span) for n in names}
+        for n in names:
+            if n in units:
+                self.quantities[n] = self._pending[n]
+        # Units: infer from any equation whose inputs are all known; repeat until stable.
+        typed: dict[tuple[str, int], object] = {}
+        progress = True
+        while progress and len(units) < len(names):
+            progress = False
+            for n in names:
+                if n in units:
+                    continue
+                for k, (eq, start, stop) in enumerate(self.pieces[n]):
+                    trial = Reporter()
+                    try:
+                        node = self._expr(eq.value, _Context(n, series[n], trial))
+                    except _Unknown:
+                        continue
+                    except _Abandon:
+                        self.report.diagnostics.extend(trial.diagnostics)
+                        self.broken.add(n)
+                        units[n] = None
+                        progress = True
+                        break
+                    self.report.diagnostics.extend(trial.diagnostics)
+                    typed[(n, k)] = node
+                    units[n] = node.type.unit if not node.type.boolean else "bool"
+                    self._pending[n].type = ir.Type(None if units[n] == "bool" else units[n], series[n])
+                    self.quantities[n] = self._pending[n]
+                    progress = True
+                    break
+        for n in names:
+            if n not in units:
+                span = self.formulas[n][0].name_span
+                self.report.error("unknown-unit", f"cannot infer the unit of `{n}`: every equation reads it",
+                                  span, Label(span), hint=f"declare it: {n}: USD = ...")
+                self.broken.add(n)
+        for n in names:
+            if n in self.broken:
+                self.quantities.pop(n, None)
+                continue
+            q = self._pending[n]
+            self.quantities[n] = q
+            for k, (eq, start, stop) in enumerate(self.pieces[n]):
+                try:
+                    node = typed.get((n, k)) or self._expr(eq.value, _Context(n, series[n], self.report))
+                    node = self._conform(node, q, eq, n in declared)
+                except (_Abandon, _Unknown):
+                    self.broken.add(n)
+                    break
+                q.equations.append(ir.Equation(start, stop, node, eq.span, self._text(eq.value)))
+            if n in self.broken:
+                self.quantities.pop(n, None)
+                continue
+            first = self.formulas[n][0]
+            q.note = next((e.clauses.note for e in self.formulas[n] if e.clauses.note), None)
+            unit_stmt = next((e.unit for e in self.formulas[n] if e.unit), None)
+            q.unit_text = unit_stmt.text if unit_stmt else ""
+            q.span = first.span
+            if q.series:
+                q.defined = np.zeros(len(self.timeline), dtype=bool)
+                for eq in q.equations:
+                    q.defined[eq.start:eq.stop + 1] = True
+            self._display(q, next((e.clauses.display for e in self.formulas[n] if e.clauses.display), None))
+            for e in self.formulas[n]:
+                if e.clauses.sources:
+                    q.sources += tuple(ir.SourceRef(s.file, s.date, s.quote) for s in e.clauses.sources)
+                if e.clauses.base is not None:
+                    self.report.error("bad-input", "`base` goes with an input range", e.clauses.base.span,
+                                      Label(e.clauses.base.span))
+
+    def _reads_series(self, name, series, members) -> bool:
+        for eq in self.formulas[name]:
+            stack = [eq.value]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, ast.Name):
+                    if node.name in members and series.get(node.name):
+                        return True
+                    q = self.quantities.get(node.name)
+                    if q is not None and q.series:
+                        return True
+                elif isinstance(node, ast.Indexed):
+                    if isinstance(node.index, (ast.Current, ast.Relative)):
+                        return True
+                elif isinstance(node, ast.Call) and node.func in SERIES_FUNCTIONS:
+                    return True
+                else:
+                    stack.extend(_ast_children(node))
+        return False
+
+    def _declared_unit(self, name: str):
+        found = None
+        for eq in self.formulas[name]:
+            if eq.unit is None:
+                continue
+            unit = self._unit(eq.unit)
+            if unit is None:
+                self.broken.add(name)
+                continue
+            if found is not None and unit != found[0]:
+                self.report.error("unit-mismatch", f"`{name}` is declared with two different units", eq.unit.span,
+                                  Label(eq.unit.span, self._u(unit)), Label(found[1], self._u(found[0])))
+                continue
+            if found is None:
+                found = (unit, eq.unit.span)
+        return found[0] if found else None
+
+    def _conform(self, node, q: ir.Quantity, eq: ast.Equation, declared: bool):
+        """Bring an equation's value to its quantity's unit (the declared one, or the first equation's)."""
+        want = q.unit
+        if node.type.boolean or want is None:
+            if node.type.boolean != (want is None):
+                self._mismatch_declared(node, q, eq, declared)
+            return node
+        if node.type.unit == want:
+            return node
+        if not self.units.same_dimension(node.type.unit, want):
+            self._mismatch_declared(node, q, eq, declared)
+        return self._convert(node, want)
+
+    def _mismatch_declared(self, node, q, eq, declared):
+        got = self._u(node.type.unit) if not node.type.boolean else "true/false"
+        want = self._u(q.unit) if q.unit is not None else "true/false"
+        if declared:
+            decl = next(e.unit for e in self.formulas[q.name] if e.unit)
+            self.report.error("declared-unit", f"`{q.name}` is declared in {want}, but this formula gives {got}",
+                              node.span, Label(node.span, got), Label(decl.span, "declared here"),
+                              hint=self._rate_hint(node.type.unit, q.unit))
+        else:
+            self.report.error("unit-mismatch", f"the equations of `{q.name}` disagree: {want} and {got}",
+                              node.span, Label(node.span, got), hint=self._rate_hint(node.type.unit, q.unit))
+        raise _Abandon
+
+    # ----------------------------------------------------------------- expressions
+    def _expr(self, node, ctx: _Context):
+        method = getattr(self, "_x_" + type(node).__name__, None)
+        if method is None:
+            span = getattr(node, "span", None)
+            what = {"Table": "a table", "Range": "a range"}.get(type(node).__name__, "this")
+            ctx.report.error("bad-expression", f"{what} is only valid as an input's value", span,
+                             Label(span) if span else Label(Span(self.file, 1, 1, 1, 1)),
+                             hint="declare it with `input NAME = ...` and use the name here")
+            raise _Abandon
+        return method(node, ctx)
+
+    def _x_Quantity(self, node: ast.Quantity, ctx):
+        value = scaled(node.number, node.scale)
+        if not np.isfinite(value):
+            ctx.report.error("limit", "this number is too large to represent", node.span, Label(node.span))
+            raise _Abandon
+        unit = self.units.dimensionless if node.unit is None else self._literal_unit_in(node, ctx)
+        return ir.Const(value, ir.Type(unit, False), node.span)
+
+    def _literal_unit_in(self, node, ctx):
+        saved = self.report
+        self.report = ctx.report
+        try:
+            return self._literal_unit(node)
+        finally:
+            self.report = saved
+
+    def _x_Boolean(self, node: ast.Boolean, ctx):
+        return ir.Const(1.0 if node.value else 0.0, ir.Type(None, False), node.span)
+
+    def _quantity_type(self, name: str, span: Span, ctx) -> ir.Type:
+        if name in self.broken:
+            raise _Abandon
+        pending = getattr(self, "_pending", {})
+        if name in pending and name not in self.quantities:
+            raise _Unknown
+        q = self.quantities.get(name) or pending.get(name)
+        if q is None:
+            raise _Abandon  # defined, but failed earlier: its own error is already reported
+        return q.type
+
+    def _x_Name(self, node: ast.Name, ctx):
+        name = node.name
+        if name in self.inputs or name in self.formulas:
+            t = self._quantity_type(name, node.span, ctx)
+            if t.series and not ctx.series:
+                self._series_in_scalar(name, node.span, ctx)
+            return ir.Ref(name, 0, t, node.span)
+        if name == "t":
+            ctx.report.error("bad-period", "`t` names the current period only inside brackets", node.span,
+                             Label(node.span), hint="write x[t], x[t-1]; for the period's number use year()")
+            raise _Abandon
+        if self.units.is_unit_name(name):
+            return ir.Const(1.0, ir.Type(self.units.parse(name), False), node.span)
+        if name in FUNCTIONS:
+            ctx.report.error("unknown-name", f"`{name}` is a function", node.span, Label(node.span),
+                             hint=f"call it: {name}(...)")
+            raise _Abandon
+        self._unknown_name(name, node.span, ctx)
+
+    def _unknown_name(self, name, span, ctx):
+        hint = did_you_mean(name, list(self.inputs) + list(self.formulas))
+        ctx.report.error("unknown-name", f"unknown name `{name}`", span, Label(span),
+                         hint=hint or "define it with `input` or a formula; units need a number before them: 1 year")
+        raise _Abandon
+
+    def _series_in_scalar(self, name, span, ctx):
+        ctx.report.error("shape", f"`{name}` is a series, but this is a single value", span, Label(span),
+                         hint=f"pick a period ({name}[{self.timeline.end}]) or reduce it "
+                              f"(sum({name}[{self.timeline.start}..{self.timeline.end}]))")
+        raise _Abandon
+
+    def _x_Indexed(self, node: ast.Indexed, ctx):
+        name = node.name
+        if name not in self.inputs and name not in self.formulas:
+            self._unknown_name(name, node.span, ctx)
+        t = self._quantity_type(name, node.span, ctx)
+        if not t.series:
+            ctx.report.error("shape", f"`{name}` is a single value, not a series", node.span, Label(node.span),
+                             hint=f"write {name} without brackets")
+            raise _Abandon
+        index = node.index
+        if isinstance(index, (ast.Current, ast.Relative)):
+            if not ctx.series:
+                ctx.report.error("shape", "`t` is not defined here: this is a single value", index.span,
+                                 Label(index.span), hint=f"pick a period: {name}[{self.timeline.end}]")
+                raise _Abandon
+            offset = index.offset if isinstance(index, ast.Relative) else 0
+            return ir.Ref(name, offset, t, node.span)
+        if isinstance(index, ast.Fixed):
+            i = self._period_in(index.period, index.span, ctx)
+            return ir.At(name, i, ir.Type(t.unit, False), node.span)
+        ctx.report.error("shape", "a period range reads several values; reduce it", node.span, Label(node.span),
+                         hint=f"total({name}[...]) integrates a flow; sum, average, min, max also take ranges")
+        raise _Abandon
+
+    def _period_in(self, period, span, ctx) -> int:
+        saved = self.report
+        self.report = ctx.report
+        try:
+            return self._period_index(period, span)
+        finally:
+            self.report = saved
+
+    def _numeric(self, node, ctx, what="this"):
+        if node.type.boolean:
+            ctx.report.error("type", f"{what} is true/false, not a number", node.span, Label(node.span),
+                             hint="use if(condition, a, b) to turn a condition into a value")
+            raise _Abandon
+        return node
+
+    def _boolean(self, node, ctx, what="this"):
+        if not node.type.boolean:
+            ctx.report.error("type", f"{what} is a number ({self._u(node.type.unit)}), not true/false",
+                             node.span, Label(node.span), hint="compare it: x > 0")
+            raise _Abandon
+        return node
+
+    def _x_Unary(self, node: ast.Unary, ctx):
+        operand = self._numeric(self._expr(node.operand, ctx), ctx)
+        if node.op == "+":
+            return operand
+        if isinstance(operand, ir.Const):
+            return ir.Const(-operand.value, operand.type, node.span)
+        return ir.Unary("-", operand, operand.type, node.span)
+
+    def _x_Binary(self, node: ast.Binary, ctx):
+        left = self._numeric(self._expr(node.left, ctx), ctx, "the left side")
+        right = self._numeric(self._expr(node.right, ctx), ctx, "the right side")
+        series = left.type.series or right.type.series
+        if node.op in "+-":
+            right = self._same_dimension(left, right, node, ctx, "add" if node.op == "+" else "subtract")
+            return ir.Binary(node.op, left, right, ir.Type(left.type.unit, series), node.span)
+        if node.op in "*/":
+            combine = self.units.mul if node.op == "*" else self.units.div
+            raw = combine(left.type.unit, right.type.unit)
+            factor, unit = self.units.simplify(raw)
+            result = ir.Binary(node.op, left, right, ir.Type(raw, series), node.span)
+            if factor != 1.0 or unit != raw:
+                return ir.Convert(result, factor, raw, ir.Type(unit, series), node.span)
+            return result
+        return self._power(node, left, right, series, ctx)
+
+    def _power(self, node, base, exponent, series, ctx):
+        if not self.units.is_dimensionless(exponent.type.unit):
+            ctx.report.error("bad-exponent", f"an exponent must be a plain number, not {self._u(exponent.type.unit)}",
+                             exponent.span, Label(exponent.span, self._u(exponent.type.unit)))
+            raise _Abandon
+        exponent = self._plain(exponent)
+        if self.units.is_dimensionless(base.type.unit):
+            base = self._plain(base)
+            return ir.Binary("^", base, exponent, ir.Type(self.units.dimensionless, series), node.span)
+        if not (isinstance(exponent, ir.Const) and float(exponent.value).is_integer()):
+            ctx.report.error("bad-exponent", f"{self._u(base.type.unit)} can only be raised to a whole number",
+                             exponent.span, Label(exponent.span), Label(base.span, self._u(base.type.unit)),
+                             hint="write the exponent as a literal integer, e.g. x^2")
+            raise _Abandon
+        unit = self.units.power(base.type.unit, int(exponent.value))
+        return ir.Binary("^", base, exponent, ir.Type(unit, series), node.span)
+
+    def _plain(self, node):
+        """Express a dimensionless value as a plain fraction (40 % -> 0.4)."""
+        return self._convert(node, self.units.dimensionless)
+
+    def _convert(self, node, unit):
+        if node.type.unit == unit:
+            return node
+        factor = self.units.factor(node.type.unit, unit)
+        if isinstance(node, ir.Const):
+            return ir.Const(node.value * factor, ir.Type(unit, node.type.series), node.span)
+        return ir.Convert(node, factor, node.type.unit, ir.Type(unit, node.type.series), node.span)
+
+    def _same_dimension(self, left, right, node, ctx, verb: str):
+        lu, ru = left.type.unit, right.type.unit
+        if self.units.same_dimension(lu, ru):
+            return self._convert(right, lu)
+        ctx.report.error("unit-mismatch", f"cannot {verb} {self._u(lu)} and {self._u(ru)}", node.span,
+                         Label(left.span, self._u(lu)), Label(right.span, self._u(ru)),
+                         hint=self._rate_hint(lu, ru),
+                         notes=(f"left side: {self._dim(lu)}; right side: {self._dim(ru)}",))
+        raise _Abandon
+
+    def _rate_hint(self, a, b) -> str | None:
+        if a is None or b is None:
+            return None
+        year = self.timeline.step_unit.dimensionality
+        da, db = a.dimensionality, b.dimensionality
+        if da == db * year:
+            return "the right side is a rate per time: multiply it by a period (`* 1 year`) or integrate it with total(...)"
+        if db == da * year:
+            return "the left side is a rate per time: multiply it by a period (`* 1 year`) or integrate it with total(...)"
+        return None
+
+    def _x_Compare(self, node: ast.Compare, ctx):
+        left = self._expr(node.left, ctx)
+        right = self._expr(node.right, ctx)
+        series = left.type.series or right.type.series
+        if left.type.boolean or right.type.boolean:
+            if not (left.type.boolean and right.type.boolean and node.op in ("==", "!=")):
+                ctx.report.error("type", "cannot compare true/false with a number", node.span,
+                                 Label(left.span), Label(right.span))
+                raise _Abandon
+        else:
+            right = self._same_dimension(left, right, node, ctx, "compare")
+        return ir.Compare(node.op, left, right, ir.Type(None, series), node.span)
+
+    def _x_Approx(self, node: ast.Approx, ctx):
+        left = self._numeric(self._expr(node.left, ctx), ctx)
+        right = self._numeric(self._expr(node.right, ctx), ctx)
+        right = self._same_dimension(left, right, node, ctx, "compare")
+        tol = self._numeric(self._expr(node.tolerance, ctx), ctx, "the tolerance")
+        if self.units.is_dimensionless(tol.type.unit):
+            tol, relative = self._plain(tol), True
+        elif self.units.same_dimension(tol.type.unit, left.type.unit):
+            tol, relative = self._convert(tol, left.type.unit), False
+        else:
+            ctx.report.error("unit-mismatch", f"a tolerance is a percentage or in {self._u(left.type.unit)}, not "
+                             f"{self._u(tol.type.unit)}", tol.span, Label(tol.span, self._u(tol.type.unit)))
+            raise _Abandon
+        series = left.type.series or right.type.series or tol.type.series
+        return ir.Approx(left, right, tol, relative, ir.Type(None, series), node.span)
+
+    def _x_Logical(self, node: ast.Logical, ctx):
+        left = self._boolean(self._expr(node.left, ctx), ctx, f"the left side of `{node.op}`")
+        right = self._boolean(self._expr(node.right, ctx), ctx, f"the right side of `{node.op}`")
+        return ir.Binary(node.op, left, right, ir.Type(None, left.type.series or right.type.series), node.span)
+
+    def _x_Not(self, node: ast.Not, ctx):
+        operand = self._boolean(self._expr(node.operand, ctx), ctx, "the operand of `not`")
+        return ir.Not(operand, operand.type, node.span)
+
+    # ----------------------------------------------------------------- functions
+    def _x_Call(self, node: ast.Call, ctx):
+        f = node.func
+        args = node.args
+        if f in ("total", "sum", "average", "npv", "cagr") or (f in ("min", "max") and len(args) == 1):
+            return self._reduction(node, ctx)
+        if f in ("running_total", "running_sum", "growth"):
+            return self._series_function(node, ctx)
+        if f == "year":
+            self._arity(node, 0, 0, ctx)
+            if not ctx.series:
+                ctx.report.error("shape", "year() is the current period: only inside a series", node.span,
+                                 Label(node.span))
+                raise _Abandon
+            return ir.Period(ir.Type(self.units.dimensionless, True), node.span)
+        if f not in FUNCTIONS:
+            ctx.report.error("unknown-name", f"unknown function `{f}`", node.span, Label(node.span),
+                             hint=did_you_mean(f, FUNCTIONS) or "functions: " + ", ".join(sorted(FUNCTIONS)))
+            raise _Abandon
+        typed = [self._expr(a, ctx) for a in args]
+        series = any(a.type.series for a in typed)
+        if f == "if":
+            self._arity(node, 3, 3, ctx)
+            cond = self._boolean(typed[0], ctx, "the condition")
+            a, b = typed[1], typed[2]
+            if a.type.boolean != b.type.boolean:
+                ctx.report.error("type", "both branches of if() must be numbers, or both true/false", node.span,
+                                 Label(a.span), Label(b.span))
+                raise _Abandon
+            if not a.type.boolean:
+                b = self._same_dimension(a, b, node, ctx, "choose between")
+            return ir.Func("if", (cond, a, b), ir.Type(a.type.unit, series), node.span)
+        if f in ("min", "max"):
+            first = self._numeric(typed[0], ctx)
+            rest = [self._same_dimension(first, self._numeric(a, ctx), node, ctx, f"take the {f} of")
+                    for a in typed[1:]]
+            return ir.Func(f, (first, *rest), ir.Type(first.type.unit, series), node.span)
+        if f == "abs":
+            self._arity(node, 1, 1, ctx)
+            x = self._numeric(typed[0], ctx)
+            return ir.Func("abs", (x,), x.type, node.span)
+        if f == "round":
+            self._arity(node, 1, 2, ctx)
+            x = self._numeric(typed[0], ctx)
+            digits = typed[1] if len(typed) > 1 else ir.Const(0.0, ir.Type(self.units.dimensionless, False))
+            if not (isinstance(digits, ir.Const) and self.units.is_dimensionless(digits.type.unit)
+                    and float(digits.value).is_integer()):
+                ctx.report.error("type", "round's digits must be a whole number", digits.span or node.span,
+                                 Label(digits.span or node.span))
+                raise _Abandon
+            return ir.Func("round", (x, digits), x.type, node.span)
+        if f == "choose":
+            if len(typed) < 2:
+                self._arity(node, 2, 99, ctx)
+            index = self._plain(self._numeric(typed[0], ctx))
+            if not self.units.is_dimensionless(typed[0].type.unit):
+                ctx.report.error("type", "choose's first argument is an option number (1, 2, ...)", typed[0].span,
+                                 Label(typed[0].span, self._u(typed[0].type.unit)))
+                raise _Abandon
+            first = typed[1]
+            rest = [self._same_dimension(first, a, node, ctx, "choose between") if not first.type.boolean else a
+                    for a in typed[2:]]
+            return ir.Func("choose", (index, first, *rest), ir.Type(first.type.unit, series), node.span)
+        # exp, ln: plain numbers only
+        self._arity(node, 1, 1, ctx)
+        x = self._numeric(typed[0], ctx)
+        if not self.units.is_dimensionless(x.type.unit):
+            ctx.report.error("unit-mismatch", f"{f}() takes a plain number, not {self._u(x.type.unit)}", x.span,
+                             Label(x.span, self._u(x.type.unit)))
+            raise _Abandon
+        x = self._plain(x)
+        return ir.Func(f, (x,), ir.Type(self.units.dimensionless, x.type.series), node.span)
+
+    def _arity(self, node, low, high, ctx):
+        n = len(node.args)
+        if not low <= n <= high:
+            want = str(low) if low == high else f"{low} to {high}"
+            ctx.report.error("arity", f"{node.func}() takes {want} argument{'s' if high != 1 else ''}, not {n}",
+                             node.span, Label(node.span))
+            raise _Abandon
+
+    def _range_arg(self, arg, node, ctx):
+        """A series over a period range: x[2025..2029], x[2027..] or a bare series name (all periods)."""
+        if isinstance(arg, ast.Name) and (arg.name in self.inputs or arg.name in self.formulas):
+            t = self._quantity_type(arg.name, arg.span, ctx)
+            if t.series:
+                return arg.name, 0, len(self.timeline) - 1, t
+        if isinstance(arg, ast.Indexed) and isinstance(arg.index, ast.PeriodRange):
+            if arg.name not in self.inputs and arg.name not in self.formulas:
+                self._unknown_name(arg.name, arg.span, ctx)
+            t = self._quantity_type(arg.name, arg.span, ctx)
+            saved = self.report
+            self.report = ctx.report
+            try:
+                start, stop = self._period_span(arg.index)
+            finally:
+                self.report = saved
+            return arg.name, start, stop, t
+        span = getattr(arg, "span", node.span)
+        ctx.report.error("shape", f"{node.func}() reads a series over periods", span, Label(span),
+                         hint=f"write {node.func}(x[{self.timeline.start}..{self.timeline.end}])")
+        raise _Abandon
+
+    def _reduction(self, node: ast.Call, ctx):
+        f = node.func
+        args = node.args
+        rate = None
+        if f == "npv":
+            self._arity(node, 2, 2, ctx)
+            rate = self._numeric(self._expr(args[0], ctx), ctx, "the discount rate")
+            if not self.units.is_dimensionless(rate.type.unit):
+                ctx.report.error("unit-mismatch", f"npv's rate is a plain number or percent per period, not "
+                                 f"{self._u(rate.type.unit)}", rate.span, Label(rate.span, self._u(rate.type.unit)))
+                raise _Abandon
+            rate = self._plain(rate)
+            target = args[1]
+        else:
+            self._arity(node, 1, 1, ctx)
+            target = args[0]
+        name, start, stop, t = self._range_arg(target, node, ctx)
+        if t.boolean:
+            self._numeric(ir.Const(0.0, t, target.span), ctx, f"`{name}`")
+        if f in ("total", "npv"):
+            factor, unit = self.units.simplify(self.units.mul(t.unit, self.timeline.step_unit))
+        elif f == "cagr":
+            factor, unit = 1.0, self.units.dimensionless
+            if stop <= start:
+                ctx.report.error("bad-period", "cagr() needs at least two periods", target.span, Label(target.span))
+                raise _Abandon
+        else:
+            factor, unit = 1.0, t.unit
+        series = rate.type.series if rate is not None else False
+        return ir.Reduce(f, name, start, stop, factor, rate, ir.Type(unit, series), node.span)
+
+    def _series_function(self, node: ast.Call, ctx):
+        self._arity(node, 1, 1, ctx)
+        arg = node.args[0]
+        if not (isinstance(arg, ast.Name) or (isinstance(arg, ast.Indexed) and isinstance(arg.index, ast.Current))):
+            span = getattr(arg, "span", node.span)
+            ctx.report.error("shape", f"{node.func}() takes a series name", span, Label(span),
+                             hint=f"write {node.func}(x)")
+            raise _Abandon
+        if arg.name not in self.inputs and arg.name not in self.formulas:
+            self._unknown_name(arg.name, arg.span, ctx)
+        t = self._quantity_type(arg.name, arg.span, ctx)
+        if not t.series or t.boolean:
+            ctx.report.error("shape", f"{node.func}() takes a numeric series; `{arg.name}` is not one", arg.span,
+                             Label(arg.span))
+            raise _Abandon
+        if not ctx.series:
+            ctx.report.error("shape", f"{node.func}() gives a series, but this is a single value", node.span,
+                             Label(node.span))
+            raise _Abandon
+        if node.func == "growth":
+            now = ir.Ref(arg.name, 0, t, arg.span)
+            before = ir.Ref(arg.name, -1, t, arg.span)
+            ratio = self._expr_ratio(now, before, node.span)
+            one = ir.Const(1.0, ir.Type(self.units.dimensionless, False), node.span)
+            return ir.Binary("-", ratio, one, ir.Type(self.units.dimensionless, True), node.span)
+        if node.func == "running_total":
+            factor, unit = self.units.simplify(self.units.mul(t.unit, self.timeline.step_unit))
+        else:
+            factor, unit = 1.0, t.unit
+        return ir.Running(node.func, arg.name, factor, ir.Type(unit, True), node.span)
+
+    def _expr_ratio(self, a, b, span):
+        raw = self.units.div(a.type.unit, b.type.unit)
+        factor, unit = self.units.simplify(raw)
+        node = ir.Binary("/", a, b, ir.Type(raw, True), span)
+        return ir.Convert(node, factor, raw, ir.Type(unit, True), span) if factor != 1.0 or unit != raw else node
+
+    # ================================================================== pass 5: coverage
+    def _coverage(self, expr, start: int | None, stop: int | None):
+        n = len(self.timeline)
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            stack.extend(ir.children(node))
+            if isinstance(node, ir.Ref) and node.type.series and start is not None:
+                first, last = start + node.offset, stop + node.offset
+                if first < 0 or last >= n:
+                    self._outside(node, start, stop, first < 0)
+                    continue
+                self._defined(node.name, first, last, node.span)
+            elif isinstance(node, ir.At):
+                self._defined(node.name, node.period, node.period, node.span)
+            elif isinstance(node, ir.Reduce):
+                self._defined(node.name, node.start, node.stop, node.span)
+            elif isinstance(node, ir.Running) and stop is not None:
+                self._defined(node.name, 0, stop, node.span)
+
+    def _outside(self, ref: ir.Ref, start, stop, before: bool):
+        tl = self.timeline
+        k = ref.offset
+        if before:
+            period = tl.periods[start]
+            self.report.error(
+                "lag-before-timeline", f"`{ref.name}[t{k:+d}]` reaches {period + k} when t = {period}, before "
+                f"the timeline starts ({tl.start})", ref.span, Label(ref.span),
+                hint=f"give the first period its own value ({ref.name}[{tl.start}] = ...) and start this "
+                     f"formula later ([{tl.periods[min(start - k, len(tl) - 1)]}..])")
+        else:
+            period = tl.periods[stop]
+            self.report.error(
+                "lag-before-timeline", f"`{ref.name}[t{k:+d}]` reaches {period + k} when t = {period}, after "
+                f"the timeline ends ({tl.end})", ref.span, Label(ref.span),
+                hint="end this formula earlier, or extend the timeline")
+
+    def _defined(self, name: str, first: int, last: int, span: Span):
+        q = self.quantities.get(name)
+        if q is None or not q.series or q.defined is None:
+            return
+        missing = [i for i in range(first, last + 1) if not q.defined[i]]
+        if missing:
+            periods = self.timeline.periods
+            have = [periods[i] for i in range(len(periods)) if q.defined[i]]
+            has = f"{have[0]}..{have[-1]}" if have and len(have) == have[-1] - have[0] + 1 else (
+                ", ".join(map(str, have)) or "no period")
+            self.report.error("missing-value", f"`{name}` has no value for {periods[missing[0]]}", span,
+                              Label(span), hint=f"`{name}` is defined for {has}: add an equation for "
+                              f"{periods[missing[0]]} or read it only where it exists")
+
+    # ================================================================== pass 6: checks
+    def _check(self, stmt: ast.Check) -> ir.Check | None:
+        start = stop = None
+        try:
+            if stmt.periods is not None:
+                a, b = stmt.periods
+                start = self._period_index(a, stmt.span)
+                stop = self._period_index(b, stmt.span)
+            ctx = _Context(None, True, self.report)
+            node = self._expr(stmt.expr, ctx)
+            self._boolean(node, ctx, "a check")
+        except (_Abandon, _Unknown):
+            return None
+        if node.type.series and start is None:
+            start, stop = 0, len(self.timeline) - 1
+        if not node.type.series:
+            start = stop = None
+        before = len(self.report.diagnostics)
+        self._coverage(node, start, stop)
+        if len(self.report.diagnostics) > before:
+            return None
+        return ir.Check(stmt.name, node, start, stop, stmt.span)
+
+    # ================================================================== text helpers
+    def _u(self, unit) -> str:
+        if unit is None:
+            return "true/false"
+        return self.units.short(unit) or "a plain number"
+
+    def _dim(self, unit) -> str:
+        if unit is None:
+            return "true/false"
+        dims = unit.dimensionality
+        return str(dims) if dims else "a plain number"
+
+    def _text(self, node) -> str:
+        span = getattr(node, "span", None)
+        text = self.sources.get(self.file)
+        if span is None or text is None:
+            return ""
+        lines = text.splitlines()
+        if span.line == span.end_line:
+            return lines[span.line - 1][span.col - 1:span.end_col - 1]
+        parts = [lines[span.line - 1][span.col - 1:]] + lines[span.line:span.end_line - 1] + \
+                [lines[span.end_line - 1][:span.end_col - 1]]
+        return " ".join(p.strip() for p in parts)
+
+
+def _edge_for_index(node: ast.Indexed) -> Edge:
+    index = node.index
+    if isinstance(index, ast.Current):
+        return Edge(node.name, "lag", 0, node.span)
+    if isinstance(index, ast.Relative):
+        return Edge(node.name, "lag", index.offset, node.span)
+    return Edge(node.name, "whole", 0, node.span)
+
+
+def _ast_children(node):
+    if isinstance(node, (ast.Unary, ast.Not)):
+        return [node.operand]
+    if isinstance(node, (ast.Binary, ast.Compare, ast.Logical)):
+        return [node.left, node.right]
+    if isinstance(node, ast.Approx):
+        return [node.left, node.right, node.tolerance]
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    return []
+
+
+def _runs(indices: list[int]):
+    """[0,1,2,5,6] -> (0,2), (5,6)"""
+    start = prev = None
+    for i in indices:
+        if start is None:
+            start = prev = i
+        elif i == prev + 1:
+            prev = i
+        else:
+            yield start, prev
+            start = prev = i
+    if start is not None:
+        yield start, prev

@@ -1,0 +1,246 @@
+"""The `unitsheet` command line. Exit codes: 0 ok, 1 a check failed, 2 invalid model or usage."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_INVALID = 2
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse exits 2 on usage errors too; keep its message short
+        self.print_usage(sys.stderr)
+        print(f"unitsheet: error: {message}", file=sys.stderr)
+        sys.exit(EXIT_INVALID)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="unitsheet", description="Unit-checked financial models, as text.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="evaluate a model and print its quantities")
+    run.add_argument("model")
+    run.add_argument("--scenario", default="base")
+    run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                     help='override an input, e.g. --set "cost_per_gw=58 billion USD/GW" (repeatable)')
+    run.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    run.add_argument("--sources", action="store_true", help="show each input's sources under it")
+    run.add_argument("--only", nargs="+", metavar="NAME", help="show only these quantities")
+
+    chk = sub.add_parser("check", help="compile the model and run its checks (every scenario by default)")
+    chk.add_argument("model")
+    chk.add_argument("--scenario", action="append", help="only this scenario (repeatable)")
+    chk.add_argument("--format", choices=["text", "json"], default="text")
+
+    exp = sub.add_parser("explain", help="show how one quantity is computed, what it reads, and its values")
+    exp.add_argument("model")
+    exp.add_argument("name")
+    exp.add_argument("--scenario", default="base")
+    exp.add_argument("--format", choices=["text", "json"], default="text")
+
+    fmt = sub.add_parser("fmt", help="print the model in canonical form")
+    fmt.add_argument("model")
+    fmt.add_argument("--check", action="store_true", help="exit 1 if the file is not in canonical form")
+    fmt.add_argument("--write", action="store_true", help="rewrite the file in place")
+    fmt.add_argument("--format", choices=["text", "json"], default="text")
+
+    export = sub.add_parser("export", help="write a live Excel workbook")
+    export.add_argument("model")
+    export.add_argument("-o", "--output", required=True)
+    export.add_argument("--scenario", default="base", help="the scenario selected when the workbook opens")
+    export.add_argument("--format", choices=["text", "json"], default="text")
+
+    plot = sub.add_parser("plot", help="draw series over the timeline to a PNG")
+    plot.add_argument("model")
+    plot.add_argument("names", nargs="+")
+    plot.add_argument("--scenario", action="append", help="one line per scenario (repeatable)")
+    plot.add_argument("-o", "--output", required=True)
+    plot.add_argument("--title")
+    plot.add_argument("--format", choices=["text", "json"], default="text")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    fmt = "json" if getattr(args, "format", "text") == "json" else "text"
+    from .diagnostics import ModelError, render_all
+
+    try:
+        return COMMANDS[args.command](args)
+    except ModelError as err:
+        print(render_all(err, fmt), file=sys.stderr)
+        return EXIT_INVALID
+    except UsageError as err:
+        _error(str(err), fmt)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        return 130
+    except RecursionError:
+        _error("the model is nested too deeply to process", fmt)
+        return EXIT_INVALID
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as err:  # a bug in unitsheet: say so plainly, never a traceback
+        _error(f"internal error ({type(err).__name__}: {err}); please report it with the model file", fmt)
+        return EXIT_INVALID
+
+
+def _error(message: str, fmt: str):
+    if fmt == "json":
+        print(json.dumps({"errors": [{"severity": "error", "kind": "usage", "message": message}]}), file=sys.stderr)
+    else:
+        print(f"unitsheet: error: {message}", file=sys.stderr)
+
+
+def _load(path: str):
+    from .model import load
+
+    return load(path)
+
+
+def _overrides(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--set takes NAME=VALUE, got {pair!r}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def cmd_run(args) -> int:
+    from . import report
+
+    model = _load(args.model)
+    results = model.run(args.scenario, _overrides(args.set))
+    names = args.only
+    if names:
+        unknown = [n for n in names if n not in results.model.quantities]
+        if unknown:
+            from .diagnostics import did_you_mean
+            hint = did_you_mean(unknown[0], results.model.quantities)
+            raise UsageError(f"no quantity named `{unknown[0]}`" + (f"; {hint}" if hint else ""))
+    if args.format == "json":
+        data = results.to_dict()
+        if names:
+            data["quantities"] = {n: data["quantities"][n] for n in names}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(report.to_csv(results))
+    else:
+        sys.stdout.write(report.table(results, names, sources=args.sources))
+    return EXIT_OK if results.passed else EXIT_CHECK_FAILED
+
+
+def cmd_check(args) -> int:
+    model = _load(args.model)
+    scenarios = args.scenario or model.scenarios
+    outcome = []
+    for scenario in scenarios:
+        results = model.run(scenario)
+        outcome.append((scenario, results.checks))
+    failed = sum(not c["passed"] for _, checks in outcome for c in checks)
+    if args.format == "json":
+        print(json.dumps({"model": model.checked().title, "scenarios": {s: c for s, c in outcome},
+                          "passed": failed == 0}, ensure_ascii=False, indent=2))
+    else:
+        for scenario, checks in outcome:
+            ok = sum(c["passed"] for c in checks)
+            print(f"{scenario}: {ok}/{len(checks)} checks pass")
+            for c in checks:
+                if not c["passed"]:
+                    print(f"  FAIL {c['name']}: {c['message']}")
+        total = sum(len(c) for _, c in outcome)
+        print(f"{'all checks pass' if failed == 0 else f'{failed} of {total} checks fail'} "
+              f"({len(outcome)} scenario{'s' if len(outcome) != 1 else ''})")
+    return EXIT_OK if failed == 0 else EXIT_CHECK_FAILED
+
+
+def cmd_explain(args) -> int:
+    from .explain import explain
+
+    model = _load(args.model)
+    text, data = explain(model, args.name, args.scenario)
+    if args.format == "json":
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_fmt(args) -> int:
+    from .formatter import format_module
+
+    model = _load(args.model)
+    formatted = format_module(model.module)
+    if args.check:
+        if formatted != model.text:
+            print(f"{args.model}: not in canonical form (run `unitsheet fmt --write {args.model}`)", file=sys.stderr)
+            return EXIT_CHECK_FAILED
+        return EXIT_OK
+    if args.write:
+        write_atomically(Path(args.model), formatted.encode("utf-8"))
+        return EXIT_OK
+    sys.stdout.write(formatted)
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    try:
+        from exports.xlsx import export_workbook
+    except ImportError as err:
+        raise UsageError(f"the Excel exporter is not available: {err}") from None
+    model = _load(args.model)
+    summary = export_workbook(model, Path(args.output), scenario=args.scenario)
+    if args.format == "json":
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"wrote {args.output}: {summary['formula_cells']} formula cells, {summary['quantities']} quantities, "
+              f"{summary['checks']} checks")
+    return EXIT_OK
+
+
+def cmd_plot(args) -> int:
+    from .plot import plot
+
+    model = _load(args.model)
+    plot(model, args.names, args.scenario or ["base"], Path(args.output), args.title)
+    print(f"wrote {args.output}")
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "check": cmd_check, "explain": cmd_explain, "fmt": cmd_fmt, "export": cmd_export,
+            "plot": cmd_plot}
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside the target, then rename: a failure leaves the old file."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

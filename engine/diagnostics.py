@@ -1,0 +1,150 @@
+"""Errors are values: a Diagnostic holds spans, labels and a hint; one renderer draws them.
+
+Every pass reports problems by building Diagnostics, never by raising Python exceptions at
+the user. A pass that finds errors raises ModelError carrying all of them at once, so that
+several independent mistakes in one file are reported together.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Span:
+    """A region of one source file. Lines and columns are 1-based; end_col is exclusive."""
+
+    file: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def cover(self, other: "Span") -> "Span":
+        """The smallest span holding both (for compound nodes)."""
+        start = min((self.line, self.col), (other.line, other.col))
+        end = max((self.end_line, self.end_col), (other.end_line, other.end_col))
+        return Span(self.file, start[0], start[1], end[0], end[1])
+
+
+@dataclass(frozen=True)
+class Label:
+    span: Span
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    kind: str  # a short stable code, e.g. "unit-mismatch"; used by tests and --format json
+    message: str
+    span: Span | None
+    labels: tuple[Label, ...] = ()
+    hint: str | None = None
+    notes: tuple[str, ...] = ()
+    severity: str = "error"
+
+
+class ModelError(Exception):
+    """Raised by a pass when the model is invalid; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: list[Diagnostic], sources: dict[str, str] | None = None):
+        super().__init__("; ".join(d.message for d in diagnostics))
+        self.diagnostics = list(diagnostics)
+        self.sources = dict(sources or {})
+
+
+@dataclass
+class Reporter:
+    """Collects diagnostics during one pass."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, kind: str, message: str, span: Span | None, *labels: Label,
+              hint: str | None = None, notes: tuple[str, ...] = ()) -> None:
+        self.diagnostics.append(Diagnostic(kind, message, span, tuple(labels), hint, notes))
+
+    def raise_if_any(self, sources: dict[str, str] | None = None) -> None:
+        if self.diagnostics:
+            raise ModelError(self.diagnostics, sources)
+
+
+# ---------------------------------------------------------------------------- rendering
+
+
+def render_text(diag: Diagnostic, sources: dict[str, str]) -> str:
+    """file:line:col: error: message, then the source line(s) with carets under each label."""
+    if diag.span is None:
+        head = f"{diag.severity}: {diag.message}"
+        lines = [head]
+    else:
+        s = diag.span
+        lines = [f"{s.file}:{s.line}:{s.col}: {diag.severity}: {diag.message}"]
+        text = sources.get(s.file)
+        labels = list(diag.labels) or [Label(s, "")]
+        if text is not None:
+            lines.extend(_excerpt(text.splitlines(), labels))
+    for note in diag.notes:
+        lines.append(f"   = note: {note}")
+    if diag.hint:
+        lines.append(f"   = hint: {diag.hint}")
+    return "\n".join(lines)
+
+
+def _excerpt(source_lines: list[str], labels: list[Label]) -> list[str]:
+    by_line: dict[int, list[Label]] = {}
+    for label in labels:
+        by_line.setdefault(label.span.line, []).append(label)
+    width = len(str(max(by_line)))
+    out = [" " * width + " |"]
+    for line_no in sorted(by_line):
+        if not 1 <= line_no <= len(source_lines):
+            continue
+        raw = source_lines[line_no - 1].replace("\t", " ")
+        out.append(f"{line_no:>{width}} | {raw}")
+        marks = sorted(by_line[line_no], key=lambda lab: lab.span.col)
+        carets = [" "] * (len(raw) + 1)
+        for lab in marks:
+            end = lab.span.end_col if lab.span.end_line == line_no else len(raw) + 1
+            for c in range(lab.span.col, max(end, lab.span.col + 1)):
+                if c - 1 < len(carets):
+                    carets[c - 1] = "^"
+                else:
+                    carets.append("^")
+        out.append(" " * width + " | " + "".join(carets).rstrip())
+        texts = [lab for lab in marks if lab.text]
+        # Label texts go under their carets, the rightmost first line, others below it.
+        for lab in reversed(texts):
+            pad = " " * (lab.span.col - 1)
+            out.append(" " * width + " | " + pad + lab.text)
+    return out
+
+
+def to_json(diag: Diagnostic) -> dict:
+    out: dict = {"severity": diag.severity, "kind": diag.kind, "message": diag.message}
+    if diag.span is not None:
+        s = diag.span
+        out.update(file=s.file, line=s.line, column=s.col, end_line=s.end_line, end_column=s.end_col)
+    out["labels"] = [
+        {"line": lab.span.line, "column": lab.span.col, "end_line": lab.span.end_line,
+         "end_column": lab.span.end_col, "text": lab.text} for lab in diag.labels
+    ]
+    out["hint"] = diag.hint
+    out["notes"] = list(diag.notes)
+    return out
+
+
+def render_all(error: ModelError, fmt: str = "text") -> str:
+    if fmt == "json":
+        return json.dumps({"errors": [to_json(d) for d in error.diagnostics]}, ensure_ascii=False, indent=2)
+    parts = [render_text(d, error.sources) for d in error.diagnostics]
+    count = len(error.diagnostics)
+    parts.append(f"{count} error{'s' if count != 1 else ''} found")
+    return "\n\n".join(parts)
+
+
+def did_you_mean(name: str, candidates) -> str | None:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None

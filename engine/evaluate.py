@@ -1,0 +1,313 @@
+"""Checked model -> values, on plain float64 numpy arrays. No pint, no eval.
+
+Each IR node is compiled once into a closure `f(env, a, b)` that returns the node's value for
+periods a..b-1 as an array whose last axis is periods (length b-a, or 1 for a single value).
+Leading axes are free, so the same closures evaluate (periods,) or (samples, periods).
+Non-recurrent formulas are evaluated over all their periods in one call; recurrences
+(plan steps marked sequential) one period at a time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import ir
+from .diagnostics import Diagnostic, Label, ModelError
+
+
+class Evaluator:
+    def __init__(self, model: ir.CheckedModel):
+        self.model = model
+        self.n = len(model.timeline)
+        self.periods = np.array(model.timeline.periods, dtype=float)
+        self.steps = [self._compile_step(step) for step in model.plan]
+        self.checks = [(c, _compile(c.expr, self)) for c in model.checks]
+
+    # ------------------------------------------------------------------ compile
+    def _compile_step(self, step: ir.Step):
+        qs = [self.model.quantities[n] for n in step.names if n in self.model.quantities]
+        compiled = [(q, [(eq, _compile(eq.expr, self)) for eq in q.equations]) for q in qs]
+        return step.sequential, compiled
+
+    # ------------------------------------------------------------------ run
+    def run(self, inputs: dict[str, np.ndarray], prefix: tuple[int, ...] = ()) -> dict[str, np.ndarray]:
+        """Evaluate every formula. `inputs` maps each input to its values (shape prefix + (n,)
+        for a series, prefix + (1,) for a scalar). Raises ModelError on division by zero,
+        overflow or an invalid value, naming the quantity and period."""
+        env: dict[str, np.ndarray] = dict(inputs)
+        for q in self.model.quantities.values():
+            if q.kind == "formula":
+                env[q.name] = np.full(prefix + ((self.n,) if q.series else (1,)), np.nan)
+        with np.errstate(all="ignore"):
+            for sequential, compiled in self.steps:
+                if sequential:
+                    self._run_recurrence(env, compiled)
+                else:
+                    q, equations = compiled[0]
+                    for eq, f in equations:
+                        a, b = (eq.start, eq.stop + 1) if eq.start is not None else (0, 1)
+                        target = env[q.name]
+                        target[..., a:b] = f(env, a, b)
+                        self._verify(q, eq, target[..., a:b], a, env)
+        return env
+
+    def _run_recurrence(self, env, compiled):
+        by_period = []
+        for p in range(self.n):
+            row = []
+            for q, equations in compiled:
+                for eq, f in equations:
+                    if eq.start <= p <= eq.stop:
+                        row.append((q, eq, f))
+            by_period.append(row)
+        for p, row in enumerate(by_period):
+            for q, eq, f in row:
+                target = env[q.name]
+                target[..., p:p + 1] = f(env, p, p + 1)
+                self._verify(q, eq, target[..., p:p + 1], p, env)
+
+    def _verify(self, q: ir.Quantity, eq: ir.Equation, values: np.ndarray, a: int, env):
+        if q.type.boolean or np.isfinite(values).all():
+            return
+        bad = np.nonzero(~np.isfinite(values).reshape(-1, values.shape[-1]).all(axis=0))[0][0]
+        p = a + int(bad) if eq.start is not None else None
+        raise ModelError([_diagnose(self, q, eq, p, env)], self.model.sources_text)
+
+    def run_checks(self, env) -> list[dict]:
+        out = []
+        with np.errstate(all="ignore"):
+            for check, f in self.checks:
+                a, b = (check.start, check.stop + 1) if check.start is not None else (0, 1)
+                result = np.asarray(f(env, a, b), dtype=bool)
+                result = np.broadcast_to(result, result.shape[:-1] + (b - a,) if check.start is not None
+                                         else result.shape)
+                passed = bool(result.all())
+                out.append({"name": check.name, "passed": passed,
+                            "message": "ok" if passed else self._failure(check, result, a, env)})
+        return out
+
+    def _failure(self, check: ir.Check, result: np.ndarray, a: int, env) -> str:
+        flat = result.reshape(-1, result.shape[-1]).all(axis=0)
+        failing = [int(i) for i in np.nonzero(~flat)[0]]
+        where = ""
+        if check.start is not None:
+            years = [self.model.timeline.periods[a + i] for i in failing]
+            where = " in " + ", ".join(map(str, years[:6])) + (" ..." if len(years) > 6 else "")
+        p = a + failing[0] if failing else a
+        detail = _explain_comparison(self, check.expr, env, p, check.start is not None)
+        return f"fails{where}" + (f": {detail}" if detail else "")
+
+
+# ---------------------------------------------------------------------- node compilation
+
+
+def _compile(node, ev: Evaluator):
+    kind = type(node)
+    if kind is ir.Const:
+        value = np.float64(node.value)
+        return lambda env, a, b: value
+    if kind is ir.Ref:
+        name, k = node.name, node.offset
+        if not node.type.series:
+            return lambda env, a, b: env[name]
+        return lambda env, a, b: env[name][..., a + k:b + k]
+    if kind is ir.At:
+        name, i = node.name, node.period
+        return lambda env, a, b: env[name][..., i:i + 1]
+    if kind is ir.Period:
+        periods = ev.periods
+        return lambda env, a, b: periods[a:b]
+    if kind is ir.Convert:
+        inner, factor = _compile(node.operand, ev), np.float64(node.factor)
+        return lambda env, a, b: inner(env, a, b) * factor
+    if kind is ir.Unary:
+        inner = _compile(node.operand, ev)
+        return lambda env, a, b: -inner(env, a, b)
+    if kind is ir.Not:
+        inner = _compile(node.operand, ev)
+        return lambda env, a, b: np.logical_not(inner(env, a, b))
+    if kind is ir.Binary:
+        left, right = _compile(node.left, ev), _compile(node.right, ev)
+        op = _BINARY[node.op]
+        return lambda env, a, b: op(left(env, a, b), right(env, a, b))
+    if kind is ir.Compare:
+        left, right = _compile(node.left, ev), _compile(node.right, ev)
+        op = _COMPARE[node.op]
+        return lambda env, a, b: op(left(env, a, b), right(env, a, b))
+    if kind is ir.Approx:
+        left, right, tol = (_compile(x, ev) for x in (node.left, node.right, node.tolerance))
+        if node.relative:
+            return lambda env, a, b: _approx_rel(left(env, a, b), right(env, a, b), tol(env, a, b))
+        return lambda env, a, b: np.abs(left(env, a, b) - right(env, a, b)) <= tol(env, a, b)
+    if kind is ir.Func:
+        return _compile_func(node, ev)
+    if kind is ir.Reduce:
+        return _compile_reduce(node, ev)
+    if kind is ir.Running:
+        name, factor = node.name, np.float64(node.step)
+        if node.func == "running_total":
+            return lambda env, a, b: np.cumsum(env[name][..., :b], axis=-1)[..., a:b] * factor
+        return lambda env, a, b: np.cumsum(env[name][..., :b], axis=-1)[..., a:b]
+    raise AssertionError(f"no evaluator for {kind.__name__}")  # the checker only makes the nodes above
+
+
+def _approx_rel(left, right, tol):
+    return np.abs(left - right) <= tol * np.abs(right)
+
+
+_BINARY = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "^": np.power,
+           "and": np.logical_and, "or": np.logical_or}
+_COMPARE = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+            "==": np.equal, "!=": np.not_equal}
+
+
+def excel_round(x, digits):
+    """Round half away from zero, as Excel's ROUND does (numpy and Python round half to even)."""
+    scale = 10.0 ** digits
+    return np.sign(x) * np.floor(np.abs(x) * scale + 0.5) / scale
+
+
+def _choose(index, *options):
+    index = np.asarray(index)
+    out = np.full(np.broadcast(index, *options).shape, np.nan)
+    for k, option in enumerate(options, start=1):
+        out = np.where(index == k, option, out)
+    return out
+
+
+def _compile_func(node: ir.Func, ev):
+    args = [_compile(x, ev) for x in node.args]
+    name = node.name
+    if name == "if":
+        c, x, y = args
+        return lambda env, a, b: np.where(c(env, a, b), x(env, a, b), y(env, a, b))
+    if name in ("min", "max"):
+        op = np.minimum if name == "min" else np.maximum
+
+        def extreme(env, a, b):
+            value = args[0](env, a, b)
+            for f in args[1:]:
+                value = op(value, f(env, a, b))
+            return value
+        return extreme
+    if name == "abs":
+        (x,) = args
+        return lambda env, a, b: np.abs(x(env, a, b))
+    if name == "round":
+        x, d = args
+        return lambda env, a, b: excel_round(x(env, a, b), d(env, a, b))
+    if name == "choose":
+        return lambda env, a, b: _choose(*(f(env, a, b) for f in args))
+    if name == "exp":
+        (x,) = args
+        return lambda env, a, b: np.exp(x(env, a, b))
+    if name == "ln":
+        (x,) = args
+        return lambda env, a, b: np.log(x(env, a, b))
+    raise AssertionError(name)
+
+
+def _compile_reduce(node: ir.Reduce, ev):
+    name, s, e, factor = node.name, node.start, node.stop + 1, np.float64(node.step)
+    f = node.func
+    if f == "total":
+        return lambda env, a, b: env[name][..., s:e].sum(axis=-1, keepdims=True) * factor
+    if f == "sum":
+        return lambda env, a, b: env[name][..., s:e].sum(axis=-1, keepdims=True)
+    if f == "average":
+        return lambda env, a, b: env[name][..., s:e].mean(axis=-1, keepdims=True)
+    if f == "min":
+        return lambda env, a, b: env[name][..., s:e].min(axis=-1, keepdims=True)
+    if f == "max":
+        return lambda env, a, b: env[name][..., s:e].max(axis=-1, keepdims=True)
+    if f == "cagr":
+        years = float(e - 1 - s)
+        return lambda env, a, b: (env[name][..., e - 1:e] / env[name][..., s:s + 1]) ** (1.0 / years) - 1.0
+    if f == "npv":
+        rate = _compile(node.rate, ev)
+        exponents = np.arange(1, e - s + 1, dtype=float)
+
+        def npv(env, a, b):
+            r = np.asarray(rate(env, a, b))
+            # Excel's NPV: the first value is discounted one full period.
+            discount = (1.0 + r[..., None]) ** -exponents if r.ndim else (1.0 + r) ** -exponents
+            values = env[name][..., s:e]
+            if r.ndim:
+                return (values[..., None, :] * discount).sum(axis=-1) * factor
+            return (values * discount).sum(axis=-1, keepdims=True) * factor
+        return npv
+    raise AssertionError(f)
+
+
+# ---------------------------------------------------------------------- runtime diagnostics
+
+
+def _diagnose(ev: Evaluator, q: ir.Quantity, eq: ir.Equation, p: int | None, env) -> Diagnostic:
+    """Find the smallest sub-expression that turned finite inputs into inf/NaN at period p."""
+    a, b = (p, p + 1) if p is not None else (0, 1)
+    culprit, why = eq.expr, "produced an invalid value"
+    stack = [eq.expr]
+    while stack:
+        node = stack.pop()
+        value = np.asarray(_compile(node, ev)(env, a, b), dtype=float)
+        if np.isfinite(value).all():
+            continue
+        kids = ir.children(node)
+        bad_kids = [k for k in kids if not k.type.boolean and not np.isfinite(
+            np.asarray(_compile(k, ev)(env, a, b), dtype=float)).all()]
+        if bad_kids:
+            stack = bad_kids[:1]
+            continue
+        culprit = node
+        why = _why(node, ev, env, a, b)
+        break
+    where = f" for {ev.model.timeline.periods[p]}" if p is not None else ""
+    span = culprit.span or eq.span
+    labels = [Label(span, why)]
+    if isinstance(culprit, ir.Binary) and culprit.op == "/" and culprit.right.span:
+        labels = [Label(culprit.right.span, f"is 0{where}")]
+    return Diagnostic("runtime", f"{why} in `{q.name}`{where}", span, tuple(labels),
+                      hint="guard it, e.g. if(x == 0, 0, y / x), or check the inputs it reads")
+
+
+def _why(node, ev, env, a, b) -> str:
+    if isinstance(node, ir.Binary) and node.op == "/":
+        right = np.asarray(_compile(node.right, ev)(env, a, b), dtype=float)
+        if (right == 0).any():
+            return "division by zero"
+    if isinstance(node, ir.Func) and node.name == "ln":
+        return "logarithm of a number that is not positive"
+    if isinstance(node, ir.Func) and node.name == "choose":
+        return "choose() option number out of range"
+    value = np.asarray(_compile(node, ev)(env, a, b), dtype=float)
+    if np.isinf(value).any():
+        return "overflow (the value is too large for a float)"
+    return "the result is not a number"
+
+
+def _explain_comparison(ev: Evaluator, expr, env, p: int, series: bool) -> str:
+    if not isinstance(expr, (ir.Compare, ir.Approx)):
+        return ""
+    a, b = (p, p + 1) if series else (0, 1)
+    units = ev.model.units
+
+    def show(node):
+        value = np.asarray(_compile(node, ev)(env, a, b), dtype=float).reshape(-1)[0]
+        unit = units.short(node.type.unit) if node.type.unit is not None else ""
+        return _human(value, unit)
+    op = expr.op if isinstance(expr, ir.Compare) else "~="
+    text = f"{show(expr.left)} {op} {show(expr.right)} is false"
+    if isinstance(expr, ir.Approx):
+        tol = np.asarray(_compile(expr.tolerance, ev)(env, a, b), dtype=float).reshape(-1)[0]
+        text += f" (tolerance {tol * 100:g}%)" if expr.relative else f" (tolerance {_human(tol, '')})"
+    return text
+
+
+def _human(value: float, unit: str) -> str:
+    from .units import SCALE_BY_POWER
+
+    magnitude = abs(value)
+    for power in (10**12, 10**9, 10**6):
+        if magnitude >= power:
+            return f"{value / power:,.4g} {SCALE_BY_POWER[power]} {unit}".rstrip()
+    return f"{value:,.6g} {unit}".rstrip()

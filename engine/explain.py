@@ -1,0 +1,77 @@
+"""`unitsheet explain`: how one quantity is computed, what it reads (with sources), its values."""
+
+from __future__ import annotations
+
+from . import report
+from .diagnostics import ModelError, Diagnostic, did_you_mean
+
+
+def upstream_inputs(checked, name: str) -> list[str]:
+    """Every input `name` depends on, directly or through other formulas, in model order."""
+    seen, stack = set(), [name]
+    while stack:
+        current = stack.pop()
+        for dep in checked.dependencies.get(current, ()):
+            if dep not in seen:
+                seen.add(dep)
+                stack.append(dep)
+    return [n for n, q in checked.quantities.items() if n in seen and q.kind == "input"]
+
+
+def explain(model, name: str, scenario: str = "base") -> tuple[str, dict]:
+    results = model.run(scenario)
+    checked = results.model
+    q = checked.quantities.get(name)
+    if q is None:
+        hint = did_you_mean(name, checked.quantities)
+        raise ModelError([Diagnostic("unknown-name", f"no quantity named `{name}`", None, hint=hint)])
+    shown, factor = report.display(q, results.values[name], checked.units)
+    unit = checked.units.text(q.unit) if q.unit is not None else "true/false"
+    lines = [f"{name}: {q.kind}, {'series' if q.series else 'single value'}, in {unit}"
+             + (f" (shown in {shown})" if shown and shown != unit else "")]
+    if q.note:
+        lines.append(f"  note: {q.note}")
+    for s in q.sources:
+        lines.append(f"  source: {s.file}" + (f" {s.date}" if s.date else "") + (f' "{s.quote}"' if s.quote else ""))
+    periods = checked.timeline.periods
+    formulas = []
+    for eq in q.equations:
+        if eq.start is None:
+            lhs = name
+        elif eq.start == eq.stop:
+            lhs = f"{name}[{periods[eq.start]}]"
+        else:
+            lhs = f"{name}[{periods[eq.start]}..{periods[eq.stop]}]"
+        formulas.append(f"{lhs} = {eq.text}")
+    if formulas:
+        lines.append("formula:")
+        lines += [f"  {f}" for f in formulas]
+    direct = sorted(checked.dependencies.get(name, ()))
+    if direct:
+        lines.append("reads: " + ", ".join(direct))
+    inputs = upstream_inputs(checked, name)
+    if inputs:
+        lines.append("inputs it depends on:")
+        for n in inputs:
+            iq = checked.quantities[n]
+            text, f = report.display(iq, results.values[n], checked.units)
+            value = results.values[n]
+            shown_value = report._cell(float(value[0]) * f, iq.unit is None) if not iq.series else "(series)"
+            src = iq.sources[0] if iq.sources else None
+            lines.append(f"  {n} = {shown_value} {text}".rstrip()
+                         + (f'   [{src.file}' + (f' {src.date}' if src.date else '') + (f' "{src.quote}"' if src.quote else '') + "]"
+                            if src else "   [no source]"))
+    lines.append("values:")
+    values = results.values[name]
+    boolean = q.unit is None
+    if q.series:
+        for p, v in zip(periods, values):
+            lines.append(f"  {p}  {report._cell(v * (1 if boolean else factor), boolean)} {shown}".rstrip())
+    else:
+        lines.append(f"  {report._cell(values[0] * (1 if boolean else factor), boolean)} {shown}".rstrip())
+    data = {"name": name, "kind": q.kind, "unit": unit, "display_unit": shown, "series": q.series,
+            "formula": formulas, "reads": direct, "inputs": inputs,
+            "sources": [s.to_dict() for s in q.sources],
+            "values" if q.series else "value": ([None if v != v else float(v) for v in values] if q.series
+                                                else float(values[0]))}
+    return "\n".join(lines) + "\n", data

@@ -1,0 +1,271 @@
+"""The checked model: names resolved, units verified, conversions explicit.
+
+This is the one representation both backends read: the numpy evaluator (evaluate.py) and the
+Excel formula emitter (exports/). Every number in it is a plain float in the unit recorded on
+its node; every unit change is an explicit Convert node with its factor, so a backend never
+needs pint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .diagnostics import Span
+
+
+@dataclass(frozen=True)
+class Type:
+    unit: Any  # a pint Unit; None for booleans
+    series: bool
+
+    @property
+    def boolean(self) -> bool:
+        return self.unit is None
+
+
+# ------------------------------------------------------------------------- expressions
+# Every node has `type` and `span`. Periods are indices into the timeline (0-based).
+
+
+@dataclass(frozen=True)
+class Const:
+    value: float
+    type: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A quantity at the current period shifted by `offset` (series), or a scalar (offset 0)."""
+
+    name: str
+    offset: int
+    type: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class At:
+    """A series at one fixed period."""
+
+    name: str
+    period: int
+    type: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Reduce:
+    """total / sum / average / min / max / npv / cagr over periods start..stop (inclusive).
+    `step` is the period length in the reduction's unit factor (total and npv integrate)."""
+
+    func: str
+    name: str
+    start: int
+    stop: int
+    step: float
+    rate: Any  # npv's discount rate (a dimensionless expression), else None
+    type: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Running:
+    """running_total (integrates, times `step`) or running_sum of a series up to the current period."""
+
+    func: str
+    name: str
+    step: float
+    type: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Period:
+    """The current period's label as a number (2027), from year()."""
+
+    type: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str  # "-"
+    operand: Any
+    type: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str  # + - * / ^ and or
+    left: Any
+    right: Any
+    type: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str  # < <= > >= == !=
+    left: Any
+    right: Any
+    type: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Any
+    type: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Func:
+    """if, min, max, abs, round, choose, exp, ln, sqrt: element-wise over periods."""
+
+    name: str
+    args: tuple
+    type: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Convert:
+    """operand * factor: an explicit unit conversion (MW -> GW, percent -> fraction)."""
+
+    operand: Any
+    factor: float
+    from_unit: Any
+    type: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Approx:
+    """|left - right| <= tolerance (absolute) or <= tolerance * |right| (relative)."""
+
+    left: Any
+    right: Any
+    tolerance: Any
+    relative: bool
+    type: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+def children(node) -> tuple:
+    if isinstance(node, (Unary, Not, Convert)):
+        return (node.operand,)
+    if isinstance(node, (Binary, Compare)):
+        return (node.left, node.right)
+    if isinstance(node, Func):
+        return node.args
+    if isinstance(node, Approx):
+        return (node.left, node.right, node.tolerance)
+    if isinstance(node, Reduce) and node.rate is not None:
+        return (node.rate,)
+    return ()
+
+
+# ------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class Timeline:
+    start: int
+    end: int
+    frequency: str
+    periods: tuple[int, ...]
+    step_unit: Any  # the length of one period, e.g. 1 year
+
+    def index(self, period: int) -> int:
+        return period - self.start
+
+    def __len__(self) -> int:
+        return len(self.periods)
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    file: str
+    date: str | None
+    quote: str | None
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "date": self.date, "quote": self.quote}
+
+
+@dataclass(frozen=True)
+class Equation:
+    """`name[start..stop] = expr` for a series (inclusive period indices); start=stop=None for a scalar."""
+
+    start: int | None
+    stop: int | None
+    expr: Any
+    span: Span | None = field(default=None, compare=False)
+    text: str = ""  # the source text of the right-hand side, for explain
+
+
+@dataclass
+class Quantity:
+    name: str
+    kind: str  # "input" | "formula"
+    type: Type
+    unit_text: str  # as the model spelled it, or a compact form of the inferred unit
+    equations: list[Equation]
+    span: Span | None
+    note: str | None = None
+    sources: tuple[SourceRef, ...] = ()
+    display_scale: str | None = None  # thousand/million/billion/trillion, None = choose
+    display_unit: Any = None  # a pint unit to show the values in, None = the quantity's unit
+    display_factor: float = 1.0  # magnitude in unit * display_factor = magnitude in display_unit
+    value: np.ndarray | None = None  # inputs: the values, in `unit` (scalar: shape (1,))
+    low: float | None = None  # inputs given as a range
+    high: float | None = None
+    defined: np.ndarray | None = None  # bool per period: where a series has a value
+
+    @property
+    def series(self) -> bool:
+        return self.type.series
+
+    @property
+    def unit(self):
+        return self.type.unit
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    expr: Any
+    start: int | None  # the period indices it is asserted over; None for a scalar check
+    stop: int | None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the evaluation plan: quantities evaluated together.
+    sequential=False: one quantity, each equation vectorised over its periods.
+    sequential=True: a recurrence; all members are evaluated period by period."""
+
+    names: tuple[str, ...]
+    sequential: bool
+
+
+@dataclass
+class CheckedModel:
+    title: str
+    file: str
+    timeline: Timeline
+    quantities: dict[str, Quantity]
+    checks: list[Check]
+    plan: list[Step]
+    scenario: str
+    scenarios: dict[str, str | None]  # every scenario name -> its description ("base" included)
+    units: Any  # the UnitSystem, for conversions at the edges (--set, display)
+    dependencies: dict[str, set[str]] = field(default_factory=dict)
+    sources_text: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,393 @@
+"""Text -> syntax tree. Lark parses (grammar/unitsheet.lark); this module turns Lark's tree
+into the frozen AST of syntax.py and Lark's exceptions into Diagnostics."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+from lark import Lark, Token, Transformer_NonRecursive, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import syntax as ast
+from .diagnostics import Diagnostic, Label, ModelError, Span
+
+MAX_NESTING = 200  # brackets and operators; deeper trees would exhaust Python's recursion
+MAX_SOURCE_BYTES = 20_000_000
+
+
+class _NewlinesInBrackets:
+    """Lark post-lexer: newlines inside ( ), [ ] and table braces do not end a statement.
+    The braces of a scenario block do keep them: there they separate statements."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream):
+        stack: list[bool] = []  # True: newlines are ignored at this depth
+        recent: list[Token] = []
+        for tok in stream:
+            kind = tok.type
+            if kind in ("LPAR", "LSQB"):
+                stack.append(True)
+            elif kind == "LBRACE":
+                stack.append(not _opens_scenario_block(recent))
+            elif kind in ("RPAR", "RSQB", "RBRACE") and stack:
+                stack.pop()
+            if len(stack) > MAX_NESTING:
+                raise _TooDeep(tok)
+            if kind == "_NL" and stack and stack[-1]:
+                continue
+            recent = (recent + [tok])[-3:]
+            yield tok
+
+
+def _opens_scenario_block(recent: list[Token]) -> bool:
+    kinds = [t.type for t in recent]
+    return kinds[-2:] == ["SCENARIO", "NAME"] or kinds[-3:] == ["SCENARIO", "NAME", "STRING"]
+
+
+class _TooDeep(Exception):
+    def __init__(self, token: Token):
+        self.token = token
+
+
+@lru_cache(maxsize=1)
+def grammar_text() -> str:
+    return resources.files("grammar").joinpath("unitsheet.lark").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    callbacks = {name: _collect_comment_token for name in ("_NL", "_CONTINUE")}
+    return Lark(grammar_text(), parser="lalr", postlex=_NewlinesInBrackets(), propagate_positions=True,
+                maybe_placeholders=True, lexer_callbacks=callbacks)
+
+
+_comment_sink: list = []
+
+
+def _collect_comment_token(token: Token) -> Token:
+    _comment_sink.append(token)
+    return token
+
+
+FRIENDLY = {
+    "_NL": "end of line", "$END": "end of file", "NAME": "a name", "NUMBER": "a number",
+    "UNIT": "a unit", "STRING": "a quoted string", "DATE": "a date (YYYY-MM-DD)", "SCALE": "a scale word",
+    "COMP_OP": "a comparison", "ADD_OP": "+ or -", "MUL_OP": "* or /", "EQUAL": "=", "COLON": ":",
+    "COMMA": ",", "LPAR": "(", "RPAR": ")", "LSQB": "[", "RSQB": "]", "LBRACE": "{", "RBRACE": "}",
+    "CIRCUMFLEX": "^", "FREQUENCY": "yearly", "T": "t",
+}
+
+
+def parse(text: str, file: str = "<model>") -> ast.Module:
+    """Parse model text. Raises ModelError with a rendered-ready diagnostic on bad syntax."""
+    sources = {file: text}
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
+        raise ModelError([Diagnostic("limit", f"model file is larger than {MAX_SOURCE_BYTES // 1_000_000} MB",
+                                     None, hint="split the model or remove generated data")], sources)
+    comment_tokens: list[Token] = []
+    try:
+        tree = _parse_collecting(text, comment_tokens)
+    except _TooDeep as deep:
+        tok = deep.token
+        span = Span(file, tok.line, tok.column, tok.end_line, tok.end_column)
+        raise ModelError([Diagnostic("limit", f"brackets nested deeper than {MAX_NESTING} levels", span,
+                                     hint="split the expression into named steps")], sources) from None
+    except UnexpectedInput as err:
+        raise ModelError([_syntax_diagnostic(err, text, file)], sources) from None
+    try:
+        module = _Builder(file).transform(tree)
+    except VisitError as err:
+        if isinstance(err.orig_exc, _BuildError):
+            raise ModelError([err.orig_exc.diagnostic], sources) from None
+        raise
+    _check_depth(module, file, sources)
+    comments = tuple(_comments(comment_tokens, text))
+    return ast.Module(file, module, comments)
+
+
+def _parse_collecting(text: str, comment_tokens: list[Token]):
+    # Comments live inside newline tokens; keep them so `fmt` can put them back.
+    _comment_sink.clear()
+    try:
+        return _lark().parse(text)
+    finally:
+        comment_tokens.extend(_comment_sink)
+        _comment_sink.clear()
+
+
+def _comments(tokens: list[Token], text: str):
+    line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+    seen = set()
+    for tok in tokens:
+        for m in re.finditer(r"#[^\n]*", tok.value):
+            pos = tok.start_pos + m.start()
+            if pos in seen:
+                continue
+            seen.add(pos)
+            line = _line_of(line_starts, pos)
+            own_line = text[line_starts[line - 1]:pos].strip() == ""
+            yield (line, m.group().rstrip(), own_line)
+
+
+def _line_of(line_starts: list[int], pos: int) -> int:
+    import bisect
+
+    return bisect.bisect_right(line_starts, pos)
+
+
+def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic:
+    line, col = max(err.line, 1), max(err.column, 1)
+    hint = None
+    if isinstance(err, UnexpectedCharacters):
+        char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
+        message = f"unexpected character {char!r}"
+        width = 1
+        if char == "$":
+            hint = "write currencies as units after the number: 13 billion USD"
+    else:
+        token = getattr(err, "token", None)
+        expected = sorted(getattr(err, "expected", None) or getattr(err, "accepts", None) or [])
+        if isinstance(err, UnexpectedEOF) or token is None or token.type == "$END":
+            message = "unexpected end of file"
+            lines = text.splitlines() or [""]
+            line, col, width = len(lines), len(lines[-1]) + 1, 1
+        else:
+            shown = "end of line" if token.type == "_NL" else repr(str(token))
+            message = f"unexpected {shown}"
+            width = max(1, len(str(token)) if token.type != "_NL" else 1)
+            hint = _hint_for(token, expected)
+        names = [FRIENDLY.get(e, e.strip('"').lower()) for e in expected if not e.startswith("__")]
+        if names and hint is None:
+            uniq = list(dict.fromkeys(names))
+            hint = "expected " + ", ".join(uniq[:8]) + (" ..." if len(uniq) > 8 else "")
+    span = Span(file, line, col, line, col + width)
+    return Diagnostic("syntax-error", message, span, (Label(span, ""),), hint)
+
+
+def _hint_for(token: Token, expected: list[str]) -> str | None:
+    if token.type == "UNIT" and "MUL_OP" in expected:
+        return f"`{token}` follows a value; a unit goes right after a number (2 USD), a name needs an operator (2 * x)"
+    if token.type == "EQUAL" and "COMP_OP" in expected:
+        return "compare with == ; `=` defines a quantity"
+    return None
+
+
+def _check_depth(statements, file: str, sources: dict[str, str]) -> None:
+    # The AST is built without recursion; the passes after it recurse, so bound the depth here.
+    stack = [(s, 1) for s in statements]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            span = getattr(node, "span", None)
+            raise ModelError([Diagnostic("limit", f"expression nested deeper than {MAX_NESTING} levels", span,
+                                         hint="split the expression into named steps")], sources)
+        for child in _children(node):
+            stack.append((child, depth + 1))
+
+
+def _children(node):
+    if isinstance(node, (ast.Unary, ast.Not)):
+        return [node.operand]
+    if isinstance(node, (ast.Binary, ast.Compare, ast.Logical)):
+        return [node.left, node.right]
+    if isinstance(node, ast.Approx):
+        return [node.left, node.right, node.tolerance]
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    if isinstance(node, (ast.Input, ast.Equation)):
+        return [node.value]
+    if isinstance(node, ast.Scenario):
+        return list(node.equations)
+    if isinstance(node, ast.Check):
+        return [node.expr]
+    if isinstance(node, ast.Table):
+        return [v for _, v in node.entries]
+    if isinstance(node, ast.Range):
+        return [node.low, node.high]
+    return []
+
+
+class _BuildError(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+
+
+def _unquote(token: Token) -> str:
+    return re.sub(r"\\(.)", r"\1", str(token)[1:-1])
+
+
+@v_args(meta=True)
+class _Builder(Transformer_NonRecursive):
+    """Lark tree -> syntax.py nodes. Runs without recursion, so deep input cannot crash it."""
+
+    def __init__(self, file: str):
+        super().__init__()
+        self.file = file
+
+    # -- helpers
+    def _span(self, meta) -> Span:
+        if getattr(meta, "empty", True):
+            return Span(self.file, 1, 1, 1, 1)
+        return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _tspan(self, tok: Token) -> Span:
+        return Span(self.file, tok.line, tok.column, tok.end_line, tok.end_column)
+
+    def _int(self, tok: Token) -> int:
+        value = float(str(tok).replace("_", ""))
+        if value != int(value) or abs(value) > 1_000_000:
+            raise _BuildError(Diagnostic("bad-period", f"`{tok}` is not a period", self._tspan(tok),
+                                         (Label(self._tspan(tok)),), "periods are whole years, e.g. 2027"))
+        return int(value)
+
+    # -- statements
+    def start(self, meta, children):
+        return tuple(c for c in children if c is not None)
+
+    def model_stmt(self, meta, children):
+        return ast.ModelHeader(_unquote(children[0]), self._span(meta))
+
+    def timeline_stmt(self, meta, children):
+        start, end, freq = children
+        return ast.Timeline(self._int(start), self._int(end), str(freq), self._span(meta))
+
+    def unit_stmt(self, meta, children):
+        name, definition = children
+        return ast.UnitDef(str(name), definition, self._span(meta))
+
+    def _clauses(self, items) -> ast.Clauses:
+        sources, note, display, base = [], None, None, None
+        for kind, value in items:
+            if kind == "source":
+                sources.append(value)
+            elif kind == "note":
+                note = value
+            elif kind == "display":
+                display = value
+            else:
+                base = value
+        return ast.Clauses(tuple(sources), note, display, base)
+
+    def input_stmt(self, meta, children):
+        name, unit, value, *clauses = children
+        return ast.Input(str(name), unit, value, self._clauses(clauses), self._span(meta), self._tspan(name))
+
+    def equation(self, meta, children):
+        name, selector, unit, value, *clauses = children
+        return ast.Equation(str(name), selector, unit, value, self._clauses(clauses), self._span(meta),
+                            self._tspan(name))
+
+    def source_clause(self, meta, children):
+        file, date, quote = children
+        return ("source", ast.Source(_unquote(file), str(date) if date else None,
+                                     _unquote(quote) if quote else None, self._span(meta)))
+
+    def note_clause(self, meta, children):
+        return ("note", _unquote(children[0]))
+
+    def display_clause(self, meta, children):
+        scale, unit = children
+        return ("display", ast.Display(str(scale) if scale else None, unit, self._span(meta)))
+
+    def base_clause(self, meta, children):
+        return ("base", children[0])
+
+    def scenario_stmt(self, meta, children):
+        name, description, *equations = children
+        return ast.Scenario(str(name), _unquote(description) if description else None,
+                            tuple(e for e in equations if e is not None), self._span(meta))
+
+    def check_stmt(self, meta, children):
+        name, periods, expr = children
+        return ast.Check(_unquote(name), periods, expr, self._span(meta))
+
+    def for_clause(self, meta, children):
+        return (self._int(children[0]), self._int(children[1]))
+
+    def table(self, meta, children):
+        return ast.Table(tuple(c for c in children if c is not None), self._span(meta))
+
+    def table_entry(self, meta, children):
+        period, value = children
+        if not isinstance(period, (ast.Fixed, ast.PeriodRange)):
+            raise _BuildError(Diagnostic("bad-period", "a table row needs a period, e.g. 2027 or 2028..2033",
+                                         self._span(meta), (Label(self._span(meta)),)))
+        return (period, value)
+
+    def range(self, meta, children):
+        return ast.Range(children[0], children[1], self._span(meta))
+
+    def unit_expr(self, meta, children):
+        return ast.UnitText("".join(str(c) for c in children), self._span(meta))
+
+    # -- periods
+    def selector(self, meta, children):
+        return children[0]
+
+    def current(self, meta, children):
+        return ast.Current(self._span(meta))
+
+    def relative(self, meta, children):
+        sign, number = children
+        offset = self._int(number)
+        return ast.Relative(offset if str(sign) == "+" else -offset, self._span(meta))
+
+    def fixed(self, meta, children):
+        return ast.Fixed(self._int(children[0]), self._span(meta))
+
+    def period_range(self, meta, children):
+        return ast.PeriodRange(self._int(children[0]), self._int(children[1]), self._span(meta))
+
+    def open_range(self, meta, children):
+        return ast.PeriodRange(self._int(children[0]), None, self._span(meta))
+
+    # -- expressions
+    def quantity(self, meta, children):
+        number, scale, unit = children
+        return ast.Quantity(float(str(number).replace("_", "")), str(scale) if scale else None,
+                            str(unit) if unit else None, self._span(meta))
+
+    def true(self, meta, children):
+        return ast.Boolean(True, self._span(meta))
+
+    def false(self, meta, children):
+        return ast.Boolean(False, self._span(meta))
+
+    def name(self, meta, children):
+        return ast.Name(str(children[0]), self._span(meta))
+
+    def indexed(self, meta, children):
+        return ast.Indexed(str(children[0]), children[1], self._span(meta))
+
+    def call(self, meta, children):
+        func, *args = children
+        return ast.Call(str(func), tuple(a for a in args if a is not None), self._span(meta))
+
+    def unary(self, meta, children):
+        return ast.Unary(str(children[0]), children[1], self._span(meta))
+
+    def binary(self, meta, children):
+        left, op, right = children
+        return ast.Binary(str(op), left, right, self._span(meta))
+
+    def power(self, meta, children):
+        return ast.Binary("^", children[0], children[1], self._span(meta))
+
+    def compare(self, meta, children):
+        left, op, right = children
+        return ast.Compare(str(op), left, right, self._span(meta))
+
+    def approx(self, meta, children):
+        return ast.Approx(children[0], children[1], children[2], self._span(meta))
+
+    def or_(self, meta, children):
+        return ast.Logical("or", children[0], children[1], self._span(meta))
+
+    def and_(self, meta, children):
+        return ast.Logical("and", children[0], children[1], self._span(meta))
+
+    def not_(self, meta, children):
+        return ast.Not(children[0], self._span(meta))

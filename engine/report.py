@@ -1,0 +1,146 @@
+"""Results -> text for people (tables) and machines (JSON, CSV). Display units live here."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import numpy as np
+
+from . import ir
+from .units import SCALES
+
+
+def display(q: ir.Quantity, values: np.ndarray, units) -> tuple[str, float]:
+    """(display unit text, factor from the quantity's unit to it): declared, or a scale word
+    chosen from the magnitudes (billion USD, not 1e9 USD)."""
+    if q.unit is None:
+        return "", 1.0
+    unit = q.display_unit if q.display_unit is not None else q.unit
+    factor = q.display_factor
+    text = units.short(unit) if q.display_unit is not None else (q.unit_text or units.short(unit))
+    scale = q.display_scale
+    if scale is None and unit != units.registry.percent:
+        finite = np.abs(values[np.isfinite(values)]) * factor
+        top = float(finite.max()) if finite.size else 0.0
+        for word, power in sorted(SCALES.items(), key=lambda kv: -kv[1]):
+            if top >= power and power >= 10**6:
+                scale = word
+                break
+    if scale is not None:
+        factor /= SCALES[scale]
+        text = f"{scale} {text}".strip()
+    return text, factor
+
+
+def results_dict(results) -> dict:
+    model = results.model
+    units = model.units
+    quantities = {}
+    for name, q in model.quantities.items():
+        values = results.values[name]
+        shown, _ = display(q, values, units)
+        entry = {"unit": units.text(q.unit) if q.unit is not None else "bool",
+                 "display_unit": shown, "kind": "series" if q.series else "scalar"}
+        if q.series:
+            entry["values"] = [_json_number(v, q) for v in values]
+        else:
+            entry["value"] = _json_number(values[0], q)
+        entry["source"] = [s.to_dict() for s in q.sources] or None
+        entry["input"] = q.kind == "input"
+        if q.note:
+            entry["note"] = q.note
+        if q.low is not None:
+            entry["range"] = [q.low, q.high]
+        quantities[name] = entry
+    return {"model": model.title, "scenario": model.scenario, "timeline": list(model.timeline.periods),
+            "quantities": quantities, "checks": results.checks}
+
+
+def _json_number(v, q):
+    v = float(v)
+    if math.isnan(v):
+        return None
+    if q.unit is None:
+        return bool(v)
+    return v
+
+
+def _cell(v: float, boolean: bool) -> str:
+    if math.isnan(v):
+        return ""
+    if boolean:
+        return "yes" if v else "no"
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:,.0f}"
+    if a >= 100:
+        return f"{v:,.1f}"
+    if a >= 1 or a == 0:
+        return f"{v:,.2f}"
+    return f"{v:.3g}"
+
+
+def table(results, names: list[str] | None = None, sources: bool = False) -> str:
+    """Series as rows with periods as columns, then single figures, then checks."""
+    model = results.model
+    periods = model.timeline.periods
+    names = names or list(model.quantities)
+    series_rows, scalar_rows = [], []
+    for name in names:
+        q = model.quantities[name]
+        values = results.values[name]
+        shown, factor = display(q, values, model.units)
+        boolean = q.unit is None
+        cells = [_cell(v * (1 if boolean else factor), boolean) for v in (values if q.series else values[:1])]
+        row = [name, shown] + cells
+        (series_rows if q.series else scalar_rows).append((row, q))
+    out = [f"{model.title}  (scenario: {model.scenario})", ""]
+    if series_rows:
+        out += _grid(["quantity", "unit"] + [str(p) for p in periods], [r for r, _ in series_rows], sources,
+                     [q for _, q in series_rows])
+        out.append("")
+    if scalar_rows:
+        out += _grid(["figure", "unit", "value"], [r for r, _ in scalar_rows], sources, [q for _, q in scalar_rows])
+        out.append("")
+    if results.checks:
+        passed = sum(c["passed"] for c in results.checks)
+        out.append(f"checks: {passed}/{len(results.checks)} pass")
+        for c in results.checks:
+            out.append(f"  {'ok  ' if c['passed'] else 'FAIL'} {c['name']}" + ("" if c["passed"] else f": {c['message']}"))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _grid(header, rows, sources, quantities) -> list[str]:
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    lines = []
+
+    def fmt(row):
+        parts = [str(row[0]).ljust(widths[0]), str(row[1]).ljust(widths[1])]
+        parts += [str(c).rjust(w) for c, w in zip(row[2:], widths[2:])]
+        return "  ".join(parts).rstrip()
+    lines.append(fmt(header))
+    lines.append("  ".join("-" * w for w in widths))
+    for row, q in zip(rows, quantities):
+        lines.append(fmt(row))
+        if sources:
+            for s in q.sources:
+                quote = f' "{s.quote}"' if s.quote else ""
+                lines.append(f"    source: {s.file}{' ' + s.date if s.date else ''}{quote}")
+    return lines
+
+
+def to_csv(results) -> str:
+    model = results.model
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["quantity", "unit", "value"] + list(model.timeline.periods))
+    for name, q in model.quantities.items():
+        values = results.values[name]
+        unit = model.units.text(q.unit) if q.unit is not None else "bool"
+        if q.series:
+            writer.writerow([name, unit, ""] + ["" if math.isnan(v) else repr(float(v)) for v in values])
+        else:
+            writer.writerow([name, unit, repr(float(values[0]))] + [""] * len(values))
+    return buf.getvalue()

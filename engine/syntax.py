@@ -1,0 +1,237 @@
+"""The parsed model: frozen dataclasses, one per construct, every node with a span.
+
+Spans do not take part in equality, so `parse(fmt(x)) == parse(x)` compares meaning only.
+Nothing here knows about units or values; the checker gives the tree its meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .diagnostics import Span
+
+
+def _span() -> Span:
+    return field(default=None, compare=False, repr=False)  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------ periods in selectors
+
+
+@dataclass(frozen=True)
+class Current:  # x[t]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Relative:  # x[t-1], x[t+2]
+    offset: int
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Fixed:  # x[2027]
+    period: int
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class PeriodRange:  # x[2025..2029]; end None means "to the end of the timeline" (x[2027..])
+    start: int
+    end: int | None
+    span: Span = _span()
+
+
+Index = Current | Relative | Fixed | PeriodRange
+
+
+# ------------------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True)
+class Quantity:  # 13 billion USD/year
+    number: float
+    scale: str | None
+    unit: str | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Boolean:
+    value: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Name:  # revenue (the current period for a series) or a unit name such as year
+    name: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Indexed:  # revenue[t-1]
+    name: str
+    index: Index
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Call:  # max(a, b), total(burn[2025..2029])
+    func: str
+    args: tuple
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Unary:  # -x, +x
+    op: str
+    operand: object
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Binary:  # + - * / ^
+    op: str
+    left: object
+    right: object
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Compare:  # < <= > >= == !=
+    op: str
+    left: object
+    right: object
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Approx:  # a ~= b within 2%
+    left: object
+    right: object
+    tolerance: object
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Logical:  # and / or
+    op: str
+    left: object
+    right: object
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: object
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Table:  # {2025: 13 billion, 2026..2027: 30 billion}
+    entries: tuple  # of (Fixed | PeriodRange, expression)
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Range:  # 50 billion USD/GW .. 60 billion USD/GW
+    low: object
+    high: object
+    span: Span = _span()
+
+
+# ------------------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True)
+class UnitText:  # a declared or display unit, as written (spaces removed)
+    text: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Source:
+    file: str
+    date: str | None
+    quote: str | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Display:
+    scale: str | None
+    unit: UnitText
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Clauses:
+    sources: tuple[Source, ...] = ()
+    note: str | None = None
+    display: Display | None = None
+    base: object = None
+
+
+@dataclass(frozen=True)
+class ModelHeader:
+    title: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Timeline:
+    start: int
+    end: int
+    frequency: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class UnitDef:  # unit token  /  unit kilotoken = 1000 token
+    name: str
+    definition: Quantity | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    unit: UnitText | None
+    value: object  # a literal, a Table or a Range
+    clauses: Clauses
+    span: Span = _span()
+    name_span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Equation:
+    name: str
+    index: Index | None  # None: `name = ...` (shape inferred)
+    unit: UnitText | None
+    value: object
+    clauses: Clauses
+    span: Span = _span()
+    name_span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str | None
+    equations: tuple[Equation, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    periods: tuple[int, int] | None  # for t in A..B
+    expr: object
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Module:
+    file: str
+    statements: tuple
+    comments: tuple = field(default=(), compare=False, repr=False)  # (line, text, own_line)

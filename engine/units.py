@@ -1,0 +1,175 @@
+"""Unit algebra at compile time, on pint.
+
+pint is slow per operation (microseconds), so everything here is memoised by unit, and nothing
+here runs during evaluation: the checker asks for dimensions and conversion factors once, and
+the evaluators multiply plain floats by those factors.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import lru_cache
+
+import pint
+
+SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+SCALE_BY_POWER = {v: k for k, v in SCALES.items()}
+
+# pint's string parser evaluates arithmetic; unit text from a model is checked against this
+# pattern first, so only names, *, / and integer powers ever reach it.
+_SAFE_UNIT = re.compile(r"^(%|[A-Za-z_][A-Za-z0-9_]*(\^-?[0-9]+)?([*/][A-Za-z_][A-Za-z0-9_]*(\^-?[0-9]+)?)*)$")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class UnitError(Exception):
+    """A unit text that does not name a unit; `hint` suggests a fix."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+
+def _base_registry_definitions() -> list[str]:
+    return ["USD = [currency] = usd"]
+
+
+@lru_cache(maxsize=16)
+def _registry(user_definitions: tuple[str, ...]) -> pint.UnitRegistry:
+    registry = pint.UnitRegistry(cache_folder=":auto:", autoconvert_offset_to_baseunit=False)
+    for definition in _base_registry_definitions() + list(user_definitions):
+        registry.define(definition)
+    return registry
+
+
+class UnitSystem:
+    """One model's units: pint's, plus USD and the model's own `unit` statements."""
+
+    def __init__(self, user_definitions: tuple[str, ...] = ()):
+        self.registry = _registry(tuple(user_definitions))
+        self.dimensionless = self.registry.dimensionless
+        self._parse = lru_cache(maxsize=None)(self._parse_uncached)
+        self._factor = lru_cache(maxsize=None)(self._factor_uncached)
+        self._simplify = lru_cache(maxsize=None)(self._simplify_uncached)
+        self._mul = lru_cache(maxsize=None)(lambda a, b: a * b)
+        self._div = lru_cache(maxsize=None)(lambda a, b: a / b)
+
+    # ---------------------------------------------------------------- parsing unit text
+    def parse(self, text: str) -> pint.Unit:
+        return self._parse(text)
+
+    def _parse_uncached(self, text: str) -> pint.Unit:
+        if text in ("%", "percent"):
+            return self.registry.percent
+        if text in ("1", "dimensionless"):
+            return self.dimensionless
+        if not _SAFE_UNIT.match(text):
+            raise UnitError(f"`{text}` is not a unit", "write units as names joined by * and /, e.g. USD/year")
+        for name in _NAME.findall(text):
+            if name in SCALES:
+                raise UnitError(f"`{name}` is a scale word, not a unit",
+                                f"put it before the unit: {name} USD")
+            if not self.is_unit_name(name):
+                raise UnitError(f"unknown unit `{name}`", self._suggest(name))
+        try:
+            return self.registry.parse_units(text.replace("^", "**"))
+        except Exception as err:  # pint raises several kinds; all mean "not a unit"
+            raise UnitError(f"`{text}` is not a unit ({type(err).__name__})") from None
+
+    def is_unit_name(self, name: str) -> bool:
+        if name in SCALES:
+            return False
+        try:
+            return bool(self.registry.parse_unit_name(name))
+        except Exception:
+            return False
+
+    def _suggest(self, name: str) -> str | None:
+        lowered = name.lower()
+        known = {"usd": "USD", "gw": "GW", "mw": "MW", "kw": "kW", "tw": "TW", "yr": "year", "years": "year",
+                 "dollar": "USD", "dollars": "USD", "eur": None, "b": None, "bn": None}
+        if lowered in ("b", "bn", "md", "mds"):
+            return "write billions as a scale word: 13 billion USD (`B` would be a byte)"
+        if lowered in known and known[lowered]:
+            return f"did you mean `{known[lowered]}`?"
+        if lowered in ("eur", "gbp", "jpy", "chf", "cny"):
+            return f"declare the currency first: unit {name.upper()}   (a new dimension; convert with an input rate)"
+        return "declare it with `unit NAME` if it is a new dimension of your own"
+
+    # ---------------------------------------------------------------- algebra
+    def dimensionality(self, unit: pint.Unit):
+        return unit.dimensionality
+
+    def same_dimension(self, a: pint.Unit, b: pint.Unit) -> bool:
+        return a.dimensionality == b.dimensionality
+
+    def is_dimensionless(self, unit: pint.Unit) -> bool:
+        return not unit.dimensionality
+
+    def mul(self, a: pint.Unit, b: pint.Unit) -> pint.Unit:
+        return self._mul(a, b)
+
+    def div(self, a: pint.Unit, b: pint.Unit) -> pint.Unit:
+        return self._div(a, b)
+
+    def power(self, a: pint.Unit, n: int) -> pint.Unit:
+        return a**n
+
+    def factor(self, source: pint.Unit, target: pint.Unit) -> float:
+        """The number to multiply a magnitude in `source` by to express it in `target`."""
+        return self._factor(source, target)
+
+    def _factor_uncached(self, source, target) -> float:
+        if source == target:
+            return 1.0
+        return float(self.registry.Quantity(1.0, source).to(target).magnitude)
+
+    def simplify(self, unit: pint.Unit) -> tuple[float, pint.Unit]:
+        """A tidy unit for a computed product: same-dimension units merged (MW/GW -> 0.001),
+        dimensionless ones folded into the factor (percent -> 0.01). Returns (factor, unit)."""
+        return self._simplify(unit)
+
+    def _simplify_uncached(self, unit):
+        registry = self.registry
+        q = registry.Quantity(1.0, unit).to_reduced_units()
+        factor, kept = float(q.magnitude), registry.Unit("")
+        for name, exponent in q.units._units.items():
+            part = registry.Unit(name)
+            if not part.dimensionality:
+                factor *= float(registry.Quantity(1.0, part).to("dimensionless").magnitude) ** exponent
+            else:
+                kept = kept * part**exponent
+        return factor, kept
+
+    # ---------------------------------------------------------------- text
+    def text(self, unit: pint.Unit) -> str:
+        """pint-parsable long form, as the JSON contract wants: 'USD / year', 'gigawatt'."""
+        if not unit.dimensionality and unit == self.dimensionless:
+            return "dimensionless"
+        return str(unit)
+
+    def short(self, unit: pint.Unit) -> str:
+        """Compact form for tables: 'USD/year', 'GW', '%'."""
+        if unit == self.dimensionless:
+            return ""
+        if unit == self.registry.percent:
+            return "%"
+        parts_num, parts_den = [], []
+        for name, exponent in unit._units.items():
+            sym = _SHORT.get(name, name)
+            target = parts_num if exponent > 0 else parts_den
+            e = abs(exponent)
+            target.append(sym if e == 1 else f"{sym}^{int(e) if float(e).is_integer() else e}")
+        num = "*".join(parts_num) or "1"
+        return num + ("/" + "/".join(parts_den) if parts_den else "")
+
+
+_SHORT = {"gigawatt": "GW", "megawatt": "MW", "kilowatt": "kW", "terawatt": "TW", "watt": "W",
+          "gigawatt_hour": "GWh", "percent": "%", "year": "year", "month": "month", "day": "day"}
+
+
+def scaled(number: float, scale: str | None) -> float:
+    """13 billion -> 13e9, exactly (via decimal, so 1.4 trillion is 1.4e12 and not 1399999999999.9998)."""
+    if scale is None:
+        return number
+    return float(Decimal(repr(number)) * SCALES[scale])
