@@ -40,10 +40,17 @@ class _Unknown(Exception):
 class _Context:
     """What an expression is being typed for."""
 
-    def __init__(self, owner: str | None, series: bool, reporter: Reporter):
+    def __init__(self, owner: str | None, series: bool, reporter: Reporter, wildcard: bool = False):
         self.owner = owner
         self.series = series
         self.report = reporter
+        # While inferring a recurrence's unit, a member whose unit is not known yet reads as
+        # "any unit": `x + y` then takes y's unit. The result is re-checked in full afterwards.
+        self.wildcard = wildcard
+        self.unit_name_ok = False
+
+
+ANY_UNIT = object()
 
 
 def check(module: ast.Module, scenario: str = "base", source_text: str | None = None) -> ir.CheckedModel:
@@ -103,7 +110,7 @@ class _Checker:
             q = self.quantities.get(name)
             if q is not None and name not in self.broken:
                 for eq in q.equations:
-                    self._coverage(eq.expr, eq.start, eq.stop)
+                    self._coverage(eq.expr, eq.start, eq.stop, name)
         # ============================================================== pass 6: checks
         checks = [c for c in (self._check(stmt) for stmt in statements if isinstance(stmt, ast.Check)) if c]
         self.fail_if_errors()
@@ -510,7 +517,12 @@ class _Checker:
         # Units: infer from any equation whose inputs are all known; repeat until stable.
         typed: dict[tuple[str, int], object] = {}
         progress = True
-        while progress and len(units) < len(names):
+        wildcard = False
+        while len(units) < len(names):
+            if not progress:
+                if wildcard:
+                    break
+                wildcard = True
             progress = False
             for n in names:
                 if n in units:
@@ -518,7 +530,9 @@ class _Checker:
                 for k, (eq, start, stop) in enumerate(self.pieces[n]):
                     trial = Reporter()
                     try:
-                        node = self._expr(eq.value, _Context(n, series[n], trial))
+                        node = self._expr(eq.value, _Context(n, series[n], trial, wildcard))
+                        if node.type.unit is ANY_UNIT:
+                            raise _Unknown
                     except _Unknown:
                         continue
                     except _Abandon:
@@ -528,7 +542,8 @@ class _Checker:
                         progress = True
                         break
                     self.report.diagnostics.extend(trial.diagnostics)
-                    typed[(n, k)] = node
+                    if not wildcard:
+                        typed[(n, k)] = node
                     units[n] = node.type.unit if not node.type.boolean else "bool"
                     self._pending[n].type = ir.Type(None if units[n] == "bool" else units[n], series[n])
                     self.quantities[n] = self._pending[n]
@@ -673,6 +688,8 @@ class _Checker:
             raise _Abandon
         pending = getattr(self, "_pending", {})
         if name in pending and name not in self.quantities:
+            if ctx.wildcard:
+                return ir.Type(ANY_UNIT, pending[name].type.series)
             raise _Unknown
         q = self.quantities.get(name) or pending.get(name)
         if q is None:
@@ -691,7 +708,12 @@ class _Checker:
                              Label(node.span), hint="write x[t], x[t-1]; for the period's number use year()")
             raise _Abandon
         if self.units.is_unit_name(name):
-            return ir.Const(1.0, ir.Type(self.units.parse(name), False), node.span)
+            if ctx.unit_name_ok:
+                return ir.Const(1.0, ir.Type(self.units.parse(name), False), node.span)
+            ctx.report.error("unknown-name", f"unknown name `{name}`", node.span, Label(node.span),
+                             hint=f"`{name}` is a unit: write it after a number (1 {name}), or define a quantity "
+                                  f"`{name}`")
+            raise _Abandon
         if name in FUNCTIONS:
             ctx.report.error("unknown-name", f"`{name}` is a function", node.span, Label(node.span),
                              hint=f"call it: {name}(...)")
@@ -766,8 +788,18 @@ class _Checker:
 
     def _x_Binary(self, node: ast.Binary, ctx):
         left = self._numeric(self._expr(node.left, ctx), ctx, "the left side")
-        right = self._numeric(self._expr(node.right, ctx), ctx, "the right side")
+        # `13 billion USD / year`: a unit name may follow a literal quantity and * or /
+        ctx.unit_name_ok = node.op in "*/" and _ends_in_literal(node.left) and isinstance(node.right, ast.Name)
+        try:
+            right = self._numeric(self._expr(node.right, ctx), ctx, "the right side")
+        finally:
+            ctx.unit_name_ok = False
         series = left.type.series or right.type.series
+        if ANY_UNIT in (left.type.unit, right.type.unit):
+            if node.op in "+-":
+                known = right if left.type.unit is ANY_UNIT else left
+                return ir.Binary(node.op, left, right, ir.Type(known.type.unit, series), node.span)
+            raise _Unknown
         if node.op in "+-":
             right = self._same_dimension(left, right, node, ctx, "add" if node.op == "+" else "subtract")
             return ir.Binary(node.op, left, right, ir.Type(left.type.unit, series), node.span)
@@ -1041,7 +1073,7 @@ class _Checker:
         return ir.Convert(node, factor, raw, ir.Type(unit, True), span) if factor != 1.0 or unit != raw else node
 
     # ================================================================== pass 5: coverage
-    def _coverage(self, expr, start: int | None, stop: int | None):
+    def _coverage(self, expr, start: int | None, stop: int | None, owner: str | None = None):
         n = len(self.timeline)
         stack = [expr]
         while stack:
@@ -1050,7 +1082,7 @@ class _Checker:
             if isinstance(node, ir.Ref) and node.type.series and start is not None:
                 first, last = start + node.offset, stop + node.offset
                 if first < 0 or last >= n:
-                    self._outside(node, start, stop, first < 0)
+                    self._outside(node, start, stop, first < 0, owner)
                     continue
                 self._defined(node.name, first, last, node.span)
             elif isinstance(node, ir.At):
@@ -1060,16 +1092,20 @@ class _Checker:
             elif isinstance(node, ir.Running) and stop is not None:
                 self._defined(node.name, 0, stop, node.span)
 
-    def _outside(self, ref: ir.Ref, start, stop, before: bool):
+    def _outside(self, ref: ir.Ref, start, stop, before: bool, owner: str | None):
         tl = self.timeline
         k = ref.offset
         if before:
             period = tl.periods[start]
+            later = tl.periods[min(start - k, len(tl) - 1)]
+            if owner:
+                hint = (f"start this formula at {later} ({owner}[{later}..] = ...) and give "
+                        f"{owner}[{period}] its own equation if it needs a value there")
+            else:
+                hint = f"restrict the check to periods from {later}: for t in {later}..{tl.end}"
             self.report.error(
                 "lag-before-timeline", f"`{ref.name}[t{k:+d}]` reaches {period + k} when t = {period}, before "
-                f"the timeline starts ({tl.start})", ref.span, Label(ref.span),
-                hint=f"give the first period its own value ({ref.name}[{tl.start}] = ...) and start this "
-                     f"formula later ([{tl.periods[min(start - k, len(tl) - 1)]}..])")
+                f"the timeline starts ({tl.start})", ref.span, Label(ref.span), hint=hint)
         else:
             period = tl.periods[stop]
             self.report.error(
@@ -1137,6 +1173,13 @@ class _Checker:
         parts = [lines[span.line - 1][span.col - 1:]] + lines[span.line:span.end_line - 1] + \
                 [lines[span.end_line - 1][:span.end_col - 1]]
         return " ".join(p.strip() for p in parts)
+
+
+def _ends_in_literal(node) -> bool:
+    """True for `2 USD`, `2 USD / year`, `-3 GW`: the left side of a unit written after a literal."""
+    while isinstance(node, (ast.Binary, ast.Unary)):
+        node = node.right if isinstance(node, ast.Binary) else node.operand
+    return isinstance(node, ast.Quantity)
 
 
 def _edge_for_index(node: ast.Indexed) -> Edge:

@@ -112,11 +112,19 @@ def _excerpt(source_lines: list[str], labels: list[Label]) -> list[str]:
                 else:
                     carets.append("^")
         out.append(" " * width + " | " + "".join(carets).rstrip())
-        texts = [lab for lab in marks if lab.text]
-        # Label texts go under their carets, the rightmost first line, others below it.
-        for lab in reversed(texts):
-            pad = " " * (lab.span.col - 1)
-            out.append(" " * width + " | " + pad + lab.text)
+        # Label texts go under their carets; several share a line when they do not overlap.
+        pending = [lab for lab in marks if lab.text]
+        while pending:
+            row, end, rest = "", 0, []
+            for lab in pending:
+                start = lab.span.col - 1
+                if start >= end + (1 if row else 0):
+                    row += " " * (start - len(row)) + lab.text
+                    end = len(row)
+                else:
+                    rest.append(lab)
+            out.append(" " * width + " | " + row)
+            pending = rest
     return out
 
 

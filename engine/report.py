@@ -67,14 +67,15 @@ def _json_number(v, q):
     return v
 
 
-def _cell(v: float, boolean: bool) -> str:
+def _cell(v: float, boolean: bool, plain: bool = False) -> str:
     if math.isnan(v):
         return ""
     if boolean:
         return "yes" if v else "no"
+    v = v + 0.0  # no "-0.00"
     a = abs(v)
     if a >= 1000:
-        return f"{v:,.0f}"
+        return f"{v:.0f}" if plain else f"{v:,.0f}"
     if a >= 100:
         return f"{v:,.1f}"
     if a >= 1 or a == 0:
@@ -93,7 +94,8 @@ def table(results, names: list[str] | None = None, sources: bool = False) -> str
         values = results.values[name]
         shown, factor = display(q, values, model.units)
         boolean = q.unit is None
-        cells = [_cell(v * (1 if boolean else factor), boolean) for v in (values if q.series else values[:1])]
+        plain = q.unit is not None and q.unit == model.units.dimensionless
+        cells = [_cell(v * (1 if boolean else factor), boolean, plain) for v in (values if q.series else values[:1])]
         row = [name, shown] + cells
         (series_rows if q.series else scalar_rows).append((row, q))
     out = [f"{model.title}  (scenario: {model.scenario})", ""]

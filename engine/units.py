@@ -94,7 +94,16 @@ class UnitSystem:
             return f"did you mean `{known[lowered]}`?"
         if lowered in ("eur", "gbp", "jpy", "chf", "cny"):
             return f"declare the currency first: unit {name.upper()}   (a new dimension; convert with an input rate)"
+        import difflib
+
+        close = difflib.get_close_matches(name, self._unit_names(), n=1, cutoff=0.75)
+        if close:
+            return f"did you mean `{close[0]}`?"
         return "declare it with `unit NAME` if it is a new dimension of your own"
+
+    @lru_cache(maxsize=1)
+    def _unit_names(self) -> list[str]:
+        return [n for n in self.registry._units if not n.startswith("_")] + ["USD"]
 
     # ---------------------------------------------------------------- algebra
     def dimensionality(self, unit: pint.Unit):

@@ -1,0 +1,43 @@
+# unitsheet: `make run` sets everything up and runs the OpenAI model; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MODEL := models/openai_capex.ush
+OUT := out
+
+.PHONY: run test install install-dev libreoffice check fmt-check charts readme bench fuzz clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+
+run: install
+	$(BIN)/unitsheet run $(MODEL)
+	@mkdir -p $(OUT)
+	@if $(BIN)/python -c "import exports.xlsx" 2>/dev/null; then \
+		$(BIN)/unitsheet export $(MODEL) -o $(OUT)/openai_capex.xlsx; fi
+
+check: install
+	$(BIN)/unitsheet check $(MODEL)
+
+# LibreOffice recalculates exported workbooks in the tests (Debian package, about 15 s to install).
+libreoffice:
+	@command -v soffice >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libreoffice-calc-nogui >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq libreoffice-calc-nogui >/dev/null; fi; } || \
+		echo "LibreOffice could not be installed: the workbook recalculation tests will say so"
+
+test: install-dev libreoffice
+	$(BIN)/python -m pytest tests
+
+fmt-check: install
+	$(BIN)/unitsheet fmt --check $(MODEL)
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis
