@@ -917,7 +917,8 @@ class _Checker:
                 raise _Abandon
             return ir.Period(ir.Type(self.units.dimensionless, True), node.span)
         if f not in FUNCTIONS:
-            ctx.report.error("unknown-name", f"unknown function `{f}`", node.span, Label(node.span),
+            name_span = Span(node.span.file, node.span.line, node.span.col, node.span.line, node.span.col + len(f))
+            ctx.report.error("unknown-name", f"unknown function `{f}`", name_span, Label(name_span),
                              hint=did_you_mean(f, FUNCTIONS) or "functions: " + ", ".join(sorted(FUNCTIONS)))
             raise _Abandon
         typed = [self._expr(a, ctx) for a in args]
@@ -1159,8 +1160,7 @@ class _Checker:
     def _dim(self, unit) -> str:
         if unit is None:
             return "true/false"
-        dims = unit.dimensionality
-        return str(dims) if dims else "a plain number"
+        return self.units.describe(unit.dimensionality)
 
     def _text(self, node) -> str:
         span = getattr(node, "span", None)

@@ -263,7 +263,7 @@ def _diagnose(ev: Evaluator, q: ir.Quantity, eq: ir.Equation, p: int | None, env
         break
     where = f" for {ev.model.timeline.periods[p]}" if p is not None else ""
     span = culprit.span or eq.span
-    labels = [Label(span, why)]
+    labels = [Label(span, "here")]
     if isinstance(culprit, ir.Binary) and culprit.op == "/" and culprit.right.span:
         labels = [Label(culprit.right.span, f"is 0{where}")]
     return Diagnostic("runtime", f"{why} in `{q.name}`{where}", span, tuple(labels),

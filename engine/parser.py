@@ -170,6 +170,8 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic
 def _hint_for(token: Token, expected: list[str]) -> str | None:
     if token.type == "UNIT" and "MUL_OP" in expected:
         return f"`{token}` follows a value; a unit goes right after a number (2 USD), a name needs an operator (2 * x)"
+    if token.type in ("NUMBER", "NAME", "UNIT") and "MUL_OP" in expected:
+        return "two values in a row: is an operator (+ - * /) missing?"
     if token.type == "EQUAL" and "COMP_OP" in expected:
         return "compare with == ; `=` defines a quantity"
     return None

@@ -122,7 +122,7 @@ class UnitSystem:
         return self._div(a, b)
 
     def power(self, a: pint.Unit, n: int) -> pint.Unit:
-        return a**n
+        return a**n if n != 0 else self.dimensionless
 
     def factor(self, source: pint.Unit, target: pint.Unit) -> float:
         """The number to multiply a magnitude in `source` by to express it in `target`."""
@@ -149,6 +149,26 @@ class UnitSystem:
             else:
                 kept = kept * part**exponent
         return factor, kept
+
+    def describe(self, dims) -> str:
+        """Plain words for a dimension: 'money per time' for USD/year, 'power' for GW."""
+        if not dims:
+            return "a plain number"
+        names = self._dimension_names()
+        if dims in names:
+            return names[dims]
+        for below, label in names.items():
+            for above, top in names.items():
+                if dims == above / below:
+                    return f"{top} per {label}"
+        return str(dims)
+
+    @lru_cache(maxsize=1)
+    def _dimension_names(self) -> dict:
+        r = self.registry
+        table = [("USD", "money"), ("year", "time"), ("watt", "power"), ("joule", "energy"), ("meter", "length"),
+                 ("kilogram", "mass"), ("meter**2", "area"), ("byte", "information")]
+        return {r.parse_units(u).dimensionality: name for u, name in table}
 
     # ---------------------------------------------------------------- text
     def text(self, unit: pint.Unit) -> str:

@@ -1,0 +1,150 @@
+"""Property tests over random expression trees.
+
+(a) the checker accepts an expression exactly when a slow reference evaluation with pint
+    quantities succeeds, and then infers the dimension pint computes;
+(b) the fast numpy evaluator's number equals the pint reference;
+(c) formatting is a faithful round trip: parse(fmt(x)) == parse(x).
+"""
+
+import math
+
+import numpy as np
+import pint
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import engine
+from engine import syntax as ast
+from engine.diagnostics import ModelError
+from engine.formatter import expr as format_expr
+from engine.formatter import format_module
+from engine.parser import parse
+from engine.units import UnitSystem
+
+UNITS = UnitSystem()
+Q = UNITS.registry.Quantity
+
+# Inputs of the generated models: name -> unit text.
+INPUTS = {"cash": "USD", "revenue": "USD/year", "capacity": "GW", "cost": "USD/GW", "span": "year",
+          "share": "%", "small": "MW", "ratio": "1"}
+LITERAL_UNITS = [None, "USD", "USD/year", "GW", "MW", "year", "month", "%", "USD/GW", "USD/MW"]
+
+
+def leaves():
+    names = st.sampled_from(sorted(INPUTS)).map(ast.Name)
+    literals = st.builds(ast.Quantity, st.integers(1, 999).map(float), st.sampled_from([None, None, "thousand"]),
+                         st.sampled_from(LITERAL_UNITS))
+    return st.one_of(names, literals)
+
+
+def extend(children):
+    binary = st.builds(ast.Binary, st.sampled_from(["+", "-", "*", "/"]), children, children)
+    power = st.builds(ast.Binary, st.just("^"), children,
+                      st.integers(-2, 3).map(lambda k: ast.Quantity(float(abs(k)), None, None) if k >= 0
+                                             else ast.Unary("-", ast.Quantity(float(-k), None, None))))
+    unary = st.builds(ast.Unary, st.just("-"), children)
+    funcs = st.builds(lambda f, a, b: ast.Call(f, (a, b)), st.sampled_from(["min", "max"]), children, children)
+    absolute = st.builds(lambda a: ast.Call("abs", (a,)), children)
+    return st.one_of(binary, power, unary, funcs, absolute)
+
+
+EXPRESSIONS = st.recursive(leaves(), extend, max_leaves=8)
+VALUES = st.fixed_dictionaries({name: st.integers(1, 5000).map(lambda v: v / 7) for name in INPUTS})
+
+
+def model_text(expression, values) -> str:
+    lines = ['model "property"', "timeline 2025..2026 yearly"]
+    for name, unit in INPUTS.items():
+        lines.append(f"input {name} = {values[name]!r} {unit if unit != '1' else ''}".rstrip())
+    lines.append(f"result = {format_expr(expression)}")
+    return "\n".join(lines) + "\n"
+
+
+class Reject(Exception):
+    pass
+
+
+def reference(node, env):
+    """Evaluate with pint quantities: slow, but the unit algebra is pint's own."""
+    if isinstance(node, ast.Name):
+        return env[node.name]
+    if isinstance(node, ast.Quantity):
+        scale = {"thousand": 1e3, None: 1.0}[node.scale]
+        unit = node.unit or "dimensionless"
+        return Q(np.float64(node.number * scale), "percent" if unit == "%" else unit)
+    if isinstance(node, ast.Unary):
+        return -reference(node.operand, env)
+    if isinstance(node, ast.Call):
+        args = [reference(a, env) for a in node.args]
+        if node.func == "abs":
+            return abs(args[0])
+        a, b = args
+        if a.dimensionality != b.dimensionality:
+            raise Reject
+        b = b.to(a.units)
+        return Q((min if node.func == "min" else max)(a.magnitude, b.magnitude), a.units)
+    left, right = reference(node.left, env), reference(node.right, env)
+    try:
+        with np.errstate(all="ignore"):
+            if node.op == "+":
+                return left + right
+            if node.op == "-":
+                return left - right
+            if node.op == "*":
+                return left * right
+            if node.op == "/":
+                return left / right
+            exponent = right.to("dimensionless").magnitude
+            if left.dimensionless:
+                return Q(left.to("dimensionless").magnitude ** exponent, "dimensionless")
+            return left ** int(exponent)
+    except pint.DimensionalityError:
+        raise Reject from None
+
+
+@settings(max_examples=300)
+@given(EXPRESSIONS, VALUES)
+def test_checker_agrees_with_pint_and_evaluator_with_reference(expression, values):
+    text = model_text(expression, values)
+    env = {name: Q(np.float64(values[name]), "percent" if unit == "%" else unit if unit != "1" else "dimensionless")
+           for name, unit in INPUTS.items()}
+    try:
+        expected = reference(expression, env)
+    except Reject:
+        expected = None
+    try:
+        results = engine.loads(text, "property.ush").run()
+    except ModelError as err:
+        kinds = {d.kind for d in err.diagnostics}
+        if kinds == {"runtime"}:
+            assert expected is not None and not np.isfinite(expected.magnitude)
+            return
+        assert expected is None, f"checker rejected a dimensionally valid expression: {err}\n{text}"
+        assert kinds <= {"unit-mismatch", "bad-exponent"}, kinds
+        return
+    assert expected is not None, f"checker accepted what pint rejects:\n{text}"
+    unit = results.unit("result")
+    ours = Q(1.0, unit)
+    assert ours.dimensionality == expected.dimensionality
+    value = results.value("result")
+    want = expected.to(unit).magnitude
+    assert math.isclose(value, want, rel_tol=1e-9, abs_tol=1e-300), (value, want, text)
+
+
+@settings(max_examples=300)
+@given(EXPRESSIONS)
+def test_format_then_parse_is_identity_on_expressions(expression):
+    text = f"x = {format_expr(expression)}\n"
+    parsed = parse(text, "roundtrip.ush").statements[0].value
+    assert parsed == expression
+
+
+@pytest.mark.parametrize("path", ["models/openai_capex.ush"])
+def test_format_round_trip_on_real_models(path, root):
+    module = parse((root / path).read_text(), path)
+    formatted = format_module(module)
+    again = parse(formatted, path)
+    assert again == module
+    assert format_module(again) == formatted, "formatting is idempotent"
+    assert [c[1] for c in again.comments] == [c[1] for c in module.comments], "comments survive"
