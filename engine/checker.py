@@ -162,7 +162,8 @@ class _Checker:
         for stmt in statements:
             if not isinstance(stmt, ast.UnitDef):
                 continue
-            if base.is_unit_name(stmt.name) or stmt.name in SCALES:
+            if base.is_unit_name(stmt.name) or stmt.name in SCALES or any(
+                    d.startswith(stmt.name + " = ") for d in definitions):
                 self.report.error("duplicate-definition", f"`{stmt.name}` is already a unit", stmt.span,
                                   Label(stmt.span), hint="choose another name")
                 continue
@@ -171,15 +172,23 @@ class _Checker:
                 continue
             q = stmt.definition
             value = scaled(q.number, q.scale)
-            if q.unit is None:
-                definitions.append(f"{stmt.name} = {value!r}")
+            if not (np.isfinite(value) and value > 0):
+                self.report.error("bad-unit", "a unit is a positive multiple of another unit", q.span,
+                                  Label(q.span), hint=f"e.g. unit {stmt.name} = 1000 token")
                 continue
             try:
-                UnitSystem(tuple(definitions)).parse(q.unit)
+                unit = UnitSystem(tuple(definitions)).parse(q.unit) if q.unit else None
             except UnitError as err:
                 self.report.error("unknown-unit", str(err), q.span, Label(q.span), hint=err.hint)
                 continue
-            definitions.append(f"{stmt.name} = {value!r} * {q.unit}")
+            candidate = f"{stmt.name} = {value!r}" + (f" * {unit}" if unit is not None else "")
+            try:
+                UnitSystem(tuple(definitions + [candidate]))
+            except Exception as err:  # pint refuses the definition: say so, at the statement
+                self.report.error("bad-unit", f"cannot define unit `{stmt.name}` ({type(err).__name__})", stmt.span,
+                                  Label(stmt.span))
+                continue
+            definitions.append(candidate)
         return UnitSystem(tuple(definitions)) if definitions else base
 
     # ================================================================== pass 2

@@ -78,9 +78,9 @@ class Evaluator:
         with np.errstate(all="ignore"):
             for check, f in self.checks:
                 a, b = (check.start, check.stop + 1) if check.start is not None else (0, 1)
-                result = np.asarray(f(env, a, b), dtype=bool)
-                result = np.broadcast_to(result, result.shape[:-1] + (b - a,) if check.start is not None
-                                         else result.shape)
+                result = np.atleast_1d(np.asarray(f(env, a, b), dtype=bool))
+                if check.start is not None:
+                    result = np.broadcast_to(result, result.shape[:-1] + (b - a,))
                 passed = bool(result.all())
                 out.append({"name": check.name, "passed": passed,
                             "message": "ok" if passed else self._failure(check, result, a, env)})

@@ -11,7 +11,7 @@ from . import syntax as ast
 # Binding strength, loosest first; mirrors grammar/unitsheet.lark.
 PREC = {"or": 1, "and": 2, "not": 3, "compare": 4, "+": 5, "-": 5, "*": 6, "/": 6, "unary": 7, "^": 8, "atom": 9}
 INDENT = "    "
-TABLE_WIDTH = 100
+TABLE_WIDTH = 120
 
 
 def format_module(module: ast.Module) -> str:

@@ -240,7 +240,7 @@ class _Builder(Transformer_NonRecursive):
 
     def _int(self, tok: Token) -> int:
         value = float(str(tok).replace("_", ""))
-        if value != int(value) or abs(value) > 1_000_000:
+        if not abs(value) <= 1_000_000 or value != int(value):
             raise _BuildError(Diagnostic("bad-period", f"`{tok}` is not a period", self._tspan(tok),
                                          (Label(self._tspan(tok)),), "periods are whole years, e.g. 2027"))
         return int(value)

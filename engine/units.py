@@ -140,6 +140,8 @@ class UnitSystem:
 
     def _simplify_uncached(self, unit):
         registry = self.registry
+        if unit == registry.percent:  # 2 * 10 % stays 20 %
+            return 1.0, unit
         q = registry.Quantity(1.0, unit).to_reduced_units()
         factor, kept = float(q.magnitude), registry.Unit("")
         for name, exponent in q.units._units.items():

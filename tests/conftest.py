@@ -13,7 +13,7 @@ settings.register_profile("dev", database=None, deadline=None, suppress_health_c
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def root():
     return ROOT
 

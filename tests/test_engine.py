@@ -1,0 +1,268 @@
+"""Semantics of the language, checked on small models whose answers are known by hand."""
+
+import json
+
+import numpy as np
+import pytest
+
+import engine
+from engine.diagnostics import ModelError
+
+HEADER = 'model "t"\ntimeline 2025..2029 yearly\n'
+
+
+def run(body: str, **kw):
+    return engine.loads(HEADER + body, "t.ush").run(**kw)
+
+
+def errors(body: str) -> list:
+    with pytest.raises(ModelError) as info:
+        run(body)
+    return info.value.diagnostics
+
+
+def test_recurrence_with_initial_value():
+    r = run("input opening = 10 USD\ninput flow: USD/year = {2025..2029: 2}\n"
+            "cash[2025] = opening\ncash[2026..] = cash[t-1] + flow[t] * 1 year\n")
+    assert list(r.values["cash"]) == [10, 12, 14, 16, 18]
+    assert r.unit("cash") == "USD"
+
+
+def test_general_equation_fills_the_periods_the_specific_ones_leave():
+    r = run("x[2027] = 100\nx[t] = 1\n")
+    assert list(r.values["x"]) == [1, 1, 100, 1, 1]
+
+
+def test_mutual_recurrence_through_lags_is_evaluated_period_by_period():
+    r = run("a[2025] = 1\na[2026..] = b[t-1] + 1\nb = a * 2\n")
+    # a: 1, 3, 7, 15, 31 ; b = 2a
+    assert list(r.values["a"]) == [1, 3, 7, 15, 31]
+    assert list(r.values["b"]) == [2, 6, 14, 30, 62]
+
+
+def test_scalar_broadcasts_over_series_and_shape_is_inferred():
+    r = run("input rate = 10 %\ninput rev: USD/year = {2025..2029: 100}\nfee = rev * rate\nflat = rate * 2\n")
+    assert r.model.quantities["fee"].series and not r.model.quantities["flat"].series
+    assert np.allclose(r.values["fee"], 10.0)
+    assert r.value("flat") == pytest.approx(20.0)  # percent kept: 20 %
+    assert r.unit("flat") == "percent"
+
+
+def test_total_integrates_a_flow_and_sum_does_not():
+    r = run("input burn: USD/year = {2025: 1, 2026: 2, 2027: 3, 2028: 4, 2029: 5}\n"
+            "t1 = total(burn[2025..2027])\ns1 = sum(burn[2026..])\navg = average(burn)\n"
+            "lo = min(burn[2025..2029])\nhi = max(burn)\n")
+    assert r.value("t1") == 6 and r.unit("t1") == "USD"
+    assert r.value("s1") == 14 and r.unit("s1") == "USD / year"
+    assert r.value("avg") == 3 and r.value("lo") == 1 and r.value("hi") == 5
+
+
+def test_running_totals_growth_and_year():
+    r = run("input flow: USD/year = {2025..2029: 2}\nrt = running_total(flow)\nrs = running_sum(flow)\n"
+            "g[2026..] = growth(rt)\ny = year()\n")
+    assert list(r.values["rt"]) == [2, 4, 6, 8, 10] and r.unit("rt") == "USD"
+    assert r.unit("rs") == "USD / year"
+    assert r.values["g"][1] == pytest.approx(1.0)
+    assert np.isnan(r.values["g"][0])
+    assert list(r.values["y"]) == [2025, 2026, 2027, 2028, 2029]
+
+
+def test_npv_matches_excel_convention_and_cagr():
+    r = run("input cf: USD/year = {2025..2029: 100}\ninput r = 10 %\nv = npv(r, cf[2025..2027])\n"
+            "input level: USD = {2025: 100, 2026: 110, 2027: 121, 2028: 133.1, 2029: 146.41}\n"
+            "c = cagr(level[2025..2029])\n")
+    assert r.value("v") == pytest.approx(sum(100 / 1.1 ** k for k in (1, 2, 3)))
+    assert r.unit("v") == "USD"
+    assert r.value("c") == pytest.approx(0.10)
+
+
+def test_unit_conversions_are_explicit_factors():
+    r = run("input cap = 1500 MW\ninput cost = 50 billion USD/GW\nspend = cap * cost\ng: GW = cap\n")
+    assert r.unit("spend") == "USD" and r.value("spend") == pytest.approx(75e9)
+    assert r.value("g") == pytest.approx(1.5)
+
+
+def test_if_comparisons_booleans_and_choose():
+    r = run("input flag = true\ninput view = 2\ninput x: USD = {2025..2029: 5}\n"
+            "pick = choose(view, 1 USD, 2 USD, 3 USD)\nbig = x > 4 USD and not (x > 6 USD)\n"
+            "y = if(flag or false, x, 0 USD)\nr = round(2.5) + round(-2.5) + abs(-1)\n")
+    assert r.value("pick") == 2
+    assert r.values["big"].all()
+    assert list(r.values["y"]) == [5] * 5
+    assert r.value("r") == 1.0  # 3 + -3 + 1: halves away from zero, as Excel's ROUND
+
+
+def test_checks_pass_fail_and_explain_the_failure():
+    r = run("input x: USD = {2025: 5, 2026: 5, 2027: -1, 2028: 5, 2029: 5}\n"
+            'check "positive": x > 0 USD\n'
+            'check "later" for t in 2028..2029: x[t] > 0 USD\n'
+            'check "approx": 103 USD ~= 100 USD within 2%\n'
+            'check "absolute": 103 USD ~= 100 USD within 5 USD\n')
+    by_name = {c["name"]: c for c in r.checks}
+    assert not by_name["positive"]["passed"] and "2027" in by_name["positive"]["message"]
+    assert by_name["later"]["passed"]
+    assert not by_name["approx"]["passed"] and by_name["absolute"]["passed"]
+    assert not r.passed
+
+
+def test_scenarios_replace_inputs_and_formulas():
+    m = engine.loads(HEADER + "input price = 10 USD\nrevenue = price * 3\n"
+                     "scenario high { price = 20 USD }\nscenario formula { revenue = price * 4 }\n", "t.ush")
+    assert m.scenarios == ["base", "high", "formula"]
+    assert m.run().value("revenue") == 30
+    assert m.run("high").value("revenue") == 60
+    assert m.run("formula").value("revenue") == 40
+
+
+def test_overrides_are_parsed_with_units_and_converted():
+    m = engine.loads(HEADER + "input cost = 50 billion USD/GW\ninput rev: USD/year = {2025..2029: 1}\n"
+                     "x = cost * 1 GW\n", "t.ush")
+    assert m.run(overrides={"cost": "55 million USD/MW"}).value("x") == pytest.approx(55e9)
+    assert m.run(overrides={"rev[2027]": "3 USD/year"}).values["rev"][2] == 3
+    with pytest.raises(ModelError, match="cannot set `cost`"):
+        m.run(overrides={"cost": "5 GW"})
+    with pytest.raises(ModelError, match="it is a formula"):
+        m.run(overrides={"x": "1 USD"})
+    with pytest.raises(ModelError):
+        m.run(overrides={"cost": "__import__('os').system('echo hacked')"})
+
+
+def test_unknown_scenario_is_an_error_with_suggestion():
+    m = engine.loads(HEADER + "input a = 1 USD\nscenario bear { a = 2 USD }\n", "t.ush")
+    with pytest.raises(ModelError) as info:
+        m.run("baer")
+    assert "did you mean `bear`" in info.value.diagnostics[0].hint
+
+
+def test_input_range_base_is_midpoint_or_stated():
+    r = run("input a = 50 USD .. 60 USD\ninput b = 50 USD .. 60 USD\n    base 52 USD\n")
+    assert r.value("a") == 55 and r.value("b") == 52
+    assert r.model.quantities["a"].low == 50 and r.model.quantities["a"].high == 60
+
+
+def test_scale_words_are_exact():
+    r = run("input a = 1.4 trillion USD\ninput b = 55 billion USD/GW\n")
+    assert r.value("a") == 1.4e12 and r.value("b") == 55e9
+
+
+def test_user_defined_units_and_dimensions():
+    r = run("unit token\nunit kilotoken = 1000 token\ninput price = 2 USD/kilotoken\ninput volume = 5000 token\n"
+            "spend = price * volume\n")
+    assert r.unit("spend") == "USD" and r.value("spend") == pytest.approx(10)
+
+
+def test_lead_references_and_fixed_periods():
+    r = run("input x: USD = {2025: 1, 2026: 2, 2027: 3, 2028: 4, 2029: 5}\nnxt[..2028] = x[t+1]\n"
+            .replace("[..2028]", "[2025..2028]") + "last = x[2029]\n")
+    assert list(r.values["nxt"][:4]) == [2, 3, 4, 5] and r.value("last") == 5
+
+
+@pytest.mark.parametrize("body,kind", [
+    ("a = b\nb = a\n", "cycle"),
+    ("x[2025] = 1\nx[2026..] = x[t+1]\n", "cycle"),
+    ("x = 1\nx = 2\n", "duplicate-definition"),
+    ("input a = 1 USD\nb = a[2025]\n", "shape"),
+    ("input a: USD = {2025..2029: 1}\nb: USD = sum(a[2025..2029]) + a[2030]\n", "bad-period"),
+    ("t = 1\n", "bad-name"),
+    ("input a = 2 USD\nb = a ^ a\n", "bad-exponent"),
+    ("x = if(1, 2, 3)\n", "type"),
+    ("x = min(1 USD, 2 GW)\n", "unit-mismatch"),
+    ('check "not bool": 1 + 2\n', "type"),
+    ("x = 1e400\n", "limit"),
+])
+def test_compile_errors(body, kind):
+    assert kind in {d.kind for d in errors(body)}
+
+
+def test_no_python_evaluation_reaches_model_text():
+    payload = "__import__('os').system('touch /tmp/unitsheet_pwned')"
+    for body in (f"x = {payload}\n", f"input a = {payload}\n", f'model "{payload}"\n', f"x = 1 {payload}\n",
+                 f"unit {payload}\n", f"input a: {payload} = 1\n"):
+        with pytest.raises(ModelError):
+            engine.loads(HEADER + body, "t.ush").run()
+    import os
+    assert not os.path.exists("/tmp/unitsheet_pwned")
+
+
+def test_json_contract(capsys, root):
+    from engine.cli import main
+
+    assert main(["run", str(root / "models/openai_capex.ush"), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["model"] == "OpenAI capex and financing" and data["scenario"] == "base"
+    assert data["timeline"] == list(range(2025, 2034))
+    rev = data["quantities"]["revenue"]
+    assert rev["unit"] == "USD / year" and rev["kind"] == "series" and rev["values"][0] == 13e9
+    cash = data["quantities"]["cash_balance"]
+    assert cash["values"][0] is None and cash["unit"] == "USD"
+    assert data["quantities"]["stargate_capacity_gw"]["unit"] == "gigawatt"
+    assert data["quantities"]["amazon_flowback_ratio"]["unit"] == "dimensionless"
+    assert all(set(c) == {"name", "passed", "message"} for c in data["checks"])
+    import pint
+    registry = pint.UnitRegistry()
+    registry.define("USD = [currency]")
+    for q in data["quantities"].values():
+        if q["unit"] != "bool":
+            registry.parse_units(q["unit"])  # the contract: pint-parsable
+
+
+def test_cli_exit_codes(capsys, tmp_path):
+    from engine.cli import main
+
+    good = tmp_path / "good.ush"
+    good.write_text(HEADER + 'input a = 1 USD\ncheck "ok": a > 0 USD\n')
+    failing = tmp_path / "failing.ush"
+    failing.write_text(HEADER + 'input a = 1 USD\ncheck "nope": a > 5 USD\n')
+    bad = tmp_path / "bad.ush"
+    bad.write_text(HEADER + "x = = 1\n")
+    assert main(["check", str(good)]) == 0
+    assert main(["check", str(failing)]) == 1
+    assert main(["check", str(bad)]) == 2
+    assert main(["run", str(tmp_path / "missing.ush")]) == 2
+    assert main(["run", str(good), "--set", "nonsense"]) == 2
+    with pytest.raises(SystemExit) as info:
+        main(["frobnicate"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+
+
+def test_invalid_utf8_is_reported(tmp_path):
+    path = tmp_path / "bin.ush"
+    path.write_bytes(b'model "x"\n\xff\xfe\n')
+    with pytest.raises(ModelError, match="not valid UTF-8"):
+        engine.load(path)
+
+
+def test_deep_nesting_is_a_diagnostic_not_a_crash():
+    with pytest.raises(ModelError, match="nested deeper"):
+        engine.loads(HEADER + "x = " + "(" * 10_000 + "1" + ")" * 10_000 + "\n", "t.ush")
+    with pytest.raises(ModelError, match="nested deeper"):
+        engine.loads(HEADER + "x = " + "-" * 5_000 + "1\n", "t.ush")
+
+
+def test_fmt_cli_check_and_write(tmp_path, capsys):
+    from engine.cli import main
+
+    path = tmp_path / "m.ush"
+    path.write_text(HEADER + "x=1+2   # three\n")
+    assert main(["fmt", str(path), "--check"]) == 1
+    assert main(["fmt", str(path), "--write"]) == 0
+    assert path.read_text().endswith("x = 1 + 2  # three\n")
+    assert main(["fmt", str(path), "--check"]) == 0
+
+
+def test_explain_lists_formula_inputs_and_sources(capsys, root):
+    from engine.cli import main
+
+    assert main(["explain", str(root / "models/openai_capex.ush"), "cash_balance"]) == 0
+    out = capsys.readouterr().out
+    assert "cash_balance[2027..2033] = cash_balance[t-1]" in out
+    assert "cash_after_round" in out and "004_ed9f67eefeb93bc3.txt" in out
+
+
+def test_to_frame():
+    pytest.importorskip("pandas")
+    r = run("input a: USD = {2025..2029: 1}\nb = a * 2\n")
+    frame = r.to_frame()
+    assert frame.loc["b", 2027] == 2 and frame.loc["b", "unit"] == "USD"
