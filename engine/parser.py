@@ -61,7 +61,7 @@ def grammar_text() -> str:
 def _lark() -> Lark:
     callbacks = {name: _collect_comment_token for name in ("_NL", "_CONTINUE")}
     return Lark(grammar_text(), parser="lalr", postlex=_NewlinesInBrackets(), propagate_positions=True,
-                maybe_placeholders=True, lexer_callbacks=callbacks)
+                maybe_placeholders=True, lexer_callbacks=callbacks, cache=True)
 
 
 _comment_sink: list = []
