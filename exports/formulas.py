@@ -1,0 +1,153 @@
+"""Checked IR -> Excel formula text. The second backend beside engine/evaluate.py: it walks the
+same nodes, so each engine operation has exactly one Excel counterpart here.
+
+Cell addresses come from a `Layout` (exports/xlsx.py decides where things live). Numbers other
+than 0 and 1 are never written inline: `constant(value, label)` returns the address of a cell in
+the Constants block, so every conversion factor and literal is visible and editable.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from engine import ir
+
+MAX_FORMULA_LENGTH = 8192
+
+
+class Unsupported(Exception):
+    """Something the workbook cannot express; the message says what and where."""
+
+
+class Layout(Protocol):
+    def cell(self, name: str, column: int | None, absolute_column: bool = False) -> str: ...
+    def row_range(self, name: str, first: int, last: int, anchor_first: bool = False) -> str: ...
+    def period_header(self, column: int) -> str: ...
+    def constant(self, value: float, label: str) -> str: ...
+
+
+# Excel's precedence, tightest last (negation binds tighter than ^ in Excel, unlike the model).
+_PREC = {"compare": 1, "+": 2, "-": 2, "*": 3, "/": 3, "^": 4, "neg": 5, "atom": 6}
+_COMPARE = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "=", "!=": "<>"}
+
+
+class Emitter:
+    def __init__(self, layout: Layout, units):
+        self.layout = layout
+        self.units = units
+
+    def formula(self, node, period: int | None) -> str:
+        """`=...` for the node evaluated at timeline index `period` (None for a single value)."""
+        text, _ = self._emit(node, period)
+        if len(text) + 1 > MAX_FORMULA_LENGTH:
+            raise Unsupported(f"a formula longer than Excel's {MAX_FORMULA_LENGTH} characters")
+        return "=" + text
+
+    # Each _emit returns (text, precedence of its top operator).
+    def _emit(self, node, p):
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            raise Unsupported(f"no Excel form for {type(node).__name__}")
+        return method(node, p)
+
+    def _wrap(self, node, p, minimum: int) -> str:
+        text, prec = self._emit(node, p)
+        return f"({text})" if prec < minimum else text
+
+    def _number(self, value: float, label: str) -> str:
+        if value == 0.0:
+            return "0"
+        if value == 1.0:
+            return "1"
+        return self.layout.constant(value, label)
+
+    # ------------------------------------------------------------------ leaves
+    def _Const(self, node: ir.Const, p):
+        if node.type.boolean:
+            return ("TRUE()" if node.value else "FALSE()"), _PREC["atom"]
+        unit = self.units.short(node.type.unit) if node.type.unit is not None else ""
+        return self._number(node.value, f"{_fmt(node.value)} {unit}".strip()), _PREC["atom"]
+
+    def _Ref(self, node: ir.Ref, p):
+        if node.type.series:
+            return self.layout.cell(node.name, p + node.offset), _PREC["atom"]
+        return self.layout.cell(node.name, None), _PREC["atom"]
+
+    def _At(self, node: ir.At, p):
+        return self.layout.cell(node.name, node.period, absolute_column=True), _PREC["atom"]
+
+    def _Period(self, node: ir.Period, p):
+        return self.layout.period_header(p), _PREC["atom"]
+
+    def _Reduce(self, node: ir.Reduce, p):
+        cells = self.layout.row_range(node.name, node.start, node.stop)
+        f = node.func
+        if f == "cagr":
+            first = self.layout.cell(node.name, node.start, absolute_column=True)
+            last = self.layout.cell(node.name, node.stop, absolute_column=True)
+            years = self._number(float(node.stop - node.start), "periods in the cagr")
+            return f"({last}/{first})^(1/{years})-1", _PREC["+"]
+        if f == "npv":
+            rate = self._wrap(node.rate, p, 0)
+            text = f"NPV({rate},{cells})"
+        else:
+            text = {"total": "SUM", "sum": "SUM", "average": "AVERAGE", "min": "MIN", "max": "MAX"}[f] + f"({cells})"
+        if node.step != 1.0:
+            return f"{text}*{self._number(node.step, 'period length')}", _PREC["*"]
+        return text, _PREC["atom"]
+
+    def _Running(self, node: ir.Running, p):
+        text = f"SUM({self.layout.row_range(node.name, 0, p, anchor_first=True)})"
+        if node.step != 1.0:
+            return f"{text}*{self._number(node.step, 'period length')}", _PREC["*"]
+        return text, _PREC["atom"]
+
+    # ------------------------------------------------------------------ operators
+    def _Convert(self, node: ir.Convert, p):
+        label = f"{self.units.short(node.from_unit)} -> {self.units.short(node.type.unit) or 'plain number'}"
+        factor = self._number(node.factor, label)
+        inner = self._wrap(node.operand, p, _PREC["*"])
+        if factor == "1":
+            return self._emit(node.operand, p)
+        return f"{inner}*{factor}", _PREC["*"]
+
+    def _Unary(self, node: ir.Unary, p):
+        return "-" + self._wrap(node.operand, p, _PREC["atom"]), _PREC["neg"]
+
+    def _Not(self, node: ir.Not, p):
+        return f"NOT({self._wrap(node.operand, p, 0)})", _PREC["atom"]
+
+    def _Binary(self, node: ir.Binary, p):
+        op = node.op
+        if op in ("and", "or"):
+            return f"{op.upper()}({self._wrap(node.left, p, 0)},{self._wrap(node.right, p, 0)})", _PREC["atom"]
+        if op == "^":
+            # Excel's ^ is left-associative and below negation: parenthesise anything compound.
+            return f"{self._wrap(node.left, p, _PREC['atom'])}^{self._wrap(node.right, p, _PREC['atom'])}", _PREC["^"]
+        prec = _PREC[op]
+        left = self._wrap(node.left, p, prec)
+        right = self._wrap(node.right, p, prec + 1)
+        return f"{left}{op}{right}", prec
+
+    def _Compare(self, node: ir.Compare, p):
+        left = self._wrap(node.left, p, _PREC["+"])
+        right = self._wrap(node.right, p, _PREC["+"])
+        return f"{left}{_COMPARE[node.op]}{right}", _PREC["compare"]
+
+    def _Approx(self, node: ir.Approx, p):
+        left = self._wrap(node.left, p, _PREC["+"])
+        right = self._wrap(node.right, p, _PREC["+"] + 1)
+        tol = self._wrap(node.tolerance, p, _PREC["*"])
+        if node.relative:
+            return f"ABS({left}-{right})<={tol}*ABS({self._wrap(node.right, p, 0)})", _PREC["compare"]
+        return f"ABS({left}-{right})<={tol}", _PREC["compare"]
+
+    def _Func(self, node: ir.Func, p):
+        args = [self._wrap(a, p, 0) for a in node.args]
+        name = {"if": "IF", "min": "MIN", "max": "MAX", "abs": "ABS", "round": "ROUND", "choose": "CHOOSE",
+                "exp": "EXP", "ln": "LN"}[node.name]
+        return f"{name}({','.join(args)})", _PREC["atom"]
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.15g}"

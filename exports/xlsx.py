@@ -1,0 +1,622 @@
+"""Checked model -> live Excel workbook (XlsxWriter), laid out in the spirit of the FAST standard.
+
+Sheets: Cover (scenario selector, master check, how to read), Inputs (blue values, one column per
+scenario, a live column picked by the selector, sources), Calculations (one row per quantity,
+one column per period, formulas that keep their shape across a row), Checks, Constants (every
+number a formula uses), Charts. Every formula cell also stores the engine's value.
+
+The workbook is written to a temporary file beside the target and renamed into place, so a
+failure leaves any existing file untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from engine import ir, report
+from engine.diagnostics import Diagnostic, ModelError
+
+from .formulas import Emitter, Unsupported
+
+FIRST_PERIOD_COL = 4  # column E: periods start here on Inputs (series), Calculations and Checks
+HEADER_ROW = 3  # row 4 (0-based 3) holds the timeline on period sheets
+MAX_TEXT = 32_767  # Excel's limit for a cell's text
+RESERVED_NAMES = {"scenario", "scenario_index", "scenario_names", "all_checks_ok"}
+INPUT_BLUE = "#0000FF"
+
+
+class ExportError(ModelError):
+    pass
+
+
+# ---------------------------------------------------------------------------- names
+
+
+_A1 = re.compile(r"^([A-Za-z]{1,3})([0-9]+)$")
+_R1C1 = re.compile(r"^[Rr]([0-9]*)([Cc]([0-9]*))?$|^[Cc][0-9]*$")
+
+
+def looks_like_cell(name: str) -> bool:
+    """CAP2025 is cell CAP2025 in Excel; R1C1, R, C12 are R1C1-style references."""
+    m = _A1.match(name)
+    if m:
+        col = 0
+        for ch in m.group(1).upper():
+            col = col * 26 + (ord(ch) - 64)
+        if col <= 16384 and 1 <= int(m.group(2)) <= 1_048_576:
+            return True
+    return bool(_R1C1.match(name)) or name.upper() in ("TRUE", "FALSE")
+
+
+def excel_name(name: str) -> str:
+    """The workbook's defined name for a model quantity: the name itself, or `_` + name where
+    Excel would read it as a cell reference or it clashes with the workbook's own names.
+    Reversible: model names never need the prefix, so a leading `_` is dropped to read it back."""
+    if looks_like_cell(name) or name.lower() in RESERVED_NAMES or name.startswith("_"):
+        return "_" + name
+    return name
+
+
+def model_name(defined: str) -> str:
+    return defined[1:] if defined.startswith("_") else defined
+
+
+# ---------------------------------------------------------------------------- layout
+
+
+@dataclass
+class Place:
+    sheet: str
+    row: int  # 0-based
+    column: int | None  # the value column for a single value; None for a series (period columns)
+
+
+@dataclass
+class _Layout:
+    """Where every quantity and constant lives; answers the emitter's address questions."""
+
+    places: dict[str, Place] = field(default_factory=dict)
+    constants: dict[float, tuple[int, str]] = field(default_factory=dict)  # value -> (row, label)
+    constants_start: int = 3
+
+    def _ref(self, sheet: str, row: int, col: int, abs_row=True, abs_col=True) -> str:
+        return f"{_sheet_ref(sheet)}!{xl_rowcol_to_cell(row, col, abs_row, abs_col)}"
+
+    def cell(self, name, column, absolute_column=False):
+        place = self.places[name]
+        if place.column is not None:
+            return self._ref(place.sheet, place.row, place.column)
+        return self._ref(place.sheet, place.row, FIRST_PERIOD_COL + column, abs_row=True, abs_col=absolute_column)
+
+    def row_range(self, name, first, last, anchor_first=False):
+        place = self.places[name]
+        a = xl_rowcol_to_cell(place.row, FIRST_PERIOD_COL + first, True, True)
+        b = xl_rowcol_to_cell(place.row, FIRST_PERIOD_COL + last, True, not anchor_first)
+        return f"{_sheet_ref(place.sheet)}!{a}:{b}"
+
+    def period_header(self, column):
+        return f"Calculations!{xl_rowcol_to_cell(HEADER_ROW, FIRST_PERIOD_COL + column, True, False)}"
+
+    def constant(self, value, label):
+        if value not in self.constants:
+            self.constants[value] = (self.constants_start + len(self.constants), label)
+        row, _ = self.constants[value]
+        return f"Constants!{xl_rowcol_to_cell(row, 2, True, True)}"
+
+
+def _sheet_ref(sheet: str) -> str:
+    return sheet if re.fullmatch(r"[A-Za-z]+", sheet) else f"'{sheet}'"
+
+
+# ---------------------------------------------------------------------------- export
+
+
+def export_workbook(model, path: Path, scenario: str = "base") -> dict:
+    """Write the workbook for `model` (an engine.Model) with `scenario` selected. Returns a summary."""
+    path = Path(path)
+    scenarios = model.scenarios
+    if scenario not in scenarios:
+        model.checked(scenario)  # raises the engine's unknown-scenario diagnostic
+    checked = {s: model.checked(s) for s in scenarios}
+    results = {s: model.run(s) for s in scenarios}
+    base = checked["base"]
+    _check_names(base)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ExportError([Diagnostic("io", f"cannot write {path}: folder {folder} does not exist", None)])
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        summary = _Writer(tmp, checked, results, scenario).write()
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    summary["path"] = str(path)
+    return summary
+
+
+def _check_names(checked: ir.CheckedModel):
+    seen: dict[str, str] = {}
+    problems = []
+    for name in checked.quantities:
+        defined = excel_name(name).lower()
+        if defined in seen:
+            problems.append(Diagnostic("export-unsupported", f"`{name}` and `{seen[defined]}` are the same name "
+                                       "to Excel (names are case-insensitive)", None,
+                                       hint="rename one of them"))
+        seen[defined] = name
+    if problems:
+        raise ExportError(problems)
+
+
+class _Writer:
+    def __init__(self, tmp: str, checked: dict, results: dict, scenario: str):
+        self.tmp = tmp
+        self.checked = checked
+        self.results = results
+        self.selected = scenario
+        self.base: ir.CheckedModel = checked["base"]
+        self.scenarios = list(checked)
+        self.n = len(self.base.timeline)
+        self.layout = _Layout()
+        self.formula_cells = 0
+
+    # ------------------------------------------------------------------ main
+    def write(self) -> dict:
+        wb = xlsxwriter.Workbook(self.tmp, {"strings_to_formulas": False, "strings_to_urls": False,
+                                            "strings_to_numbers": False})
+        self.wb = wb
+        self._formats()
+        self.cover = wb.add_worksheet("Cover")
+        self.inputs = wb.add_worksheet("Inputs")
+        self.calcs = wb.add_worksheet("Calculations")
+        self.checks_ws = wb.add_worksheet("Checks")
+        self.constants_ws = wb.add_worksheet("Constants")
+        self.charts_ws = wb.add_worksheet("Charts")
+        self._place_quantities()
+        self.emitter = Emitter(self.layout, self.base.units)
+        try:
+            self._write_inputs()
+            self._write_calculations()
+            check_cells = self._write_checks()
+        except Unsupported as err:
+            wb.close()
+            raise ExportError([Diagnostic("export-unsupported", f"cannot export to Excel: {err}", None,
+                                          hint="simplify the formula, or report it if Excel should express it")])
+        self._write_cover(check_cells)
+        self._write_constants()
+        self._write_charts()
+        self._define_names()
+        wb.close()
+        return {"quantities": len(self.base.quantities), "checks": len(self.base.checks),
+                "formula_cells": self.formula_cells, "scenarios": self.scenarios, "selected": self.selected}
+
+    def _formats(self):
+        wb = self.wb
+        self.f_title = wb.add_format({"bold": True, "font_size": 16})
+        self.f_bold = wb.add_format({"bold": True})
+        self.f_header = wb.add_format({"bold": True, "bottom": 1, "bg_color": "#DDEBF7"})
+        self.f_period = wb.add_format({"bold": True, "bottom": 1, "bg_color": "#DDEBF7", "num_format": "0"})
+        self.f_wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.f_text = wb.add_format({})
+        self.f_selector = wb.add_format({"bold": True, "bg_color": "#FFF2CC", "border": 1, "font_color": INPUT_BLUE})
+        self.f_ok = wb.add_format({"bold": True})
+        self._number_formats: dict[tuple[str, bool], object] = {}
+
+    def _fmt(self, num_format: str, input_cell: bool):
+        key = (num_format, input_cell)
+        if key not in self._number_formats:
+            props = {"num_format": num_format}
+            if input_cell:
+                props.update(font_color=INPUT_BLUE, bg_color="#FFFFE0")
+            self._number_formats[key] = self.wb.add_format(props)
+        return self._number_formats[key]
+
+    def _num_format(self, q: ir.Quantity) -> str:
+        if q.unit is None:
+            return "General"
+        values = self.results["base"].values[q.name]
+        shown, factor = report.display(q, values, self.base.units)
+        if q.unit == self.base.units.registry.percent:
+            return '0.0"%"'
+        scale = q.display_scale or _scale_of(shown)
+        commas = {"thousand": ",", "million": ",,", "billion": ",,,", "trillion": ",,,,"}.get(scale, "")
+        unit_text = (q.unit_text or self.base.units.short(q.unit)).replace('"', "")
+        label = {"billion": " bn ", "million": " m ", "thousand": " k ", "trillion": " tn "}.get(scale, " ") + unit_text
+        if q.display_unit is not None or not unit_text:
+            label = "" if not unit_text else label
+        digits = "0.00" if not commas else "0.0"
+        return f'#,##{digits}{commas}"{label.rstrip()}"' if label.strip() else f"#,##{digits}"
+
+    # ------------------------------------------------------------------ placement
+    def _place_quantities(self):
+        row_scalar, row_series = 5, None
+        qs = self.base.quantities
+        scalar_inputs = [q for q in qs.values() if q.kind == "input" and not q.series]
+        series_inputs = [q for q in qs.values() if q.kind == "input" and q.series]
+        for q in scalar_inputs:
+            self.layout.places[q.name] = Place("Inputs", row_scalar, 2)
+            row_scalar += 1
+        self.series_input_start = row_scalar + 3
+        row_series = self.series_input_start + 1
+        self.series_input_rows: dict[str, dict[str, int]] = {}
+        for q in series_inputs:
+            variants = self._variants(q.name)
+            self.layout.places[q.name] = Place("Inputs", row_series, None)
+            rows = {}
+            for k, s in enumerate(variants):
+                rows[s] = row_series + 1 + k
+            self.series_input_rows[q.name] = rows
+            row_series += 2 + len(variants)
+        row = HEADER_ROW + 2
+        for q in qs.values():
+            if q.kind == "formula":
+                self.layout.places[q.name] = Place("Calculations", row, None if q.series else 2)
+                row += 1
+        self.scalar_inputs, self.series_inputs = scalar_inputs, series_inputs
+
+    def _variants(self, name: str) -> list[str]:
+        """base, plus every scenario whose value for this input differs."""
+        out = ["base"]
+        base = self.checked["base"].quantities[name].value
+        for s in self.scenarios[1:]:
+            other = self.checked[s].quantities[name].value
+            if other.shape != base.shape or not np.array_equal(other, base, equal_nan=True):
+                out.append(s)
+        return out
+
+    # ------------------------------------------------------------------ inputs
+    def _write_inputs(self):
+        ws = self.inputs
+        ws.write_string(0, 0, "Inputs", self.f_title)
+        ws.write_string(1, 0, "Blue cells are inputs. The live column follows the scenario chosen on the Cover; "
+                              "edit a scenario's column to change it.", self.f_text)
+        header = ["Input", "Unit", "Live value", "Source"] + [f"{s}" for s in self.scenarios] + ["Note"]
+        for c, text in enumerate(header):
+            ws.write_string(4, c, text, self.f_header)
+        sel = self._selected_results()
+        for q in self.scalar_inputs:
+            place = self.layout.places[q.name]
+            r = place.row
+            ws.write_string(r, 0, q.name, self.f_bold)
+            ws.write_string(r, 1, _unit_label(q, self.base), self.f_text)
+            self._write_source(ws, r, 3, q)
+            fmt_in = self._fmt(self._num_format(q), True)
+            variants = self._variants(q.name)
+            cells = []
+            for k, s in enumerate(self.scenarios):
+                col = 4 + k
+                if s in variants:
+                    self._write_value(ws, r, col, self.checked[s].quantities[q.name], 0, fmt_in)
+                cells.append(xl_rowcol_to_cell(r, 4 + (self.scenarios.index(s) if s in variants else 0)))
+            if len(variants) > 1:
+                formula = f"=CHOOSE(scenario_index,{','.join(cells)})"
+            else:
+                formula = f"={cells[0]}"
+            self._formula(ws, r, 2, formula, sel.values[q.name][0], q, self._fmt(self._num_format(q), False))
+            if q.note:
+                ws.write_string(r, 4 + len(self.scenarios), _clip(q.note), self.f_text)
+        # Series inputs: a live row, then one row per scenario that sets its values.
+        start = self.series_input_start
+        ws.write_string(start - 1, 0, "Input series", self.f_title)
+        ws.write_string(start, 0, "Input", self.f_header)
+        ws.write_string(start, 1, "Unit", self.f_header)
+        ws.write_string(start, 2, "Scenario", self.f_header)
+        ws.write_string(start, 3, "Source", self.f_header)
+        for i, period in enumerate(self.base.timeline.periods):
+            ws.write_number(start, FIRST_PERIOD_COL + i, period, self.f_period)
+        for q in self.series_inputs:
+            place = self.layout.places[q.name]
+            rows = self.series_input_rows[q.name]
+            ws.write_string(place.row, 0, q.name, self.f_bold)
+            ws.write_string(place.row, 1, _unit_label(q, self.base), self.f_text)
+            ws.write_string(place.row, 2, "live", self.f_text)
+            self._write_source(ws, place.row, 3, q)
+            fmt_in = self._fmt(self._num_format(q), True)
+            fmt_live = self._fmt(self._num_format(q), False)
+            for s, r in rows.items():
+                ws.write_string(r, 2, s, self.f_text)
+                variant = self.checked[s].quantities[q.name]
+                for i in range(self.n):
+                    if variant.defined is None or variant.defined[i]:
+                        self._write_value(ws, r, FIRST_PERIOD_COL + i, variant, i, fmt_in)
+            for i in range(self.n):
+                defined = [self.checked[s].quantities[q.name].defined[i] for s in rows]
+                if not any(defined):
+                    continue
+                if not all(defined):
+                    raise Unsupported(f"input `{q.name}` has a value for {self.base.timeline.periods[i]} in some "
+                                      "scenarios only")
+                col = FIRST_PERIOD_COL + i
+                refs = [xl_rowcol_to_cell(rows.get(s, rows["base"]), col, True, False) for s in self.scenarios]
+                formula = (f"=CHOOSE(scenario_index,{','.join(refs)})" if len(rows) > 1 else f"={refs[0]}")
+                self._formula(ws, place.row, col, formula, sel.values[q.name][i], q, fmt_live)
+        ws.set_column(0, 0, 34)
+        ws.set_column(1, 1, 16)
+        ws.set_column(2, 2, 14)
+        ws.set_column(3, 3, 40)
+        ws.set_column(FIRST_PERIOD_COL, FIRST_PERIOD_COL + max(self.n, len(self.scenarios) + 1), 12)
+
+    def _write_value(self, ws, r, c, q: ir.Quantity, i: int, fmt):
+        value = float(q.value[i])
+        if q.unit is None:
+            ws.write_boolean(r, c, bool(value), fmt)
+        else:
+            ws.write_number(r, c, value, fmt)
+
+    def _write_source(self, ws, r, c, q: ir.Quantity):
+        if not q.sources:
+            return
+        text = "\n".join(f"{s.file}" + (f" ({s.date})" if s.date else "") + (f": «{s.quote}»" if s.quote else "")
+                         for s in q.sources)
+        ws.write_string(r, c, _clip(text.splitlines()[0] + (" (+ more)" if len(q.sources) > 1 else "")), self.f_text)
+        ws.write_comment(r, c, _clip(text), {"x_scale": 3, "y_scale": 2})
+
+    # ------------------------------------------------------------------ calculations
+    def _selected_results(self):
+        return self.results[self.selected]
+
+    def _write_calculations(self):
+        ws = self.calcs
+        ws.write_string(0, 0, "Calculations", self.f_title)
+        ws.write_string(1, 0, f"Scenario shown in stored values: {self.selected}. Every cell is a live formula.",
+                        self.f_text)
+        for c, text in enumerate(["Quantity", "Unit", "Value", "Note"]):
+            ws.write_string(HEADER_ROW, c, text, self.f_header)
+        for i, period in enumerate(self.base.timeline.periods):
+            ws.write_number(HEADER_ROW, FIRST_PERIOD_COL + i, period, self.f_period)
+        ws.freeze_panes(HEADER_ROW + 1, FIRST_PERIOD_COL)
+        sel = self._selected_results()
+        for q in self.base.quantities.values():
+            if q.kind != "formula":
+                continue
+            place = self.layout.places[q.name]
+            ws.write_string(place.row, 0, q.name, self.f_bold)
+            ws.write_string(place.row, 1, _unit_label(q, self.base), self.f_text)
+            if q.note:
+                ws.write_string(place.row, 3, _clip(q.note), self.f_text)
+            fmt = self._fmt(self._num_format(q), False)
+            variants = self._formula_variants(q.name)
+            values = sel.values[q.name]
+            if not q.series:
+                text = self._choose([self.emitter.formula(v.equations[0].expr, None) for v in variants])
+                self._formula(ws, place.row, 2, text, values[0], q, fmt)
+                continue
+            for i in range(self.n):
+                eqs = [_equation_at(v, i) for v in variants]
+                if all(e is None for e in eqs):
+                    continue
+                if any(e is None for e in eqs):
+                    raise Unsupported(f"`{q.name}` has a value for {self.base.timeline.periods[i]} in some scenarios only")
+                text = self._choose([self.emitter.formula(e.expr, i) for e in eqs])
+                self._formula(ws, place.row, FIRST_PERIOD_COL + i, text, values[i], q, fmt)
+        ws.set_column(0, 0, 34)
+        ws.set_column(1, 1, 16)
+        ws.set_column(2, 2, 14)
+        ws.set_column(3, 3, 30)
+        ws.set_column(FIRST_PERIOD_COL, FIRST_PERIOD_COL + self.n, 12)
+
+    def _formula_variants(self, name: str) -> list[ir.Quantity]:
+        """The quantity as each scenario computes it; a single entry when no scenario changes it."""
+        base = self.checked["base"].quantities[name]
+        variants = [self.checked[s].quantities[name] for s in self.scenarios]
+        if all(_same_equations(v, base) for v in variants):
+            return [base]
+        for s, v in zip(self.scenarios, variants):
+            if v.unit != base.unit or v.series != base.series:
+                raise Unsupported(f"scenario `{s}` changes the unit or shape of `{name}`")
+        return variants
+
+    def _choose(self, formulas: list[str]) -> str:
+        if len(formulas) == 1:
+            return formulas[0]
+        return "=CHOOSE(scenario_index," + ",".join(f[1:] for f in formulas) + ")"
+
+    def _formula(self, ws, r, c, text, value, q, fmt):
+        """Write a live formula with the engine's value stored beside it. q None: a TRUE/FALSE cell."""
+        value = float(value)
+        if q is None or q.unit is None:
+            stored = bool(value)
+        elif np.isfinite(value):
+            stored = value
+        else:
+            stored = ""
+        ws.write_formula(r, c, text, fmt, stored)
+        self.formula_cells += 1
+
+    # ------------------------------------------------------------------ checks
+    def _write_checks(self) -> list[str]:
+        ws = self.checks_ws
+        ws.write_string(0, 0, "Checks", self.f_title)
+        ws.write_string(1, 0, "Each check is a live TRUE/FALSE formula; the Cover shows whether all hold.", self.f_text)
+        for c, text in enumerate(["Check", "Holds", "Periods", ""]):
+            ws.write_string(HEADER_ROW, c, text, self.f_header)
+        for i, period in enumerate(self.base.timeline.periods):
+            ws.write_number(HEADER_ROW, FIRST_PERIOD_COL + i, period, self.f_period)
+        sel = self._selected_results()
+        outcome = {c["name"]: c["passed"] for c in sel.checks}
+        cells = []
+        fmt = self._fmt("General", False)
+        for k, check in enumerate(self.base.checks):
+            r = HEADER_ROW + 1 + k
+            ws.write_string(r, 0, _clip(check.name), self.f_text)
+            scenario_checks = [next(c for c in self.checked[s].checks if c.name == check.name) for s in self.scenarios]
+            same = all(c.expr == check.expr for c in scenario_checks)
+            variants = [check] if same else scenario_checks
+            if check.start is None:
+                text = self._choose([self.emitter.formula(v.expr, None) for v in variants])
+                self._formula(ws, r, 1, text, 1.0 if outcome[check.name] else 0.0, None, fmt)
+                ws.write_string(r, 2, "", self.f_text)
+            else:
+                per_period = self._check_period_values(check)
+                for i in range(check.start, check.stop + 1):
+                    text = self._choose([self.emitter.formula(v.expr, i) for v in variants])
+                    self._formula(ws, r, FIRST_PERIOD_COL + i, text, 1.0 if per_period[i - check.start] else 0.0,
+                                  None, fmt)
+                first = xl_rowcol_to_cell(r, FIRST_PERIOD_COL + check.start)
+                last = xl_rowcol_to_cell(r, FIRST_PERIOD_COL + check.stop)
+                self._formula(ws, r, 1, f"=AND({first}:{last})", 1.0 if outcome[check.name] else 0.0, None, fmt)
+                periods = self.base.timeline.periods
+                ws.write_string(r, 2, f"{periods[check.start]}..{periods[check.stop]}", self.f_text)
+            cells.append(xl_rowcol_to_cell(r, 1, True, True))
+        ws.set_column(0, 0, 70)
+        ws.set_column(1, 2, 11)
+        self.check_rows = (HEADER_ROW + 1, HEADER_ROW + len(self.base.checks))
+        return cells
+
+    def _check_period_values(self, check: ir.Check) -> list[bool]:
+        from engine.evaluate import _compile
+
+        model = self.checked[self.selected]
+        evaluator = _EvalShim(model)
+        env = {**self._selected_results().values}
+        env = {k: (v if model.quantities[k].series else np.asarray(v).reshape(1)) for k, v in env.items()}
+        chk = next(c for c in model.checks if c.name == check.name)
+        values = np.asarray(_compile(chk.expr, evaluator)(env, chk.start, chk.stop + 1), dtype=bool)
+        return list(np.broadcast_to(np.atleast_1d(values), (chk.stop - chk.start + 1,)))
+
+    # ------------------------------------------------------------------ cover, constants, charts
+    def _write_cover(self, check_cells: list[str]):
+        ws = self.cover
+        b = self.base
+        ws.write_string(0, 0, _clip(b.title), self.f_title)
+        ws.write_string(2, 0, "Timeline", self.f_bold)
+        ws.write_string(2, 1, f"{b.timeline.start}..{b.timeline.end} ({b.timeline.frequency})", self.f_text)
+        ws.write_string(3, 0, "Scenario", self.f_bold)
+        ws.write_string(3, 1, self.selected, self.f_selector)
+        ws.data_validation(3, 1, 3, 1, {"validate": "list", "source": "=scenario_names"})
+        ws.write_string(3, 2, "<- choose a scenario: the whole workbook recalculates", self.f_text)
+        ws.write_string(4, 0, "Scenario number", self.f_bold)
+        ws.write_formula(4, 1, "=MATCH(scenario,scenario_names,0)", self.wb.add_format({"num_format": "0"}),
+                         self.scenarios.index(self.selected) + 1)
+        self.formula_cells += 1
+        ws.write_string(5, 0, "All checks hold", self.f_bold)
+        all_ok = all(c["passed"] for c in self._selected_results().checks)
+        if check_cells:
+            first, last = self.check_rows
+            self._formula(ws, 5, 1, f"=AND(Checks!$B${first + 1}:$B${last + 1})", 1.0 if all_ok else 0.0, None,
+                          self.f_ok)
+        else:
+            ws.write_boolean(5, 1, True, self.f_ok)
+        ws.write_string(7, 0, "Scenarios", self.f_bold)
+        for k, s in enumerate(self.scenarios):
+            ws.write_string(8 + k, 0, s, self.f_text)
+            ws.write_string(8 + k, 1, _clip(b.scenarios.get(s) or ("the model as written" if s == "base" else "")),
+                            self.f_text)
+        self.scenario_names_ref = f"Cover!$A${9}:$A${8 + len(self.scenarios)}"
+        r = 10 + len(self.scenarios)
+        guide = [
+            "How to read this workbook",
+            "Inputs: every input in blue, one column per scenario that changes it; the 'Live value' column follows "
+            "the scenario chosen above. Sources are in the Source column and in the cell comments.",
+            "Calculations: one row per quantity, one column per period; each cell is a formula that reads the "
+            "previous column for lags. Values are stored in the quantity's unit; number formats show the scale.",
+            "Constants: every number a formula uses (unit conversion factors, literals), labelled.",
+            "Checks: the model's claims as live TRUE/FALSE formulas; 'All checks hold' above combines them.",
+            "Every quantity has a defined name equal to its model name (a leading _ is added where Excel would "
+            "read the name as a cell reference).",
+            f"Generated by unitsheet from {os.path.basename(b.file)}.",
+        ]
+        ws.write_string(r, 0, guide[0], self.f_bold)
+        for k, line in enumerate(guide[1:]):
+            ws.write_string(r + 1 + k, 0, line, self.f_text)
+        ws.set_column(0, 0, 22)
+        ws.set_column(1, 1, 40)
+
+    def _write_constants(self):
+        ws = self.constants_ws
+        ws.write_string(0, 0, "Constants", self.f_title)
+        ws.write_string(1, 0, "Every number the formulas use, other than 0 and 1.", self.f_text)
+        for c, text in enumerate(["#", "Meaning", "Value"]):
+            ws.write_string(2, c, text, self.f_header)
+        fmt = self._fmt("General", True)
+        for value, (row, label) in self.layout.constants.items():
+            ws.write_number(row, 0, row - 2)
+            ws.write_string(row, 1, _clip(label), self.f_text)
+            ws.write_number(row, 2, value, fmt)
+        ws.set_column(1, 1, 40)
+        ws.set_column(2, 2, 20)
+
+    def _write_charts(self):
+        ws = self.charts_ws
+        ws.write_string(0, 0, "Key series (base values stored; charts follow the live scenario)", self.f_title)
+        groups: dict[str, list[ir.Quantity]] = {}
+        for q in self.base.quantities.values():
+            if q.kind == "formula" and q.series and q.unit is not None:
+                groups.setdefault(self.base.units.short(q.unit), []).append(q)
+        row = 2
+        for unit, qs in sorted(groups.items(), key=lambda kv: -len(kv[1]))[:4]:
+            chart = self.wb.add_chart({"type": "line"})
+            for q in qs[:6]:
+                place = self.layout.places[q.name]
+                first = FIRST_PERIOD_COL
+                chart.add_series({
+                    "name": q.name,
+                    "categories": ["Calculations", HEADER_ROW, first, HEADER_ROW, first + self.n - 1],
+                    "values": ["Calculations", place.row, first, place.row, first + self.n - 1],
+                })
+            chart.set_title({"name": f"Series in {unit}"})
+            chart.set_y_axis({"name": unit})
+            chart.set_size({"width": 760, "height": 320})
+            ws.insert_chart(row, 0, chart)
+            row += 17
+
+    def _define_names(self):
+        wb = self.wb
+        wb.define_name("scenario", "=Cover!$B$4")
+        wb.define_name("scenario_index", "=Cover!$B$5")
+        wb.define_name("scenario_names", "=" + self.scenario_names_ref)
+        if self.base.checks:
+            wb.define_name("all_checks_ok", "=Cover!$B$6")
+        for name, q in self.base.quantities.items():
+            place = self.layout.places[name]
+            if place.column is not None:
+                ref = f"={_sheet_ref(place.sheet)}!{xl_rowcol_to_cell(place.row, place.column, True, True)}"
+            else:
+                ref = "=" + self.layout.row_range(name, 0, self.n - 1)
+            wb.define_name(excel_name(name), ref)
+
+
+class _EvalShim:
+    """What evaluate._compile needs of an Evaluator."""
+
+    def __init__(self, model):
+        self.model = model
+        self.periods = np.array(model.timeline.periods, dtype=float)
+
+
+def _equation_at(q: ir.Quantity, i: int):
+    for eq in q.equations:
+        if eq.start <= i <= eq.stop:
+            return eq
+    return None
+
+
+def _same_equations(a: ir.Quantity, b: ir.Quantity) -> bool:
+    return [(e.start, e.stop, e.expr) for e in a.equations] == [(e.start, e.stop, e.expr) for e in b.equations]
+
+
+def _unit_label(q: ir.Quantity, model) -> str:
+    if q.unit is None:
+        return "true/false"
+    return q.unit_text or model.units.short(q.unit) or "number"
+
+
+def _scale_of(shown: str) -> str | None:
+    word = shown.split(" ", 1)[0]
+    return word if word in ("thousand", "million", "billion", "trillion") else None
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…"

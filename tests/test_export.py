@@ -1,0 +1,273 @@
+"""The workbook computes what the engine computes: stored values, `formulas`, LibreOffice."""
+
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import engine
+from engine.diagnostics import ModelError
+from exports.xlsx import excel_name, export_workbook, looks_like_cell, model_name
+
+from conftest import ROOT
+from test_properties import EXPRESSIONS, INPUTS, format_expr
+from workbook import (close, formula_cells, formulas_recalculate, libreoffice_recalculate, name_cells,
+                      plant_wrong_value, soffice)
+
+MODELS = sorted((ROOT / "models").glob("*.ush"))
+CASES = [(m, s) for m in MODELS for s in engine.load(m).scenarios]
+VERIFIED: dict[str, int] = {}  # evaluator -> cells compared, reported at the end of the session
+
+
+def _ids(case):
+    return f"{case[0].stem}-{case[1]}"
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("workbooks")
+    out = {}
+    for path, scenario in CASES:
+        target = folder / f"{path.stem}-{scenario}.xlsx"
+        export_workbook(engine.load(path), target, scenario=scenario)
+        out[(path, scenario)] = target
+    return out
+
+
+def engine_cells(model_path: Path, scenario: str, wb) -> list[tuple[str, str, object]]:
+    """(sheet, cell, engine value) for every quantity, found through its defined name."""
+    results = engine.load(model_path).run(scenario)
+    out = []
+    for name, q in results.model.quantities.items():
+        cells = name_cells(wb, excel_name(name))
+        values = results.values[name] if q.series else results.values[name][:1]
+        assert len(cells) == len(values), name
+        for (sheet, cell), value in zip(cells, values):
+            v = float(value)
+            out.append((sheet, cell, None if np.isnan(v) else (bool(v) if q.unit is None else v)))
+    return out
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_stored_values_equal_the_engine_exactly(case, exported):
+    wb = openpyxl.load_workbook(exported[case], data_only=True)
+    for sheet, cell, value in engine_cells(*case, wb):
+        stored = wb[sheet][cell].value
+        assert stored == value, (sheet, cell, stored, value)
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_formulas_recalculation_equals_the_engine(case, exported):
+    path = exported[case]
+    computed = formulas_recalculate(path)
+    wb = openpyxl.load_workbook(path, data_only=True)
+    for sheet, cell, value in engine_cells(*case, wb):
+        got = computed.get(f"{sheet.upper()}!{cell}", wb[sheet][cell].value)
+        assert close(got, value), (sheet, cell, got, value)
+    cells = formula_cells(path)
+    for sheet, cell in cells:  # every formula, checks and cover included, agrees with its stored value
+        assert close(computed[f"{sheet.upper()}!{cell}"], wb[sheet][cell].value), (sheet, cell)
+    VERIFIED["formulas"] = VERIFIED.get("formulas", 0) + len(cells)
+
+
+def _need_libreoffice():
+    if soffice() is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice is not installed (make libreoffice); CI must verify workbooks with it")
+        pytest.skip("LibreOffice is not installed here; `make libreoffice` installs it")
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_libreoffice_recalculation_equals_the_engine(case, exported, tmp_path):
+    _need_libreoffice()
+    path = tmp_path / exported[case].name
+    path.write_bytes(exported[case].read_bytes())
+    planted = plant_wrong_value(path, 3, 12345.678)  # sheet 3 = Calculations
+    out = libreoffice_recalculate(path, tmp_path)
+    wb = openpyxl.load_workbook(out, data_only=True)
+    assert wb["Calculations"][planted].value != 12345.678, "LibreOffice must recalculate, not keep stored values"
+    for sheet, cell, value in engine_cells(*case, wb):
+        assert close(wb[sheet][cell].value, value, rel=1e-12), (sheet, cell, wb[sheet][cell].value, value)
+    original = openpyxl.load_workbook(exported[case], data_only=True)
+    cells = formula_cells(exported[case])
+    for sheet, cell in cells:
+        assert close(wb[sheet][cell].value, original[sheet][cell].value, rel=1e-12), (sheet, cell)
+    VERIFIED["libreoffice"] = VERIFIED.get("libreoffice", 0) + len(cells)
+
+
+@pytest.mark.parametrize("model_path", MODELS, ids=lambda p: p.stem)
+def test_switching_the_selector_reproduces_each_scenario(model_path, exported):
+    base_book = exported[(model_path, "base")]
+    wb = openpyxl.load_workbook(base_book, data_only=True)
+    for scenario in engine.load(model_path).scenarios[1:]:
+        computed = formulas_recalculate(base_book, inputs={"Cover!B4": scenario})
+        for sheet, cell, value in engine_cells(model_path, scenario, wb):
+            got = computed.get(f"{sheet.upper()}!{cell}", wb[sheet][cell].value)
+            assert close(got, value), (scenario, sheet, cell, got, value)
+
+
+def test_layout_is_what_finance_teams_expect(exported):
+    path = exported[(ROOT / "models" / "openai_capex.ush", "base")]
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Cover", "Inputs", "Calculations", "Checks", "Constants", "Charts"]
+    calc = wb["Calculations"]
+    assert [calc.cell(4, c).value for c in range(1, 5)] == ["Quantity", "Unit", "Value", "Note"]
+    assert [calc.cell(4, c).value for c in range(5, 14)] == list(range(2025, 2034))
+    assert calc.freeze_panes == "E5"
+    inputs = wb["Inputs"]
+    assert [inputs.cell(5, c).value for c in range(1, 8)] == ["Input", "Unit", "Live value", "Source", "base",
+                                                              "bear", "bull"]
+    cost = name_cells(wb, "cost_per_gw")[0]
+    assert cost == ("Inputs", cost[1]) and cost[1].startswith("C")
+    row = int(cost[1][1:])
+    assert inputs[f"E{row}"].font.color.rgb == "FF0000FF", "input values are blue"
+    assert inputs[f"C{row}"].value.startswith("=CHOOSE(scenario_index,")
+    assert inputs[f"D{row}"].value.startswith("003_b59bb55a070cc80a.txt")
+    assert inputs[f"D{row}"].comment is not None and "50 to $60 billion" in inputs[f"D{row}"].comment.text
+    names = set(wb.defined_names.keys())
+    assert {"scenario", "scenario_index", "all_checks_ok"} <= names
+    assert set(engine.load(ROOT / "models" / "openai_capex.ush").checked().quantities) <= names
+    assert wb.defined_names["scenario"].attr_text == "Cover!$B$4"
+    assert wb["Cover"]["B4"].value == "base"
+    assert wb["Cover"].data_validations.dataValidation[0].formula1 == "scenario_names"
+    assert wb["Cover"]["B6"].value.startswith("=AND(Checks!")
+    sheet, cell = name_cells(wb, "cash_balance")[3]
+    assert ",,," in wb[sheet][cell].number_format and "bn" in wb[sheet][cell].number_format
+    sheet, cell = name_cells(wb, "stargate_capacity_gw")[0]
+    assert "GW" in wb[sheet][cell].number_format
+    # same formula shape across a row: the recurrence reads the previous column
+    sheet, cell = name_cells(wb, "cash_balance")[4]
+    prev = name_cells(wb, "cash_balance")[3][1]
+    assert f"Calculations!{prev[0]}$" in wb[sheet][cell].value
+    with zipfile.ZipFile(path) as z:
+        assert any(n.startswith("xl/charts/chart") for n in z.namelist()), "native charts"
+    assert "fullCalcOnLoad" in zipfile.ZipFile(path).read("xl/workbook.xml").decode()
+
+
+def test_every_calculated_cell_is_a_formula(exported):
+    path = exported[(ROOT / "models" / "openai_capex.ush", "base")]
+    wb = openpyxl.load_workbook(path)
+    calc = wb["Calculations"]
+    for row in calc.iter_rows(min_row=5, min_col=3):
+        for c in row:
+            if c.column == 4:  # the note column
+                continue
+            assert c.value is None or (isinstance(c.value, str) and c.value.startswith("=")), c.coordinate
+
+
+HOSTILE = '''model "=HYPERLINK(\\"http://evil\\",\\"click\\")"
+timeline 2025..2027 yearly
+input CAP2025 = 5 USD
+    note "@SUM(A1:A9)"
+    source "+cmd|' /C calc'!A0" "-2+3"
+input R1C1 = 2 USD
+input scenario = 1 USD
+x = CAP2025 + R1C1 + scenario
+check "=1+1": x > 0 USD
+'''
+
+
+def test_hostile_content_stays_text_and_names_are_mangled(tmp_path):
+    path = tmp_path / "hostile.xlsx"
+    export_workbook(engine.loads(HOSTILE, "hostile.ush"), path)
+    wb = openpyxl.load_workbook(path)
+    assert wb["Cover"]["A1"].value == '=HYPERLINK("http://evil","click")' and wb["Cover"]["A1"].data_type == "s"
+    found = {c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "s"}
+    assert {"@SUM(A1:A9)", "=1+1"} <= found
+    assert any(str(v).startswith("+cmd|") for v in found)
+    names = set(wb.defined_names.keys())
+    assert {"_CAP2025", "_R1C1", "_scenario", "x"} <= names and "CAP2025" not in names
+    computed = formulas_recalculate(path)
+    sheet, cell = name_cells(wb, "x")[0]
+    assert close(computed[f"{sheet.upper()}!{cell}"], 8.0)
+
+
+@pytest.mark.parametrize("name,cell", [("CAP2025", True), ("XFD1", True), ("XFE1", False), ("R1C1", True),
+                                       ("rc", True), ("R2", True), ("revenue", False), ("A1B", False),
+                                       ("true", True), ("cash_2025", False)])
+def test_cell_like_names(name, cell):
+    assert looks_like_cell(name) == cell
+    assert model_name(excel_name(name)) == name
+
+
+def test_export_is_atomic(tmp_path, monkeypatch):
+    target = tmp_path / "book.xlsx"
+    target.write_bytes(b"previous contents")
+    from exports import xlsx
+
+    def boom(self):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(xlsx._Writer, "_write_charts", boom)
+    with pytest.raises(RuntimeError):
+        export_workbook(engine.load(ROOT / "models" / "openai_capex.ush"), target)
+    assert target.read_bytes() == b"previous contents"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"], "no temporary file left behind"
+
+
+def test_too_long_formula_is_reported_not_written(tmp_path):
+    body = "max(" + ", ".join(["a"] * 800) + ")"  # wide, not deep: 800 references of 12 characters
+    text = f'model "long"\ntimeline 2025..2026 yearly\ninput a = 1 USD\ny = {body}\n'
+    with pytest.raises(ModelError, match="longer than Excel"):
+        export_workbook(engine.loads(text, "long.ush"), tmp_path / "long.xlsx")
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_export(tmp_path, capsys):
+    from engine.cli import main
+
+    out = tmp_path / "o.xlsx"
+    assert main(["export", str(ROOT / "models" / "openai_capex.ush"), "-o", str(out), "--scenario", "bear"]) == 0
+    assert openpyxl.load_workbook(out)["Cover"]["B4"].value == "bear"
+    assert main(["export", str(ROOT / "models" / "openai_capex.ush"), "-o", str(out), "--scenario", "nope"]) == 2
+
+
+# ---------------------------------------------------------------- random models through formulas
+
+SERIES_LEAVES = ["revenue[t]", "revenue[t-1]", "cash", "capacity", "share"]
+
+
+@settings(max_examples=20, suppress_health_check=list(HealthCheck), deadline=None)
+@given(expression=EXPRESSIONS, revenue=st.lists(st.integers(1, 900), min_size=4, max_size=4),
+       lag_leaf=st.integers(0, 2))
+def test_random_models_recalculated_by_formulas_equal_the_engine(expression, revenue, lag_leaf, tmp_path_factory):
+    lines = ['model "random"', "timeline 2025..2028 yearly"]
+    for name, unit in INPUTS.items():
+        if name != "revenue":
+            lines.append(f"input {name} = {len(name) * 3.7!r} {unit if unit != '1' else ''}".rstrip())
+    lines.append("input revenue: USD/year = {" + ", ".join(f"{2025 + i}: {v}" for i, v in enumerate(revenue)) + "}")
+    text = format_expr(expression).replace("revenue", "revenue[t-1]" if lag_leaf == 1 else "revenue[t]")
+    lines.append(f"r[2026..] = {text}")
+    lines.append("acc[2025] = 0 USD")
+    lines.append("acc[2026..] = acc[t-1] + revenue[t] * 1 year")
+    source = "\n".join(lines) + "\n"
+    try:
+        model = engine.loads(source, "random.ush")
+        model.run()
+    except ModelError:
+        assume(False)
+    path = tmp_path_factory.mktemp("random") / "random.xlsx"
+    export_workbook(model, path)
+    computed = formulas_recalculate(path)
+    wb = openpyxl.load_workbook(path, data_only=True)
+    for sheet, cell, value in engine_cells_for(model, wb):
+        got = computed.get(f"{sheet.upper()}!{cell}", wb[sheet][cell].value)
+        assert close(got, value, rel=1e-9), (source, sheet, cell, got, value)
+
+
+def engine_cells_for(model, wb):
+    results = model.run()
+    for name, q in results.model.quantities.items():
+        values = results.values[name] if q.series else results.values[name][:1]
+        for (sheet, cell), value in zip(name_cells(wb, excel_name(name)), values):
+            v = float(value)
+            yield sheet, cell, (None if np.isnan(v) else v)
+
+
+def test_zz_report_verified_cell_counts(capsys):
+    with capsys.disabled():
+        print(f"\nworkbook cells verified: {VERIFIED}")
