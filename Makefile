@@ -41,3 +41,7 @@ fmt-check: install
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis
+
+# The README's model section and its two charts, generated from the model.
+readme: install
+	$(BIN)/python docs/build_readme.py

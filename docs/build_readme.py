@@ -1,0 +1,74 @@
+"""Regenerate the README's model section and its charts from models/openai_capex.ush.
+
+    python docs/build_readme.py        (or: make readme)
+
+The text between the `model-section` markers in README.md is replaced; nothing is typed by hand.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import engine  # noqa: E402
+from engine import report  # noqa: E402
+from engine.plot import plot  # noqa: E402
+
+MODEL = ROOT / "models" / "openai_capex.ush"
+SERIES = ["revenue", "cash_burn", "free_cash_flow", "funding_receipts", "cash_balance", "compute_commitments",
+          "enterprise_revenue"]
+FIGURES = ["burn_through_2029", "funding_gap", "round_total", "round_unconditional", "valuation_step_up",
+           "amazon_flowback_ratio", "commitment_capacity_gw", "stargate_capacity_gw"]
+BEGIN, END = "<!-- model-section:begin -->", "<!-- model-section:end -->"
+
+
+def _value(results, name, i=None):
+    q = results.model.quantities[name]
+    shown, factor = report.display(q, results.values[name], results.model.units)
+    v = results.values[name][0 if i is None else i]
+    return report._cell(float(v) * factor, q.unit is None), shown
+
+
+def section() -> str:
+    model = engine.load(MODEL)
+    runs = {s: model.run(s) for s in model.scenarios}
+    base = runs["base"]
+    periods = base.model.timeline.periods
+    lines = ["### Base case, year by year", "",
+             "| quantity | unit | " + " | ".join(map(str, periods)) + " |",
+             "|---|---|" + "---:|" * len(periods)]
+    for name in SERIES:
+        cells = [_value(base, name, i)[0] for i in range(len(periods))]
+        lines.append(f"| `{name}` | {_value(base, name, 0)[1]} | " + " | ".join(cells) + " |")
+    lines += ["", "### Headline figures by scenario", "",
+              "| figure | unit | " + " | ".join(model.scenarios) + " |", "|---|---|" + "---:|" * len(model.scenarios)]
+    for name in FIGURES:
+        cells = [_value(runs[s], name)[0] for s in model.scenarios]
+        lines.append(f"| `{name}` | {_value(base, name)[1] or 'ratio'} | " + " | ".join(cells) + " |")
+    checks = {s: sum(c["passed"] for c in r.checks) for s, r in runs.items()}
+    total = len(base.checks)
+    lines += ["", "Checks: " + ", ".join(f"{s} {n}/{total}" for s, n in checks.items()) + " pass.", "",
+              "![Cash balance by scenario](docs/img/cash_balance.png)", "",
+              "![Revenue against cash burn](docs/img/revenue_vs_burn.png)"]
+    plot(model, ["cash_balance"], model.scenarios, ROOT / "docs/img/cash_balance.png", "Cash balance by scenario")
+    plot(model, ["revenue", "cash_burn"], ["base"], ROOT / "docs/img/revenue_vs_burn.png",
+         "Revenue against cash burn (base)")
+    return "\n".join(lines)
+
+
+def main():
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
+    if not pattern.search(text):
+        raise SystemExit("README.md has no model-section markers")
+    readme.write_text(pattern.sub(lambda _: f"{BEGIN}\n{section()}\n{END}", text))
+    print("README.md model section regenerated")
+
+
+if __name__ == "__main__":
+    main()
