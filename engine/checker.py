@@ -1173,10 +1173,11 @@ class _Checker:
 
     def _text(self, node) -> str:
         span = getattr(node, "span", None)
-        text = self.sources.get(self.file)
-        if span is None or text is None:
+        if span is None or self.file not in self.sources:
             return ""
-        lines = text.splitlines()
+        if not hasattr(self, "_lines"):
+            self._lines = self.sources[self.file].splitlines()
+        lines = self._lines
         if span.line == span.end_line:
             return lines[span.line - 1][span.col - 1:span.end_col - 1]
         parts = [lines[span.line - 1][span.col - 1:]] + lines[span.line:span.end_line - 1] + \

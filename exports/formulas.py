@@ -4,6 +4,11 @@ same nodes, so each engine operation has exactly one Excel counterpart here.
 Cell addresses come from a `Layout` (exports/xlsx.py decides where things live). Numbers other
 than 0 and 1 are never written inline: `constant(value, label)` returns the address of a cell in
 the Constants block, so every conversion factor and literal is visible and editable.
+
+A series formula is emitted once, as a template whose period-relative column references are
+marked `\x00k\x00` (k = offset from the current period); `render(template, column)` fills in the
+column letters. So every cell of an equation has the same shape by construction, and a 400,000
+cell workbook costs one IR walk per equation rather than per cell.
 """
 
 from __future__ import annotations
@@ -21,9 +26,25 @@ class Unsupported(Exception):
 
 class Layout(Protocol):
     def cell(self, name: str, column: int | None, absolute_column: bool = False) -> str: ...
-    def row_range(self, name: str, first: int, last: int, anchor_first: bool = False) -> str: ...
-    def period_header(self, column: int) -> str: ...
+    def relative_cell(self, name: str, offset: int) -> str: ...
+    def row_range(self, name: str, first: int, last: int) -> str: ...
+    def running_range(self, name: str) -> str: ...
+    def period_header(self) -> str: ...
     def constant(self, value: float, label: str) -> str: ...
+
+
+def relative_column(offset: int) -> str:
+    """The marker a Layout puts where a period-relative column letter goes."""
+    return f"\x00{offset}\x00"
+
+
+def render(template: str, column: int, letters: list[str]) -> str:
+    """Fill the period-relative markers of a template for the period in timeline column `column`."""
+    if "\x00" not in template:
+        return template
+    parts = template.split("\x00")
+    parts[1::2] = [letters[column + int(k)] for k in parts[1::2]]
+    return "".join(parts)
 
 
 # Excel's precedence, tightest last (negation binds tighter than ^ in Excel, unlike the model).
@@ -36,8 +57,8 @@ class Emitter:
         self.layout = layout
         self.units = units
 
-    def formula(self, node, period: int | None) -> str:
-        """`=...` for the node evaluated at timeline index `period` (None for a single value)."""
+    def formula(self, node, period: int | None = None) -> str:
+        """`=...` for the node, as a template when it reads periods relative to the current one."""
         text, _ = self._emit(node, period)
         if len(text) + 1 > MAX_FORMULA_LENGTH:
             raise Unsupported(f"a formula longer than Excel's {MAX_FORMULA_LENGTH} characters")
@@ -70,14 +91,14 @@ class Emitter:
 
     def _Ref(self, node: ir.Ref, p):
         if node.type.series:
-            return self.layout.cell(node.name, p + node.offset), _PREC["atom"]
+            return self.layout.relative_cell(node.name, node.offset), _PREC["atom"]
         return self.layout.cell(node.name, None), _PREC["atom"]
 
     def _At(self, node: ir.At, p):
         return self.layout.cell(node.name, node.period, absolute_column=True), _PREC["atom"]
 
     def _Period(self, node: ir.Period, p):
-        return self.layout.period_header(p), _PREC["atom"]
+        return self.layout.period_header(), _PREC["atom"]
 
     def _Reduce(self, node: ir.Reduce, p):
         cells = self.layout.row_range(node.name, node.start, node.stop)
@@ -97,7 +118,7 @@ class Emitter:
         return text, _PREC["atom"]
 
     def _Running(self, node: ir.Running, p):
-        text = f"SUM({self.layout.row_range(node.name, 0, p, anchor_first=True)})"
+        text = f"SUM({self.layout.running_range(node.name)})"
         if node.step != 1.0:
             return f"{text}*{self._number(node.step, 'period length')}", _PREC["*"]
         return text, _PREC["atom"]

@@ -19,12 +19,13 @@ from pathlib import Path
 
 import numpy as np
 import xlsxwriter
+import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from engine import ir, report
 from engine.diagnostics import Diagnostic, ModelError
 
-from .formulas import Emitter, Unsupported
+from .formulas import Emitter, Unsupported, relative_column, render
 
 FIRST_PERIOD_COL = 4  # column E: periods start here on Inputs (series), Calculations and Checks
 HEADER_ROW = 3  # row 4 (0-based 3) holds the timeline on period sheets
@@ -37,23 +38,36 @@ class ExportError(ModelError):
     pass
 
 
+# ---------------------------------------------------------------------------- writer speed
+
+_FUNCTION = re.compile(r"([A-Z][A-Z0-9.]*)\(")
+CLASSIC_FUNCTIONS = frozenset({"SUM", "AVERAGE", "MIN", "MAX", "NPV", "IF", "ABS", "ROUND", "CHOOSE", "EXP", "LN",
+                               "AND", "OR", "NOT", "TRUE", "FALSE", "MATCH"})
+
+
+class _Worksheet(xlsxwriter.worksheet.Worksheet):
+    """XlsxWriter spends most of a large export in _prepare_formula: about 30 regex substitutions
+    per formula that add `_xlfn.` prefixes to functions newer than Excel 2007. The exporter only
+    emits the classic functions above, for which that preparation is just dropping the `=`;
+    anything else still goes through XlsxWriter's own preparation."""
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        if formula.startswith("=") and all(f in CLASSIC_FUNCTIONS for f in _FUNCTION.findall(formula)):
+            return formula[1:]
+        return super()._prepare_formula(formula, expand_future_functions)
+
+
 # ---------------------------------------------------------------------------- names
 
 
-_A1 = re.compile(r"^([A-Za-z]{1,3})([0-9]+)$")
+_A1 = re.compile(r"^[A-Za-z]{1,3}[0-9]+$")
 _R1C1 = re.compile(r"^[Rr]([0-9]*)([Cc]([0-9]*))?$|^[Cc][0-9]*$")
 
 
 def looks_like_cell(name: str) -> bool:
     """CAP2025 is cell CAP2025 in Excel; R1C1, R, C12 are R1C1-style references."""
-    m = _A1.match(name)
-    if m:
-        col = 0
-        for ch in m.group(1).upper():
-            col = col * 26 + (ord(ch) - 64)
-        if col <= 16384 and 1 <= int(m.group(2)) <= 1_048_576:
-            return True
-    return bool(_R1C1.match(name)) or name.upper() in ("TRUE", "FALSE")
+    # Conservative, as XlsxWriter is: any 1-3 letters followed by digits (q0, XFE1, CAP2025).
+    return bool(_A1.match(name) or _R1C1.match(name)) or name.upper() in ("TRUE", "FALSE")
 
 
 def excel_name(name: str) -> str:
@@ -90,20 +104,29 @@ class _Layout:
     def _ref(self, sheet: str, row: int, col: int, abs_row=True, abs_col=True) -> str:
         return f"{_sheet_ref(sheet)}!{xl_rowcol_to_cell(row, col, abs_row, abs_col)}"
 
-    def cell(self, name, column, absolute_column=False):
+    def cell(self, name, column, absolute_column=True):
         place = self.places[name]
         if place.column is not None:
             return self._ref(place.sheet, place.row, place.column)
         return self._ref(place.sheet, place.row, FIRST_PERIOD_COL + column, abs_row=True, abs_col=absolute_column)
 
-    def row_range(self, name, first, last, anchor_first=False):
+    def relative_cell(self, name, offset):
+        place = self.places[name]
+        return f"{_sheet_ref(place.sheet)}!{relative_column(offset)}${place.row + 1}"
+
+    def row_range(self, name, first, last):
         place = self.places[name]
         a = xl_rowcol_to_cell(place.row, FIRST_PERIOD_COL + first, True, True)
-        b = xl_rowcol_to_cell(place.row, FIRST_PERIOD_COL + last, True, not anchor_first)
+        b = xl_rowcol_to_cell(place.row, FIRST_PERIOD_COL + last, True, True)
         return f"{_sheet_ref(place.sheet)}!{a}:{b}"
 
-    def period_header(self, column):
-        return f"Calculations!{xl_rowcol_to_cell(HEADER_ROW, FIRST_PERIOD_COL + column, True, False)}"
+    def running_range(self, name):
+        place = self.places[name]
+        a = xl_rowcol_to_cell(place.row, FIRST_PERIOD_COL, True, True)
+        return f"{_sheet_ref(place.sheet)}!{a}:{relative_column(0)}${place.row + 1}"
+
+    def period_header(self):
+        return f"Calculations!{relative_column(0)}${HEADER_ROW + 1}"
 
     def constant(self, value, label):
         if value not in self.constants:
@@ -171,6 +194,7 @@ class _Writer:
         self.n = len(self.base.timeline)
         self.layout = _Layout()
         self.formula_cells = 0
+        self.letters = [xl_col_to_name(c) for c in range(FIRST_PERIOD_COL + self.n + 2)]
 
     # ------------------------------------------------------------------ main
     def write(self) -> dict:
@@ -178,12 +202,13 @@ class _Writer:
                                             "strings_to_numbers": False})
         self.wb = wb
         self._formats()
-        self.cover = wb.add_worksheet("Cover")
-        self.inputs = wb.add_worksheet("Inputs")
-        self.calcs = wb.add_worksheet("Calculations")
-        self.checks_ws = wb.add_worksheet("Checks")
-        self.constants_ws = wb.add_worksheet("Constants")
-        self.charts_ws = wb.add_worksheet("Charts")
+        sheet = _Worksheet
+        self.cover = wb.add_worksheet("Cover", sheet)
+        self.inputs = wb.add_worksheet("Inputs", sheet)
+        self.calcs = wb.add_worksheet("Calculations", sheet)
+        self.checks_ws = wb.add_worksheet("Checks", sheet)
+        self.constants_ws = wb.add_worksheet("Constants", sheet)
+        self.charts_ws = wb.add_worksheet("Charts", sheet)
         self._place_quantities()
         self.emitter = Emitter(self.layout, self.base.units)
         try:
@@ -390,16 +415,20 @@ class _Writer:
             variants = self._formula_variants(q.name)
             values = sel.values[q.name]
             if not q.series:
-                text = self._choose([self.emitter.formula(v.equations[0].expr, None) for v in variants])
+                text = self._choose([self.emitter.formula(v.equations[0].expr) for v in variants])
                 self._formula(ws, place.row, 2, text, values[0], q, fmt)
                 continue
+            templates: dict[tuple, str] = {}  # one template per equation (per scenario variant)
             for i in range(self.n):
                 eqs = [_equation_at(v, i) for v in variants]
                 if all(e is None for e in eqs):
                     continue
                 if any(e is None for e in eqs):
                     raise Unsupported(f"`{q.name}` has a value for {self.base.timeline.periods[i]} in some scenarios only")
-                text = self._choose([self.emitter.formula(e.expr, i) for e in eqs])
+                key = tuple(id(e) for e in eqs)
+                if key not in templates:
+                    templates[key] = self._choose([self.emitter.formula(e.expr) for e in eqs])
+                text = render(templates[key], FIRST_PERIOD_COL + i, self.letters)
                 self._formula(ws, place.row, FIRST_PERIOD_COL + i, text, values[i], q, fmt)
         ws.set_column(0, 0, 34)
         ws.set_column(1, 1, 16)
@@ -455,13 +484,14 @@ class _Writer:
             same = all(c.expr == check.expr for c in scenario_checks)
             variants = [check] if same else scenario_checks
             if check.start is None:
-                text = self._choose([self.emitter.formula(v.expr, None) for v in variants])
+                text = self._choose([self.emitter.formula(v.expr) for v in variants])
                 self._formula(ws, r, 1, text, 1.0 if outcome[check.name] else 0.0, None, fmt)
                 ws.write_string(r, 2, "", self.f_text)
             else:
                 per_period = self._check_period_values(check)
+                template = self._choose([self.emitter.formula(v.expr) for v in variants])
                 for i in range(check.start, check.stop + 1):
-                    text = self._choose([self.emitter.formula(v.expr, i) for v in variants])
+                    text = render(template, FIRST_PERIOD_COL + i, self.letters)
                     self._formula(ws, r, FIRST_PERIOD_COL + i, text, 1.0 if per_period[i - check.start] else 0.0,
                                   None, fmt)
                 first = xl_rowcol_to_cell(r, FIRST_PERIOD_COL + check.start)

@@ -187,7 +187,7 @@ def test_hostile_content_stays_text_and_names_are_mangled(tmp_path):
     assert close(computed[f"{sheet.upper()}!{cell}"], 8.0)
 
 
-@pytest.mark.parametrize("name,cell", [("CAP2025", True), ("XFD1", True), ("XFE1", False), ("R1C1", True),
+@pytest.mark.parametrize("name,cell", [("CAP2025", True), ("XFD1", True), ("XFE1", True), ("q0", True), ("R1C1", True),
                                        ("rc", True), ("R2", True), ("revenue", False), ("A1B", False),
                                        ("true", True), ("cash_2025", False)])
 def test_cell_like_names(name, cell):
@@ -271,3 +271,18 @@ def engine_cells_for(model, wb):
 def test_zz_report_verified_cell_counts(capsys):
     with capsys.disabled():
         print(f"\nworkbook cells verified: {VERIFIED}")
+
+
+def test_fast_formula_preparation_matches_xlsxwriter(exported):
+    """The exporter's shortcut past XlsxWriter's formula preparation changes nothing it writes."""
+    import xlsxwriter.worksheet
+    from exports.xlsx import _Worksheet
+
+    plain, fast = xlsxwriter.worksheet.Worksheet(), _Worksheet()
+    path = exported[(ROOT / "models" / "openai_capex.ush", "base")]
+    wb = openpyxl.load_workbook(path)
+    formulas_seen = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
+                     if isinstance(c.value, str) and c.value.startswith("=")]
+    assert formulas_seen
+    for f in formulas_seen + ["=FILTER(A1:A3,B1:B3)", "=SUM(A1:A2)+XLOOKUP(1,A1:A2,B1:B2)"]:
+        assert fast._prepare_formula(f) == plain._prepare_formula(f), f

@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic models and measurements (not timed tests)."""
