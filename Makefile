@@ -20,8 +20,7 @@ install-dev: $(BIN)/python
 run: install
 	$(BIN)/unitsheet run $(MODEL)
 	@mkdir -p $(OUT)
-	@if $(BIN)/python -c "import exports.xlsx" 2>/dev/null; then \
-		$(BIN)/unitsheet export $(MODEL) -o $(OUT)/openai_capex.xlsx; fi
+	$(BIN)/unitsheet export $(MODEL) -o $(OUT)/openai_capex.xlsx
 
 check: install
 	$(BIN)/unitsheet check $(MODEL)

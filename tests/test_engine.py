@@ -266,3 +266,17 @@ def test_to_frame():
     r = run("input a: USD = {2025..2029: 1}\nb = a * 2\n")
     frame = r.to_frame()
     assert frame.loc["b", 2027] == 2 and frame.loc["b", "unit"] == "USD"
+
+
+def test_every_command_is_documented(root):
+    from engine.cli import build_parser
+
+    readme = (root / "README.md").read_text()
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    for name, sub in commands.items():
+        assert f"unitsheet {name} " in readme, f"`unitsheet {name}` is not in the README"
+        for action in sub._actions:
+            for flag in action.option_strings:
+                if flag.startswith("--") and flag != "--help":
+                    assert flag in readme, f"`unitsheet {name} {flag}` is not in the README"
