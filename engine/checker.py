@@ -488,7 +488,7 @@ class _Checker:
                             out.append(Edge(target.name, "lag", -1, target.span))
                     stack.extend(node.args)
                 else:
-                    stack.extend(_ast_children(node))
+                    stack.extend(ast.children(node))
         return out
 
     # ================================================================== pass 4: typing
@@ -615,7 +615,7 @@ class _Checker:
                 elif isinstance(node, ast.Call) and node.func in SERIES_FUNCTIONS:
                     return True
                 else:
-                    stack.extend(_ast_children(node))
+                    stack.extend(ast.children(node))
         return False
 
     def _declared_unit(self, name: str):
@@ -1199,18 +1199,6 @@ def _edge_for_index(node: ast.Indexed) -> Edge:
     if isinstance(index, ast.Relative):
         return Edge(node.name, "lag", index.offset, node.span)
     return Edge(node.name, "whole", 0, node.span)
-
-
-def _ast_children(node):
-    if isinstance(node, (ast.Unary, ast.Not)):
-        return [node.operand]
-    if isinstance(node, (ast.Binary, ast.Compare, ast.Logical)):
-        return [node.left, node.right]
-    if isinstance(node, ast.Approx):
-        return [node.left, node.right, node.tolerance]
-    if isinstance(node, ast.Call):
-        return list(node.args)
-    return []
 
 
 def _runs(indices: list[int]):

@@ -196,30 +196,8 @@ def _check_depth(statements, file: str, sources: dict[str, str]) -> None:
             span = getattr(node, "span", None)
             raise ModelError([Diagnostic("limit", f"expression nested deeper than {MAX_NESTING} levels", span,
                                          hint="split the expression into named steps")], sources)
-        for child in _children(node):
+        for child in ast.children(node):
             stack.append((child, depth + 1))
-
-
-def _children(node):
-    if isinstance(node, (ast.Unary, ast.Not)):
-        return [node.operand]
-    if isinstance(node, (ast.Binary, ast.Compare, ast.Logical)):
-        return [node.left, node.right]
-    if isinstance(node, ast.Approx):
-        return [node.left, node.right, node.tolerance]
-    if isinstance(node, ast.Call):
-        return list(node.args)
-    if isinstance(node, (ast.Input, ast.Equation)):
-        return [node.value]
-    if isinstance(node, ast.Scenario):
-        return list(node.equations)
-    if isinstance(node, ast.Check):
-        return [node.expr]
-    if isinstance(node, ast.Table):
-        return [v for _, v in node.entries]
-    if isinstance(node, ast.Range):
-        return [node.low, node.high]
-    return []
 
 
 class _BuildError(Exception):

@@ -235,3 +235,26 @@ class Module:
     file: str
     statements: tuple
     comments: tuple = field(default=(), compare=False, repr=False)  # (line, text, own_line)
+
+
+def children(node) -> list:
+    """The nodes directly below a statement or an expression."""
+    if isinstance(node, (Unary, Not)):
+        return [node.operand]
+    if isinstance(node, (Binary, Compare, Logical)):
+        return [node.left, node.right]
+    if isinstance(node, Approx):
+        return [node.left, node.right, node.tolerance]
+    if isinstance(node, Call):
+        return list(node.args)
+    if isinstance(node, (Input, Equation)):
+        return [node.value]
+    if isinstance(node, Scenario):
+        return list(node.equations)
+    if isinstance(node, Check):
+        return [node.expr]
+    if isinstance(node, Table):
+        return [v for _, v in node.entries]
+    if isinstance(node, Range):
+        return [node.low, node.high]
+    return []
