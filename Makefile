@@ -44,3 +44,7 @@ clean:
 # The README's model section and its two charts, generated from the model.
 readme: install
 	$(BIN)/python docs/build_readme.py
+
+# The long fuzz run: 100,000 cases (grammar, mutations, bytes, extremes); crashes saved in out/fuzz.
+fuzz: install-dev
+	$(BIN)/python -m benchmarks.fuzz --cases 100000 --seed 1

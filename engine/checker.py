@@ -27,6 +27,7 @@ FUNCTIONS = ELEMENTWISE | REDUCTIONS | SERIES_FUNCTIONS
 RESERVED = {"t"}
 MAX_NAME_LENGTH = 200
 MAX_PERIODS = 10_000
+MAX_QUANTITIES = 1_000_000
 
 
 class _Abandon(Exception):
@@ -207,6 +208,10 @@ class _Checker:
     def _definitions(self, statements):
         inputs: dict[str, ast.Input] = {}
         formulas: dict[str, list[ast.Equation]] = {}
+        if len(statements) > MAX_QUANTITIES:
+            self.report.error("limit", f"the model has more than {MAX_QUANTITIES:,} statements", None,
+                              hint="split it into several models")
+            return inputs, formulas
         for stmt in statements:
             if isinstance(stmt, ast.Input):
                 if not self._name_ok(stmt.name, stmt.name_span):
@@ -300,10 +305,7 @@ class _Checker:
                               span, Label(span) if span else Label(Span(self.file, 1, 1, 1, 1)),
                               hint="compute it in a formula instead: drop the `input` keyword")
             raise _Abandon
-        number = sign * scaled(node.number, node.scale)
-        if not np.isfinite(number):
-            self.report.error("limit", "this number is too large to represent", node.span, Label(node.span))
-            raise _Abandon
+        number = sign * self._magnitude(node, self.report)
         if node.unit is None:
             return number, declared if declared is not None else self.units.dimensionless
         unit = self._literal_unit(node)
@@ -673,11 +675,20 @@ class _Checker:
             raise _Abandon
         return method(node, ctx)
 
-    def _x_Quantity(self, node: ast.Quantity, ctx):
+    def _magnitude(self, node: ast.Quantity, report: Reporter) -> float:
         value = scaled(node.number, node.scale)
         if not np.isfinite(value):
-            ctx.report.error("limit", "this number is too large to represent", node.span, Label(node.span))
+            report.error("limit", "this number is too large to represent", node.span, Label(node.span),
+                         hint="the largest is about 1.8e308")
             raise _Abandon
+        if value == 0.0 and node.number != 0.0:
+            report.error("limit", "this number is too small to represent: it would silently become 0",
+                         node.span, Label(node.span), hint="the smallest is about 5e-324; is a unit missing?")
+            raise _Abandon
+        return value
+
+    def _x_Quantity(self, node: ast.Quantity, ctx):
+        value = self._magnitude(node, ctx.report)
         unit = self.units.dimensionless if node.unit is None else self._literal_unit_in(node, ctx)
         return ir.Const(value, ir.Type(unit, False), node.span)
 

@@ -337,7 +337,12 @@ class _Builder(Transformer_NonRecursive):
     # -- expressions
     def quantity(self, meta, children):
         number, scale, unit = children
-        return ast.Quantity(float(str(number).replace("_", "")), str(scale) if scale else None,
+        value = float(str(number).replace("_", ""))
+        if value == 0.0 and re.search(r"[1-9]", str(number).split("e")[0].split("E")[0]):
+            span = self._tspan(number)
+            raise _BuildError(Diagnostic("limit", "this number is too small to represent: it would silently "
+                                         "become 0", span, (Label(span),), "the smallest is about 5e-324"))
+        return ast.Quantity(value, str(scale) if scale else None,
                             str(unit) if unit else None, self._span(meta))
 
     def true(self, meta, children):

@@ -280,3 +280,26 @@ def test_every_command_is_documented(root):
             for flag in action.option_strings:
                 if flag.startswith("--") and flag != "--help":
                     assert flag in readme, f"`unitsheet {name} {flag}` is not in the README"
+
+
+@pytest.mark.parametrize("literal,message", [("1e400", "too large"), ("1e-400", "too small"),
+                                             ("1e-400 USD", "too small")])
+def test_magnitudes_that_floats_cannot_hold_are_errors(literal, message):
+    for body in (f"x = {literal}\n", f"input x = {literal}\n"):
+        with pytest.raises(ModelError, match=message):
+            run(body)
+
+
+def test_commands_write_exactly_where_asked(tmp_path, root, monkeypatch):
+    from engine.cli import main
+
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    target = tmp_path / "elsewhere" / "book.xlsx"
+    target.parent.mkdir()
+    assert main(["export", str(root / "models/openai_capex.ush"), "-o", str(target)]) == 0
+    assert main(["plot", str(root / "models/openai_capex.ush"), "revenue", "-o", str(target.with_suffix(".png"))]) == 0
+    assert sorted(p.name for p in target.parent.iterdir()) == ["book.png", "book.xlsx"]
+    assert list(work.iterdir()) == [], "nothing written in the working directory"
+    assert main(["export", str(root / "models/openai_capex.ush"), "-o", str(tmp_path / "missing" / "b.xlsx")]) == 2

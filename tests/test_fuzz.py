@@ -88,3 +88,10 @@ def test_mutations_of_the_real_model_never_crash(root):
 ])
 def test_edge_cases(text):
     _outcome(text)
+
+
+def test_fuzz_harness_bounded_slice(tmp_path):
+    """CI's slice of the long fuzz run (make fuzz): a thousand cases, no crash, no hang."""
+    from benchmarks.fuzz import main
+
+    assert main(["--cases", "1000", "--seed", "11", "--timeout", "20", "--out", str(tmp_path)]) == 0
