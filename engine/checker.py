@@ -25,6 +25,8 @@ REDUCTIONS = {"total", "sum", "average", "min", "max", "npv", "cagr"}
 SERIES_FUNCTIONS = {"running_total", "running_sum", "growth", "year"}
 FUNCTIONS = ELEMENTWISE | REDUCTIONS | SERIES_FUNCTIONS
 RESERVED = {"t"}
+# name -> (parameters that carry the input's unit, plain-number parameters), both in order
+DISTRIBUTIONS = {"uniform": 2, "triangular": 3, "normal": 2, "lognormal": 2}
 MAX_NAME_LENGTH = 200
 MAX_PERIODS = 10_000
 MAX_QUANTITIES = 1_000_000
@@ -276,6 +278,8 @@ class _Checker:
                 self._input_table(q, value, declared)
             elif isinstance(value, ast.Range):
                 self._input_range(q, value, declared, stmt.clauses.base)
+            elif isinstance(value, ast.Call) and value.func in DISTRIBUTIONS:
+                self._input_distribution(q, value, declared, stmt.clauses.base)
             else:
                 number, unit = self._literal(value, declared)
                 q.type = ir.Type(unit, False)
@@ -385,6 +389,69 @@ class _Checker:
             base = (low + high) / 2
         q.type = ir.Type(unit, False)
         q.value, q.low, q.high = np.array([base]), low, high
+        # Monte Carlo: a range is uniform, or triangular around its stated base value.
+        q.distribution = ("uniform", low, high) if base_node is None else ("triangular", low, base, high)
+
+    def _input_distribution(self, q: ir.Quantity, call: ast.Call, declared, base_node):
+        """uniform(lo, hi), triangular(lo, mode, hi), normal(mean, sd[, lo, hi]),
+        lognormal(median, sigma[, lo, hi]); sigma is the spread of ln(x), a plain number."""
+        f, args = call.func, call.args
+        bounded = f in ("normal", "lognormal")
+        want = DISTRIBUTIONS[f]
+        if not (len(args) == want or (bounded and len(args) == want + 2)):
+            forms = {"uniform": "uniform(low, high)", "triangular": "triangular(low, mode, high)",
+                     "normal": "normal(mean, sd) or normal(mean, sd, low, high)",
+                     "lognormal": "lognormal(median, sigma) or lognormal(median, sigma, low, high)"}
+            self.report.error("arity", f"{f}() takes {forms[f]}", call.span, Label(call.span))
+            raise _Abandon
+        unit = declared
+        values = []
+        for k, arg in enumerate(args):
+            if f == "lognormal" and k == 1:
+                number, u = self._literal(arg, None)
+                if u is None or not self.units.is_dimensionless(u):
+                    self.report.error("unit-mismatch", "lognormal's sigma is the spread of ln(x): a plain number",
+                                      arg.span, Label(arg.span))
+                    raise _Abandon
+                values.append(number * self.units.factor(u, self.units.dimensionless))
+                continue
+            number, u = self._literal(arg, unit)
+            unit = unit or u
+            values.append(number)
+        lo_hi = values[want:] if len(values) > want else [None, None]
+        if f == "uniform":
+            lo, hi = values
+            base, dist = (lo + hi) / 2, ("uniform", lo, hi)
+        elif f == "triangular":
+            lo, mode, hi = values
+            base, dist = mode, ("triangular", lo, mode, hi)
+        elif f == "normal":
+            mean, sd = values[:2]
+            base, dist = mean, ("normal", mean, sd, *lo_hi)
+            lo, hi = mean - 4 * sd, mean + 4 * sd
+        else:
+            median, sigma = values[:2]
+            if median <= 0:
+                self.report.error("bad-input", "a lognormal's median must be positive", args[0].span,
+                                  Label(args[0].span))
+                raise _Abandon
+            base, dist = median, ("lognormal", median, sigma, *lo_hi)
+            lo, hi = median * np.exp(-4 * sigma), median * np.exp(4 * sigma)
+        if lo_hi[0] is not None:
+            lo, hi = max(lo, lo_hi[0]), min(hi, lo_hi[1])
+        spread = values[1] if f in ("normal", "lognormal") else 0.0
+        if hi < lo or spread < 0 or (f == "triangular" and not values[0] <= values[1] <= values[2]):
+            self.report.error("bad-input", f"these {f}() parameters describe no values", call.span,
+                              Label(call.span), hint="low <= mode <= high; spreads are not negative")
+            raise _Abandon
+        if base_node is not None:
+            base, _ = self._literal(base_node, unit)
+        if not lo <= base <= hi:
+            self.report.error("bad-input", "the base value lies outside the distribution's bounds", call.span,
+                              Label(call.span))
+            raise _Abandon
+        q.type = ir.Type(unit if unit is not None else self.units.dimensionless, False)
+        q.value, q.low, q.high, q.distribution = np.array([base]), lo, hi, dist
 
     def _unit(self, text: ast.UnitText):
         try:

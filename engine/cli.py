@@ -42,6 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("model")
     chk.add_argument("--scenario", action="append", help="only this scenario (repeatable)")
     chk.add_argument("--format", choices=["text", "json"], default="text")
+    chk.add_argument("--explore", type=int, metavar="N", default=0,
+                     help="also search each uncertain input's range with Hypothesis, N examples per scenario")
+    chk.add_argument("--seed", type=int, default=0, help="seed of the --explore search (same seed, same result)")
+
+    sim = sub.add_parser("simulate", help="Monte Carlo over the uncertain inputs: percentiles and check probabilities")
+    sim.add_argument("model")
+    sim.add_argument("-n", "--samples", type=int, default=10_000)
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--scenario", default="base")
+    sim.add_argument("--format", choices=["table", "json"], default="table")
 
     exp = sub.add_parser("explain", help="show how one quantity is computed, what it reads, and its values")
     exp.add_argument("model")
@@ -60,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", required=True)
     export.add_argument("--scenario", default="base", help="the scenario selected when the workbook opens")
     export.add_argument("--format", choices=["text", "json"], default="text")
+    export.add_argument("--simulate", type=int, metavar="N", default=0,
+                        help="add a Simulation sheet with percentiles from N Monte Carlo samples")
+    export.add_argument("--seed", type=int, default=0)
 
     plot = sub.add_parser("plot", help="draw series over the timeline to a PNG")
     plot.add_argument("model")
@@ -151,9 +164,17 @@ def cmd_check(args) -> int:
         results = model.run(scenario)
         outcome.append((scenario, results.checks))
     failed = sum(not c["passed"] for _, checks in outcome for c in checks)
+    explored, findings = [], []
+    if args.explore:
+        from .uncertainty import describe_finding, explore
+
+        explored, findings = explore(model, args.explore, args.seed, scenarios)
     if args.format == "json":
-        print(json.dumps({"model": model.checked().title, "scenarios": {s: c for s, c in outcome},
-                          "passed": failed == 0}, ensure_ascii=False, indent=2))
+        data = {"model": model.checked().title, "scenarios": {s: c for s, c in outcome},
+                "passed": failed == 0 and not findings}
+        if args.explore:
+            data["explore"] = {"examples": args.explore, "seed": args.seed, "results": explored}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         for scenario, checks in outcome:
             ok = sum(c["passed"] for c in checks)
@@ -164,7 +185,24 @@ def cmd_check(args) -> int:
         total = sum(len(c) for _, c in outcome)
         print(f"{'all checks pass' if failed == 0 else f'{failed} of {total} checks fail'} "
               f"({len(outcome)} scenario{'s' if len(outcome) != 1 else ''})")
-    return EXIT_OK if failed == 0 else EXIT_CHECK_FAILED
+        if args.explore:
+            print(f"explored {args.explore} examples per scenario (seed {args.seed}): "
+                  + ("no counterexample" if not findings else f"{len(findings)} check(s) can fail"))
+            for finding in findings:
+                print(describe_finding(model, finding))
+    return EXIT_OK if failed == 0 and not findings else EXIT_CHECK_FAILED
+
+
+def cmd_simulate(args) -> int:
+    from .uncertainty import simulate, simulation_table
+
+    model = _load(args.model)
+    sim = simulate(model, args.samples, args.seed, args.scenario)
+    if args.format == "json":
+        print(json.dumps(sim.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(simulation_table(sim))
+    return EXIT_OK
 
 
 def cmd_explain(args) -> int:
@@ -202,7 +240,12 @@ def cmd_export(args) -> int:
     except ImportError as err:
         raise UsageError(f"the Excel exporter is not available: {err}") from None
     model = _load(args.model)
-    summary = export_workbook(model, Path(args.output), scenario=args.scenario)
+    simulation = None
+    if args.simulate:
+        from .uncertainty import simulate
+
+        simulation = simulate(model, args.simulate, args.seed, args.scenario)
+    summary = export_workbook(model, Path(args.output), scenario=args.scenario, simulation=simulation)
     if args.format == "json":
         print(json.dumps(summary, indent=2))
     else:
@@ -220,7 +263,7 @@ def cmd_plot(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "check": cmd_check, "explain": cmd_explain, "fmt": cmd_fmt, "export": cmd_export,
+COMMANDS = {"run": cmd_run, "check": cmd_check, "simulate": cmd_simulate, "explain": cmd_explain, "fmt": cmd_fmt, "export": cmd_export,
             "plot": cmd_plot}
 
 

@@ -224,8 +224,10 @@ class Quantity:
     display_unit: Any = None  # a pint unit to show the values in, None = the quantity's unit
     display_factor: float = 1.0  # magnitude in unit * display_factor = magnitude in display_unit
     value: np.ndarray | None = None  # inputs: the values, in `unit` (scalar: shape (1,))
-    low: float | None = None  # inputs given as a range
+    low: float | None = None  # uncertain inputs: the bounds that --explore searches
     high: float | None = None
+    distribution: tuple | None = None  # ("uniform", lo, hi), ("triangular", lo, mode, hi),
+    # ("normal", mean, sd, lo, hi), ("lognormal", median, sigma, lo, hi); lo/hi may be None
     defined: np.ndarray | None = None  # bool per period: where a series has a value
 
     @property

@@ -142,7 +142,7 @@ def _sheet_ref(sheet: str) -> str:
 # ---------------------------------------------------------------------------- export
 
 
-def export_workbook(model, path: Path, scenario: str = "base") -> dict:
+def export_workbook(model, path: Path, scenario: str = "base", simulation=None) -> dict:
     """Write the workbook for `model` (an engine.Model) with `scenario` selected. Returns a summary."""
     path = Path(path)
     scenarios = model.scenarios
@@ -158,7 +158,7 @@ def export_workbook(model, path: Path, scenario: str = "base") -> dict:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
-        summary = _Writer(tmp, checked, results, scenario).write()
+        summary = _Writer(tmp, checked, results, scenario, simulation).write()
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -184,8 +184,9 @@ def _check_names(checked: ir.CheckedModel):
 
 
 class _Writer:
-    def __init__(self, tmp: str, checked: dict, results: dict, scenario: str):
+    def __init__(self, tmp: str, checked: dict, results: dict, scenario: str, simulation=None):
         self.tmp = tmp
+        self.simulation = simulation
         self.checked = checked
         self.results = results
         self.selected = scenario
@@ -222,6 +223,8 @@ class _Writer:
         self._write_cover(check_cells)
         self._write_constants()
         self._write_charts()
+        if self.simulation is not None:
+            self._write_simulation()
         self._define_names()
         wb.close()
         return {"quantities": len(self.base.quantities), "checks": len(self.base.checks),
@@ -601,6 +604,40 @@ class _Writer:
             chart.set_size({"width": 760, "height": 320})
             ws.insert_chart(row, 0, chart)
             row += 17
+
+    def _write_simulation(self):
+        """Monte Carlo percentiles as labelled results (values, not formulas: Excel has no sampler)."""
+        sim = self.simulation
+        ws = self.wb.add_worksheet("Simulation", _Worksheet)
+        ws.write_string(0, 0, "Simulation", self.f_title)
+        ws.write_string(1, 0, f"{sim.samples:,} Monte Carlo samples (seed {sim.seed}) of scenario {sim.model.scenario}; "
+                              "results, not live formulas: the rest of the workbook stays the live base case.", self.f_text)
+        for c, text in enumerate(["Quantity", "Unit", "Statistic", ""]):
+            ws.write_string(HEADER_ROW, c, text, self.f_header)
+        for i, period in enumerate(self.base.timeline.periods):
+            ws.write_number(HEADER_ROW, FIRST_PERIOD_COL + i, period, self.f_period)
+        row = HEADER_ROW + 1
+        for name, q in sim.model.quantities.items():
+            if q.unit is None or (q.kind == "input" and q.distribution is None):
+                continue
+            fmt = self._fmt(self._num_format(self.base.quantities[name]), False)
+            for stat, values in sim.summary(name).items():
+                ws.write_string(row, 0, name, self.f_bold)
+                ws.write_string(row, 1, _unit_label(q, self.base), self.f_text)
+                ws.write_string(row, 2, stat, self.f_text)
+                for i, v in enumerate(values):
+                    if v is not None:
+                        ws.write_number(row, FIRST_PERIOD_COL + i if q.series else 3, v, fmt)
+                row += 1
+        row += 1
+        ws.write_string(row, 0, "Probability that each check holds", self.f_bold)
+        for name, p in sim.check_probability.items():
+            row += 1
+            ws.write_string(row, 0, _clip(name), self.f_text)
+            ws.write_number(row, 2, p, self.wb.add_format({"num_format": "0.0%"}))
+        ws.freeze_panes(HEADER_ROW + 1, FIRST_PERIOD_COL)
+        ws.set_column(0, 0, 34)
+        ws.set_column(1, 1, 16)
 
     def _define_names(self):
         wb = self.wb
