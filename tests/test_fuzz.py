@@ -95,3 +95,46 @@ def test_fuzz_harness_bounded_slice(tmp_path):
     from benchmarks.fuzz import main
 
     assert main(["--cases", "1000", "--seed", "11", "--timeout", "20", "--out", str(tmp_path)]) == 0
+
+
+PAYLOAD = "__import__('os').system('touch /tmp/unitsheet_pwned')"
+
+
+@pytest.mark.parametrize("template", [
+    "x = {p}\n", "input a = {p}\n", "input a: {p} = 1\n", "x = 1 {p}\n", "unit {p}\n", "unit u = 1 {p}\n",
+    "x[{p}] = 1\n", "x = total({p})\n", "scenario {p} {{ a = 1 }}\n", 'check "c": {p}\n', "{p} = 1\n",
+    'input a = 1 USD\n    source "{q}" "{q}"\n    note "{q}"\nx = a\n',
+])
+def test_code_in_any_position_is_rejected_or_kept_as_text(template, tmp_path):
+    import os
+
+    text = 'model "m"\ntimeline 2025..2026 yearly\n' + template.format(p=PAYLOAD, q=PAYLOAD.replace("'", "’"))
+    try:
+        results = engine.loads(text, "m.ush").run()
+    except ModelError as err:
+        assert err.diagnostics[0].kind in {"syntax-error", "unknown-name", "unknown-unit", "bad-input",
+                                           "unknown-function", "bad-unit", "shape", "limit"}, err.diagnostics[0]
+    else:  # accepted only where it is text: a source or a note
+        assert "source" in template
+        assert results.model.quantities["a"].sources[0].quote.startswith("__import__")
+    from engine.model import input_values
+    checked = engine.loads('model "m"\ntimeline 2025..2026 yearly\ninput a = 1 USD\n', "m.ush").checked()
+    with pytest.raises(ModelError):
+        input_values(checked, {"a": PAYLOAD})
+    with pytest.raises(ModelError):
+        input_values(checked, {PAYLOAD: "1 USD"})
+    assert not os.path.exists("/tmp/unitsheet_pwned")
+
+
+def test_unit_checker_stays_linear_on_pathological_unit_growth():
+    """Each line squares the previous unit: exponents double 150 times. Checking must stay quick
+    (the values overflow, which is reported as a runtime error with the quantity and period)."""
+    import time
+
+    lines = ['model "m"', "timeline 2025..2026 yearly", "input a0 = 2 USD"]
+    lines += [f"a{i} = a{i - 1} * a{i - 1}" for i in range(1, 150)]
+    start = time.perf_counter()
+    with pytest.raises(ModelError) as info:
+        engine.loads("\n".join(lines) + "\n", "m.ush").run()
+    assert time.perf_counter() - start < 30
+    assert info.value.diagnostics[0].kind == "runtime" and "overflow" in info.value.diagnostics[0].message
