@@ -24,17 +24,23 @@ class _NewlinesInBrackets:
 
     always_accept = ("_NL",)
 
+    open_brackets: list[Token] = []  # of the current parse: what a syntax error may be inside
+
     def process(self, stream):
         stack: list[bool] = []  # True: newlines are ignored at this depth
+        opened = _NewlinesInBrackets.open_brackets = []
         recent: list[Token] = []
         for tok in stream:
             kind = tok.type
             if kind in ("LPAR", "LSQB"):
                 stack.append(True)
+                opened.append(tok)
             elif kind == "LBRACE":
                 stack.append(not _opens_scenario_block(recent))
+                opened.append(tok)
             elif kind in ("RPAR", "RSQB", "RBRACE") and stack:
                 stack.pop()
+                opened.pop()
             if len(stack) > MAX_NESTING:
                 raise _TooDeep(tok)
             if kind == "_NL" and stack and stack[-1]:
@@ -97,7 +103,7 @@ def parse(text: str, file: str = "<model>") -> ast.Module:
         raise ModelError([Diagnostic("limit", f"brackets nested deeper than {MAX_NESTING} levels", span,
                                      hint="split the expression into named steps")], sources) from None
     except UnexpectedInput as err:
-        raise ModelError([_syntax_diagnostic(err, text, file)], sources) from None
+        raise ModelError(_syntax_diagnostics(err, text, file), sources) from None
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -146,6 +152,46 @@ def _line_of(line_starts: list[int], pos: int) -> int:
     import bisect
 
     return bisect.bisect_right(line_starts, pos)
+
+
+MAX_SYNTAX_ERRORS = 20
+
+
+def _syntax_diagnostics(first: UnexpectedInput, text: str, file: str) -> list[Diagnostic]:
+    """The first syntax error, then more: blank the offending line and parse again, so that
+    independent mistakes on other lines are reported in one go (line numbers are kept).
+    A bracket left open ends the search: what follows it only cascades."""
+    found: list[Diagnostic] = []
+    lines = text.split("\n")
+    err: UnexpectedInput | None = first
+    while err is not None and len(found) < MAX_SYNTAX_ERRORS:
+        diagnostic = _syntax_diagnostic(err, text, file)
+        line = diagnostic.span.line if diagnostic.span else 0
+        unclosed = [t for t in _NewlinesInBrackets.open_brackets if t.line < line]
+        if unclosed:
+            found.append(_unclosed(unclosed[-1], line, file))
+            break
+        if any(d.span and d.span.line == line for d in found):
+            break
+        found.append(diagnostic)
+        if diagnostic.message == "unexpected end of file" or not 1 <= line <= len(lines):
+            break
+        lines[line - 1] = ""
+        err = None
+        try:
+            _parse_collecting("\n".join(lines), [])
+        except _TooDeep:
+            break
+        except UnexpectedInput as again:
+            err = again
+    return found
+
+
+def _unclosed(tok: Token, line: int, file: str) -> Diagnostic:
+    span = Span(file, tok.line, tok.column, tok.end_line, tok.end_column)
+    closing = {"(": ")", "[": "]", "{": "}"}[str(tok)]
+    return Diagnostic("syntax-error", f"`{tok}` is never closed", span, (Label(span, "opened here"),),
+                      f"add `{closing}` where the expression ends (the parser read on to line {line} looking for it)")
 
 
 def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic:
