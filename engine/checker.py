@@ -321,14 +321,15 @@ class _Checker:
             raise _Abandon
         return number * self.units.factor(unit, declared), declared
 
-    def _literal_unit(self, node: ast.Quantity):
+    def _literal_unit(self, node: ast.Quantity, report: Reporter | None = None):
+        report = report or self.report
         try:
             return self.units.parse(node.unit)
         except UnitError as err:
             span = node.span
             if span.line == span.end_line:
                 span = Span(span.file, span.end_line, span.end_col - len(node.unit), span.end_line, span.end_col)
-            self.report.error("unknown-unit", str(err), span, Label(span), hint=err.hint)
+            report.error("unknown-unit", str(err), span, Label(span), hint=err.hint)
             raise _Abandon from None
 
     def _input_table(self, q: ir.Quantity, table: ast.Table, declared):
@@ -352,23 +353,24 @@ class _Checker:
         q.value = values
         q.defined = ~np.isnan(values)
 
-    def _period_span(self, period) -> tuple[int, int]:
-        """Timeline indices (inclusive) of a table key or an equation's selector."""
+    def _period_span(self, period, report: Reporter | None = None) -> tuple[int, int]:
+        """Timeline indices (inclusive) of a table key, an equation's selector or a range reference."""
+        report = report or self.report
         if isinstance(period, ast.Fixed):
-            i = self._period_index(period.period, period.span)
+            i = self._period_index(period.period, period.span, report)
             return i, i
-        start = self._period_index(period.start, period.span)
-        stop = len(self.timeline) - 1 if period.end is None else self._period_index(period.end, period.span)
+        start = self._period_index(period.start, period.span, report)
+        stop = len(self.timeline) - 1 if period.end is None else self._period_index(period.end, period.span, report)
         if stop < start:
-            self.report.error("bad-period", f"the range {period.start}..{period.end} is empty", period.span,
+            report.error("bad-period", f"the range {period.start}..{period.end} is empty", period.span,
                               Label(period.span))
             raise _Abandon
         return start, stop
 
-    def _period_index(self, period: int, span: Span) -> int:
+    def _period_index(self, period: int, span: Span, report: Reporter | None = None) -> int:
         tl = self.timeline
         if not tl.start <= period <= tl.end:
-            self.report.error("bad-period", f"{period} is outside the timeline {tl.start}..{tl.end}", span,
+            (report or self.report).error("bad-period", f"{period} is outside the timeline {tl.start}..{tl.end}", span,
                               Label(span), hint=f"use a period from {tl.start} to {tl.end}, or extend the timeline")
             raise _Abandon
         return tl.index(period)
@@ -756,16 +758,8 @@ class _Checker:
 
     def _x_Quantity(self, node: ast.Quantity, ctx):
         value = self._magnitude(node, ctx.report)
-        unit = self.units.dimensionless if node.unit is None else self._literal_unit_in(node, ctx)
+        unit = self.units.dimensionless if node.unit is None else self._literal_unit(node, ctx.report)
         return ir.Const(value, ir.Type(unit, False), node.span)
-
-    def _literal_unit_in(self, node, ctx):
-        saved = self.report
-        self.report = ctx.report
-        try:
-            return self._literal_unit(node)
-        finally:
-            self.report = saved
 
     def _x_Boolean(self, node: ast.Boolean, ctx):
         return ir.Const(1.0 if node.value else 0.0, ir.Type(None, False), node.span)
@@ -837,19 +831,11 @@ class _Checker:
             offset = index.offset if isinstance(index, ast.Relative) else 0
             return ir.Ref(name, offset, t, node.span)
         if isinstance(index, ast.Fixed):
-            i = self._period_in(index.period, index.span, ctx)
+            i = self._period_index(index.period, index.span, ctx.report)
             return ir.At(name, i, ir.Type(t.unit, False), node.span)
         ctx.report.error("shape", "a period range reads several values; reduce it", node.span, Label(node.span),
                          hint=f"total({name}[...]) integrates a flow; sum, average, min, max also take ranges")
         raise _Abandon
-
-    def _period_in(self, period, span, ctx) -> int:
-        saved = self.report
-        self.report = ctx.report
-        try:
-            return self._period_index(period, span)
-        finally:
-            self.report = saved
 
     def _numeric(self, node, ctx, what="this"):
         if node.type.boolean:
@@ -1080,12 +1066,7 @@ class _Checker:
             if arg.name not in self.inputs and arg.name not in self.formulas:
                 self._unknown_name(arg.name, arg.span, ctx)
             t = self._quantity_type(arg.name, arg.span, ctx)
-            saved = self.report
-            self.report = ctx.report
-            try:
-                start, stop = self._period_span(arg.index)
-            finally:
-                self.report = saved
+            start, stop = self._period_span(arg.index, ctx.report)
             return arg.name, start, stop, t
         span = getattr(arg, "span", node.span)
         ctx.report.error("shape", f"{node.func}() reads a series over periods", span, Label(span),

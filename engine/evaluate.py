@@ -73,7 +73,8 @@ class Evaluator:
         p = a + int(bad) if eq.start is not None else None
         raise ModelError([_diagnose(self, q, eq, p, env)], self.model.sources_text)
 
-    def run_checks(self, env) -> list[dict]:
+    def check_values(self, env) -> list[tuple[ir.Check, np.ndarray]]:
+        """Each check's truth per period it covers (last axis; length 1 for a single value)."""
         out = []
         with np.errstate(all="ignore"):
             for check, f in self.checks:
@@ -81,9 +82,16 @@ class Evaluator:
                 result = np.atleast_1d(np.asarray(f(env, a, b), dtype=bool))
                 if check.start is not None:
                     result = np.broadcast_to(result, result.shape[:-1] + (b - a,))
-                passed = bool(result.all())
-                out.append({"name": check.name, "passed": passed,
-                            "message": "ok" if passed else self._failure(check, result, a, env)})
+                out.append((check, result))
+        return out
+
+    def run_checks(self, env) -> list[dict]:
+        out = []
+        for check, result in self.check_values(env):
+            passed = bool(result.all())
+            a = check.start if check.start is not None else 0
+            out.append({"name": check.name, "passed": passed,
+                        "message": "ok" if passed else self._failure(check, result, a, env)})
         return out
 
     def _failure(self, check: ir.Check, result: np.ndarray, a: int, env) -> str:

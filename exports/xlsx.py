@@ -158,7 +158,7 @@ def export_workbook(model, path: Path, scenario: str = "base", simulation=None) 
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
-        summary = _Writer(tmp, checked, results, scenario, simulation).write()
+        summary = _Writer(tmp, model, checked, results, scenario, simulation).write()
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -184,8 +184,9 @@ def _check_names(checked: ir.CheckedModel):
 
 
 class _Writer:
-    def __init__(self, tmp: str, checked: dict, results: dict, scenario: str, simulation=None):
+    def __init__(self, tmp: str, model, checked: dict, results: dict, scenario: str, simulation=None):
         self.tmp = tmp
+        self.model = model
         self.simulation = simulation
         self.checked = checked
         self.results = results
@@ -509,15 +510,11 @@ class _Writer:
         return cells
 
     def _check_period_values(self, check: ir.Check) -> list[bool]:
-        from engine.evaluate import _compile
-
-        model = self.checked[self.selected]
-        evaluator = _EvalShim(model)
-        env = {**self._selected_results().values}
-        env = {k: (v if model.quantities[k].series else np.asarray(v).reshape(1)) for k, v in env.items()}
-        chk = next(c for c in model.checks if c.name == check.name)
-        values = np.asarray(_compile(chk.expr, evaluator)(env, chk.start, chk.stop + 1), dtype=bool)
-        return list(np.broadcast_to(np.atleast_1d(values), (chk.stop - chk.start + 1,)))
+        results = self._selected_results()
+        evaluator = self.model.evaluator(self.selected)
+        values = dict(evaluator.check_values(results.values))
+        chk = next(c for c in values if c.name == check.name)
+        return list(values[chk].reshape(-1, values[chk].shape[-1]).all(axis=0))
 
     # ------------------------------------------------------------------ cover, constants, charts
     def _write_cover(self, check_cells: list[str]):
@@ -653,14 +650,6 @@ class _Writer:
             else:
                 ref = "=" + self.layout.row_range(name, 0, self.n - 1)
             wb.define_name(excel_name(name), ref)
-
-
-class _EvalShim:
-    """What evaluate._compile needs of an Evaluator."""
-
-    def __init__(self, model):
-        self.model = model
-        self.periods = np.array(model.timeline.periods, dtype=float)
 
 
 def _equation_at(q: ir.Quantity, i: int):
