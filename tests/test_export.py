@@ -231,7 +231,7 @@ def test_cli_export(tmp_path, capsys):
 SERIES_LEAVES = ["revenue[t]", "revenue[t-1]", "cash", "capacity", "share"]
 
 
-@settings(max_examples=20, suppress_health_check=list(HealthCheck), deadline=None)
+@settings(max_examples=int(os.environ.get("RANDOM_WORKBOOKS", "20")), suppress_health_check=list(HealthCheck), deadline=None)
 @given(expression=EXPRESSIONS, revenue=st.lists(st.integers(1, 900), min_size=4, max_size=4),
        lag_leaf=st.integers(0, 2))
 def test_random_models_recalculated_by_formulas_equal_the_engine(expression, revenue, lag_leaf, tmp_path_factory):
@@ -254,9 +254,13 @@ def test_random_models_recalculated_by_formulas_equal_the_engine(expression, rev
     export_workbook(model, path)
     computed = formulas_recalculate(path)
     wb = openpyxl.load_workbook(path, data_only=True)
-    for sheet, cell, value in engine_cells_for(model, wb):
+    cells = list(engine_cells_for(model, wb))
+    # Two IEEE evaluators may differ in the last bit of pow(); after a cancellation (a - b with
+    # a ~ b) that bit is all that is left, so allow 1e-9 of the model's largest magnitude too.
+    scale = max((abs(v) for _, _, v in cells if v is not None and np.isfinite(v)), default=1.0)
+    for sheet, cell, value in cells:
         got = computed.get(f"{sheet.upper()}!{cell}", wb[sheet][cell].value)
-        assert close(got, value, rel=1e-9), (source, sheet, cell, got, value)
+        assert close(got, value, rel=1e-9) or abs(float(got) - value) <= 1e-9 * scale, (source, sheet, cell, got, value)
 
 
 def engine_cells_for(model, wb):
