@@ -290,3 +290,19 @@ def test_fast_formula_preparation_matches_xlsxwriter(exported):
     assert formulas_seen
     for f in formulas_seen + ["=FILTER(A1:A3,B1:B3)", "=SUM(A1:A2)+XLOOKUP(1,A1:A2,B1:B2)"]:
         assert fast._prepare_formula(f) == plain._prepare_formula(f), f
+
+
+def test_scenarios_that_replace_formulas_switch_live_in_the_workbook(tmp_path):
+    """A scenario that replaces equations becomes CHOOSE(scenario_index, base, variant, ...) per cell."""
+    source = ROOT / "tests" / "scenario_formulas.ush"
+    model = engine.load(source)
+    path = tmp_path / "scenarios.xlsx"
+    export_workbook(model, path)
+    wb = openpyxl.load_workbook(path)
+    sheet, cell = name_cells(wb, "path")[1]
+    assert wb[sheet][cell].value.startswith("=CHOOSE(scenario_index,")
+    for scenario in model.scenarios:
+        computed = formulas_recalculate(path, inputs={"Cover!B4": scenario})
+        for sheet, cell, value in engine_cells(source, scenario, wb):
+            got = computed.get(f"{sheet.upper()}!{cell}", wb[sheet][cell].value)
+            assert close(got, value), (scenario, sheet, cell, got, value)
