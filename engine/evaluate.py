@@ -27,7 +27,12 @@ class Evaluator:
     def _compile_step(self, step: ir.Step):
         qs = [self.model.quantities[n] for n in step.names if n in self.model.quantities]
         compiled = [(q, [(eq, _compile(eq.expr, self)) for eq in q.equations]) for q in qs]
-        return step.sequential, compiled
+        if not step.sequential:
+            return False, compiled
+        # A recurrence: for each period, the members' equations in same-period dependency order.
+        schedule = [[(q, eq, f) for q, equations in compiled for eq, f in equations if eq.start <= p <= eq.stop]
+                    for p in range(self.n)]
+        return True, schedule
 
     # ------------------------------------------------------------------ run
     def run(self, inputs: dict[str, np.ndarray], prefix: tuple[int, ...] = ()) -> dict[str, np.ndarray]:
@@ -51,16 +56,8 @@ class Evaluator:
                         self._verify(q, eq, target[..., a:b], a, env)
         return env
 
-    def _run_recurrence(self, env, compiled):
-        by_period = []
-        for p in range(self.n):
-            row = []
-            for q, equations in compiled:
-                for eq, f in equations:
-                    if eq.start <= p <= eq.stop:
-                        row.append((q, eq, f))
-            by_period.append(row)
-        for p, row in enumerate(by_period):
+    def _run_recurrence(self, env, schedule):
+        for p, row in enumerate(schedule):
             for q, eq, f in row:
                 target = env[q.name]
                 target[..., p:p + 1] = f(env, p, p + 1)

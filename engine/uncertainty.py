@@ -205,7 +205,10 @@ def explore(model, examples: int, seed: int = 0, scenarios: list[str] | None = N
     from hypothesis.errors import NoSuchExample
 
     scenarios = scenarios or model.scenarios
-    config = settings(max_examples=examples, database=None, deadline=None, suppress_health_check=list(HealthCheck),
+    # Every setting explicit: a caller's Hypothesis profile (derandomize, database...) must not change
+    # what a given --seed finds.
+    config = settings(settings.get_profile("default"), max_examples=examples, database=None, deadline=None,
+                      derandomize=False, suppress_health_check=list(HealthCheck),
                       phases=[Phase.generate, Phase.shrink])
     findings: list[Finding] = []
     outcomes: list[dict] = []

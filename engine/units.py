@@ -106,9 +106,6 @@ class UnitSystem:
         return [n for n in self.registry._units if not n.startswith("_")] + ["USD"]
 
     # ---------------------------------------------------------------- algebra
-    def dimensionality(self, unit: pint.Unit):
-        return unit.dimensionality
-
     def same_dimension(self, a: pint.Unit, b: pint.Unit) -> bool:
         return a.dimensionality == b.dimensionality
 

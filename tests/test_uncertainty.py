@@ -107,7 +107,7 @@ def test_openai_model_explore_and_simulate_cli(capsys, root):
     cash = data["quantities"]["cash_balance"]
     assert cash["p5"][1] < cash["p50"][1] < cash["p95"][1] and cash["p5"][0] is None
     assert all(0 <= c["probability"] <= 1 for c in data["checks"])
-    code = main(["check", str(root / "models/openai_capex.ush"), "--explore", "50", "--scenario", "base"])
+    code = main(["check", str(root / "models/openai_capex.ush"), "--explore", "200", "--scenario", "base"])
     out = capsys.readouterr().out
     assert code == 1 and "smallest counterexample: revenue_h1_2025 = 4.125" in out
 
