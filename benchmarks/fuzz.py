@@ -74,18 +74,20 @@ def grammar_cases(count: int, seed: int):
 
     from engine.parser import grammar_text
 
-    grammar = Lark(grammar_text(), parser="lalr", lexer="basic", maybe_placeholders=True)
-    out: list[str] = []
-
-    @settings(max_examples=count, database=None, deadline=None, derandomize=False,
-              suppress_health_check=list(HealthCheck))
-    @given(from_lark(grammar, start="start"))
-    def collect(text):
-        out.append(text)
-
     import hypothesis
 
-    hypothesis.seed(seed)(collect)()
+    grammar = Lark(grammar_text(), parser="lalr", lexer="basic", maybe_placeholders=True)
+    out: list[str] = []
+    batch = 500  # Hypothesis slows down as one run's example tree grows: generate in batches
+
+    for k in range(0, count, batch):
+        @settings(max_examples=min(batch, count - k), database=None, deadline=None, derandomize=False,
+                  suppress_health_check=list(HealthCheck))
+        @given(from_lark(grammar, start="start"))
+        def collect(text):
+            out.append(text)
+
+        hypothesis.seed(seed * 1_000_003 + k)(collect)()
     return [t.encode("utf-8", "surrogatepass") for t in out]
 
 
