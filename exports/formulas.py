@@ -171,4 +171,8 @@ class Emitter:
 
 
 def _fmt(value: float) -> str:
+    """60000000000 -> '60 billion': labels in the Constants block read like the model."""
+    for power, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if abs(value) >= power:
+            return f"{value / power:.15g} {word}"
     return f"{value:.15g}"
