@@ -20,19 +20,32 @@ class Evaluator:
         self.model = model
         self.n = len(model.timeline)
         self.periods = np.array(model.timeline.periods, dtype=float)
+        self._hoist = None
         self.steps = [self._compile_step(step) for step in model.plan]
         self.checks = [(c, _compile(c.expr, self)) for c in model.checks]
 
     # ------------------------------------------------------------------ compile
     def _compile_step(self, step: ir.Step):
         qs = [self.model.quantities[n] for n in step.names if n in self.model.quantities]
-        compiled = [(q, [(eq, _compile(eq.expr, self)) for eq in q.equations]) for q in qs]
         if not step.sequential:
-            return False, compiled
-        # A recurrence: for each period, the members' equations in same-period dependency order.
+            return False, [(q, [(eq, _compile(eq.expr, self)) for eq in q.equations]) for q in qs]
+        # A recurrence. Sub-expressions that read no member of it are hoisted: evaluated once over
+        # the equation's periods before the loop, then sliced per period.
+        hoisted: list[tuple[object, object, int, int]] = []
+        compiled = []
+        for q in qs:
+            equations = []
+            for eq in q.equations:
+                self._hoist = _Hoister(set(step.names), eq.start, eq.stop, hoisted)
+                try:
+                    equations.append((eq, _compile(eq.expr, self)))
+                finally:
+                    self._hoist = None
+            compiled.append((q, equations))
+        # For each period, the members' equations in same-period dependency order.
         schedule = [[(q, eq, f) for q, equations in compiled for eq, f in equations if eq.start <= p <= eq.stop]
                     for p in range(self.n)]
-        return True, schedule
+        return True, (hoisted, schedule, [(q, eq) for q, equations in compiled for eq, _ in equations])
 
     # ------------------------------------------------------------------ run
     def run(self, inputs: dict[str, np.ndarray], prefix: tuple[int, ...] = ()) -> dict[str, np.ndarray]:
@@ -56,12 +69,26 @@ class Evaluator:
                         self._verify(q, eq, target[..., a:b], a, env)
         return env
 
-    def _run_recurrence(self, env, schedule):
+    def _run_recurrence(self, env, plan):
+        hoisted, schedule, equations = plan
+        for key, f, start, stop in hoisted:
+            value = np.asarray(f(env, start, stop + 1), dtype=float)
+            env[key] = np.broadcast_to(value, value.shape[:-1] + (stop + 1 - start,))
         for p, row in enumerate(schedule):
             for q, eq, f in row:
-                target = env[q.name]
-                target[..., p:p + 1] = f(env, p, p + 1)
-                self._verify(q, eq, target[..., p:p + 1], p, env)
+                env[q.name][..., p:p + 1] = f(env, p, p + 1)
+        # Checked once afterwards: a value that went wrong in period p can only spread to later ones,
+        # so the first non-finite period is where it started.
+        first = None  # (period, position in dependency order, q, eq) of the earliest failure
+        for order, (q, eq) in enumerate(equations):
+            values = env[q.name][..., eq.start:eq.stop + 1]
+            if q.type.boolean or np.isfinite(values).all():
+                continue
+            bad = eq.start + int(np.nonzero(~np.isfinite(values).reshape(-1, values.shape[-1]).all(axis=0))[0][0])
+            first = min(first or (bad, order, q, eq), (bad, order, q, eq), key=lambda x: x[:2])
+        if first is not None:
+            p, _, q, eq = first
+            self._verify(q, eq, env[q.name][..., p:p + 1], p, env)
 
     def _verify(self, q: ir.Quantity, eq: ir.Equation, values: np.ndarray, a: int, env):
         if q.type.boolean or np.isfinite(values).all():
@@ -106,7 +133,37 @@ class Evaluator:
 # ---------------------------------------------------------------------- node compilation
 
 
+class _Hoister:
+    """While a recurrence compiles: which nodes can be computed before its period loop."""
+
+    def __init__(self, members: set[str], start: int, stop: int, hoisted: list):
+        self.members, self.start, self.stop, self.hoisted = members, start, stop, hoisted
+
+    def loop_invariant(self, node) -> bool:
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, (ir.Ref, ir.At, ir.Reduce, ir.Running)) and n.name in self.members:
+                return False
+            stack.extend(ir.children(n))
+        return True
+
+
+_CHEAP = (ir.Const, ir.Ref, ir.At, ir.Period)
+
+
 def _compile(node, ev: Evaluator):
+    hoist = getattr(ev, "_hoist", None)
+    if hoist is not None and not isinstance(node, _CHEAP) and hoist.loop_invariant(node):
+        ev._hoist = None  # compile the subtree plainly, for the whole range
+        try:
+            f = _compile(node, ev)
+        finally:
+            ev._hoist = hoist
+        key = ("hoisted", len(hoist.hoisted))
+        hoist.hoisted.append((key, f, hoist.start, hoist.stop))
+        start = hoist.start
+        return lambda env, a, b: env[key][..., a - start:b - start]
     kind = type(node)
     if kind is ir.Const:
         value = np.float64(node.value)
