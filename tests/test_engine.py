@@ -303,3 +303,20 @@ def test_commands_write_exactly_where_asked(tmp_path, root, monkeypatch):
     assert sorted(p.name for p in target.parent.iterdir()) == ["book.png", "book.xlsx"]
     assert list(work.iterdir()) == [], "nothing written in the working directory"
     assert main(["export", str(root / "models/openai_capex.ush"), "-o", str(tmp_path / "missing" / "b.xlsx")]) == 2
+
+
+def test_recurrence_with_hoisted_terms_matches_a_hand_computation():
+    r = run("input g: % = {2025..2029: 10}\ninput k = 2 USD\nother = k * 3 + k\n"
+            "x[2025] = 1 USD\nx[2026..] = x[t-1] * (1 + g[t]) + max(other, 5 USD) / 2\n")
+    expected = [1.0]
+    for _ in range(4):
+        expected.append(expected[-1] * 1.1 + 4.0)
+    assert np.allclose(r.values["x"], expected, rtol=1e-15)
+
+
+def test_runtime_error_inside_a_recurrence_names_the_first_bad_period():
+    with pytest.raises(ModelError) as info:
+        run("input d: USD = {2025: 1, 2026: 1, 2027: 0, 2028: 1, 2029: 1}\n"
+            "a[2025] = 1\na[2026..] = b[t-1] + 1\nb = a / d * 1 USD\n")
+    diag = info.value.diagnostics[0]
+    assert diag.kind == "runtime" and "`b` for 2027" in diag.message and "division by zero" in diag.message
