@@ -28,7 +28,11 @@ class Evaluator:
     def _compile_step(self, step: ir.Step):
         qs = [self.model.quantities[n] for n in step.names if n in self.model.quantities]
         if not step.sequential:
-            return False, [(q, [(eq, _compile(eq.expr, self)) for eq in q.equations]) for q in qs]
+            return "vector", [(q, [(eq, _compile(eq.expr, self)) for eq in q.equations]) for q in qs]
+        if len(qs) == 1 and AFFINE_RECURRENCES:
+            pieces = [(eq, _affine(eq.expr, qs[0].name, self)) for eq in sorted(qs[0].equations, key=lambda e: e.start)]
+            if all(parts is not None for _, parts in pieces):
+                return "affine", (qs[0], pieces)
         # A recurrence. Sub-expressions that read no member of it are hoisted: evaluated once over
         # the equation's periods before the loop, then sliced per period.
         hoisted: list[tuple[object, object, int, int]] = []
@@ -45,7 +49,7 @@ class Evaluator:
         # For each period, the members' equations in same-period dependency order.
         schedule = [[(q, eq, f) for q, equations in compiled for eq, f in equations if eq.start <= p <= eq.stop]
                     for p in range(self.n)]
-        return True, (hoisted, schedule, [(q, eq) for q, equations in compiled for eq, _ in equations])
+        return "recurrence", (hoisted, schedule, [(q, eq) for q, equations in compiled for eq, _ in equations])
 
     # ------------------------------------------------------------------ run
     def run(self, inputs: dict[str, np.ndarray], prefix: tuple[int, ...] = ()) -> dict[str, np.ndarray]:
@@ -57,8 +61,10 @@ class Evaluator:
             if q.kind == "formula":
                 env[q.name] = np.full(prefix + ((self.n,) if q.series else (1,)), np.nan)
         with np.errstate(all="ignore"):
-            for sequential, compiled in self.steps:
-                if sequential:
+            for kind, compiled in self.steps:
+                if kind == "affine":
+                    self._run_affine(env, *compiled)
+                elif kind == "recurrence":
                     self._run_recurrence(env, compiled)
                 else:
                     q, equations = compiled[0]
@@ -68,6 +74,44 @@ class Evaluator:
                         target[..., a:b] = f(env, a, b)
                         self._verify(q, eq, target[..., a:b], a, env)
         return env
+
+    def _run_affine(self, env, q: ir.Quantity, pieces):
+        """x[t] = A[t] * x[t-1] + B[t] with A and B computed for all periods at once: only the
+        multiply-add runs period by period (on floats, or on sample vectors)."""
+        x = env[q.name]
+        for eq, (fa, fb) in pieces:
+            a, b = eq.start, eq.stop + 1
+            shape = x.shape[:-1] + (b - a,)
+            B = np.broadcast_to(np.asarray(fb(env, a, b), dtype=float), shape) if fb is not None else None
+            if fa is None:
+                x[..., a:b] = B
+            else:
+                A = np.broadcast_to(np.asarray(fa(env, a, b), dtype=float), shape)
+                if x.ndim == 1:
+                    prev = float(x[a - 1])
+                    out = []
+                    if B is None:
+                        for coefficient in A.tolist():
+                            prev = coefficient * prev
+                            out.append(prev)
+                    else:
+                        for coefficient, offset in zip(A.tolist(), B.tolist()):
+                            prev = coefficient * prev + offset
+                            out.append(prev)
+                    x[a:b] = out
+                else:
+                    prev = x[..., a - 1]
+                    for i in range(b - a):
+                        prev = A[..., i] * prev if B is None else A[..., i] * prev + B[..., i]
+                        x[..., a + i] = prev
+        for eq, _ in pieces:
+            self._verify_range(q, eq, env)
+
+    def _verify_range(self, q, eq, env):
+        values = env[q.name][..., eq.start:eq.stop + 1]
+        if not (q.type.boolean or np.isfinite(values).all()):
+            bad = eq.start + int(np.nonzero(~np.isfinite(values).reshape(-1, values.shape[-1]).all(axis=0))[0][0])
+            self._verify(q, eq, env[q.name][..., bad:bad + 1], bad, env)
 
     def _run_recurrence(self, env, plan):
         hoisted, schedule, equations = plan
@@ -131,6 +175,51 @@ class Evaluator:
 
 
 # ---------------------------------------------------------------------- node compilation
+
+
+AFFINE_RECURRENCES = True  # tests switch it off to compare with the general path
+
+
+def _affine(expr, name: str, ev):
+    """Recognise `x[t-1] * A + B` (and its mirror images, `x[t-1] + B`, `B - x[t-1] * A`...) where
+    A and B do not read x. Only forms that keep the generic evaluation's exact order of floating
+    point operations are taken, so the result is bit-for-bit the same and the workbook, which
+    computes the formula as written, still agrees to the last digit. Returns (A, B) closures
+    (A None when the equation does not read x[t-1]; A is _ONE for a bare x[t-1]), or None."""
+    outside = _Hoister({name}, 0, 0, [])
+
+    def lagged(node):  # x[t-1], x[t-1] * A, A * x[t-1] -> the A closure
+        if isinstance(node, ir.Ref) and node.name == name and node.offset == -1:
+            return _ONE
+        if isinstance(node, ir.Binary) and node.op == "*":
+            for this, other in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(this, ir.Ref) and this.name == name and this.offset == -1 and \
+                        outside.loop_invariant(other):
+                    return _compile(other, ev)
+        return None
+
+    if outside.loop_invariant(expr):
+        return None, _compile(expr, ev)
+    a = lagged(expr)
+    if a is not None:
+        return a, None
+    if isinstance(expr, ir.Binary) and expr.op in "+-":
+        a = lagged(expr.left)
+        if a is not None and outside.loop_invariant(expr.right):
+            b = _compile(expr.right, ev)
+            return a, (b if expr.op == "+" else (lambda env, lo, hi: -b(env, lo, hi)))
+        a = lagged(expr.right)
+        if a is not None and outside.loop_invariant(expr.left):
+            return (a if expr.op == "+" else _negated(a)), _compile(expr.left, ev)
+    return None
+
+
+def _ONE(env, a, b):
+    return np.float64(1.0)
+
+
+def _negated(f):
+    return lambda env, a, b: -f(env, a, b)
 
 
 class _Hoister:

@@ -320,3 +320,30 @@ def test_runtime_error_inside_a_recurrence_names_the_first_bad_period():
             "a[2025] = 1\na[2026..] = b[t-1] + 1\nb = a / d * 1 USD\n")
     diag = info.value.diagnostics[0]
     assert diag.kind == "runtime" and "`b` for 2027" in diag.message and "division by zero" in diag.message
+
+
+@pytest.mark.parametrize("source", ["synthetic", "openai"])
+def test_affine_recurrence_fast_path_is_bit_for_bit_the_general_path(source, root, monkeypatch):
+    """x[t] = x[t-1] * A + B runs as a float loop; it must not change a single bit (the workbook
+    computes the formula as written)."""
+    import engine.evaluate as evaluate
+    from benchmarks.synthetic import synthetic_model
+    from engine.model import input_values
+
+    text = synthetic_model(300) if source == "synthetic" else (root / "models/openai_capex.ush").read_text()
+    text += ("\nz[2025] = 1 USD\nz[2026..] = 3 USD - z[t-1] * 0.5\n" if source == "openai" else "")
+    checked = engine.loads(text, "m.ush").checked()
+    inputs = input_values(checked, {})
+    results = {}
+    for fast in (True, False):
+        monkeypatch.setattr(evaluate, "AFFINE_RECURRENCES", fast)
+        evaluator = evaluate.Evaluator(checked)
+        if fast:
+            assert any(kind == "affine" for kind, _ in evaluator.steps)
+        results[fast] = evaluator.run(inputs)
+        samples = evaluator.run({k: np.broadcast_to(v, (3,) + v.shape) for k, v in inputs.items()}, prefix=(3,))
+        for name in checked.quantities:
+            assert np.array_equal(samples[name][1], np.broadcast_to(results[fast][name], samples[name][1].shape),
+                                  equal_nan=True), name
+    for name in checked.quantities:
+        assert np.array_equal(results[True][name], results[False][name], equal_nan=True), name
