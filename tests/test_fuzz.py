@@ -1,6 +1,7 @@
 """Hostile and random input: every case ends in a result or a located diagnostic, never a crash."""
 
 import random
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -13,6 +14,7 @@ from engine.diagnostics import ModelError
 from engine.parser import grammar_text
 
 # The grammar without the post-lexer: hypothesis generates from the terminals' regexes.
+ROOT_DIR = Path(__file__).resolve().parent.parent
 _GRAMMAR = Lark(grammar_text(), parser="lalr", lexer="basic", maybe_placeholders=True)
 
 
@@ -138,3 +140,16 @@ def test_unit_checker_stays_linear_on_pathological_unit_growth():
         engine.loads("\n".join(lines) + "\n", "m.ush").run()
     assert time.perf_counter() - start < 30
     assert info.value.diagnostics[0].kind == "runtime" and "overflow" in info.value.diagnostics[0].message
+
+
+@pytest.mark.parametrize("data", [
+    (ROOT_DIR / "tests" / "fuzz_regressions" / "crlf_comments_backtracking.ush").read_bytes(),
+    b'model "x"\ntimeline 2025..2026 yearly\nscenario s {\n' + b"#c\r\n" * 40 + b"y",
+    b'model "x"\r\ntimeline 2025..2026 yearly # c\r\ninput a = 1 USD\r\n    source "f" "q"\r\nb = a\r\n',
+], ids=["fuzz-case", "comment-lines-crlf", "crlf-model"])
+def test_fuzz_regressions_finish_quickly(data):
+    """Found by `make fuzz`: comments before CRLF line ends made the newline regex backtrack
+    exponentially (a hang). Each case must now end in a result or a diagnostic within seconds."""
+    from benchmarks.fuzz import run_case
+
+    assert run_case(data, timeout=10) in ("ok", "diagnostic")
