@@ -347,3 +347,25 @@ def test_affine_recurrence_fast_path_is_bit_for_bit_the_general_path(source, roo
                                   equal_nan=True), name
     for name in checked.quantities:
         assert np.array_equal(results[True][name], results[False][name], equal_nan=True), name
+
+
+def test_readme_tour_model_runs_and_its_error_example_is_exact(root, tmp_path, capsys):
+    """The README's tour is executable documentation: the model checks, and the mistake it shows
+    (dropping `* 1 year`) renders exactly as printed there."""
+    import re
+
+    from engine.cli import main
+
+    readme = (root / "README.md").read_text()
+    model = re.search(r'(model "Data-center build-out".*?\ncheck [^\n]*\n)', readme, re.S).group(1)
+    path = tmp_path / "model.ush"
+    path.write_text(model)
+    assert main(["check", str(path)]) == 0
+    broken = model.replace("- burn[t] * 1 year                     #", "- burn[t]                     #")
+    path.write_text(broken)
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err.replace(str(path), "model.ush")
+    shown = re.search(r"```\n(model\.ush:12:16: error:.*?)\n```", readme, re.S).group(1)
+    for line in shown.splitlines():
+        assert line.split("#")[0].rstrip() in err, line
