@@ -877,13 +877,7 @@ class _Checker:
             right = self._same_dimension(left, right, node, ctx, "add" if node.op == "+" else "subtract")
             return ir.Binary(node.op, left, right, ir.Type(left.type.unit, series), node.span)
         if node.op in "*/":
-            combine = self.units.mul if node.op == "*" else self.units.div
-            raw = combine(left.type.unit, right.type.unit)
-            factor, unit = self.units.simplify(raw)
-            result = ir.Binary(node.op, left, right, ir.Type(raw, series), node.span)
-            if factor != 1.0 or unit != raw:
-                return ir.Convert(result, factor, raw, ir.Type(unit, series), node.span)
-            return result
+            return self._product(node.op, left, right, series, node.span)
         return self._power(node, left, right, series, ctx)
 
     def _power(self, node, base, exponent, series, ctx):
@@ -1126,7 +1120,7 @@ class _Checker:
         if node.func == "growth":
             now = ir.Ref(arg.name, 0, t, arg.span)
             before = ir.Ref(arg.name, -1, t, arg.span)
-            ratio = self._expr_ratio(now, before, node.span)
+            ratio = self._product("/", now, before, True, node.span)
             one = ir.Const(1.0, ir.Type(self.units.dimensionless, False), node.span)
             return ir.Binary("-", ratio, one, ir.Type(self.units.dimensionless, True), node.span)
         if node.func == "running_total":
@@ -1135,11 +1129,15 @@ class _Checker:
             factor, unit = 1.0, t.unit
         return ir.Running(node.func, arg.name, factor, ir.Type(unit, True), node.span)
 
-    def _expr_ratio(self, a, b, span):
-        raw = self.units.div(a.type.unit, b.type.unit)
+    def _product(self, op: str, left, right, series: bool, span):
+        """left * right or left / right, its unit tidied (MW/GW -> 0.001) by an explicit Convert."""
+        combine = self.units.mul if op == "*" else self.units.div
+        raw = combine(left.type.unit, right.type.unit)
         factor, unit = self.units.simplify(raw)
-        node = ir.Binary("/", a, b, ir.Type(raw, True), span)
-        return ir.Convert(node, factor, raw, ir.Type(unit, True), span) if factor != 1.0 or unit != raw else node
+        result = ir.Binary(op, left, right, ir.Type(raw, series), span)
+        if factor != 1.0 or unit != raw:
+            return ir.Convert(result, factor, raw, ir.Type(unit, series), span)
+        return result
 
     # ================================================================== pass 5: coverage
     def _coverage(self, expr, start: int | None, stop: int | None, owner: str | None = None):

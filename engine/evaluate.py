@@ -110,7 +110,7 @@ class Evaluator:
     def _verify_range(self, q, eq, env):
         values = env[q.name][..., eq.start:eq.stop + 1]
         if not (q.type.boolean or np.isfinite(values).all()):
-            bad = eq.start + int(np.nonzero(~np.isfinite(values).reshape(-1, values.shape[-1]).all(axis=0))[0][0])
+            bad = eq.start + _first_non_finite(values)
             self._verify(q, eq, env[q.name][..., bad:bad + 1], bad, env)
 
     def _run_recurrence(self, env, plan):
@@ -128,7 +128,7 @@ class Evaluator:
             values = env[q.name][..., eq.start:eq.stop + 1]
             if q.type.boolean or np.isfinite(values).all():
                 continue
-            bad = eq.start + int(np.nonzero(~np.isfinite(values).reshape(-1, values.shape[-1]).all(axis=0))[0][0])
+            bad = eq.start + _first_non_finite(values)
             first = min(first or (bad, order, q, eq), (bad, order, q, eq), key=lambda x: x[:2])
         if first is not None:
             p, _, q, eq = first
@@ -137,8 +137,7 @@ class Evaluator:
     def _verify(self, q: ir.Quantity, eq: ir.Equation, values: np.ndarray, a: int, env):
         if q.type.boolean or np.isfinite(values).all():
             return
-        bad = np.nonzero(~np.isfinite(values).reshape(-1, values.shape[-1]).all(axis=0))[0][0]
-        p = a + int(bad) if eq.start is not None else None
+        p = a + _first_non_finite(values) if eq.start is not None else None
         raise ModelError([_diagnose(self, q, eq, p, env)], self.model.sources_text)
 
     def check_values(self, env) -> list[tuple[ir.Check, np.ndarray]]:
@@ -172,6 +171,11 @@ class Evaluator:
         p = a + failing[0] if failing else a
         detail = _explain_comparison(self, check.expr, env, p, check.start is not None)
         return f"fails{where}" + (f": {detail}" if detail else "")
+
+
+def _first_non_finite(values: np.ndarray) -> int:
+    """The first period (last axis) where any sample is inf or NaN."""
+    return int(np.nonzero(~np.isfinite(values).reshape(-1, values.shape[-1]).all(axis=0))[0][0])
 
 
 # ---------------------------------------------------------------------- node compilation

@@ -256,15 +256,15 @@ class _Writer:
         if q.unit is None:
             return "General"
         values = self.results["base"].values[q.name]
-        shown, factor = report.display(q, values, self.base.units)
+        shown, _ = report.display(q, values, self.base.units)
         if q.unit == self.base.units.registry.percent:
             return '0.0"%"'
         scale = q.display_scale or _scale_of(shown)
         commas = {"thousand": ",", "million": ",,", "billion": ",,,", "trillion": ",,,,"}.get(scale, "")
         unit_text = (q.unit_text or self.base.units.short(q.unit)).replace('"', "")
         label = {"billion": " bn ", "million": " m ", "thousand": " k ", "trillion": " tn "}.get(scale, " ") + unit_text
-        if q.display_unit is not None or not unit_text:
-            label = "" if not unit_text else label
+        if not unit_text:
+            label = ""
         digits = "0.00" if not commas else "0.0"
         return f'#,##{digits}{commas}"{label.rstrip()}"' if label.strip() else f"#,##{digits}"
 
