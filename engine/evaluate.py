@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ir
+from . import batching, ir
 from .diagnostics import Diagnostic, Label, ModelError
 
 
@@ -20,19 +20,32 @@ class Evaluator:
         self.model = model
         self.n = len(model.timeline)
         self.periods = np.array(model.timeline.periods, dtype=float)
+        # Every quantity owns one row of the value matrix (a scalar uses its first column).
+        self.row_of = {name: i for i, name in enumerate(model.quantities)}
+        self._views = [(name, i, None if q.series else 1) for i, (name, q) in enumerate(model.quantities.items())]
         self._hoist = None
-        self.steps = [self._compile_step(step) for step in model.plan]
+        singles = [self._compile_step(step) for step in model.plan]
+        self.steps = [compiled for compiled, _, _ in singles]
+        self.order = self._schedule(model.plan, singles) if BATCHING else self.steps
         self.checks = [(c, _compile(c.expr, self)) for c in model.checks]
 
     # ------------------------------------------------------------------ compile
     def _compile_step(self, step: ir.Step):
+        """(kind, compiled) for the step on its own, and its batching key (None: runs alone)."""
         qs = [self.model.quantities[n] for n in step.names if n in self.model.quantities]
         if not step.sequential:
-            return "vector", [(q, [(eq, _compile(eq.expr, self)) for eq in q.equations]) for q in qs]
+            q = qs[0]
+            compiled = "vector", [(q, [(eq, _compile(eq.expr, self)) for eq in q.equations]) for q in qs]
+            pieces = [(eq, None, [("=", eq.expr)]) for eq in q.equations]
+            return compiled, _key("vector", q, pieces), pieces
         if len(qs) == 1 and AFFINE_RECURRENCES:
-            pieces = [(eq, _affine(eq.expr, qs[0].name, self)) for eq in sorted(qs[0].equations, key=lambda e: e.start)]
-            if all(parts is not None for _, parts in pieces):
-                return "affine", (qs[0], pieces)
+            q = qs[0]
+            parts = [(eq, _split_affine(eq.expr, q.name)) for eq in sorted(q.equations, key=lambda e: e.start)]
+            if all(split is not None for _, split in parts):
+                pieces = [(eq, coefficient, terms) for eq, (coefficient, terms) in parts]
+                compiled = [(eq, None if c is None else _compile(_coefficient_node(c), self),
+                             [(op, _compile(t, self)) for op, t in ts]) for eq, c, ts in pieces]
+                return ("affine", (q, self.row_of[q.name], compiled)), _key("affine", q, pieces), pieces
         # A recurrence. Sub-expressions that read no member of it are hoisted: evaluated once over
         # the equation's periods before the loop, then sliced per period.
         hoisted: list[tuple[object, object, int, int]] = []
@@ -49,21 +62,71 @@ class Evaluator:
         # For each period, the members' equations in same-period dependency order.
         schedule = [[(q, eq, f) for q, equations in compiled for eq, f in equations if eq.start <= p <= eq.stop]
                     for p in range(self.n)]
-        return "recurrence", (hoisted, schedule, [(q, eq) for q, equations in compiled for eq, _ in equations])
+        return ("recurrence", (hoisted, schedule, [(q, eq) for q, equations in compiled for eq, _ in equations])), None, None
+
+    def _schedule(self, plan: list[ir.Step], singles):
+        """The steps in dependency-level order. Same-shape steps of a level are merged into
+        groups, and the recurrences of a level's groups run as one period loop."""
+        quantities = self.model.quantities
+
+        def reads_of(i):
+            return set().union(*(batching.reads(eq.expr) for n in plan[i].names if n in quantities
+                                 for eq in quantities[n].equations))
+        step_levels = batching.levels(range(len(plan)), lambda i: plan[i].names, reads_of)
+        keys = [key for _, key, _ in singles]
+        order = []
+        recurrent: dict[tuple, list] = {}  # (level, layout) -> groups whose loops run together
+        for level, kind, what in batching.regroup(list(range(len(plan))), keys, step_levels):
+            if kind == "single":
+                order.append(singles[what][0])
+                continue
+            group = self._compile_group([plan[i] for i in what], [singles[i][2] for i in what])
+            layout = tuple((eq.start, eq.stop, coefficient is None) for eq, coefficient, _ in group[2])
+            if all(plain for _, _, plain in layout):
+                order.append(("group", group))
+            elif (level, layout) in recurrent:
+                recurrent[level, layout].append(group)
+            else:
+                recurrent[level, layout] = [group]
+                order.append(("recurrent groups", recurrent[level, layout]))
+        return order
+
+    def _compile_group(self, steps: list[ir.Step], pieces_of_steps: list):
+        qs = [self.model.quantities[step.names[0]] for step in steps]
+        rows = np.array([self.row_of[q.name] for q in qs])
+        pieces = []
+        for parts in zip(*pieces_of_steps):  # the k rows' n-th equation, side by side
+            eq = parts[0][0]
+            if parts[0][1] is None:
+                coefficient = None
+            else:
+                coefficient = batching.compile_group([_coefficient_node(c) for _, c, _ in parts],
+                                                     self.row_of, self.periods)
+            terms = [(op, batching.compile_group([p[2][j][1] for p in parts], self.row_of, self.periods))
+                     for j, (op, _) in enumerate(parts[0][2])]
+            pieces.append((eq, coefficient, terms))
+        lo = min(eq.start or 0 for eq, _, _ in pieces)
+        hi = max(eq.stop + 1 if eq.stop is not None else 1 for eq, _, _ in pieces)
+        return qs, rows, pieces, lo, hi
 
     # ------------------------------------------------------------------ run
     def run(self, inputs: dict[str, np.ndarray], prefix: tuple[int, ...] = ()) -> dict[str, np.ndarray]:
         """Evaluate every formula. `inputs` maps each input to its values (shape prefix + (n,)
         for a series, prefix + (1,) for a scalar). Raises ModelError on division by zero,
-        overflow or an invalid value, naming the quantity and period."""
-        env: dict[str, np.ndarray] = dict(inputs)
-        for q in self.model.quantities.values():
-            if q.kind == "formula":
-                env[q.name] = np.full(prefix + ((self.n,) if q.series else (1,)), np.nan)
+        overflow or an invalid value, naming the quantity and period.
+        Returns {name: values}: views of one value matrix, prefix + (quantities, periods)."""
+        M = np.full(prefix + (len(self.row_of), self.n), np.nan)
+        env = {name: M[..., row, :width] for name, row, width in self._views}
+        for name, value in inputs.items():
+            env[name][...] = value
         with np.errstate(all="ignore"):
-            for kind, compiled in self.steps:
-                if kind == "affine":
-                    self._run_affine(env, *compiled)
+            for kind, compiled in self.order:
+                if kind == "recurrent groups":
+                    self._run_recurrent_groups(M, env, compiled)
+                elif kind == "group":
+                    self._run_group(M, env, *compiled)
+                elif kind == "affine":
+                    self._run_affine(M, env, *compiled)
                 elif kind == "recurrence":
                     self._run_recurrence(env, compiled)
                 else:
@@ -75,36 +138,58 @@ class Evaluator:
                         self._verify(q, eq, target[..., a:b], a, env)
         return env
 
-    def _run_affine(self, env, q: ir.Quantity, pieces):
-        """x[t] = A[t] * x[t-1] + B[t] with A and B computed for all periods at once: only the
-        multiply-add runs period by period (on floats, or on sample vectors)."""
-        x = env[q.name]
-        for eq, (fa, fb) in pieces:
+    def _run_group(self, M, env, qs, rows, pieces, lo, hi):
+        for eq, _, terms in pieces:
+            a, b = (eq.start, eq.stop + 1) if eq.start is not None else (0, 1)
+            M[..., rows, a:b] = terms[0][1](M, a, b)
+        self._verify_group(M, env, qs, rows, lo, hi)
+
+    def _run_recurrent_groups(self, M, env, groups):
+        """Groups of one level with the same equation layout: their plain pieces are written,
+        and their recurrences x[t] = A * x[t-1] + B1 + B2 ... run as one loop over all rows.
+        A `- B` becomes `+ (-B)` and a missing term `+ (-0.0)`: both exact in IEEE arithmetic."""
+        rows = np.concatenate([group[1] for group in groups])
+        for j, (eq, _, _) in enumerate(groups[0][2]):
             a, b = eq.start, eq.stop + 1
-            shape = x.shape[:-1] + (b - a,)
-            B = np.broadcast_to(np.asarray(fb(env, a, b), dtype=float), shape) if fb is not None else None
-            if fa is None:
-                x[..., a:b] = B
+            if groups[0][2][j][1] is None:
+                for _, group_rows, pieces, _, _ in groups:
+                    M[..., group_rows, a:b] = pieces[j][2][0][1](M, a, b)
+                continue
+            shape = M.shape[:-2] + (len(rows), b - a)
+            blocks = [(group_rows, pieces[j][1](M, a, b), [(op, f(M, a, b)) for op, f in pieces[j][2]])
+                      for _, group_rows, pieces, _, _ in groups]
+            if len(blocks) == 1:
+                _, coefficient, terms = blocks[0]
             else:
-                A = np.broadcast_to(np.asarray(fa(env, a, b), dtype=float), shape)
-                if x.ndim == 1:
-                    prev = float(x[a - 1])
-                    out = []
-                    if B is None:
-                        for coefficient in A.tolist():
-                            prev = coefficient * prev
-                            out.append(prev)
-                    else:
-                        for coefficient, offset in zip(A.tolist(), B.tolist()):
-                            prev = coefficient * prev + offset
-                            out.append(prev)
-                    x[a:b] = out
-                else:
-                    prev = x[..., a - 1]
-                    for i in range(b - a):
-                        prev = A[..., i] * prev if B is None else A[..., i] * prev + B[..., i]
-                        x[..., a + i] = prev
-        for eq, _ in pieces:
+                coefficient = _stack([A for _, A, _ in blocks], [len(r) for r, _, _ in blocks], shape)
+                width = max(len(terms) for _, _, terms in blocks)
+                terms = [("+", _stack([_term(ts, i) for _, _, ts in blocks], [len(r) for r, _, _ in blocks], shape))
+                         for i in range(width)]
+            batching.affine_loop(M, rows, a, b, coefficient, terms)
+        lo, hi = groups[0][3], groups[0][4]
+        if not np.isfinite(M[..., rows, lo:hi]).all():
+            for qs, group_rows, _, lo, hi in groups:
+                self._verify_group(M, env, qs, group_rows, lo, hi)
+
+    def _verify_group(self, M, env, qs, rows, lo, hi):
+        if not (qs[0].type.boolean or np.isfinite(M[..., rows, lo:hi]).all()):
+            for q in qs:  # find the row that went wrong, and say why
+                for eq in q.equations:
+                    a, b = (eq.start, eq.stop + 1) if eq.start is not None else (0, 1)
+                    self._verify(q, eq, env[q.name][..., a:b], a, env)
+
+    def _run_affine(self, M, env, q: ir.Quantity, row: int, pieces):
+        """x[t] = A[t] * x[t-1] + B[t] (- C[t] ...) with A, B, C computed for all periods at
+        once: only the multiply-adds run period by period (on floats, or on sample vectors)."""
+        rows = [row]
+        for eq, coefficient, terms in pieces:
+            a, b = eq.start, eq.stop + 1
+            if coefficient is None:
+                env[q.name][..., a:b] = terms[0][1](env, a, b)
+            else:
+                batching.affine_loop(M, rows, a, b, _as_row(coefficient(env, a, b)),
+                                     [(op, _as_row(f(env, a, b))) for op, f in terms])
+        for eq, _, _ in pieces:
             self._verify_range(q, eq, env)
 
     def _verify_range(self, q, eq, env):
@@ -182,48 +267,64 @@ def _first_non_finite(values: np.ndarray) -> int:
 
 
 AFFINE_RECURRENCES = True  # tests switch it off to compare with the general path
+BATCHING = True  # tests switch it off to compare with one step at a time
 
 
-def _affine(expr, name: str, ev):
-    """Recognise `x[t-1] * A + B` (and its mirror images, `x[t-1] + B`, `B - x[t-1] * A`...) where
-    A and B do not read x. Only forms that keep the generic evaluation's exact order of floating
-    point operations are taken, so the result is bit-for-bit the same and the workbook, which
-    computes the formula as written, still agrees to the last digit. Returns (A, B) closures
-    (A None when the equation does not read x[t-1]; A is _ONE for a bare x[t-1]), or None."""
-    outside = _Hoister({name}, 0, 0, [])
+def _split_affine(expr, name: str):
+    """(coefficient, [(op, term)]) of `x[t-1] * A + B ...` (batching.affine_parts), or
+    (None, [("=", expr)]) for an equation that does not read x, or None."""
+    if name not in batching.reads(expr):
+        return None, [("=", expr)]
+    return batching.affine_parts(expr, name)
 
-    def lagged(node):  # x[t-1], x[t-1] * A, A * x[t-1] -> the A closure
-        if isinstance(node, ir.Ref) and node.name == name and node.offset == -1:
-            return _ONE
-        if isinstance(node, ir.Binary) and node.op == "*":
-            for this, other in ((node.left, node.right), (node.right, node.left)):
-                if isinstance(this, ir.Ref) and this.name == name and this.offset == -1 and \
-                        outside.loop_invariant(other):
-                    return _compile(other, ev)
+
+_ONE = ir.Const(1.0, ir.Type(None, False))
+_MINUS_ONE = ir.Const(-1.0, ir.Type(None, False))
+
+
+def _coefficient_node(coefficient):
+    """The IR node of an affine coefficient: "one" (bare x[t-1]) is the constant 1, and a
+    negated coefficient (B - x[t-1] * A) is -A."""
+    if coefficient == "one":
+        return _ONE
+    if isinstance(coefficient, tuple) and coefficient[0] == "negate":
+        inner = coefficient[1]
+        return _MINUS_ONE if inner == "one" else ir.Unary("-", inner, inner.type)
+    return coefficient
+
+
+def _key(kind: str, q: ir.Quantity, pieces):
+    """Steps with equal keys compute alike and can share one group; None: not groupable."""
+    try:
+        return (kind, q.type.boolean, q.type.series) + tuple(
+            (eq.start, eq.stop, None if c is None else batching.shape(_coefficient_node(c)),
+             tuple((op, batching.shape(t)) for op, t in terms)) for eq, c, terms in pieces)
+    except batching.NotBatchable:
         return None
 
-    if outside.loop_invariant(expr):
-        return None, _compile(expr, ev)
-    a = lagged(expr)
-    if a is not None:
-        return a, None
-    if isinstance(expr, ir.Binary) and expr.op in "+-":
-        a = lagged(expr.left)
-        if a is not None and outside.loop_invariant(expr.right):
-            b = _compile(expr.right, ev)
-            return a, (b if expr.op == "+" else (lambda env, lo, hi: -b(env, lo, hi)))
-        a = lagged(expr.right)
-        if a is not None and outside.loop_invariant(expr.left):
-            return (a if expr.op == "+" else _negated(a)), _compile(expr.left, ev)
-    return None
+
+def _term(terms, i):
+    """Term i of a recurrence as an addend: `- B` is `+ (-B)`, a missing term is -0.0."""
+    if i >= len(terms):
+        return np.float64(-0.0)
+    op, value = terms[i]
+    return value if op == "+" else -np.asarray(value)
 
 
-def _ONE(env, a, b):
-    return np.float64(1.0)
+def _stack(values, counts, shape):
+    """Per-group blocks (each broadcastable to prefix + (k_g, periods)) -> one prefix + (K, periods)."""
+    out = np.empty(shape)
+    start = 0
+    for value, k in zip(values, counts):
+        out[..., start:start + k, :] = value
+        start += k
+    return out
 
 
-def _negated(f):
-    return lambda env, a, b: -f(env, a, b)
+def _as_row(value):
+    """A single quantity's values, prefix + (periods,), as a one-row block prefix + (1, periods)."""
+    value = np.asarray(value, dtype=float)
+    return value[..., None, :] if value.ndim else value
 
 
 class _Hoister:

@@ -322,31 +322,66 @@ def test_runtime_error_inside_a_recurrence_names_the_first_bad_period():
     assert diag.kind == "runtime" and "`b` for 2027" in diag.message and "division by zero" in diag.message
 
 
-@pytest.mark.parametrize("source", ["synthetic", "openai"])
-def test_affine_recurrence_fast_path_is_bit_for_bit_the_general_path(source, root, monkeypatch):
-    """x[t] = x[t-1] * A + B runs as a float loop; it must not change a single bit (the workbook
-    computes the formula as written)."""
+RECURRENCE_FORMS = """
+input g: % = {2025..2029: 10}
+input k = 2 USD
+a[2025] = 1 USD
+a[2026..] = a[t-1] * 0.5 + k - g[t] * k
+b[2025] = 2 USD
+b[2026..] = k - b[t-1] * 0.5
+c[2025] = 3 USD
+c[2026..] = k + c[t-1]
+d[2025] = 4 USD
+d[2026..] = k - d[t-1] + a[t] - b[t-1]
+e[2025] = -0 USD
+e[2026..] = e[t-1] * 0.5 + a[t] - a[t]
+f[2025] = 5 USD
+f[2026..] = f[t-1] * g[t] + a[t] + b[t] + c[t]
+h[2025] = 6 USD
+h[2026..] = 0.5 * h[t-1] - k
+"""
+
+
+@pytest.mark.parametrize("source", ["synthetic", "openai", "forms"])
+def test_fast_paths_are_bit_for_bit_the_general_path(source, root, monkeypatch):
+    """Affine recurrences (x[t] = x[t-1] * A + B - C ...) run as float or column loops, and
+    same-shape rows run as one group: neither may change a single bit (the workbook computes
+    each formula as written). Compared: one row at a time without the affine loop, one row at
+    a time with it, and grouped; each deterministic and on a samples axis."""
     import engine.evaluate as evaluate
     from benchmarks.synthetic import synthetic_model
+    from engine import batching
     from engine.model import input_values
 
-    text = synthetic_model(300) if source == "synthetic" else (root / "models/openai_capex.ush").read_text()
-    text += ("\nz[2025] = 1 USD\nz[2026..] = 3 USD - z[t-1] * 0.5\n" if source == "openai" else "")
+    text = {"synthetic": lambda: synthetic_model(300),
+            "openai": lambda: (root / "models/openai_capex.ush").read_text() +
+            "\nz[2025] = 1 USD\nz[2026..] = 3 USD - z[t-1] * 0.5\n",
+            "forms": lambda: 'model "forms"\ntimeline 2025..2029 yearly\n' + RECURRENCE_FORMS}[source]()
     checked = engine.loads(text, "m.ush").checked()
     inputs = input_values(checked, {})
     results = {}
-    for fast in (True, False):
-        monkeypatch.setattr(evaluate, "AFFINE_RECURRENCES", fast)
+    for affine, grouped, row_loop_limit in [(False, False, 16), (True, False, 16), (True, True, 16),
+                                            (True, True, 0), (True, True, 10**6)]:
+        monkeypatch.setattr(evaluate, "AFFINE_RECURRENCES", affine)
+        monkeypatch.setattr(evaluate, "BATCHING", grouped)
+        monkeypatch.setattr(batching, "ROW_LOOP_LIMIT", row_loop_limit)
         evaluator = evaluate.Evaluator(checked)
-        if fast:
-            assert any(kind == "affine" for kind, _ in evaluator.steps)
-        results[fast] = evaluator.run(inputs)
+        kinds = {kind for kind, _ in evaluator.order}
+        if grouped:
+            assert "recurrent groups" in kinds
+        elif affine:
+            assert "affine" in kinds
+        key = (affine, grouped, row_loop_limit)
+        results[key] = evaluator.run(inputs)
         samples = evaluator.run({k: np.broadcast_to(v, (3,) + v.shape) for k, v in inputs.items()}, prefix=(3,))
         for name in checked.quantities:
-            assert np.array_equal(samples[name][1], np.broadcast_to(results[fast][name], samples[name][1].shape),
+            assert np.array_equal(samples[name][1], np.broadcast_to(results[key][name], samples[name][1].shape),
                                   equal_nan=True), name
-    for name in checked.quantities:
-        assert np.array_equal(results[True][name], results[False][name], equal_nan=True), name
+    reference = results[(False, False, 16)]
+    for key, env in results.items():
+        for name in checked.quantities:
+            assert np.array_equal(env[name], reference[name], equal_nan=True), (key, name)
+            assert (np.signbit(env[name]) == np.signbit(reference[name])).all(), (key, name)
 
 
 def test_readme_tour_model_runs_and_its_error_example_is_exact(root, tmp_path, capsys):

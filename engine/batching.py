@@ -1,0 +1,310 @@
+"""Same-shape formulas evaluated together, one numpy call per node for the whole group.
+
+A workbook model is mostly rows that repeat a few formula shapes (`x[t-1] * damping + max(a, b)`
+with different rows for x, a and b). Evaluating each row on its own costs a few numpy calls per
+node per row, and at 40 periods numpy's per-call overhead, not arithmetic, is the bill. Here the
+plan is regrouped: every step gets a dependency level (1 + the highest level it reads; inputs are
+level 0); steps on one level never read each other, so steps of one level whose formulas have the
+same shape form one group, computed on `(rows, periods)` blocks gathered from the value matrix.
+
+The element-wise operations are the ones the single-row closures perform, in the same order, so
+a group's values are bit-for-bit those of its rows evaluated one by one (a test proves it).
+Nodes that are not element-wise (reductions, running sums, choose, round) are not grouped: their
+steps run on their own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from . import ir
+
+ROW_LOOP_LIMIT = 16  # deterministic groups up to this size loop on floats row by row; larger, on numpy columns
+
+
+class NotBatchable(Exception):
+    pass
+
+
+_FUNCS = {"if", "min", "max", "abs", "exp", "ln"}
+
+
+def shape(node) -> tuple:
+    """A node's structure without its names and numbers: equal shapes compute alike."""
+    kind = type(node)
+    if kind is ir.Const:
+        return ("const",)
+    if kind is ir.Ref:
+        return ("ref", node.offset, node.type.series)
+    if kind is ir.At:
+        return ("at", node.period)
+    if kind is ir.Period:
+        return ("period",)
+    if kind is ir.Convert:
+        return ("convert", shape(node.operand))
+    if kind is ir.Unary:
+        return ("neg", shape(node.operand))
+    if kind is ir.Not:
+        return ("not", shape(node.operand))
+    if kind in (ir.Binary, ir.Compare):
+        return (node.op, shape(node.left), shape(node.right))
+    if kind is ir.Func and node.name in _FUNCS:
+        return (node.name,) + tuple(shape(a) for a in node.args)
+    raise NotBatchable(kind.__name__)
+
+
+def reads(node) -> set[str]:
+    """Every quantity an expression reads."""
+    out, stack = set(), [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ir.Ref, ir.At, ir.Reduce, ir.Running)):
+            out.add(n.name)
+        stack.extend(ir.children(n))
+    return out
+
+
+def levels(steps: list, names_of, reads_of) -> list[int]:
+    """Each step's dependency level; `steps` come dependencies first (the plan's order)."""
+    level_of: dict[str, int] = {}
+    out = []
+    for step in steps:
+        own = set(names_of(step))
+        level = 1 + max((level_of.get(n, 0) for n in reads_of(step) if n not in own), default=0)
+        for n in own:
+            level_of[n] = level
+        out.append(level)
+    return out
+
+
+def regroup(steps: list, keys: list, step_levels: list[int]):
+    """Plan order -> level order, with steps that share a key (not None) on one level merged.
+    Yields (level, "single", step) or (level, "group", [steps])."""
+    by_level: dict[int, list[int]] = defaultdict(list)
+    for i, level in enumerate(step_levels):
+        by_level[level].append(i)
+    for level in sorted(by_level):
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        order: list[tuple] = []
+        for i in by_level[level]:
+            key = keys[i]
+            if key is None:
+                order.append(("single", i))
+                continue
+            if key not in groups:
+                order.append(("group", key))
+            groups[key].append(i)
+        for kind, what in order:
+            if kind == "single":
+                yield level, "single", steps[what]
+            else:
+                yield level, "group", [steps[i] for i in groups[what]]
+
+
+# ---------------------------------------------------------------------- batched closures
+# Each closure is g(M, a, b): the nodes' values for periods a..b-1 of all k rows, shaped
+# prefix + (k, b-a) or broadcastable to it. M is the value matrix, prefix + (rows, periods).
+
+
+def compile_group(nodes: list, row_of: dict[str, int], periods: np.ndarray):
+    """One closure for k same-shape nodes (one per row of the group)."""
+    first = nodes[0]
+    kind = type(first)
+    if kind is ir.Const:
+        values = np.array([n.value for n in nodes], dtype=float)
+        if (values == values[0]).all():
+            value = np.float64(values[0])
+            return lambda M, a, b: value
+        column = values[:, None]
+        return lambda M, a, b: column
+    if kind is ir.Ref:
+        rows = [row_of[n.name] for n in nodes]
+        if not first.type.series:
+            return _gather(rows, lambda a, b: (0, 1))
+        k = first.offset
+        return _gather(rows, lambda a, b: (a + k, b + k))
+    if kind is ir.At:
+        rows = [row_of[n.name] for n in nodes]
+        i = first.period
+        return _gather(rows, lambda a, b: (i, i + 1))
+    if kind is ir.Period:
+        return lambda M, a, b: periods[a:b]
+    if kind is ir.Convert:
+        inner = compile_group([n.operand for n in nodes], row_of, periods)
+        factors = np.array([n.factor for n in nodes], dtype=float)
+        if (factors == factors[0]).all():
+            factor = np.float64(factors[0])
+            return lambda M, a, b: inner(M, a, b) * factor
+        column = factors[:, None]
+        return lambda M, a, b: inner(M, a, b) * column
+    if kind is ir.Unary:
+        inner = compile_group([n.operand for n in nodes], row_of, periods)
+        return lambda M, a, b: -inner(M, a, b)
+    if kind is ir.Not:
+        inner = compile_group([n.operand for n in nodes], row_of, periods)
+        return lambda M, a, b: np.logical_not(inner(M, a, b))
+    if kind in (ir.Binary, ir.Compare):
+        left = compile_group([n.left for n in nodes], row_of, periods)
+        right = compile_group([n.right for n in nodes], row_of, periods)
+        op = ELEMENTWISE[first.op]
+        return lambda M, a, b: op(left(M, a, b), right(M, a, b))
+    if kind is ir.Func:
+        args = [compile_group([n.args[i] for n in nodes], row_of, periods) for i in range(len(first.args))]
+        name = first.name
+        if name == "if":
+            c, x, y = args
+            return lambda M, a, b: np.where(c(M, a, b), x(M, a, b), y(M, a, b))
+        if name in ("min", "max"):
+            op = np.minimum if name == "min" else np.maximum
+
+            def extreme(M, a, b):
+                value = args[0](M, a, b)
+                for f in args[1:]:
+                    value = op(value, f(M, a, b))
+                return value
+            return extreme
+        (x,) = args
+        op = {"abs": np.abs, "exp": np.exp, "ln": np.log}[name]
+        return lambda M, a, b: op(x(M, a, b))
+    raise NotBatchable(kind.__name__)
+
+
+def _gather(rows: list[int], columns):
+    if all(r == rows[0] for r in rows):  # every row reads the same quantity: broadcast it
+        r = rows[0]
+
+        def one(M, a, b):
+            lo, hi = columns(a, b)
+            return M[..., r:r + 1, lo:hi]
+        return one
+    index = np.array(rows)
+
+    def many(M, a, b):
+        lo, hi = columns(a, b)
+        return M[..., index, lo:hi]
+    return many
+
+
+ELEMENTWISE = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "^": np.power,
+               "and": np.logical_and, "or": np.logical_or,
+               "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+               "==": np.equal, "!=": np.not_equal}
+
+
+def affine_loop(M, rows, a: int, b: int, coefficient, terms) -> None:
+    """x[t] = ((coefficient[t] * x[t-1]) op1 term1[t]) op2 term2[t] ... for periods a..b-1 of
+    the rows `rows` of M, written back into M. coefficient and terms are arrays broadcastable
+    to prefix + (k, b-a); ops are "+" or "-". Same float operations, same order, as the
+    single-row formula evaluated period by period."""
+    k, width = len(rows), b - a
+    shape = M.shape[:-2] + (k, width)
+    if M.ndim == 2 and k <= ROW_LOOP_LIMIT:  # few rows: Python floats beat numpy's per-call cost
+        A = _per_row(coefficient, shape)
+        Bs = [(op, _per_row(t, shape)) for op, t in terms]
+        prevs = M[rows, a - 1].tolist()
+        M[rows, a:b] = [_float_loop(prevs[r], A[r], [(op, B[r]) for op, B in Bs]) for r in range(k)]
+        return
+    # Many rows (or samples): one numpy call per period and operation, on period-major copies.
+    A = _periods_first(coefficient, shape)
+    Bs = [(np.add if op == "+" else np.subtract, _periods_first(t, shape)) for op, t in terms]
+    X = np.empty((width + 1,) + shape[:-1])
+    X[0] = M[..., rows, a - 1]
+    for i in range(width):
+        x = X[i + 1]
+        np.multiply(A[i], X[i], out=x)
+        for op, B in Bs:
+            op(x, B[i], out=x)
+    M[..., rows, a:b] = np.moveaxis(X[1:], 0, -1)
+
+
+class _Repeat:
+    """The same value for every period: indexing by period returns it."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __getitem__(self, i):
+        return self.value
+
+
+def _periods_first(value, shape):
+    value = np.asarray(value, dtype=float)
+    if value.ndim == 0:
+        return _Repeat(value)
+    return np.ascontiguousarray(np.moveaxis(np.broadcast_to(value, shape), -1, 0))
+
+
+def _per_row(value, shape) -> list:
+    """Row r's values as a list of floats, for r in range(k)."""
+    value = np.asarray(value, dtype=float)
+    if value.ndim == 0:
+        return [[float(value)] * shape[-1]] * shape[-2]
+    return np.broadcast_to(value, shape).tolist()
+
+
+def float_loop(prev: float, coefficients: list, terms: list) -> list:
+    return _float_loop(prev, coefficients, terms)
+
+
+def _float_loop(prev: float, coefficients: list, terms: list) -> list:
+    out = []
+    if not terms:
+        for c in coefficients:
+            prev = c * prev
+            out.append(prev)
+    elif len(terms) == 1:
+        op, offsets = terms[0]
+        if op == "+":
+            for c, d in zip(coefficients, offsets):
+                prev = c * prev + d
+                out.append(prev)
+        else:
+            for c, d in zip(coefficients, offsets):
+                prev = c * prev - d
+                out.append(prev)
+    else:
+        for i, c in enumerate(coefficients):
+            prev = c * prev
+            for op, offsets in terms:
+                prev = prev + offsets[i] if op == "+" else prev - offsets[i]
+            out.append(prev)
+    return out
+
+
+def affine_parts(expr, name: str):
+    """Recognise `x[t-1] * A (+|-) B1 (+|-) B2 ...` (and `B + x[t-1] * A`, `B - x[t-1] * A`,
+    a bare `x[t-1]`), where A and the B's do not read x, in the exact order the generic
+    evaluation would compute it. Returns (A, [(op, B), ...]) with A an IR node, "one" for a
+    bare x[t-1] or "minus one" for B - x[t-1]; or None. The mirrored forms are exact too:
+    B - y == (-y) + B and (-x) * A == -(x * A) in IEEE arithmetic."""
+
+    def lagged(node):
+        if isinstance(node, ir.Ref) and node.name == name and node.offset == -1:
+            return "one"
+        if isinstance(node, ir.Binary) and node.op == "*":
+            for this, other in ((node.left, node.right), (node.right, node.left)):
+                if isinstance(this, ir.Ref) and this.name == name and this.offset == -1 and \
+                        name not in reads(other):
+                    return other
+        return None
+
+    terms: list[tuple[str, object]] = []
+    node = expr
+    while True:
+        a = lagged(node)
+        if a is not None:
+            return a, terms[::-1]
+        if not (isinstance(node, ir.Binary) and node.op in "+-"):
+            return None
+        if name in reads(node.right):
+            # only the innermost + or - may hold x on its right: B + x*A, B - x*A
+            a = lagged(node.right)
+            if a is None or name in reads(node.left):
+                return None
+            if node.op == "+":
+                return a, [("+", node.left)] + terms[::-1]
+            return ("negate", a), [("+", node.left)] + terms[::-1]
+        terms.append((node.op, node.right))
+        node = node.left
