@@ -55,14 +55,21 @@ def shape(node) -> tuple:
     raise NotBatchable(kind.__name__)
 
 
-def reads(node) -> set[str]:
-    """Every quantity an expression reads."""
-    out, stack = set(), [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, (ir.Ref, ir.At, ir.Reduce, ir.Running)):
-            out.add(n.name)
-        stack.extend(ir.children(n))
+def reads(node, memo: dict | None = None) -> frozenset[str]:
+    """Every quantity an expression reads. `memo` (id -> (node, names)) shares the answers for
+    subtrees between calls on one model."""
+    if memo is not None and id(node) in memo:
+        return memo[id(node)][1]
+    if isinstance(node, (ir.Ref, ir.At, ir.Running)):
+        out = frozenset((node.name,))
+    elif isinstance(node, ir.Reduce):
+        out = frozenset((node.name,)).union(*(reads(k, memo) for k in ir.children(node)))
+    elif isinstance(node, ir.Const):
+        return frozenset()
+    else:
+        out = frozenset().union(*(reads(k, memo) for k in ir.children(node)))
+    if memo is not None:
+        memo[id(node)] = (node, out)
     return out
 
 
@@ -273,7 +280,7 @@ def _float_loop(prev: float, coefficients: list, terms: list) -> list:
     return out
 
 
-def affine_parts(expr, name: str):
+def affine_parts(expr, name: str, memo: dict | None = None):
     """Recognise `x[t-1] * A (+|-) B1 (+|-) B2 ...` (and `B + x[t-1] * A`, `B - x[t-1] * A`,
     a bare `x[t-1]`), where A and the B's do not read x, in the exact order the generic
     evaluation would compute it. Returns (A, [(op, B), ...]) with A an IR node, "one" for a
@@ -286,7 +293,7 @@ def affine_parts(expr, name: str):
         if isinstance(node, ir.Binary) and node.op == "*":
             for this, other in ((node.left, node.right), (node.right, node.left)):
                 if isinstance(this, ir.Ref) and this.name == name and this.offset == -1 and \
-                        name not in reads(other):
+                        name not in reads(other, memo):
                     return other
         return None
 
@@ -298,10 +305,10 @@ def affine_parts(expr, name: str):
             return a, terms[::-1]
         if not (isinstance(node, ir.Binary) and node.op in "+-"):
             return None
-        if name in reads(node.right):
+        if name in reads(node.right, memo):
             # only the innermost + or - may hold x on its right: B + x*A, B - x*A
             a = lagged(node.right)
-            if a is None or name in reads(node.left):
+            if a is None or name in reads(node.left, memo):
                 return None
             if node.op == "+":
                 return a, [("+", node.left)] + terms[::-1]

@@ -24,28 +24,42 @@ class Evaluator:
         self.row_of = {name: i for i, name in enumerate(model.quantities)}
         self._views = [(name, i, None if q.series else 1) for i, (name, q) in enumerate(model.quantities.items())]
         self._hoist = None
-        singles = [self._compile_step(step) for step in model.plan]
-        self.steps = [compiled for compiled, _, _ in singles]
-        self.order = self._schedule(model.plan, singles) if BATCHING else self.steps
+        self._reads: dict = {}  # batching.reads' answers, shared while compiling
+        analysed = [self._analyse(step) for step in model.plan]
+        if BATCHING:
+            self.order = self._schedule(model.plan, analysed)
+        else:
+            self.order = [self._compile_single(step, kind, pieces) for step, (kind, _, pieces) in zip(model.plan, analysed)]
         self.checks = [(c, _compile(c.expr, self)) for c in model.checks]
+        self._reads = {}
 
     # ------------------------------------------------------------------ compile
-    def _compile_step(self, step: ir.Step):
-        """(kind, compiled) for the step on its own, and its batching key (None: runs alone)."""
+    def _analyse(self, step: ir.Step):
+        """(kind, batching key or None, pieces) of a plan step. kind: "vector" (evaluated over
+        all its periods at once), "affine" (x[t-1] * A + B ...: pieces are (equation, A, terms))
+        or "recurrence" (period by period)."""
         qs = [self.model.quantities[n] for n in step.names if n in self.model.quantities]
         if not step.sequential:
             q = qs[0]
-            compiled = "vector", [(q, [(eq, _compile(eq.expr, self)) for eq in q.equations]) for q in qs]
             pieces = [(eq, None, [("=", eq.expr)]) for eq in q.equations]
-            return compiled, _key("vector", q, pieces), pieces
+            return "vector", _key("vector", q, pieces), pieces
         if len(qs) == 1 and AFFINE_RECURRENCES:
             q = qs[0]
-            parts = [(eq, _split_affine(eq.expr, q.name)) for eq in sorted(q.equations, key=lambda e: e.start)]
+            parts = [(eq, _split_affine(eq.expr, q.name, self._reads)) for eq in sorted(q.equations, key=lambda e: e.start)]
             if all(split is not None for _, split in parts):
                 pieces = [(eq, coefficient, terms) for eq, (coefficient, terms) in parts]
-                compiled = [(eq, None if c is None else _compile(_coefficient_node(c), self),
-                             [(op, _compile(t, self)) for op, t in ts]) for eq, c, ts in pieces]
-                return ("affine", (q, self.row_of[q.name], compiled)), _key("affine", q, pieces), pieces
+                return "affine", _key("affine", q, pieces), pieces
+        return "recurrence", None, None
+
+    def _compile_single(self, step: ir.Step, kind: str, pieces):
+        """(kind, compiled) for a step evaluated on its own."""
+        qs = [self.model.quantities[n] for n in step.names if n in self.model.quantities]
+        if kind == "vector":
+            return "vector", [(q, [(eq, _compile(eq.expr, self)) for eq in q.equations]) for q in qs]
+        if kind == "affine":
+            compiled = [(eq, None if c is None else _compile(_coefficient_node(c), self),
+                         [(op, _compile(t, self)) for op, t in ts]) for eq, c, ts in pieces]
+            return "affine", (qs[0], self.row_of[qs[0].name], compiled)
         # A recurrence. Sub-expressions that read no member of it are hoisted: evaluated once over
         # the equation's periods before the loop, then sliced per period.
         hoisted: list[tuple[object, object, int, int]] = []
@@ -62,25 +76,25 @@ class Evaluator:
         # For each period, the members' equations in same-period dependency order.
         schedule = [[(q, eq, f) for q, equations in compiled for eq, f in equations if eq.start <= p <= eq.stop]
                     for p in range(self.n)]
-        return ("recurrence", (hoisted, schedule, [(q, eq) for q, equations in compiled for eq, _ in equations])), None, None
+        return "recurrence", (hoisted, schedule, [(q, eq) for q, equations in compiled for eq, _ in equations])
 
-    def _schedule(self, plan: list[ir.Step], singles):
+    def _schedule(self, plan: list[ir.Step], analysed):
         """The steps in dependency-level order. Same-shape steps of a level are merged into
         groups, and the recurrences of a level's groups run as one period loop."""
         quantities = self.model.quantities
 
         def reads_of(i):
-            return set().union(*(batching.reads(eq.expr) for n in plan[i].names if n in quantities
+            return set().union(*(batching.reads(eq.expr, self._reads) for n in plan[i].names if n in quantities
                                  for eq in quantities[n].equations))
         step_levels = batching.levels(range(len(plan)), lambda i: plan[i].names, reads_of)
-        keys = [key for _, key, _ in singles]
+        keys = [key for _, key, _ in analysed]
         order = []
         recurrent: dict[tuple, list] = {}  # (level, layout) -> groups whose loops run together
         for level, kind, what in batching.regroup(list(range(len(plan))), keys, step_levels):
             if kind == "single":
-                order.append(singles[what][0])
+                order.append(self._compile_single(plan[what], analysed[what][0], analysed[what][2]))
                 continue
-            group = self._compile_group([plan[i] for i in what], [singles[i][2] for i in what])
+            group = self._compile_group([plan[i] for i in what], [analysed[i][2] for i in what])
             layout = tuple((eq.start, eq.stop, coefficient is None) for eq, coefficient, _ in group[2])
             if all(plain for _, _, plain in layout):
                 order.append(("group", group))
@@ -270,12 +284,12 @@ AFFINE_RECURRENCES = True  # tests switch it off to compare with the general pat
 BATCHING = True  # tests switch it off to compare with one step at a time
 
 
-def _split_affine(expr, name: str):
+def _split_affine(expr, name: str, memo: dict | None = None):
     """(coefficient, [(op, term)]) of `x[t-1] * A + B ...` (batching.affine_parts), or
     (None, [("=", expr)]) for an equation that does not read x, or None."""
-    if name not in batching.reads(expr):
+    if name not in batching.reads(expr, memo):
         return None, [("=", expr)]
-    return batching.affine_parts(expr, name)
+    return batching.affine_parts(expr, name, memo)
 
 
 _ONE = ir.Const(1.0, ir.Type(None, False))

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
+from . import cache as parse_cache
 from . import ir
 from . import syntax as ast
 from .checker import check
 from .diagnostics import Diagnostic, Label, ModelError
 from .evaluate import Evaluator
+from .gcpause import collector_paused
 from .parser import parse
 from .units import UnitError
 
@@ -34,11 +36,19 @@ def load(path: str | Path) -> "Model":
         raise ModelError([Diagnostic("encoding", f"{path}:{line}: the file is not valid UTF-8 "
                                      f"(byte {raw[err.start]:#04x} at offset {err.start})", None,
                                      hint="save the model as UTF-8")]) from None
-    return loads(text, str(path))
+    return loads(text, str(path), cache=True)
 
 
-def loads(text: str, file: str = "<model>") -> "Model":
-    return Model(text, file, parse(text, file))
+def loads(text: str, file: str = "<model>", cache: bool = False) -> "Model":
+    """A model from its text. cache=True reuses the syntax tree of an earlier parse of the same
+    text (engine/cache.py); `load` does, so the command line does."""
+    with collector_paused():
+        module = parse_cache.load(text, file) if cache else None
+    if module is None:
+        module = parse(text, file)
+        if cache:
+            parse_cache.store(text, module)
+    return Model(text, file, module)
 
 
 class Model:
@@ -51,7 +61,8 @@ class Model:
 
     def checked(self, scenario: str = "base") -> ir.CheckedModel:
         if scenario not in self._checked:
-            self._checked[scenario] = check(self.module, scenario, self.text)
+            with collector_paused():
+                self._checked[scenario] = check(self.module, scenario, self.text)
         return self._checked[scenario]
 
     @property
@@ -60,7 +71,9 @@ class Model:
 
     def evaluator(self, scenario: str = "base") -> Evaluator:
         if scenario not in self._evaluators:
-            self._evaluators[scenario] = Evaluator(self.checked(scenario))
+            checked = self.checked(scenario)
+            with collector_paused():
+                self._evaluators[scenario] = Evaluator(checked)
         return self._evaluators[scenario]
 
     def run(self, scenario: str = "base", overrides: dict | None = None) -> "Results":

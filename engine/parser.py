@@ -3,7 +3,6 @@ into the frozen AST of syntax.py and Lark's exceptions into Diagnostics."""
 
 from __future__ import annotations
 
-import gc
 import re
 from functools import lru_cache
 from importlib import resources
@@ -12,6 +11,7 @@ from lark import Lark, Token, Transformer_NonRecursive, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import syntax as ast
+from .gcpause import collector_paused
 from .diagnostics import Diagnostic, Label, ModelError, Span
 
 MAX_NESTING = 200  # brackets and operators; deeper trees would exhaust Python's recursion
@@ -104,17 +104,13 @@ def parse(text: str, file: str = "<model>") -> ast.Module:
                                      hint="split the expression into named steps")], sources) from None
     except UnexpectedInput as err:
         raise ModelError(_syntax_diagnostics(err, text, file), sources) from None
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        module = _Builder(file).transform(tree)
+        with collector_paused():
+            module = _Builder(file).transform(tree)
     except VisitError as err:
         if isinstance(err.orig_exc, _BuildError):
             raise ModelError([err.orig_exc.diagnostic], sources) from None
         raise
-    finally:
-        if collecting:
-            gc.enable()
     _check_depth(module, file, sources)
     comments = tuple(_comments(comment_tokens, text))
     return ast.Module(file, module, comments)
@@ -123,13 +119,10 @@ def parse(text: str, file: str = "<model>") -> ast.Module:
 def _parse_collecting(text: str, comment_tokens: list[Token]):
     # Comments live inside newline tokens; keep them so `fmt` can put them back.
     _comment_sink.clear()
-    collecting = gc.isenabled()
-    gc.disable()  # a parse allocates millions of small objects and frees none: skip the collector's passes
     try:
-        return _lark().parse(text)
+        with collector_paused():
+            return _lark().parse(text)
     finally:
-        if collecting:
-            gc.enable()
         comment_tokens.extend(_comment_sink)
         _comment_sink.clear()
 

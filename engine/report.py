@@ -21,7 +21,7 @@ def display(q: ir.Quantity, values: np.ndarray, units) -> tuple[str, float]:
     factor = q.display_factor
     text = units.short(unit) if q.display_unit is not None else (q.unit_text or units.short(unit))
     scale = q.display_scale
-    if scale is None and unit != units.registry.percent:
+    if scale is None and unit != units.percent:
         finite = np.abs(values[np.isfinite(values)]) * factor
         top = float(finite.max()) if finite.size else 0.0
         for word, power in sorted(SCALES.items(), key=lambda kv: -kv[1]):
@@ -95,7 +95,8 @@ def table(results, names: list[str] | None = None, sources: bool = False) -> str
         shown, factor = display(q, values, model.units)
         boolean = q.unit is None
         plain = q.unit is not None and q.unit == model.units.dimensionless
-        cells = [_cell(v * (1 if boolean else factor), boolean, plain) for v in (values if q.series else values[:1])]
+        shown_values = (values if q.series else values[:1]) * (1.0 if boolean else factor)
+        cells = [_cell(v, boolean, plain) for v in shown_values.tolist()]  # Python floats format faster
         row = [name, shown] + cells
         (series_rows if q.series else scalar_rows).append((row, q))
     out = [f"{model.title}  (scenario: {model.scenario})", ""]

@@ -48,6 +48,8 @@ class UnitSystem:
     def __init__(self, user_definitions: tuple[str, ...] = ()):
         self.registry = _registry(tuple(user_definitions))
         self.dimensionless = self.registry.dimensionless
+        self.percent = self.registry.percent
+        self.short = lru_cache(maxsize=None)(self._short_uncached)
         self._parse = lru_cache(maxsize=None)(self._parse_uncached)
         self._factor = lru_cache(maxsize=None)(self._factor_uncached)
         self._simplify = lru_cache(maxsize=None)(self._simplify_uncached)
@@ -176,11 +178,11 @@ class UnitSystem:
             return "dimensionless"
         return str(unit)
 
-    def short(self, unit: pint.Unit) -> str:
-        """Compact form for tables: 'USD/year', 'GW', '%'."""
+    def _short_uncached(self, unit: pint.Unit) -> str:
+        """Compact form for tables: 'USD/year', 'GW', '%' (as self.short, memoised)."""
         if unit == self.dimensionless:
             return ""
-        if unit == self.registry.percent:
+        if unit == self.percent:
             return "%"
         parts_num, parts_den = [], []
         for name, exponent in unit._units.items():

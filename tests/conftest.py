@@ -6,6 +6,13 @@ from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
+@pytest.fixture(autouse=True, scope="session")
+def _parse_cache_in_a_temporary_folder(tmp_path_factory):
+    """The command line caches syntax trees (engine/cache.py): never in the user's own cache."""
+    os.environ["UNITSHEET_CACHE_DIR"] = str(tmp_path_factory.mktemp("parse-cache"))
+    yield
+
 # Deterministic property tests in CI: no example database, derandomised, no deadlines.
 settings.register_profile("ci", derandomize=True, database=None, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
