@@ -1,0 +1,34 @@
+"""The benchmark runner works (times are never asserted here: a shared CI machine says nothing
+about speed). It also refuses to time an engine whose numbers disagree with the hand-written loop."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from benchmarks.synthetic import numpy_rows, python_loop, rows, synthetic_model
+from exports.recalc import soffice
+
+
+def test_quick_benchmark_prints_its_json_contract_last(root):
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick"], cwd=root, capture_output=True,
+                          text=True, timeout=600, check=True)
+    last = json.loads(done.stdout.strip().splitlines()[-1])
+    keys = ["n", "parse_s", "check_s", "eval_s", "export_s", "run_process_s", "numpy_s", "python_loop_s",
+            "libreoffice_s", "formulas_s"]
+    assert all(k in last for k in keys) and last["n"] == 1000
+    measured = keys[1:-1] if soffice() else [k for k in keys[1:-1] if k != "libreoffice_s"]
+    assert all(isinstance(last[k], float) and last[k] > 0 for k in measured), last
+    assert last["formulas_s"] is None and last["formulas_note"] == "not run (quick mode)"
+    assert "| evaluate |" in done.stdout
+
+
+def test_hand_written_limits_compute_what_the_engine_computes():
+    import engine
+
+    n = 200
+    results = engine.loads(synthetic_model(n), "s.ush").run()
+    got = np.array([results.values[f"q{i}"] for i in range(n)])
+    assert np.array_equal(np.array(python_loop(rows(n))), got)  # same operations, same order
+    assert np.allclose(numpy_rows(rows(n)), got, rtol=1e-9, atol=0)  # sums associate differently
