@@ -25,15 +25,33 @@ class Evaluator:
         self._views = [(name, i, None if q.series else 1) for i, (name, q) in enumerate(model.quantities.items())]
         self._hoist = None
         self._reads: dict = {}  # batching.reads' answers, shared while compiling
-        analysed = [self._analyse(step) for step in model.plan]
+        self._analysed = [self._analyse(step) for step in model.plan]
         if BATCHING:
-            self.order = self._schedule(model.plan, analysed)
+            self.order, members = self._schedule(model.plan, self._analysed)
         else:
-            self.order = [self._compile_single(step, kind, pieces) for step, (kind, _, pieces) in zip(model.plan, analysed)]
+            self.order = [self._compile_single(step, kind, pieces)
+                          for step, (kind, _, pieces) in zip(model.plan, self._analysed)]
+            members = [None] * len(self.order)
         self.checks = [(c, _compile(c.expr, self)) for c in model.checks]
+        # What each entry of the order reads and writes, and for a group, each member's: a rerun
+        # after inputs changed runs only what is downstream of them (engine/model.py, run(since=)).
+        self._io = []
+        for (kind, compiled), steps in zip(self.order, members):
+            parts = None if steps is None else [self._step_io(model.plan[i]) + (i,) for i in steps]
+            read, written = self._step_io(ir.Step(tuple(q.name for q in _members(kind, compiled)), False))
+            self._io.append((read, written, parts))
+        self._alone: dict[int, tuple] = {}  # plan index -> the step compiled on its own, when first needed
         self._reads = {}
+        self.last_run_entries = 0  # how many entries of the order the last run evaluated
+        self.last_run_quantities = 0  # and how many formulas they computed
 
     # ------------------------------------------------------------------ compile
+    def _step_io(self, step: ir.Step) -> tuple[frozenset, frozenset]:
+        names = [n for n in step.names if n in self.model.quantities]
+        read = set().union(*(batching.reads(eq.expr, self._reads) for n in names
+                             for eq in self.model.quantities[n].equations))
+        return frozenset(read), frozenset(names)
+
     def _analyse(self, step: ir.Step):
         """(kind, batching key or None, pieces) of a plan step. kind: "vector" (evaluated over
         all its periods at once), "affine" (x[t-1] * A + B ...: pieces are (equation, A, terms))
@@ -88,22 +106,26 @@ class Evaluator:
                                  for eq in quantities[n].equations))
         step_levels = batching.levels(range(len(plan)), lambda i: plan[i].names, reads_of)
         keys = [key for _, key, _ in analysed]
-        order = []
-        recurrent: dict[tuple, list] = {}  # (level, layout) -> groups whose loops run together
+        order, members = [], []
+        recurrent: dict[tuple, tuple] = {}  # (level, layout) -> (groups, plan indices): loops run together
         for level, kind, what in batching.regroup(list(range(len(plan))), keys, step_levels):
             if kind == "single":
                 order.append(self._compile_single(plan[what], analysed[what][0], analysed[what][2]))
+                members.append(None)
                 continue
             group = self._compile_group([plan[i] for i in what], [analysed[i][2] for i in what])
             layout = tuple((eq.start, eq.stop, coefficient is None) for eq, coefficient, _ in group[2])
             if all(plain for _, _, plain in layout):
                 order.append(("group", group))
+                members.append(list(what))
             elif (level, layout) in recurrent:
-                recurrent[level, layout].append(group)
+                recurrent[level, layout][0].append(group)
+                recurrent[level, layout][1].extend(what)
             else:
-                recurrent[level, layout] = [group]
-                order.append(("recurrent groups", recurrent[level, layout]))
-        return order
+                recurrent[level, layout] = ([group], list(what))
+                order.append(("recurrent groups", recurrent[level, layout][0]))
+                members.append(recurrent[level, layout][1])
+        return order, members
 
     def _compile_group(self, steps: list[ir.Step], pieces_of_steps: list):
         qs = [self.model.quantities[step.names[0]] for step in steps]
@@ -124,17 +146,32 @@ class Evaluator:
         return qs, rows, pieces, lo, hi
 
     # ------------------------------------------------------------------ run
-    def run(self, inputs: dict[str, np.ndarray], prefix: tuple[int, ...] = ()) -> dict[str, np.ndarray]:
+    def run(self, inputs: dict[str, np.ndarray], prefix: tuple[int, ...] = (), since: dict | None = None) -> dict:
         """Evaluate every formula. `inputs` maps each input to its values (shape prefix + (n,)
         for a series, prefix + (1,) for a scalar). Raises ModelError on division by zero,
         overflow or an invalid value, naming the quantity and period.
-        Returns {name: values}: views of one value matrix, prefix + (quantities, periods)."""
-        M = np.full(prefix + (len(self.row_of), self.n), np.nan)
+        Returns {name: values}: views of one value matrix, prefix + (quantities, periods).
+        since: the result of an earlier run (same prefix): only what depends on the inputs
+        that changed since then is evaluated again; everything else is copied."""
+        shape = prefix + (len(self.row_of), self.n)
+        previous = since.get(MATRIX) if since is not None else None
+        M = previous.copy() if previous is not None and previous.shape == shape else np.full(shape, np.nan)
         env = {name: M[..., row, :width] for name, row, width in self._views}
+        env[MATRIX] = M
+        order = self.order
         for name, value in inputs.items():
             env[name][...] = value
+        if previous is not None and previous.shape == shape:
+            rows = [self.row_of[name] for name in inputs]
+            now, before = M[..., rows, :], previous[..., rows, :]
+            same = (now == before) | (np.isnan(now) & np.isnan(before))
+            same = same.reshape(-1, len(rows), self.n).all(axis=(0, 2))
+            changed = {name for name, unchanged in zip(inputs, same.tolist()) if not unchanged}
+            order = self._downstream(changed)
+        self.last_run_entries = len(order)
+        self.last_run_quantities = sum(len(_members(kind, compiled)) for kind, compiled in order)
         with np.errstate(all="ignore"):
-            for kind, compiled in self.order:
+            for kind, compiled in order:
                 if kind == "recurrent groups":
                     self._run_recurrent_groups(M, env, compiled)
                 elif kind == "group":
@@ -151,6 +188,28 @@ class Evaluator:
                         target[..., a:b] = f(env, a, b)
                         self._verify(q, eq, target[..., a:b], a, env)
         return env
+
+    def _downstream(self, changed: set[str]) -> list:
+        """The entries of the order that read, directly or not, a quantity in `changed`. Of a
+        group, only the members that do: each then runs on its own (the same values, bit for
+        bit), unless most of the group has to run anyway."""
+        changed = set(changed)
+        order = []
+        for entry, (read, written, parts) in zip(self.order, self._io):
+            if not read & changed:
+                continue
+            dirty = [] if parts is None else [p for p in parts if p[0] & changed]
+            if parts is None or 2 * len(dirty) > len(parts):
+                order.append(entry)
+                changed |= written
+                continue
+            for _, names, i in dirty:
+                if i not in self._alone:
+                    kind, _, pieces = self._analysed[i]
+                    self._alone[i] = self._compile_single(self.model.plan[i], kind, pieces)
+                order.append(self._alone[i])
+                changed |= names
+        return order
 
     def _run_group(self, M, env, qs, rows, pieces, lo, hi):
         for eq, _, terms in pieces:
@@ -333,6 +392,22 @@ def _stack(values, counts, shape):
         out[..., start:start + k, :] = value
         start += k
     return out
+
+
+MATRIX = ("matrix",)  # the env key of the value matrix (quantity names are strings)
+
+
+def _members(kind: str, compiled) -> list[ir.Quantity]:
+    """The quantities an entry of the evaluation order computes."""
+    if kind == "vector":
+        return [q for q, _ in compiled]
+    if kind == "affine":
+        return [compiled[0]]
+    if kind == "recurrence":
+        return list({id(q): q for q, _ in compiled[2]}.values())
+    if kind == "group":
+        return list(compiled[0])
+    return [q for group in compiled for q in group[0]]  # recurrent groups
 
 
 def _as_row(value):

@@ -76,14 +76,18 @@ class Model:
                 self._evaluators[scenario] = Evaluator(checked)
         return self._evaluators[scenario]
 
-    def run(self, scenario: str = "base", overrides: dict | None = None) -> "Results":
+    def run(self, scenario: str = "base", overrides: dict | None = None, since: "Results | None" = None) -> "Results":
+        """Evaluate the scenario with `overrides` applied to its inputs. since: earlier results of
+        the same scenario; only the formulas downstream of the inputs that differ from them are
+        evaluated again (what-if loops, exploration)."""
         checked = self.checked(scenario)
         inputs = input_values(checked, overrides or {})
         evaluator = self.evaluator(scenario)
-        env = evaluator.run(inputs)
+        previous = since.env if since is not None and since.model is checked else None
+        env = evaluator.run(inputs, since=previous)
         checks = evaluator.run_checks(env)
         values = {name: (env[name] if q.series else env[name].reshape(-1)[:1]) for name, q in checked.quantities.items()}
-        return Results(checked, values, checks)
+        return Results(checked, values, checks, env)
 
 
 def input_values(checked: ir.CheckedModel, overrides: dict) -> dict[str, np.ndarray]:
@@ -159,6 +163,7 @@ class Results:
     model: ir.CheckedModel
     values: dict[str, np.ndarray]
     checks: list[dict] = field(default_factory=list)
+    env: dict | None = field(default=None, repr=False, compare=False)  # the evaluator's, for run(since=)
 
     @property
     def passed(self) -> bool:
