@@ -52,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--scenario", default="base")
     sim.add_argument("--format", choices=["table", "json"], default="table")
+    sim.add_argument("--backend", choices=["numpy", "dask"], default="numpy",
+                     help="where the chunks of samples run: this process, or a Dask cluster (same numbers)")
+    sim.add_argument("--scheduler", metavar="ADDRESS",
+                     help="with --backend dask: an existing scheduler (tcp://host:8786); default: a local cluster")
 
     exp = sub.add_parser("explain", help="show how one quantity is computed, what it reads, and its values")
     exp.add_argument("model")
@@ -197,7 +201,9 @@ def cmd_simulate(args) -> int:
     from .uncertainty import simulate, simulation_table
 
     model = _load(args.model)
-    sim = simulate(model, args.samples, args.seed, args.scenario)
+    if args.scheduler and args.backend != "dask":
+        raise UsageError("--scheduler needs --backend dask")
+    sim = simulate(model, args.samples, args.seed, args.scenario, backend=args.backend, scheduler=args.scheduler)
     if args.format == "json":
         print(json.dumps(sim.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -112,7 +112,48 @@ def _nan_list(a) -> list:
     return [None if not np.isfinite(x) else float(x) for x in np.atleast_1d(a)]
 
 
-def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: int = 100_000) -> Simulation:
+MEMORY_BUDGET = 256 * 2**20  # bytes of value matrix (and its temporaries) per chunk of samples
+
+
+def chunk_size(evaluator: Evaluator, budget: int = MEMORY_BUDGET) -> int:
+    """Samples per chunk so that one chunk's values and temporaries stay within `budget`."""
+    per_sample = len(evaluator.row_of) * evaluator.n * 8 * 3
+    return max(1, budget // per_sample)
+
+
+def chunks(samples: int, size: int) -> list[tuple[int, int]]:
+    return [(start, min(start + size, samples)) for start in range(0, samples, size)]
+
+
+def evaluate_chunk(evaluator: Evaluator, base: dict, draws: dict, m: int, keep) -> tuple[dict, dict, float]:
+    """One chunk of m samples: (kept values {name: (m, periods)}, check passes {name: (m,)}, seconds).
+    `draws` holds this chunk's draws of every uncertain input; the other inputs come from `base`."""
+    inputs = {}
+    for name, value in base.items():
+        inputs[name] = draws[name][:, None] if name in draws else np.broadcast_to(value, (m,) + value.shape)
+    t0 = time.perf_counter()
+    env = evaluator.run(inputs, prefix=(m,))
+    passes = {}
+    with np.errstate(all="ignore"):
+        for check, f in evaluator.checks:
+            a, b = (check.start, check.stop + 1) if check.start is not None else (0, 1)
+            result = np.asarray(f(env, a, b), dtype=bool)
+            result = np.broadcast_to(result, (m, result.shape[-1] if result.ndim else 1))
+            passes[check.name] = result.all(axis=-1)
+    seconds = time.perf_counter() - t0
+    names = evaluator.model.quantities if keep is None else keep
+    values = {name: np.array(np.broadcast_to(env[name], (m,) + env[name].shape[-1:])) for name in names}
+    return values, passes, seconds
+
+
+def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: int | None = None,
+             keep=None, backend: str = "numpy", scheduler: str | None = None) -> Simulation:
+    """Monte Carlo: every uncertain input drawn `samples` times (seeded: the same seed gives the
+    same numbers on every backend and chunk size), the compiled plan run on (samples, periods)
+    arrays one chunk at a time, so memory stays bounded (chunk: samples per chunk; default from
+    MEMORY_BUDGET). keep: the quantities whose samples are kept (None: all); check
+    probabilities are always computed. backend "dask" runs the chunks on a Dask cluster
+    (engine/distributed.py): a local one, or the scheduler at `scheduler`."""
     if samples < 1:
         raise ModelError([Diagnostic("usage", "the number of samples must be at least 1", None)])
     checked = model.checked(scenario)
@@ -120,31 +161,28 @@ def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: 
     rng = np.random.default_rng(seed)
     base = input_values(checked, {})
     draws = {q.name: draw(q.distribution, samples, rng) for q in uncertain_inputs(checked)}
-    outputs: dict[str, list[np.ndarray]] = {name: [] for name in checked.quantities}
+    keep = list(checked.quantities) if keep is None else list(keep)
+    spans = chunks(samples, chunk or chunk_size(evaluator))
+    parts = [({name: d[start:stop] for name, d in draws.items()}, stop - start) for start, stop in spans]
+    if backend == "numpy":
+        results = (evaluate_chunk(evaluator, base, part, m, keep) for part, m in parts)
+    elif backend == "dask":
+        from .distributed import map_chunks
+
+        results = map_chunks(model, scenario, parts, keep, scheduler)
+    else:
+        raise ModelError([Diagnostic("usage", f"unknown backend {backend!r}", None, hint="numpy or dask")])
+    outputs: dict[str, list[np.ndarray]] = {name: [] for name in keep}
     passes: dict[str, list[np.ndarray]] = {c.name: [] for c in checked.checks}
     elapsed = 0.0
-    for start in range(0, samples, chunk):  # bounded memory: one chunk of samples at a time
-        stop = min(start + chunk, samples)
-        m = stop - start
-        inputs = {}
-        for name, value in base.items():
-            if name in draws:
-                inputs[name] = draws[name][start:stop, None]
-            else:
-                inputs[name] = np.broadcast_to(value, (m,) + value.shape)
-        t0 = time.perf_counter()
-        env = evaluator.run(inputs, prefix=(m,))
-        with np.errstate(all="ignore"):
-            for check, f in evaluator.checks:
-                a, b = (check.start, check.stop + 1) if check.start is not None else (0, 1)
-                result = np.asarray(f(env, a, b), dtype=bool)
-                result = np.broadcast_to(result, (m, result.shape[-1] if result.ndim else 1))
-                passes[check.name].append(result.all(axis=-1))
-        elapsed += time.perf_counter() - t0
-        for name in checked.quantities:
-            outputs[name].append(np.broadcast_to(env[name], (m,) + env[name].shape[-1:]))
-    values = {name: np.concatenate(parts) for name, parts in outputs.items()}
-    probability = {name: float(np.concatenate(parts).mean()) for name, parts in passes.items()}
+    for values, chunk_passes, seconds in results:
+        for name in keep:
+            outputs[name].append(values[name])
+        for name, passed in chunk_passes.items():
+            passes[name].append(passed)
+        elapsed += seconds
+    values = {name: np.concatenate(found) for name, found in outputs.items()}
+    probability = {name: float(np.concatenate(found).mean()) for name, found in passes.items()}
     return Simulation(checked, samples, seed, values, probability, elapsed)
 
 

@@ -131,3 +131,49 @@ def test_export_with_a_simulation_sheet(tmp_path, root):
     assert "Simulation" in wb.sheetnames
     rows = [[c.value for c in row[:3]] for row in wb["Simulation"].iter_rows(min_row=5)]
     assert ["cash_balance", "billion USD", "p5"] in [[r[0], "billion USD", r[2]] for r in rows if r[0] == "cash_balance"]
+
+
+def test_dask_backend_gives_the_numpy_numbers_on_a_two_worker_cluster(root):
+    """The same seed, the same chunks: bit-for-bit the same samples, on a local cluster started
+    here with two worker processes, reached through its scheduler address (--scheduler)."""
+    from dask.distributed import LocalCluster
+
+    model = engine.load(root / "models/openai_capex.ush")
+    numpy_run = simulate(model, 3000, seed=11, chunk=1000)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        assert len(cluster.workers) == 2
+        dask_run = simulate(model, 3000, seed=11, chunk=1000, backend="dask", scheduler=cluster.scheduler_address)
+    assert dask_run.check_probability == numpy_run.check_probability
+    for name, values in numpy_run.values.items():
+        assert np.array_equal(dask_run.values[name], values, equal_nan=True), name
+
+
+def test_chunk_size_keeps_memory_bounded_and_does_not_change_the_numbers(root):
+    from engine.uncertainty import MEMORY_BUDGET, chunk_size
+
+    model = engine.load(root / "models/openai_capex.ush")
+    evaluator = model.evaluator()
+    size = chunk_size(evaluator)
+    assert size * len(evaluator.row_of) * evaluator.n * 8 <= MEMORY_BUDGET
+    assert chunk_size(evaluator, budget=1) == 1
+    whole = simulate(model, 500, seed=5, chunk=500)
+    pieces = simulate(model, 500, seed=5, chunk=7)
+    kept = simulate(model, 500, seed=5, chunk=64, keep=["cash_balance"])
+    assert list(kept.values) == ["cash_balance"] and kept.check_probability == whole.check_probability
+    for name, values in whole.values.items():
+        assert np.array_equal(pieces.values[name], values, equal_nan=True), name
+    assert np.array_equal(kept.values["cash_balance"], whole.values["cash_balance"], equal_nan=True)
+
+
+def test_an_unreachable_scheduler_is_a_usage_error_not_a_traceback(root, capsys, monkeypatch):
+    from conftest import run_cli
+
+    import engine.distributed
+
+    monkeypatch.setattr(engine.distributed, "CONNECT_TIMEOUT", "2s")
+    code, out, err = run_cli(["simulate", root / "models/openai_capex.ush", "-n", "10", "--backend", "dask",
+                              "--scheduler", "tcp://127.0.0.1:9"], capsys)
+    assert code == 2 and "cannot start or reach the Dask scheduler tcp://127.0.0.1:9" in err
+    assert "Traceback" not in err
+    code, out, err = run_cli(["simulate", root / "models/openai_capex.ush", "--scheduler", "tcp://x:1"], capsys)
+    assert code == 2 and "--scheduler needs --backend dask" in err
