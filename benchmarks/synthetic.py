@@ -40,10 +40,13 @@ def rows(n: int, seed: int = 7) -> list[Row]:
     return out
 
 
-def synthetic_model(n: int, periods: int = 40, seed: int = 7) -> str:
+def synthetic_model(n: int, periods: int = 40, seed: int = 7, uncertain: bool = False) -> str:
+    """uncertain=True: growth and damping are ranges (Monte Carlo benchmarks); their base values
+    are the deterministic model's."""
     last = FIRST_YEAR + periods - 1
+    growth, damping = ("1 % .. 3 %", "0.4 .. 0.6") if uncertain else ("2 %", "0.5")
     lines = [f'model "synthetic {n} x {periods}"', f"timeline {FIRST_YEAR}..{last} yearly", "",
-             "input growth = 2 %", "input price = 3 USD/MW", "input damping = 0.5",
+             f"input growth = {growth}", "input price = 3 USD/MW", f"input damping = {damping}",
              f"input capacity: GW = {{{FIRST_YEAR}..{last}: 1.5}}", ""]
     for i, row in enumerate(rows(n, seed)):
         name = f"q{i}"

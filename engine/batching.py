@@ -213,7 +213,7 @@ def affine_loop(M, rows, a: int, b: int, coefficient, terms) -> None:
         prevs = M[rows, a - 1].tolist()
         M[rows, a:b] = [_float_loop(prevs[r], A[r], [(op, B[r]) for op, B in Bs]) for r in range(k)]
         return
-    # Many rows (or samples): one numpy call per period and operation, on period-major copies.
+    # Many rows (or samples): one numpy call per period and operation.
     A = _periods_first(coefficient, shape)
     Bs = [(np.add if op == "+" else np.subtract, _periods_first(t, shape)) for op, t in terms]
     X = np.empty((width + 1,) + shape[:-1])
@@ -236,15 +236,36 @@ class _Repeat:
         return self.value
 
 
+class PeriodsFirst:
+    """An array already laid out (periods,) + prefix + (rows,), as the column loop reads it."""
+
+    def __init__(self, array):
+        self.array = array
+
+
 def _periods_first(value, shape):
+    """value (broadcastable to prefix + (k, periods)) indexable by period: value[i] is the
+    prefix + (k,) slice for period i (a view; nothing is copied or broadcast in memory)."""
+    if isinstance(value, PeriodsFirst):
+        return value.array
     value = np.asarray(value, dtype=float)
     if value.ndim == 0:
         return _Repeat(value)
-    return np.ascontiguousarray(np.moveaxis(np.broadcast_to(value, shape), -1, 0))
+    value = full_rank(value, len(shape))
+    if value.shape[-1] == 1:  # the same for every period
+        return _Repeat(value[..., 0])
+    return np.moveaxis(value, -1, 0)
+
+
+def full_rank(value: np.ndarray, ndim: int) -> np.ndarray:
+    """value with leading axes of length 1 added up to ndim: (periods,) -> (1, 1, periods)."""
+    return value.reshape((1,) * (ndim - value.ndim) + value.shape)
 
 
 def _per_row(value, shape) -> list:
     """Row r's values as a list of floats, for r in range(k)."""
+    if isinstance(value, PeriodsFirst):
+        return value.array.T.tolist()
     value = np.asarray(value, dtype=float)
     if value.ndim == 0:
         return [[float(value)] * shape[-1]] * shape[-2]

@@ -385,13 +385,15 @@ def _term(terms, i):
 
 
 def _stack(values, counts, shape):
-    """Per-group blocks (each broadcastable to prefix + (k_g, periods)) -> one prefix + (K, periods)."""
-    out = np.empty(shape)
+    """Per-group blocks (each broadcastable to prefix + (k_g, periods)) -> one block, laid out
+    periods first as the column loop reads it: (periods,) + prefix + (K,)."""
+    out = np.empty(shape[-1:] + shape[:-1])
     start = 0
     for value, k in zip(values, counts):
-        out[..., start:start + k, :] = value
+        value = np.asarray(value, dtype=float)
+        out[..., start:start + k] = np.moveaxis(batching.full_rank(value, len(shape)), -1, 0) if value.ndim else value
         start += k
-    return out
+    return batching.PeriodsFirst(out)
 
 
 MATRIX = ("matrix",)  # the env key of the value matrix (quantity names are strings)

@@ -112,7 +112,7 @@ def _nan_list(a) -> list:
     return [None if not np.isfinite(x) else float(x) for x in np.atleast_1d(a)]
 
 
-MEMORY_BUDGET = 256 * 2**20  # bytes of value matrix (and its temporaries) per chunk of samples
+MEMORY_BUDGET = 64 * 2**20  # bytes of value matrix (and its temporaries) per chunk of samples
 
 
 def chunk_size(evaluator: Evaluator, budget: int = MEMORY_BUDGET) -> int:
