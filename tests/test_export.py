@@ -306,3 +306,25 @@ def test_scenarios_that_replace_formulas_switch_live_in_the_workbook(tmp_path):
         for sheet, cell, value in engine_cells(source, scenario, wb):
             got = computed.get(f"{sheet.upper()}!{cell}", wb[sheet][cell].value)
             assert close(got, value), (scenario, sheet, cell, got, value)
+
+
+def test_classic_formula_shortcut_writes_the_same_sheets_as_xlsxwriter(tmp_path, monkeypatch):
+    """write_classic_formula (the exporter's way past XlsxWriter's per-cell regex passes) and
+    XlsxWriter's own write_formula produce byte-identical worksheets."""
+    import zipfile
+
+    import xlsxwriter.worksheet
+    from exports.xlsx import _Worksheet
+
+    model = engine.load(ROOT / "models" / "openai_capex.ush")
+    fast, plain = tmp_path / "fast.xlsx", tmp_path / "plain.xlsx"
+    export_workbook(model, fast)
+    monkeypatch.setattr(_Worksheet, "write_classic_formula",
+                        lambda self, r, c, f, fmt, v: xlsxwriter.worksheet.Worksheet.write_formula(self, r, c, f, fmt, v))
+    monkeypatch.setattr(_Worksheet, "_prepare_formula", xlsxwriter.worksheet.Worksheet._prepare_formula)
+    export_workbook(model, plain)
+    with zipfile.ZipFile(fast) as a, zipfile.ZipFile(plain) as b:
+        sheets = [n for n in a.namelist() if n.startswith("xl/worksheets/")]
+        assert len(sheets) >= 5
+        for name in sheets:
+            assert a.read(name) == b.read(name), name
