@@ -625,7 +625,7 @@ class _Checker:
                     if not wildcard:
                         typed[(n, k)] = node
                     units[n] = node.type.unit if not node.type.boolean else "bool"
-                    self._pending[n].type = ir.Type(None if units[n] == "bool" else units[n], series[n])
+                    self._pending[n].type = ir.Type(None if isinstance(units[n], str) else units[n], series[n])
                     self.quantities[n] = self._pending[n]
                     progress = True
                     break
@@ -713,7 +713,7 @@ class _Checker:
             if node.type.boolean != (want is None):
                 self._mismatch_declared(node, q, eq, declared)
             return node
-        if node.type.unit == want:
+        if self.units.equal(node.type.unit, want):
             return node
         if not self.units.same_dimension(node.type.unit, want):
             self._mismatch_declared(node, q, eq, declared)
@@ -868,7 +868,7 @@ class _Checker:
         finally:
             ctx.unit_name_ok = False
         series = left.type.series or right.type.series
-        if ANY_UNIT in (left.type.unit, right.type.unit):
+        if left.type.unit is ANY_UNIT or right.type.unit is ANY_UNIT:
             if node.op in "+-":
                 known = right if left.type.unit is ANY_UNIT else left
                 return ir.Binary(node.op, left, right, ir.Type(known.type.unit, series), node.span)
@@ -902,7 +902,7 @@ class _Checker:
         return self._convert(node, self.units.dimensionless)
 
     def _convert(self, node, unit):
-        if node.type.unit == unit:
+        if self.units.equal(node.type.unit, unit):
             return node
         factor = self.units.factor(node.type.unit, unit)
         if isinstance(node, ir.Const):
@@ -1135,7 +1135,7 @@ class _Checker:
         raw = combine(left.type.unit, right.type.unit)
         factor, unit = self.units.simplify(raw)
         result = ir.Binary(op, left, right, ir.Type(raw, series), span)
-        if factor != 1.0 or unit != raw:
+        if factor != 1.0 or not self.units.equal(unit, raw):
             return ir.Convert(result, factor, raw, ir.Type(unit, series), span)
         return result
 
@@ -1182,7 +1182,7 @@ class _Checker:
 
     def _defined(self, name: str, first: int, last: int, span: Span):
         q = self.quantities.get(name)
-        if q is None or not q.series or q.defined is None:
+        if q is None or not q.series or q.defined is None or q.defined[first:last + 1].all():
             return
         missing = [i for i in range(first, last + 1) if not q.defined[i]]
         if missing:

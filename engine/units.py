@@ -55,6 +55,7 @@ class UnitSystem:
         self._simplify = lru_cache(maxsize=None)(self._simplify_uncached)
         self._mul = lru_cache(maxsize=None)(lambda a, b: a * b)
         self._div = lru_cache(maxsize=None)(lambda a, b: a / b)
+        self._same_dimension = lru_cache(maxsize=None)(lambda a, b: a.dimensionality == b.dimensionality)
 
     # ---------------------------------------------------------------- parsing unit text
     def parse(self, text: str) -> pint.Unit:
@@ -109,7 +110,12 @@ class UnitSystem:
 
     # ---------------------------------------------------------------- algebra
     def same_dimension(self, a: pint.Unit, b: pint.Unit) -> bool:
-        return a.dimensionality == b.dimensionality
+        return a is b or self._same_dimension(a, b)
+
+    @staticmethod
+    def equal(a: pint.Unit, b: pint.Unit) -> bool:
+        """a == b, without pint's comparison when both are the same (memoised) object."""
+        return a is b or a == b
 
     def is_dimensionless(self, unit: pint.Unit) -> bool:
         return not unit.dimensionality
