@@ -45,6 +45,12 @@ clean:
 readme: install
 	$(BIN)/python docs/build_readme.py
 
+# The benchmarks against LibreOffice, formulas, pycel and the hand-written limits (benchmarks/README.md).
+bench: install-dev
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m benchmarks --readme
+	$(BIN)/python -m benchmarks.montecarlo --dask
+
 # The long fuzz run: 100,000 cases (grammar, mutations, bytes, extremes); crashes saved in out/fuzz.
 fuzz: install-dev
 	$(BIN)/python -m benchmarks.fuzz --cases 100000 --seed 1

@@ -28,7 +28,7 @@ class NotBatchable(Exception):
     pass
 
 
-_FUNCS = {"if", "min", "max", "abs", "exp", "ln"}
+FUNCS = {"if", "min", "max", "abs", "exp", "ln"}  # element-wise: groupable
 
 
 def shape(node) -> tuple:
@@ -50,7 +50,7 @@ def shape(node) -> tuple:
         return ("not", shape(node.operand))
     if kind in (ir.Binary, ir.Compare):
         return (node.op, shape(node.left), shape(node.right))
-    if kind is ir.Func and node.name in _FUNCS:
+    if kind is ir.Func and node.name in FUNCS:
         return (node.name,) + tuple(shape(a) for a in node.args)
     raise NotBatchable(kind.__name__)
 
@@ -159,22 +159,7 @@ def compile_group(nodes: list, row_of: dict[str, int], periods: np.ndarray):
         return lambda M, a, b: op(left(M, a, b), right(M, a, b))
     if kind is ir.Func:
         args = [compile_group([n.args[i] for n in nodes], row_of, periods) for i in range(len(first.args))]
-        name = first.name
-        if name == "if":
-            c, x, y = args
-            return lambda M, a, b: np.where(c(M, a, b), x(M, a, b), y(M, a, b))
-        if name in ("min", "max"):
-            op = np.minimum if name == "min" else np.maximum
-
-            def extreme(M, a, b):
-                value = args[0](M, a, b)
-                for f in args[1:]:
-                    value = op(value, f(M, a, b))
-                return value
-            return extreme
-        (x,) = args
-        op = {"abs": np.abs, "exp": np.exp, "ln": np.log}[name]
-        return lambda M, a, b: op(x(M, a, b))
+        return elementwise_func(first.name, args)
     raise NotBatchable(kind.__name__)
 
 
@@ -192,6 +177,26 @@ def _gather(rows: list[int], columns):
         lo, hi = columns(a, b)
         return M[..., index, lo:hi]
     return many
+
+
+def elementwise_func(name: str, args: list):
+    """The closure of an element-wise function over argument closures f(context, a, b): the
+    same for one row (context: env) and for a group (context: the value matrix)."""
+    if name == "if":
+        c, x, y = args
+        return lambda ctx, a, b: np.where(c(ctx, a, b), x(ctx, a, b), y(ctx, a, b))
+    if name in ("min", "max"):
+        op = np.minimum if name == "min" else np.maximum
+
+        def extreme(ctx, a, b):
+            value = args[0](ctx, a, b)
+            for f in args[1:]:
+                value = op(value, f(ctx, a, b))
+            return value
+        return extreme
+    (x,) = args
+    op = {"abs": np.abs, "exp": np.exp, "ln": np.log}[name]
+    return lambda ctx, a, b: op(x(ctx, a, b))
 
 
 ELEMENTWISE = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "^": np.power,

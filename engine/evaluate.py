@@ -475,11 +475,11 @@ def _compile(node, ev: Evaluator):
         return lambda env, a, b: np.logical_not(inner(env, a, b))
     if kind is ir.Binary:
         left, right = _compile(node.left, ev), _compile(node.right, ev)
-        op = _BINARY[node.op]
+        op = batching.ELEMENTWISE[node.op]
         return lambda env, a, b: op(left(env, a, b), right(env, a, b))
     if kind is ir.Compare:
         left, right = _compile(node.left, ev), _compile(node.right, ev)
-        op = _COMPARE[node.op]
+        op = batching.ELEMENTWISE[node.op]
         return lambda env, a, b: op(left(env, a, b), right(env, a, b))
     if kind is ir.Approx:
         left, right, tol = (_compile(x, ev) for x in (node.left, node.right, node.tolerance))
@@ -502,12 +502,6 @@ def _approx_rel(left, right, tol):
     return np.abs(left - right) <= tol * np.abs(right)
 
 
-_BINARY = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "^": np.power,
-           "and": np.logical_and, "or": np.logical_or}
-_COMPARE = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
-            "==": np.equal, "!=": np.not_equal}
-
-
 def excel_round(x, digits):
     """Round half away from zero, as Excel's ROUND does (numpy and Python round half to even)."""
     scale = 10.0 ** digits
@@ -525,32 +519,13 @@ def _choose(index, *options):
 def _compile_func(node: ir.Func, ev):
     args = [_compile(x, ev) for x in node.args]
     name = node.name
-    if name == "if":
-        c, x, y = args
-        return lambda env, a, b: np.where(c(env, a, b), x(env, a, b), y(env, a, b))
-    if name in ("min", "max"):
-        op = np.minimum if name == "min" else np.maximum
-
-        def extreme(env, a, b):
-            value = args[0](env, a, b)
-            for f in args[1:]:
-                value = op(value, f(env, a, b))
-            return value
-        return extreme
-    if name == "abs":
-        (x,) = args
-        return lambda env, a, b: np.abs(x(env, a, b))
+    if name in batching.FUNCS:
+        return batching.elementwise_func(name, args)
     if name == "round":
         x, d = args
         return lambda env, a, b: excel_round(x(env, a, b), d(env, a, b))
     if name == "choose":
         return lambda env, a, b: _choose(*(f(env, a, b) for f in args))
-    if name == "exp":
-        (x,) = args
-        return lambda env, a, b: np.exp(x(env, a, b))
-    if name == "ln":
-        (x,) = args
-        return lambda env, a, b: np.log(x(env, a, b))
     raise AssertionError(name)
 
 
