@@ -454,3 +454,18 @@ def test_rerun_since_touches_only_the_dependents():
     again = model.run(overrides={"a": "5 USD"}, since=base)
     assert evaluator.last_run_entries == 2  # x and w; not y, z
     assert again.value("w") == 15.0 and base.value("w") == 7.0, "earlier results are left alone"
+
+
+def test_the_command_as_a_process_exits_with_its_code_and_flushes_its_output(root, tmp_path):
+    """`python -m engine` ends with os._exit (engine/cli.py, console): output must still arrive
+    whole, and the exit code must be the command's."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "engine", "run", str(root / "models/openai_capex.ush"),
+                           "--format", "json"], capture_output=True, text=True, cwd=root)
+    assert done.returncode == 0 and json.loads(done.stdout)["quantities"]
+    bad = tmp_path / "bad.ush"
+    bad.write_text('model "m"\ntimeline 2025..2027 yearly\nx = 1 USD + 1 GW\n')
+    done = subprocess.run([sys.executable, "-m", "engine", "check", str(bad)], capture_output=True, text=True)
+    assert done.returncode == 2 and "bad.ush:3:" in done.stderr
