@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import xlsxwriter
 import xlsxwriter.worksheet
+from xlsxwriter.utility import xl_rowcol_to_cell_fast
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from engine import ir, report
@@ -64,6 +65,23 @@ class _Worksheet(xlsxwriter.worksheet.Worksheet):
         if self._check_dimensions(row, col):
             raise Unsupported(f"cell {row},{col} is outside the sheet")
         self.table[row][col] = xlsxwriter.worksheet.CellFormulaTuple(formula[1:], cell_format, value)
+
+
+    def _write_cell(self, row: int, col: int, cell) -> None:
+        """The XML of a formula cell with a format and a number stored, as XlsxWriter writes it
+        (same bytes, tested), without its attribute list and type dispatch: most of a large
+        workbook is such cells. Everything else goes to XlsxWriter."""
+        if type(cell) is _FORMULA_CELL and type(cell.value) is float and cell.format is not None:
+            formula = cell.formula
+            if "&" in formula or "<" in formula or ">" in formula:
+                formula = formula.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell.format._get_xf_index()}">'
+                          f"<f>{formula}</f><v>{cell.value}</v></c>")
+            return
+        super()._write_cell(row, col, cell)
+
+
+_FORMULA_CELL = xlsxwriter.worksheet.CellFormulaTuple
 
 
 def classic(formula: str) -> bool:

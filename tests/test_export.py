@@ -308,20 +308,26 @@ def test_scenarios_that_replace_formulas_switch_live_in_the_workbook(tmp_path):
             assert close(got, value), (scenario, sheet, cell, got, value)
 
 
-def test_classic_formula_shortcut_writes_the_same_sheets_as_xlsxwriter(tmp_path, monkeypatch):
-    """write_classic_formula (the exporter's way past XlsxWriter's per-cell regex passes) and
-    XlsxWriter's own write_formula produce byte-identical worksheets."""
+@pytest.mark.parametrize("source", ["openai", "synthetic"])
+def test_classic_formula_shortcut_writes_the_same_sheets_as_xlsxwriter(source, tmp_path, monkeypatch):
+    """write_classic_formula and the formula-cell XML writer (the exporter's ways past XlsxWriter's
+    per-cell regex passes and type dispatch) and XlsxWriter's own write_formula and _write_cell
+    produce byte-identical worksheets (with comparisons, so with escaped < and >)."""
     import zipfile
 
     import xlsxwriter.worksheet
     from exports.xlsx import _Worksheet
 
-    model = engine.load(ROOT / "models" / "openai_capex.ush")
+    from benchmarks.synthetic import synthetic_model
+
+    model = (engine.load(ROOT / "models" / "openai_capex.ush") if source == "openai"
+             else engine.loads(synthetic_model(60), "synthetic.ush"))  # if(a > b, ...): escaped formulas
     fast, plain = tmp_path / "fast.xlsx", tmp_path / "plain.xlsx"
     export_workbook(model, fast)
     monkeypatch.setattr(_Worksheet, "write_classic_formula",
                         lambda self, r, c, f, fmt, v: xlsxwriter.worksheet.Worksheet.write_formula(self, r, c, f, fmt, v))
     monkeypatch.setattr(_Worksheet, "_prepare_formula", xlsxwriter.worksheet.Worksheet._prepare_formula)
+    monkeypatch.setattr(_Worksheet, "_write_cell", xlsxwriter.worksheet.Worksheet._write_cell)
     export_workbook(model, plain)
     with zipfile.ZipFile(fast) as a, zipfile.ZipFile(plain) as b:
         sheets = [n for n in a.namelist() if n.startswith("xl/worksheets/")]
