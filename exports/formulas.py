@@ -13,6 +13,8 @@ cell workbook costs one IR walk per equation rather than per cell.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from typing import Protocol
 
 from engine import ir
@@ -42,9 +44,17 @@ def render(template: str, column: int, letters: list[str]) -> str:
     """Fill the period-relative markers of a template for the period in timeline column `column`."""
     if "\x00" not in template:
         return template
-    parts = template.split("\x00")
-    parts[1::2] = [letters[column + int(k)] for k in parts[1::2]]
+    texts, offsets = _split_template(template)
+    parts = list(texts)
+    parts[1::2] = [letters[column + k] for k in offsets]
     return "".join(parts)
+
+
+@lru_cache(maxsize=4096)
+def _split_template(template: str) -> tuple[list[str], list[int]]:
+    """A template's text pieces (markers as placeholders) and its column offsets, parsed once."""
+    parts = template.split("\x00")
+    return parts, [int(k) for k in parts[1::2]]
 
 
 # Excel's precedence, tightest last (negation binds tighter than ^ in Excel, unlike the model).

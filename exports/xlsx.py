@@ -699,7 +699,7 @@ def _equation_at(q: ir.Quantity, i: int):
 
 
 def _same_equations(a: ir.Quantity, b: ir.Quantity) -> bool:
-    return [(e.start, e.stop, e.expr) for e in a.equations] == [(e.start, e.stop, e.expr) for e in b.equations]
+    return a is b or [(e.start, e.stop, e.expr) for e in a.equations] == [(e.start, e.stop, e.expr) for e in b.equations]
 
 
 def _unit_label(q: ir.Quantity, model) -> str:
