@@ -11,6 +11,7 @@ that cannot be read is ignored and replaced.
 
     UNITSHEET_CACHE_DIR   where the files go (default: $XDG_CACHE_HOME/unitsheet or ~/.cache/unitsheet);
                           set it to an empty string to switch the cache off.
+The newest 64 files (at most 1 GB) are kept.
 """
 
 from __future__ import annotations
@@ -88,11 +89,36 @@ def store(text: str, module: ast.Module) -> None:
         with os.fdopen(fd, "wb") as out:
             out.write(marshal.dumps(encode(module)))
         os.replace(tmp, path)
+        _prune(path.parent, keep=path)
     except (OSError, ValueError):
         try:
             os.unlink(tmp)
         except (OSError, UnboundLocalError):
             pass
+
+
+MAX_FILES = 64
+MAX_BYTES = 1 << 30
+
+
+def _prune(folder: Path, keep: Path) -> None:
+    """Each edit of a model adds a file: keep the newest MAX_FILES, at most MAX_BYTES in all."""
+    entries = []
+    for p in folder.glob("*.ast"):
+        try:
+            stat = p.stat()
+        except OSError:
+            continue
+        entries.append((stat.st_mtime, stat.st_size, p))
+    entries.sort(reverse=True)
+    total = 0
+    for i, (_, size, p) in enumerate(entries):
+        total += size
+        if p != keep and (i >= MAX_FILES or total > MAX_BYTES):
+            try:
+                p.unlink()
+            except OSError:
+                pass
 
 
 def encode(node):

@@ -91,3 +91,19 @@ def test_the_cache_can_be_switched_off(tmp_path, monkeypatch):
     engine.load(path)
     engine.load(path)
     assert calls == [1, 1] and cache.directory() is None
+
+
+def test_the_cache_keeps_only_the_newest_files(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setenv("UNITSHEET_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "MAX_FILES", 3)
+    for i in range(6):
+        path = tmp_path / f"m{i}.ush"
+        path.write_text(f'model "m"\ntimeline 2025..2027 yearly\nx = {i} USD\n')
+        engine.load(path)
+        for f in (tmp_path / "cache").glob("*.ast"):  # make the order of writing visible to mtime
+            os.utime(f, (f.stat().st_mtime - 10, f.stat().st_mtime - 10))
+    files = list((tmp_path / "cache").glob("*.ast"))
+    assert len(files) == 3
+    assert cache._path_for((tmp_path / "m5.ush").read_text()) in files
