@@ -50,6 +50,7 @@ bench: install-dev
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks --readme
 	$(BIN)/python -m benchmarks.montecarlo --dask
+	$(BIN)/python -m benchmarks.incremental
 
 # The long fuzz run: 100,000 cases (grammar, mutations, bytes, extremes); crashes saved in out/fuzz.
 fuzz: install-dev
