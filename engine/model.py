@@ -47,7 +47,8 @@ def loads(text: str, file: str = "<model>", cache: bool = False) -> "Model":
     if module is None:
         module = parse(text, file)
         if cache:
-            parse_cache.store(text, module)
+            with collector_paused():
+                parse_cache.store(text, module)
     return Model(text, file, module)
 
 
