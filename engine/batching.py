@@ -277,10 +277,6 @@ def _per_row(value, shape) -> list:
     return np.broadcast_to(value, shape).tolist()
 
 
-def float_loop(prev: float, coefficients: list, terms: list) -> list:
-    return _float_loop(prev, coefficients, terms)
-
-
 def _float_loop(prev: float, coefficients: list, terms: list) -> list:
     out = []
     if not terms:

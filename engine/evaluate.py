@@ -99,12 +99,7 @@ class Evaluator:
     def _schedule(self, plan: list[ir.Step], analysed):
         """The steps in dependency-level order. Same-shape steps of a level are merged into
         groups, and the recurrences of a level's groups run as one period loop."""
-        quantities = self.model.quantities
-
-        def reads_of(i):
-            return set().union(*(batching.reads(eq.expr, self._reads) for n in plan[i].names if n in quantities
-                                 for eq in quantities[n].equations))
-        step_levels = batching.levels(range(len(plan)), lambda i: plan[i].names, reads_of)
+        step_levels = batching.levels(range(len(plan)), lambda i: plan[i].names, lambda i: self._step_io(plan[i])[0])
         keys = [key for _, key, _ in analysed]
         order, members = [], []
         recurrent: dict[tuple, tuple] = {}  # (level, layout) -> (groups, plan indices): loops run together
@@ -358,11 +353,11 @@ _MINUS_ONE = ir.Const(-1.0, ir.Type(None, False))
 def _coefficient_node(coefficient):
     """The IR node of an affine coefficient: "one" (bare x[t-1]) is the constant 1, and a
     negated coefficient (B - x[t-1] * A) is -A."""
-    if coefficient == "one":
+    if isinstance(coefficient, str):  # "one"
         return _ONE
-    if isinstance(coefficient, tuple) and coefficient[0] == "negate":
+    if isinstance(coefficient, tuple):  # ("negate", A)
         inner = coefficient[1]
-        return _MINUS_ONE if inner == "one" else ir.Unary("-", inner, inner.type)
+        return _MINUS_ONE if isinstance(inner, str) else ir.Unary("-", inner, inner.type)
     return coefficient
 
 

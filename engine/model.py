@@ -44,10 +44,9 @@ def loads(text: str, file: str = "<model>", cache: bool = False) -> "Model":
     text (engine/cache.py); `load` does, so the command line does."""
     with collector_paused():
         module = parse_cache.load(text, file) if cache else None
-    if module is None:
-        module = parse(text, file)
-        if cache:
-            with collector_paused():
+        if module is None:
+            module = parse(text, file)
+            if cache:
                 parse_cache.store(text, module)
     return Model(text, file, module)
 
