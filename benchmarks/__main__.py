@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import median_time
 from benchmarks.synthetic import numpy_rows, python_loop, rows, synthetic_model
 from engine.checker import check
 from engine.evaluate import Evaluator
@@ -37,15 +38,6 @@ from engine.gcpause import collector_paused
 from engine.model import input_values, loads
 from engine.parser import parse
 from exports.recalc import libreoffice_recalculate, soffice
-
-
-def median_time(f, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def _process_time(args: list[str], env: dict, repeats: int) -> float:

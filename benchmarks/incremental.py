@@ -8,29 +8,19 @@ times (the rerun also pays for parsing the override and copying the value matrix
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 import engine
+from benchmarks import median_time
 from benchmarks.synthetic import synthetic_model
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = [("OpenAI", lambda: engine.load(ROOT / "models/openai_capex.ush"), "cost_per_gw", "58 billion USD/GW"),
          ("OpenAI", lambda: engine.load(ROOT / "models/openai_capex.ush"), "commitment_view", "2"),
          ("synthetic 10,000", lambda: engine.loads(synthetic_model(10_000), "s.ush"), "price", "4 USD/MW")]
-
-
-def median_ms(f, repeats=21) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1000
 
 
 def main() -> int:
@@ -45,8 +35,8 @@ def main() -> int:
         again = model.run(overrides={name: value}, since=base)
         recomputed = evaluator.last_run_quantities
         assert all(np.array_equal(full.values[k], again.values[k], equal_nan=True) for k in full.values)
-        t_full = median_ms(lambda: model.run(overrides={name: value}))
-        t_since = median_ms(lambda: model.run(overrides={name: value}, since=base))
+        t_full = median_time(lambda: model.run(overrides={name: value}), 21) * 1000
+        t_since = median_time(lambda: model.run(overrides={name: value}, since=base), 21) * 1000
         print(f"| {label} | `{name}` = {value} | {formulas:,} | {recomputed:,} | {t_full:.2f} | {t_since:.2f} |")
     return 0
 

@@ -133,13 +133,8 @@ def evaluate_chunk(evaluator: Evaluator, base: dict, draws: dict, m: int, keep) 
         inputs[name] = draws[name][:, None] if name in draws else np.broadcast_to(value, (m,) + value.shape)
     t0 = time.perf_counter()
     env = evaluator.run(inputs, prefix=(m,))
-    passes = {}
-    with np.errstate(all="ignore"):
-        for check, f in evaluator.checks:
-            a, b = (check.start, check.stop + 1) if check.start is not None else (0, 1)
-            result = np.asarray(f(env, a, b), dtype=bool)
-            result = np.broadcast_to(result, (m, result.shape[-1] if result.ndim else 1))
-            passes[check.name] = result.all(axis=-1)
+    passes = {check.name: np.broadcast_to(result, (m, result.shape[-1])).all(axis=-1)
+              for check, result in evaluator.check_values(env)}
     seconds = time.perf_counter() - t0
     names = evaluator.model.quantities if keep is None else keep
     values = {name: np.array(np.broadcast_to(env[name], (m,) + env[name].shape[-1:])) for name in names}
