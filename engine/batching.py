@@ -48,8 +48,14 @@ def shape(node) -> tuple:
         return ("neg", shape(node.operand))
     if kind is ir.Not:
         return ("not", shape(node.operand))
+    if kind is ir.Binary and node.op == "^" and type(node.right) is ir.Const:
+        # numpy computes x ** 2.0 as x * x for a scalar exponent, but calls pow() for an array
+        # of exponents: the last bit can differ, so only rows with the same exponent group.
+        return ("^", shape(node.left), ("const", node.right.value))
     if kind in (ir.Binary, ir.Compare):
         return (node.op, shape(node.left), shape(node.right))
+    if kind is ir.Sum:
+        return ("sum", shape(node.first)) + tuple((op, shape(x)) for op, x in node.rest)
     if kind is ir.Func and node.name in FUNCS:
         return (node.name,) + tuple(shape(a) for a in node.args)
     raise NotBatchable(kind.__name__)
@@ -157,10 +163,31 @@ def compile_group(nodes: list, row_of: dict[str, int], periods: np.ndarray):
         right = compile_group([n.right for n in nodes], row_of, periods)
         op = ELEMENTWISE[first.op]
         return lambda M, a, b: op(left(M, a, b), right(M, a, b))
+    if kind is ir.Sum:
+        head = compile_group([n.first for n in nodes], row_of, periods)
+        rest = [(op, compile_group([n.rest[i][1] for n in nodes], row_of, periods))
+                for i, (op, _) in enumerate(first.rest)]
+        return chain(head, rest)
     if kind is ir.Func:
         args = [compile_group([n.args[i] for n in nodes], row_of, periods) for i in range(len(first.args))]
         return elementwise_func(first.name, args)
     raise NotBatchable(kind.__name__)
+
+
+def chain(first, rest: list):
+    """The closure of a Sum over operand closures f(context, a, b), left to right: the same for
+    one row (context: env) and for a group (context: the value matrix)."""
+    ops = [(ELEMENTWISE[op], f) for op, f in rest]
+    if len(ops) == 1:
+        ((op, right),) = ops
+        return lambda ctx, a, b: op(first(ctx, a, b), right(ctx, a, b))
+
+    def many(ctx, a, b):
+        value = first(ctx, a, b)
+        for op, f in ops:
+            value = op(value, f(ctx, a, b))
+        return value
+    return many
 
 
 def _gather(rows: list[int], columns):
@@ -303,9 +330,9 @@ def _float_loop(prev: float, coefficients: list, terms: list) -> list:
 
 
 def affine_parts(expr, name: str, memo: dict | None = None):
-    """Recognise `x[t-1] * A (+|-) B1 (+|-) B2 ...` (and `B + x[t-1] * A`, `B - x[t-1] * A`,
-    a bare `x[t-1]`), where A and the B's do not read x, in the exact order the generic
-    evaluation would compute it. Returns (A, [(op, B), ...]) with A an IR node, "one" for a
+    """Recognise `x[t-1] * A (+|-) B1 (+|-) B2 ...` (and `B + x[t-1] * A ...`, `B - x[t-1] * A ...`
+    where B is the sum of the operands before x, a bare `x[t-1]`), where A and the B's do not read
+    x, in the exact order the generic evaluation would compute it. Returns (A, [(op, B), ...]) with A an IR node, "one" for a
     bare x[t-1] or "minus one" for B - x[t-1]; or None. The mirrored forms are exact too:
     B - y == (-y) + B and (-x) * A == -(x * A) in IEEE arithmetic."""
 
@@ -319,21 +346,22 @@ def affine_parts(expr, name: str, memo: dict | None = None):
                     return other
         return None
 
-    terms: list[tuple[str, object]] = []
-    node = expr
-    while True:
-        a = lagged(node)
-        if a is not None:
-            return a, terms[::-1]
-        if not (isinstance(node, ir.Binary) and node.op in "+-"):
+    a = lagged(expr)
+    if a is not None:
+        return a, []
+    if not isinstance(expr, ir.Sum):
+        return None
+    operands = [expr.first] + [x for _, x in expr.rest]
+    holding = [i for i, x in enumerate(operands) if name in reads(x, memo)]
+    if holding == [0]:  # x[t-1] * A (+|-) B1 (+|-) B2 ...
+        a = lagged(expr.first)
+        return None if a is None else (a, list(expr.rest))
+    if len(holding) == 1:  # B1 + B2 + x[t-1] * A (+|-) C ...: the operands before x are one term
+        k = holding[0]
+        a = lagged(operands[k])
+        if a is None:
             return None
-        if name in reads(node.right, memo):
-            # only the innermost + or - may hold x on its right: B + x*A, B - x*A
-            a = lagged(node.right)
-            if a is None or name in reads(node.left, memo):
-                return None
-            if node.op == "+":
-                return a, [("+", node.left)] + terms[::-1]
-            return ("negate", a), [("+", node.left)] + terms[::-1]
-        terms.append((node.op, node.right))
-        node = node.left
+        before = expr.first if k == 1 else ir.Sum(expr.first, expr.rest[:k - 1], expr.type, expr.span)
+        op = expr.rest[k - 1][0]
+        return (a if op == "+" else ("negate", a)), [("+", before)] + list(expr.rest[k:])
+    return None

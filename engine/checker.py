@@ -12,6 +12,8 @@ The passes, in order (see `check`):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from . import ir
@@ -56,8 +58,49 @@ class _Context:
 ANY_UNIT = object()
 
 
-def check(module: ast.Module, scenario: str = "base", source_text: str | None = None) -> ir.CheckedModel:
-    return _Checker(module, source_text).run(scenario)
+def check(module: ast.Module, scenario: str = "base", source_text: str | None = None,
+          base: ir.CheckedModel | None = None) -> ir.CheckedModel:
+    """The checked model of one scenario. base: the checked base model, whose units a
+    scenario's replacement formulas keep (engine/validate.py passes it)."""
+    checker = _Checker(module, source_text)
+    checker.base_model = base
+    return checker.run(scenario)
+
+
+class LiteralError(Exception):
+    """A value given outside the model (--set, the Python API) that is not a valid value of its input."""
+
+    def __init__(self, kind: str, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.kind, self.hint = kind, hint
+
+
+def parse_literal(text: str, q: ir.Quantity, units) -> float:
+    """The value of input `q` written as `text` (a literal: `58 billion USD/GW`, `7 %`, `true`),
+    checked as a scenario's value is: the same dimension, converted to the input's unit; a bare
+    number only where the input's unit is declared or a plain number; true/false only for a
+    true/false input. Raises LiteralError."""
+    from .parser import parse
+
+    try:
+        module = parse(f"input value_ = {text}", "<value>")
+    except ModelError as err:
+        raise LiteralError("syntax-error", err.diagnostics[0].message) from None
+    stmt = module.statements[0] if len(module.statements) == 1 else None
+    if not isinstance(stmt, ast.Input) or stmt.clauses.items or isinstance(stmt.value, (ast.Table, ast.Range)):
+        raise LiteralError("bad-input", "give one value with its unit")
+    helper = _Checker(module, None)
+    helper.units = units
+    if q.unit is None:
+        expect = _Expect(None, True, False, f"`{q.name}` is true/false")
+    else:
+        expect = _Expect(q.unit, False, q.declared, f"`{q.name}` is in {units.short(q.unit) or 'plain numbers'}")
+    try:
+        number, _ = helper._literal(stmt.value, expect, "the value")
+    except _Abandon:
+        found = helper.report.diagnostics[0]
+        raise LiteralError(found.kind, found.message, found.hint) from None
+    return number
 
 
 class _Checker:
@@ -66,6 +109,12 @@ class _Checker:
         self.file = module.file
         self.sources = {module.file: source_text} if source_text is not None else {}
         self.report = Reporter()
+        self.scenario = "base"
+        self._input_name = "NAME"  # the input whose value is being read, for hints
+        self.overrides: dict[str, ast.Input] = {}  # input -> the base statement a scenario replaces
+        self.replaced: dict[str, list[ast.Equation]] = {}  # formula -> the base equations a scenario drops
+        self.base_model: ir.CheckedModel | None = None
+        self.unit_of_model: dict[str, ir.Quantity] = {}  # replaced formulas that keep the base model's unit
 
     def fail_if_errors(self):
         self.report.raise_if_any(self.sources)
@@ -83,6 +132,7 @@ class _Checker:
         # ============================================================== pass 2: definitions
         scenarios = self._scenarios(statements)
         inputs, formulas = self._definitions(statements)
+        self.scenario = scenario
         if scenario != "base":
             if scenario not in scenarios:
                 self.report.error("unknown-scenario", f"no scenario named `{scenario}`", None,
@@ -248,6 +298,9 @@ class _Checker:
                           hint="rename one of them, or use a scenario to replace a value")
 
     def _apply_scenario(self, scenario: ast.Scenario, inputs, formulas):
+        """The scenario's statements replace the model's. An input's new value keeps the input's
+        unit (self.overrides: the base statement it replaces); a formula's equations replace all
+        of that formula's equations (self.replaced: the base equations they drop)."""
         replaced: dict[str, list[ast.Equation]] = {}
         for eq in scenario.equations:
             if eq.name in inputs:
@@ -256,70 +309,176 @@ class _Checker:
                     self.report.error("bad-scenario", f"`{eq.name}` is an input: a scenario replaces its whole value",
                                       eq.span, Label(eq.span), hint=f"write {eq.name} = VALUE")
                     continue
-                clauses = ast.Clauses(eq.clauses.sources or base.clauses.sources, eq.clauses.note or base.clauses.note,
-                                      eq.clauses.display or base.clauses.display, eq.clauses.base)
-                inputs[eq.name] = ast.Input(eq.name, eq.unit or base.unit, eq.value, clauses, eq.span, eq.name_span)
+                kinds = {type(c) for c in eq.clauses.items}
+                inherited = tuple(c for c in base.clauses.items if type(c) not in kinds and not isinstance(c, ast.Base))
+                inputs[eq.name] = ast.Input(eq.name, eq.unit, eq.value, ast.Clauses(eq.clauses.items + inherited),
+                                            eq.span, eq.name_span)
+                self.overrides[eq.name] = base
             elif eq.name in formulas:
                 replaced.setdefault(eq.name, []).append(eq)
             else:
-                self.report.error("unknown-name", f"scenario `{scenario.name}` sets `{eq.name}`, which the model "
-                                  "does not define", eq.name_span, Label(eq.name_span),
+                self.report.error("unknown-name", f"`{eq.name}` is not defined in the model, so this scenario "
+                                  "cannot set it", eq.name_span, Label(eq.name_span),
                                   hint=did_you_mean(eq.name, list(inputs) + list(formulas)))
-        formulas.update(replaced)
+        for name, equations in replaced.items():
+            self.replaced[name] = formulas[name]
+            formulas[name] = equations
 
     # ================================================================== inputs
-    def _input(self, stmt: ast.Input):
+    def _expectation(self, stmt: ast.Input) -> "_Expect | None":
+        """What unit an input's value must have, and whether bare numbers may stand for it."""
         declared = self._unit(stmt.unit) if stmt.unit else None
-        value = stmt.value
-        sources = tuple(ir.SourceRef(s.file, s.date, s.quote) for s in stmt.clauses.sources)
-        q = ir.Quantity(stmt.name, "input", ir.Type(declared, False), "", [], stmt.span, stmt.clauses.note, sources)
+        base = self.overrides.get(stmt.name)
+        if base is None:
+            if declared is None:
+                return None
+            return _Expect(declared, False, True, f"`{stmt.name}` is declared in {self._u(declared)}")
+        # A scenario's value for an input: checked against the input as its base value is.
+        if base.unit is not None:
+            base_unit = self._unit(base.unit)
+            if base_unit is None:
+                raise _Abandon
+            if declared is not None and not self.units.same_dimension(declared, base_unit):
+                self.report.error("unit-mismatch", f"`{stmt.name}` is declared here in "
+                                  f"{self._u(declared)}, but the input is in {self._u(base_unit)}", stmt.unit.span,
+                                  Label(stmt.unit.span, self._u(declared)), Label(base.unit.span, "declared here"))
+                raise _Abandon
+            return _Expect(base_unit, False, True, f"`{stmt.name}` is declared in {self._u(base_unit)}",
+                           bare_unit=declared)
+        probe = _Checker(ast.Module(self.file, ()), None)
+        probe.units, probe.timeline, probe.scenario = self.units, self.timeline, "base"
+        base_q = probe._typed_input(base, None)
+        if base_q is None:  # the base value is broken: checking the base model reports it
+            raise _Abandon
+        why = f"the base value of `{stmt.name}` is " + ("true/false" if base_q.unit is None
+                                                         else f"in {self._u(base_q.unit)}")
+        return _Expect(base_q.unit, base_q.unit is None, False, why, bare_unit=declared)
+
+    def _input(self, stmt: ast.Input):
         try:
+            expect = self._expectation(stmt)
+        except _Abandon:
+            self.broken.add(stmt.name)
+            return
+        q = self._typed_input(stmt, expect)
+        if q is None:
+            self.broken.add(stmt.name)
+            return
+        self.quantities[stmt.name] = q
+
+    def _typed_input(self, stmt: ast.Input, expect: "_Expect | None") -> ir.Quantity | None:
+        value = stmt.value
+        self._input_name = stmt.name
+        sources = tuple(ir.SourceRef(s.file, s.date, s.quote) for s in stmt.clauses.sources)
+        unit = expect.unit if expect is not None else None
+        q = ir.Quantity(stmt.name, "input", ir.Type(unit, False), "", [], stmt.span, stmt.clauses.note, sources)
+        try:
+            self._single_clauses(stmt.clauses)
             if isinstance(value, ast.Table):
-                self._input_table(q, value, declared)
+                self._input_table(q, value, expect)
             elif isinstance(value, ast.Range):
-                self._input_range(q, value, declared, stmt.clauses.base)
+                self._input_range(q, value, expect, stmt.clauses.base)
             elif isinstance(value, ast.Call) and value.func in DISTRIBUTIONS:
-                self._input_distribution(q, value, declared, stmt.clauses.base)
+                self._input_distribution(q, value, expect, stmt.clauses.base)
             else:
-                number, unit = self._literal(value, declared)
+                number, unit = self._literal(value, expect)
                 q.type = ir.Type(unit, False)
                 q.value = np.array([number])
                 if stmt.clauses.base is not None:
                     self.report.error("bad-input", "`base` goes with a range (low .. high)",
                                       stmt.clauses.base.span, Label(stmt.clauses.base.span))
         except _Abandon:
-            self.broken.add(stmt.name)
-            return
-        if stmt.unit and q.unit is not None:
-            q.unit_text = stmt.unit.text
+            return None
+        q.declared = expect is not None and expect.bare_ok
+        base = self.overrides.get(stmt.name)
+        unit_stmt = base.unit if base is not None and base.unit is not None else stmt.unit
+        if unit_stmt is not None and q.unit is not None and expect is not None and expect.bare_ok:
+            q.unit_text = unit_stmt.text
         self._display(q, stmt.clauses.display)
-        self.quantities[stmt.name] = q
+        return q
 
-    def _literal(self, node, declared) -> tuple[float, object]:
-        """A constant: a quantity literal, optionally negated, or true/false. Returns (value, unit)."""
+    def _single_clauses(self, clauses: ast.Clauses):
+        """`note`, `display` and `base` may each be given once (a second one would silently win)."""
+        seen: dict[type, object] = {}
+        for c in clauses.items:
+            if isinstance(c, ast.Source):
+                continue
+            if type(c) in seen:
+                word = {ast.Note: "note", ast.Display: "display", ast.Base: "base"}[type(c)]
+                self.report.error("duplicate-definition", f"`{word}` is given twice", c.span,
+                                  Label(c.span, "again here"), Label(seen[type(c)].span, "first here"),
+                                  hint=f"keep one `{word}` clause")
+                raise _Abandon
+            seen[type(c)] = c
+
+    def _literal(self, node, expect: "_Expect | None", what: str = "this value") -> tuple[float, object]:
+        """A constant: a quantity literal, optionally negated, or true/false, checked against what
+        is expected of it. Returns (value, unit) with the value in the expected unit.
+        A bare number stands for the expected unit only where that unit is declared (`: USD`)
+        or is a plain number: anywhere else its meaning would be a guess, so it is refused."""
         sign = 1.0
+        literal = node
         while isinstance(node, ast.Unary):
             sign = -sign if node.op == "-" else sign
             node = node.operand
         if isinstance(node, ast.Boolean):
+            if expect is not None and not expect.boolean:
+                self.report.error("type", f"{what} is true/false, but {expect.why}", literal.span,
+                                  Label(literal.span, "true/false"), hint="booleans and numbers do not mix")
+                raise _Abandon
             return (1.0 if node.value else 0.0), None
         if not isinstance(node, ast.Quantity):
             span = getattr(node, "span", None)
+            if self._input_name in self.overrides:
+                hint = (f"a scenario gives an input another value; to compute `{self._input_name}`, make it a "
+                        f"formula in the model and replace that formula in the scenario")
+            else:
+                hint = "compute it in a formula instead: drop the `input` keyword"
             self.report.error("bad-input", "an input's value must be a number with a unit, a table or a range",
-                              span, Label(span) if span else Label(Span(self.file, 1, 1, 1, 1)),
-                              hint="compute it in a formula instead: drop the `input` keyword")
+                              span, Label(span) if span else Label(Span(self.file, 1, 1, 1, 1)), hint=hint)
+            raise _Abandon
+        if expect is not None and expect.boolean:
+            self.report.error("type", f"{what} is a number, but {expect.why}", literal.span, Label(literal.span),
+                              hint="write true or false")
             raise _Abandon
         number = sign * self._magnitude(node, self.report)
+        want = expect.unit if expect is not None else None
         if node.unit is None:
-            return number, declared if declared is not None else self.units.dimensionless
-        unit = self._literal_unit(node)
-        if declared is None:
-            return number, unit
-        if not self.units.same_dimension(unit, declared):
-            self.report.error("unit-mismatch", f"this value is in {self._dim(unit)}, but the input is declared "
-                              f"as {self._dim(declared)}", node.span, Label(node.span, self._u(unit)))
+            if expect is None:
+                return number, self.units.dimensionless
+            if expect.bare_ok:
+                bare = expect.bare_unit if expect.bare_unit is not None else want
+                return self._in_unit(number, bare, want, literal), want
+            if want == self.units.dimensionless:
+                return number, want
+            written = " ".join([_number_text(node.number)] + ([node.scale] if node.scale else []))
+            self.report.error("missing-unit", f"`{written}` has no unit, but {expect.why}", literal.span,
+                              Label(literal.span, "no unit"),
+                              hint=f"write {written} {self._u(want)}, or declare the input's unit "
+                                   f"(`input {self._input_name}: {self._u(want)} = ...`) and bare numbers are "
+                                   "read in it")
             raise _Abandon
-        return number * self.units.factor(unit, declared), declared
+        unit = self._literal_unit(node)
+        if want is None:
+            return number, unit
+        if not self.units.same_dimension(unit, want):
+            self.report.error("unit-mismatch", f"{what} is in {self._dim(unit)}, but {expect.why}",
+                              literal.span, Label(literal.span, self._u(unit)),
+                              hint=self._rate_hint(unit, want))
+            raise _Abandon
+        return self._in_unit(number, unit, want, literal), want
+
+    def _in_unit(self, number: float, unit, want, node) -> float:
+        """number (in unit) expressed in want; a conversion that overflows or underflows is an error."""
+        if unit is None or self.units.equal(unit, want):
+            return number
+        value = number * self.units.factor(unit, want)
+        if not np.isfinite(value) or (value == 0.0 and number != 0.0):
+            self.report.error("limit", f"in {self._u(want)} this value is too {'large' if value else 'small'} "
+                              "to represent", node.span, Label(node.span),
+                              hint="use a unit closer to the value's size")
+            raise _Abandon
+        return value
 
     def _literal_unit(self, node: ast.Quantity, report: Reporter | None = None):
         report = report or self.report
@@ -332,15 +491,16 @@ class _Checker:
             report.error("unknown-unit", str(err), span, Label(span), hint=err.hint)
             raise _Abandon from None
 
-    def _input_table(self, q: ir.Quantity, table: ast.Table, declared):
+    def _input_table(self, q: ir.Quantity, table: ast.Table, expect: "_Expect | None"):
         n = len(self.timeline)
         values = np.full(n, np.nan)
         seen: dict[int, Span] = {}
-        unit = declared
-        for period, expr in table.entries:
+        unit = expect.unit if expect is not None else None
+        for k, (period, expr) in enumerate(table.entries):
             first, last = self._period_span(period)
-            number, entry_unit = self._literal(expr, unit)
-            if unit is None:
+            number, entry_unit = self._literal(expr, expect if k == 0 or expect is not None else
+                                               self._like_first(unit, "the table's first entry"))
+            if k == 0:
                 unit = entry_unit
             for i in range(first, last + 1):
                 if i in seen:
@@ -349,9 +509,17 @@ class _Checker:
                     raise _Abandon
                 seen[i] = period.span
                 values[i] = number
-        q.type = ir.Type(unit if unit is not None else self.units.dimensionless, True)
+        if not table.entries and expect is None:
+            unit = self.units.dimensionless
+        q.type = ir.Type(unit, True)
         q.value = values
         q.defined = ~np.isnan(values)
+
+    def _like_first(self, unit, what: str) -> "_Expect":
+        """What the later parts of a table, range or distribution must be: in the first one's unit."""
+        if unit is None:
+            return _Expect(None, True, False, f"{what} is true/false")
+        return _Expect(unit, False, False, f"{what} is in {self._u(unit) or 'plain numbers'}")
 
     def _period_span(self, period, report: Reporter | None = None) -> tuple[int, int]:
         """Timeline indices (inclusive) of a table key, an equation's selector or a range reference."""
@@ -375,14 +543,16 @@ class _Checker:
             raise _Abandon
         return tl.index(period)
 
-    def _input_range(self, q: ir.Quantity, rng: ast.Range, declared, base_node):
-        low, unit = self._literal(rng.low, declared)
-        high, _ = self._literal(rng.high, unit)
+    def _input_range(self, q: ir.Quantity, rng: ast.Range, expect: "_Expect | None", base_node):
+        low, unit = self._literal(rng.low, expect, "the range's low end")
+        self._not_boolean(unit, rng.low, "a range")
+        later = expect or self._like_first(unit, "the range's low end")
+        high, _ = self._literal(rng.high, later, "the range's high end")
         if high < low:
             self.report.error("bad-input", "the range's low end is above its high end", rng.span, Label(rng.span))
             raise _Abandon
         if base_node is not None:
-            base, _ = self._literal(base_node, unit)
+            base, _ = self._literal(base_node, later, "the base value")
             if not low <= base <= high:
                 self.report.error("bad-input", "the base value lies outside the range", base_node.span,
                                   Label(base_node.span), Label(rng.span, "the range"))
@@ -394,7 +564,12 @@ class _Checker:
         # Monte Carlo: a range is uniform, or triangular around its stated base value.
         q.distribution = ("uniform", low, high) if base_node is None else ("triangular", low, base, high)
 
-    def _input_distribution(self, q: ir.Quantity, call: ast.Call, declared, base_node):
+    def _not_boolean(self, unit, node, what: str):
+        if unit is None:
+            self.report.error("type", f"{what} is over numbers, not true/false", node.span, Label(node.span))
+            raise _Abandon
+
+    def _input_distribution(self, q: ir.Quantity, call: ast.Call, expect: "_Expect | None", base_node):
         """uniform(lo, hi), triangular(lo, mode, hi), normal(mean, sd[, lo, hi]),
         lognormal(median, sigma[, lo, hi]); sigma is the spread of ln(x), a plain number."""
         f, args = call.func, call.args
@@ -406,19 +581,18 @@ class _Checker:
                      "lognormal": "lognormal(median, sigma) or lognormal(median, sigma, low, high)"}
             self.report.error("arity", f"{f}() takes {forms[f]}", call.span, Label(call.span))
             raise _Abandon
-        unit = declared
+        unit = expect.unit if expect is not None else None
         values = []
+        sigma = _Expect(self.units.dimensionless, False, False, "lognormal's sigma is the spread of ln(x), a plain number")
         for k, arg in enumerate(args):
             if f == "lognormal" and k == 1:
-                number, u = self._literal(arg, None)
-                if u is None or not self.units.is_dimensionless(u):
-                    self.report.error("unit-mismatch", "lognormal's sigma is the spread of ln(x): a plain number",
-                                      arg.span, Label(arg.span))
-                    raise _Abandon
-                values.append(number * self.units.factor(u, self.units.dimensionless))
+                values.append(self._literal(arg, sigma, "sigma")[0])
                 continue
-            number, u = self._literal(arg, unit)
-            unit = unit or u
+            number, u = self._literal(arg, expect if k == 0 or expect is not None else
+                                      self._like_first(unit, f"the first parameter of {f}()"))
+            if k == 0:
+                unit = u
+                self._not_boolean(unit, arg, f"{f}()")
             values.append(number)
         lo_hi = values[want:] if len(values) > want else [None, None]
         if f == "uniform":
@@ -447,12 +621,13 @@ class _Checker:
                               Label(call.span), hint="low <= mode <= high; spreads are not negative")
             raise _Abandon
         if base_node is not None:
-            base, _ = self._literal(base_node, unit)
+            base, _ = self._literal(base_node, expect or self._like_first(unit, f"the first parameter of {f}()"),
+                                    "the base value")
         if not lo <= base <= hi:
             self.report.error("bad-input", "the base value lies outside the distribution's bounds", call.span,
                               Label(call.span))
             raise _Abandon
-        q.type = ir.Type(unit if unit is not None else self.units.dimensionless, False)
+        q.type = ir.Type(unit, False)
         q.value, q.low, q.high, q.distribution = np.array([base]), lo, hi, dist
 
     def _unit(self, text: ast.UnitText):
@@ -632,8 +807,10 @@ class _Checker:
         for n in names:
             if n not in units:
                 span = self.formulas[n][0].name_span
-                self.report.error("unknown-unit", f"cannot infer the unit of `{n}`: every equation reads it",
-                                  span, Label(span), hint=f"declare it: {n}: USD = ...")
+                if not self._dropped_by_scenario(n, span):
+                    self.report.error("unknown-unit", f"cannot infer the unit of `{n}`: every equation reads it",
+                                      span, Label(span), hint=f"give a starting value (`{n}[{self.timeline.start}] = "
+                                      f"...`), or declare its unit: {n}: UNIT = ...")
                 self.broken.add(n)
         for n in names:
             if n in self.broken:
@@ -704,6 +881,12 @@ class _Checker:
                 continue
             if found is None:
                 found = (unit, eq.unit.span)
+        if found is None and name in self.replaced and self.base_model is not None:
+            # A scenario's formula keeps the model's unit for it, as a scenario's input value does.
+            base = self.base_model.quantities.get(name)
+            if base is not None and base.unit is not None:
+                self.unit_of_model[name] = base
+                return base.unit
         return found[0] if found else None
 
     def _conform(self, node, q: ir.Quantity, eq: ast.Equation, declared: bool):
@@ -722,7 +905,14 @@ class _Checker:
     def _mismatch_declared(self, node, q, eq, declared):
         got = self._u(node.type.unit) if not node.type.boolean else "true/false"
         want = self._u(q.unit) if q.unit is not None else "true/false"
-        if declared:
+        if declared and q.name in self.unit_of_model:
+            base = self.unit_of_model[q.name]
+            self.report.error("declared-unit", f"this formula gives `{q.name}` in {got}, but the model "
+                              f"computes it in {want}", node.span, Label(node.span, got),
+                              *([Label(base.span, f"{want} here")] if base.span else []),
+                              hint=self._rate_hint(node.type.unit, q.unit) or
+                              "a scenario may change how a quantity is computed, not what it measures")
+        elif declared:
             decl = next(e.unit for e in self.formulas[q.name] if e.unit)
             self.report.error("declared-unit", f"`{q.name}` is declared in {want}, but this formula gives {got}",
                               node.span, Label(node.span, got), Label(decl.span, "declared here"),
@@ -859,7 +1049,26 @@ class _Checker:
             return ir.Const(-operand.value, operand.type, node.span)
         return ir.Unary("-", operand, operand.type, node.span)
 
+    def _x_Sum(self, node: ast.Sum, ctx):
+        first = self._numeric(self._expr(node.first, ctx), ctx, "the left side")
+        so_far = _Partial(first.type, first.span)  # the sum of the operands before this one
+        rest = []
+        for op, operand in node.rest:
+            right = self._numeric(self._expr(operand, ctx), ctx, "the right side")
+            series = so_far.type.series or right.type.series
+            if so_far.type.unit is ANY_UNIT or right.type.unit is ANY_UNIT:
+                unit = right.type.unit if so_far.type.unit is ANY_UNIT else so_far.type.unit
+            else:
+                here = _Partial(None, _cover(first.span, right.span) or node.span)
+                right = self._same_dimension(so_far, right, here, ctx, "add" if op == "+" else "subtract")
+                unit = so_far.type.unit
+            rest.append((op, right))
+            so_far = _Partial(ir.Type(unit, series), _cover(first.span, right.span) or node.span)
+        return ir.Sum(first, tuple(rest), so_far.type, node.span)
+
     def _x_Binary(self, node: ast.Binary, ctx):
+        if node.op in "+-":  # the parser makes Sums; a tree built by hand may not
+            return self._x_Sum(ast.Sum(node.left, ((node.op, node.right),), node.span), ctx)
         left = self._numeric(self._expr(node.left, ctx), ctx, "the left side")
         # `13 billion USD / year`: a unit name may follow a literal quantity and * or /
         ctx.unit_name_ok = node.op in "*/" and _ends_in_literal(node.left) and isinstance(node.right, ast.Name)
@@ -869,13 +1078,7 @@ class _Checker:
             ctx.unit_name_ok = False
         series = left.type.series or right.type.series
         if left.type.unit is ANY_UNIT or right.type.unit is ANY_UNIT:
-            if node.op in "+-":
-                known = right if left.type.unit is ANY_UNIT else left
-                return ir.Binary(node.op, left, right, ir.Type(known.type.unit, series), node.span)
             raise _Unknown
-        if node.op in "+-":
-            right = self._same_dimension(left, right, node, ctx, "add" if node.op == "+" else "subtract")
-            return ir.Binary(node.op, left, right, ir.Type(left.type.unit, series), node.span)
         if node.op in "*/":
             return self._product(node.op, left, right, series, node.span)
         return self._power(node, left, right, series, ctx)
@@ -922,7 +1125,7 @@ class _Checker:
     def _rate_hint(self, a, b) -> str | None:
         if a is None or b is None:
             return None
-        year = self.timeline.step_unit.dimensionality
+        year = self.units.parse("year").dimensionality
         da, db = a.dimensionality, b.dimensionality
         if da == db * year:
             return "the right side is a rate per time: multiply it by a period (`* 1 year`) or integrate it with total(...)"
@@ -1122,7 +1325,7 @@ class _Checker:
             before = ir.Ref(arg.name, -1, t, arg.span)
             ratio = self._product("/", now, before, True, node.span)
             one = ir.Const(1.0, ir.Type(self.units.dimensionless, False), node.span)
-            return ir.Binary("-", ratio, one, ir.Type(self.units.dimensionless, True), node.span)
+            return ir.Sum(ratio, (("-", one),), ir.Type(self.units.dimensionless, True), node.span)
         if node.func == "running_total":
             factor, unit = self.units.simplify(self.units.mul(t.unit, self.timeline.step_unit))
         else:
@@ -1185,6 +1388,8 @@ class _Checker:
         if q is None or not q.series or q.defined is None or q.defined[first:last + 1].all():
             return
         missing = [i for i in range(first, last + 1) if not q.defined[i]]
+        if missing and self._dropped_by_scenario(name, span, missing[0]):
+            return
         if missing:
             periods = self.timeline.periods
             have = [periods[i] for i in range(len(periods)) if q.defined[i]]
@@ -1193,6 +1398,44 @@ class _Checker:
             self.report.error("missing-value", f"`{name}` has no value for {periods[missing[0]]}", span,
                               Label(span), hint=f"`{name}` is defined for {has}: add an equation for "
                               f"{periods[missing[0]]} or read it only where it exists")
+
+    def _dropped_by_scenario(self, name: str, span: Span, period: int | None = None) -> bool:
+        """When this scenario replaced `name`'s equations and so dropped the base equation that
+        gave a value the model needs (at `period`, or any): say so (True), instead of the
+        symptom (a unit that cannot be inferred, a period with no value)."""
+        base = self.replaced.get(name)
+        if not base:
+            return False
+        mine = self.formulas[name]
+        covered: set[int] = set()
+        general = any(eq.index is None or isinstance(eq.index, ast.Current) for eq in mine)
+        for eq in mine:
+            if isinstance(eq.index, (ast.Fixed, ast.PeriodRange)):
+                try:
+                    a, b = self._period_span(eq.index, Reporter())
+                except _Abandon:
+                    continue
+                covered.update(range(a, b + 1))
+        dropped = []
+        for eq in base:
+            if isinstance(eq.index, (ast.Fixed, ast.PeriodRange)):
+                try:
+                    a, b = self._period_span(eq.index, Reporter())
+                except _Abandon:
+                    continue
+                lost = [i for i in range(a, b + 1) if i not in covered]
+                if lost and not general and (period is None or period in lost):
+                    dropped.append(eq)
+        if not dropped:
+            return False
+        lhs = [f"{name}[{self._text(eq.index)}]" for eq in dropped]
+        labels = [Label(eq.span, "replaced by the scenario") for eq in mine[:1]] + \
+                 [Label(eq.span, "no longer applies") for eq in dropped]
+        self.report.error("scenario-drops-equation", f"this scenario replaces every equation of `{name}`, "
+                          f"so the model's `{lhs[0]} = ...` no longer applies", span, Label(span, "needs it"), *labels,
+                          hint=f"repeat `{lhs[0]} = {self._text(dropped[0].value)}` inside the scenario: a scenario's "
+                               f"equations for a formula replace all of that formula's equations")
+        return True
 
     # ================================================================== pass 6: checks
     def _check(self, stmt: ast.Check) -> ir.Check | None:
@@ -1244,9 +1487,39 @@ class _Checker:
 
 def _ends_in_literal(node) -> bool:
     """True for `2 USD`, `2 USD / year`, `-3 GW`: the left side of a unit written after a literal."""
-    while isinstance(node, (ast.Binary, ast.Unary)):
-        node = node.right if isinstance(node, ast.Binary) else node.operand
+    while isinstance(node, (ast.Binary, ast.Unary, ast.Sum)):
+        if isinstance(node, ast.Sum):
+            node = node.rest[-1][1]
+        else:
+            node = node.right if isinstance(node, ast.Binary) else node.operand
     return isinstance(node, ast.Quantity)
+
+
+@dataclass(frozen=True)
+class _Expect:
+    """What a literal must be: in `unit` (None: true/false), and whether a bare number may stand
+    for it (the unit is declared; bare numbers are then read in bare_unit, or unit)."""
+
+    unit: object
+    boolean: bool
+    bare_ok: bool
+    why: str  # finishes "this value is in money, but ...": "`x` is declared in USD"
+    bare_unit: object = None
+
+
+def _number_text(number: float) -> str:
+    return str(int(number)) if number == int(number) and abs(number) < 1e16 else repr(number)
+
+
+class _Partial:
+    """Stands for the sum of a chain's first operands in unit checks and their labels."""
+
+    def __init__(self, type_: ir.Type | None, span: Span | None):
+        self.type, self.span = type_, span
+
+
+def _cover(a: Span | None, b: Span | None) -> Span | None:
+    return a.cover(b) if a is not None and b is not None else None
 
 
 def _edge_for_index(node: ast.Indexed) -> Edge:

@@ -21,6 +21,10 @@ class Span:
     end_line: int
     end_col: int
 
+    def contains(self, other: "Span") -> bool:
+        return self.file == other.file and (self.line, self.col) <= (other.line, other.col) and \
+            (other.end_line, other.end_col) <= (self.end_line, self.end_col)
+
     def cover(self, other: "Span") -> "Span":
         """The smallest span holding both (for compound nodes)."""
         start = min((self.line, self.col), (other.line, other.col))
@@ -43,6 +47,7 @@ class Diagnostic:
     hint: str | None = None
     notes: tuple[str, ...] = ()
     severity: str = "error"
+    scenario: str | None = None  # the scenario that causes it (None: the model itself)
 
 
 class ModelError(Exception):
@@ -74,12 +79,13 @@ class Reporter:
 
 def render_text(diag: Diagnostic, sources: dict[str, str]) -> str:
     """file:line:col: error: message, then the source line(s) with carets under each label."""
+    message = f"in scenario `{diag.scenario}`: {diag.message}" if diag.scenario else diag.message
     if diag.span is None:
-        head = f"{diag.severity}: {diag.message}"
+        head = f"{diag.severity}: {message}"
         lines = [head]
     else:
         s = diag.span
-        lines = [f"{s.file}:{s.line}:{s.col}: {diag.severity}: {diag.message}"]
+        lines = [f"{s.file}:{s.line}:{s.col}: {diag.severity}: {message}"]
         text = sources.get(s.file)
         labels = list(diag.labels) or [Label(s, "")]
         if text is not None:
@@ -130,6 +136,8 @@ def _excerpt(source_lines: list[str], labels: list[Label]) -> list[str]:
 
 def to_json(diag: Diagnostic) -> dict:
     out: dict = {"severity": diag.severity, "kind": diag.kind, "message": diag.message}
+    if diag.scenario:
+        out["scenario"] = diag.scenario
     if diag.span is not None:
         s = diag.span
         out.update(file=s.file, line=s.line, column=s.col, end_line=s.end_line, end_column=s.end_col)

@@ -472,6 +472,8 @@ def _compile(node, ev: Evaluator):
         left, right = _compile(node.left, ev), _compile(node.right, ev)
         op = batching.ELEMENTWISE[node.op]
         return lambda env, a, b: op(left(env, a, b), right(env, a, b))
+    if kind is ir.Sum:
+        return batching.chain(_compile(node.first, ev), [(op, _compile(x, ev)) for op, x in node.rest])
     if kind is ir.Compare:
         left, right = _compile(node.left, ev), _compile(node.right, ev)
         op = batching.ELEMENTWISE[node.op]

@@ -100,16 +100,16 @@ def _with_value(head: str, value) -> list[str]:
 
 def _clauses(clauses: ast.Clauses) -> list[str]:
     out = []
-    if clauses.base is not None:
-        out.append(f"{INDENT}base {expr(clauses.base)}")
-    if clauses.display is not None:
-        d = clauses.display
-        out.append(f"{INDENT}display " + (f"{d.scale} " if d.scale else "") + d.unit.text)
-    if clauses.note is not None:
-        out.append(f"{INDENT}note {_string(clauses.note)}")
-    for s in clauses.sources:
-        parts = [_string(s.file)] + ([s.date] if s.date else []) + ([_string(s.quote)] if s.quote is not None else [])
-        out.append(f"{INDENT}source " + " ".join(parts))
+    for c in clauses.items:
+        if isinstance(c, ast.Base):
+            out.append(f"{INDENT}base {expr(c.value)}")
+        elif isinstance(c, ast.Display):
+            out.append(f"{INDENT}display " + (f"{c.scale} " if c.scale else "") + c.unit.text)
+        elif isinstance(c, ast.Note):
+            out.append(f"{INDENT}note {_string(c.text)}")
+        else:
+            parts = [_string(c.file)] + ([c.date] if c.date else []) + ([_string(c.quote)] if c.quote is not None else [])
+            out.append(f"{INDENT}source " + " ".join(parts))
     return out
 
 
@@ -163,6 +163,8 @@ def _prec(node) -> int:
         return PREC["compare"]
     if isinstance(node, ast.Binary):
         return PREC[node.op]
+    if isinstance(node, ast.Sum):
+        return PREC["+"]
     if isinstance(node, ast.Unary):
         return PREC["unary"]
     return PREC["atom"]
@@ -195,6 +197,8 @@ def expr(node) -> str:
                 base = f"({base})"  # 2 USD^2 would read as the unit USD^2
             return f"{base}^{_wrap(node.right, PREC['unary'])}"
         return f"{_wrap(node.left, p)} {node.op} {_wrap(node.right, p + 1)}"
+    if isinstance(node, ast.Sum):
+        return _wrap(node.first, PREC["+"]) + "".join(f" {op} {_wrap(x, PREC['+'] + 1)}" for op, x in node.rest)
     if isinstance(node, ast.Compare):
         return f"{_wrap(node.left, PREC['+'])} {node.op} {_wrap(node.right, PREC['+'])}"
     if isinstance(node, ast.Approx):

@@ -101,9 +101,20 @@ class Unary:
 
 @dataclass(frozen=True)
 class Binary:
-    op: str  # + - * / ^ and or
+    op: str  # * / ^ and or
     left: Any
     right: Any
+    type: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Sum:
+    """first op1 x1 op2 x2 ...: a chain of + and -, computed left to right (as Excel does),
+    every operand already converted to the first one's unit."""
+
+    first: Any
+    rest: tuple  # of (op, node), op "+" or "-"
     type: Type
     span: Span | None = field(default=None, compare=False)
 
@@ -162,6 +173,8 @@ def children(node) -> tuple:
         return (node.operand,)
     if isinstance(node, (Binary, Compare)):
         return (node.left, node.right)
+    if isinstance(node, Sum):
+        return (node.first,) + tuple(x for _, x in node.rest)
     if isinstance(node, Func):
         return node.args
     if isinstance(node, Approx):
@@ -229,6 +242,7 @@ class Quantity:
     distribution: tuple | None = None  # ("uniform", lo, hi), ("triangular", lo, mode, hi),
     # ("normal", mean, sd, lo, hi), ("lognormal", median, sigma, lo, hi); lo/hi may be None
     defined: np.ndarray | None = None  # bool per period: where a series has a value
+    declared: bool = False  # inputs: the unit is declared (`input x: USD = ...`): bare numbers are read in it
 
     @property
     def series(self) -> bool:

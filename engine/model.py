@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -15,12 +15,12 @@ import numpy as np
 from . import cache as parse_cache
 from . import ir
 from . import syntax as ast
-from .checker import check
+from .checker import LiteralError, parse_literal
 from .diagnostics import Diagnostic, Label, ModelError
 from .evaluate import Evaluator
 from .gcpause import collector_paused
 from .parser import parse
-from .units import UnitError
+from .validate import check_all
 
 
 def load(path: str | Path) -> "Model":
@@ -56,13 +56,22 @@ class Model:
         self.text = text
         self.file = file
         self.module = module
-        self._checked: dict[str, ir.CheckedModel] = {}
+        self._checked: dict[str, ir.CheckedModel] | None = None
         self._evaluators: dict[str, Evaluator] = {}
 
     def checked(self, scenario: str = "base") -> ir.CheckedModel:
-        if scenario not in self._checked:
+        """The checked model of one scenario. The first call checks the base model and every
+        scenario (engine/validate.py): a model with an invalid scenario is invalid in all."""
+        if self._checked is None:
             with collector_paused():
-                self._checked[scenario] = check(self.module, scenario, self.text)
+                self._checked = check_all(self.module, self.text)
+        if scenario not in self._checked:
+            from .diagnostics import did_you_mean
+
+            names = list(self._checked)
+            raise ModelError([Diagnostic("unknown-scenario", f"no scenario named `{scenario}`", None,
+                                         hint=did_you_mean(scenario, names) or "scenarios: " + ", ".join(names))],
+                             {self.file: self.text})
         return self._checked[scenario]
 
     @property
@@ -84,33 +93,35 @@ class Model:
         inputs = input_values(checked, overrides or {})
         evaluator = self.evaluator(scenario)
         previous = since.env if since is not None and since.model is checked else None
-        env = evaluator.run(inputs, since=previous)
+        try:
+            env = evaluator.run(inputs, since=previous)
+        except ModelError as err:
+            if scenario != "base":  # a runtime error only this scenario's values cause: name it
+                err.diagnostics = [replace(d, scenario=d.scenario or scenario) for d in err.diagnostics]
+            raise
         checks = evaluator.run_checks(env)
         values = {name: (env[name] if q.series else env[name].reshape(-1)[:1]) for name, q in checked.quantities.items()}
         return Results(checked, values, checks, env)
 
 
 def input_values(checked: ir.CheckedModel, overrides: dict) -> dict[str, np.ndarray]:
-    """Each input's values, with overrides applied: {name: "58 billion USD/GW" | number | array}.
-    A text override is parsed as a literal and converted to the input's unit."""
+    """Each input's values, with overrides applied: {name or "name[period]": value}. A text value
+    is a literal, checked and converted as a scenario's value is (checker.parse_literal: a bare
+    number only for a plain input or one whose unit is declared). A Python number or array is
+    taken as already in the input's unit (what the engine stores); bool and number do not mix."""
     values = {name: q.value.copy() for name, q in checked.quantities.items() if q.kind == "input"}
     problems = []
     for key, raw in overrides.items():
         name, period = _split_key(key)
         q = checked.quantities.get(name)
         if q is None or q.kind != "input":
-            from .diagnostics import did_you_mean
-            inputs = [n for n, x in checked.quantities.items() if x.kind == "input"]
-            what = "a formula, not an input" if q is not None else "not defined"
-            problems.append(Diagnostic("bad-override", f"cannot set `{name}`: it is {what}", None,
-                                       hint=did_you_mean(name, inputs) or "inputs: " + ", ".join(inputs[:12])))
+            problems.append(_not_an_input(checked, name, q))
             continue
         try:
             number = _override_number(checked, q, raw)
-        except (ValueError, UnitError) as err:
+        except LiteralError as err:
             problems.append(Diagnostic("bad-override", f"cannot set `{key}`: {err}", None,
-                                       hint=getattr(err, "hint", None) or f"give a value in {q.unit_text or 'plain numbers'}, "
-                                       f"e.g. {name}=12 {q.unit_text}".rstrip()))
+                                       hint=_override_hint(checked, q, key, raw, err)))
             continue
         if period is None:
             values[name] = np.broadcast_to(np.asarray(number, dtype=float), values[name].shape).copy()
@@ -127,6 +138,42 @@ def input_values(checked: ir.CheckedModel, overrides: dict) -> dict[str, np.ndar
     return values
 
 
+LISTED_INPUTS = 12  # a hint names this many inputs, then says how many more
+
+
+def _not_an_input(checked: ir.CheckedModel, name: str, q) -> Diagnostic:
+    from .diagnostics import did_you_mean
+
+    inputs = [n for n, x in checked.quantities.items() if x.kind == "input"]
+    what = "a formula, not an input" if q is not None else "not defined"
+    hint = did_you_mean(name, inputs)
+    if hint is None:
+        more = len(inputs) - LISTED_INPUTS
+        hint = "inputs: " + ", ".join(inputs[:LISTED_INPUTS]) + (
+            f", and {more} more (`unitsheet explain MODEL` lists every quantity)" if more > 0 else "")
+    return Diagnostic("bad-override", f"cannot set `{name}`: it is {what}", None, hint=hint)
+
+
+def _override_hint(checked: ir.CheckedModel, q: ir.Quantity, key: str, raw, err: LiteralError) -> str | None:
+    """For a value without a unit: the input's unit and the unit its values are shown in."""
+    if err.kind != "missing-unit" or q.unit is None:
+        return err.hint
+    from .report import display
+
+    shown, factor = display(q, q.value, checked.units)
+    unit = checked.units.short(q.unit)
+    now = float(q.value[~np.isnan(q.value)][0]) * factor if (~np.isnan(q.value)).any() else None
+    example = f'--set "{key}={str(raw).strip()} {shown}"'
+    text = f"`{q.name}` is in {unit}" + (f" and shown in {shown}" if shown != unit else "") + f": write {example}"
+    if now is not None:
+        text += f" (its value now: {_short_number(now)} {shown})"
+    return text
+
+
+def _short_number(v: float) -> str:
+    return f"{v:,.6g}" if abs(v) < 1e15 else f"{v:.6g}"
+
+
 def _split_key(key: str) -> tuple[str, int | None]:
     if key.endswith("]") and "[" in key:
         name, _, rest = key.partition("[")
@@ -137,25 +184,12 @@ def _split_key(key: str) -> tuple[str, int | None]:
     return key, None
 
 
-def _override_number(checked: ir.CheckedModel, q: ir.Quantity, raw) -> float:
-    if not isinstance(raw, str):
-        return raw
-    from .checker import _Abandon, _Checker
-
-    try:
-        module = parse(f"input value_ = {raw}", "<--set>")
-    except ModelError as err:
-        raise ValueError(err.diagnostics[0].message) from None
-    stmt = module.statements[0] if module.statements else None
-    if not isinstance(stmt, ast.Input) or isinstance(stmt.value, (ast.Table, ast.Range)):
-        raise ValueError("give one value with its unit")
-    helper = _Checker(module, None)
-    helper.units = checked.units
-    try:
-        number, _ = helper._literal(stmt.value, q.unit if q.unit is not None else None)
-    except _Abandon:
-        raise ValueError(helper.report.diagnostics[0].message if helper.report.diagnostics else "bad value") from None
-    return number
+def _override_number(checked: ir.CheckedModel, q: ir.Quantity, raw):
+    if isinstance(raw, str):
+        return parse_literal(raw, q, checked.units)
+    if isinstance(raw, (bool, np.bool_)) != (q.unit is None):
+        raise LiteralError("type", "true/false for a number" if q.unit is not None else "a number for true/false")
+    return raw
 
 
 @dataclass

@@ -106,7 +106,8 @@ def parse(text: str, file: str = "<model>") -> ast.Module:
         raise ModelError(_syntax_diagnostics(err, text, file), sources) from None
     try:
         with collector_paused():
-            module = _Builder(file).transform(tree)
+            builder = _Builder(file)
+            module = builder.finish(builder.transform(tree))
     except VisitError as err:
         if isinstance(err.orig_exc, _BuildError):
             raise ModelError([err.orig_exc.diagnostic], sources) from None
@@ -255,6 +256,8 @@ class _Builder(Transformer_NonRecursive):
     def __init__(self, file: str):
         super().__init__()
         self.file = file
+        self._chains: dict[int, list] = {}  # id of the newest Sum of each chain -> its terms
+        self._sums: dict[int, ast.Sum] = {}
 
     # -- helpers
     def _span(self, meta) -> Span:
@@ -288,17 +291,7 @@ class _Builder(Transformer_NonRecursive):
         return ast.UnitDef(str(name), definition, self._span(meta))
 
     def _clauses(self, items) -> ast.Clauses:
-        sources, note, display, base = [], None, None, None
-        for kind, value in items:
-            if kind == "source":
-                sources.append(value)
-            elif kind == "note":
-                note = value
-            elif kind == "display":
-                display = value
-            else:
-                base = value
-        return ast.Clauses(tuple(sources), note, display, base)
+        return ast.Clauses(tuple(items))
 
     def input_stmt(self, meta, children):
         name, unit, value, *clauses = children
@@ -311,18 +304,18 @@ class _Builder(Transformer_NonRecursive):
 
     def source_clause(self, meta, children):
         file, date, quote = children
-        return ("source", ast.Source(_unquote(file), str(date) if date else None,
-                                     _unquote(quote) if quote else None, self._span(meta)))
+        return ast.Source(_unquote(file), str(date) if date else None, _unquote(quote) if quote else None,
+                          self._span(meta))
 
     def note_clause(self, meta, children):
-        return ("note", _unquote(children[0]))
+        return ast.Note(_unquote(children[0]), self._span(meta))
 
     def display_clause(self, meta, children):
         scale, unit = children
-        return ("display", ast.Display(str(scale) if scale else None, unit, self._span(meta)))
+        return ast.Display(str(scale) if scale else None, unit, self._span(meta))
 
     def base_clause(self, meta, children):
-        return ("base", children[0])
+        return ast.Base(children[0], self._span(meta))
 
     def scenario_stmt(self, meta, children):
         name, description, *equations = children
@@ -405,7 +398,32 @@ class _Builder(Transformer_NonRecursive):
 
     def binary(self, meta, children):
         left, op, right = children
-        return ast.Binary(str(op), left, right, self._span(meta))
+        op = str(op)
+        if op in "+-":
+            # A chain of + and - is one node however long (summing 700 line items is not
+            # nesting): `a + b - c` extends the Sum of `a + b`. `(a + b) + c` merges too, which
+            # computes the same, left to right; `a + (b + c)` stays nested.
+            # The terms are collected in one list per chain while building (copying a tuple at
+            # each step would be quadratic) and frozen into a tuple by finish().
+            terms = self._chains.pop(id(left), None) if isinstance(left, ast.Sum) else None
+            self._sums.pop(id(left), None)
+            if terms is None:
+                terms, first = [], left
+            else:
+                first = left.first
+            terms.append((op, right))
+            node = ast.Sum(first, terms, self._span(meta))  # type: ignore[arg-type]
+            self._chains[id(node)] = terms
+            self._sums[id(node)] = node
+            return node
+        return ast.Binary(op, left, right, self._span(meta))
+
+    def finish(self, result):
+        for key, terms in self._chains.items():
+            object.__setattr__(self._sums[key], "rest", tuple(terms))
+        self._chains.clear()
+        self._sums.clear()
+        return result
 
     def power(self, meta, children):
         return ast.Binary("^", children[0], children[1], self._span(meta))

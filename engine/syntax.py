@@ -90,11 +90,22 @@ class Unary:  # -x, +x
 
 
 @dataclass(frozen=True)
-class Binary:  # + - * / ^
+class Binary:  # * / ^
     op: str
     left: object
     right: object
     span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Sum:  # a + b - c: one node for a whole chain of + and -, computed left to right
+    first: object
+    rest: tuple  # of (op, operand), op "+" or "-"
+    span: Span = _span()
+
+    @property
+    def operands(self) -> list:
+        return [self.first] + [operand for _, operand in self.rest]
 
 
 @dataclass(frozen=True)
@@ -165,11 +176,38 @@ class Display:
 
 
 @dataclass(frozen=True)
+class Note:
+    text: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Base:  # base 55 billion USD/GW: a range's base value
+    value: object
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class Clauses:
-    sources: tuple[Source, ...] = ()
-    note: str | None = None
-    display: Display | None = None
-    base: object = None
+    """The clauses under a statement, in the author's order (`fmt` keeps it)."""
+
+    items: tuple = ()  # of Source | Note | Display | Base
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return tuple(c for c in self.items if isinstance(c, Source))
+
+    @property
+    def note(self) -> str | None:
+        return next((c.text for c in self.items if isinstance(c, Note)), None)
+
+    @property
+    def display(self) -> Display | None:
+        return next((c for c in self.items if isinstance(c, Display)), None)
+
+    @property
+    def base(self):
+        return next((c.value for c in self.items if isinstance(c, Base)), None)
 
 
 @dataclass(frozen=True)
@@ -243,6 +281,8 @@ def children(node) -> list:
         return [node.operand]
     if isinstance(node, (Binary, Compare, Logical)):
         return [node.left, node.right]
+    if isinstance(node, Sum):
+        return node.operands
     if isinstance(node, Approx):
         return [node.left, node.right, node.tolerance]
     if isinstance(node, Call):

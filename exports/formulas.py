@@ -160,6 +160,11 @@ class Emitter:
         right = self._wrap(node.right, p, prec + 1)
         return f"{left}{op}{right}", prec
 
+    def _Sum(self, node: ir.Sum, p):
+        parts = [self._wrap(node.first, p, _PREC["+"])]
+        parts += [op + self._wrap(x, p, _PREC["+"] + 1) for op, x in node.rest]
+        return "".join(parts), _PREC["+"]
+
     def _Compare(self, node: ir.Compare, p):
         left = self._wrap(node.left, p, _PREC["+"])
         right = self._wrap(node.right, p, _PREC["+"])

@@ -39,14 +39,17 @@ def leaves():
 
 
 def extend(children):
-    binary = st.builds(ast.Binary, st.sampled_from(["+", "-", "*", "/"]), children, children)
+    binary = st.builds(ast.Binary, st.sampled_from(["*", "/"]), children, children)
+    # The parser makes one Sum of a chain of + and -: its first operand is never a Sum itself.
+    sums = st.builds(ast.Sum, children.filter(lambda n: not isinstance(n, ast.Sum)),
+                     st.lists(st.tuples(st.sampled_from(["+", "-"]), children), min_size=1, max_size=3).map(tuple))
     power = st.builds(ast.Binary, st.just("^"), children,
                       st.integers(-2, 3).map(lambda k: ast.Quantity(float(abs(k)), None, None) if k >= 0
                                              else ast.Unary("-", ast.Quantity(float(-k), None, None))))
     unary = st.builds(ast.Unary, st.just("-"), children)
     funcs = st.builds(lambda f, a, b: ast.Call(f, (a, b)), st.sampled_from(["min", "max"]), children, children)
     absolute = st.builds(lambda a: ast.Call("abs", (a,)), children)
-    return st.one_of(binary, power, unary, funcs, absolute)
+    return st.one_of(binary, sums, power, unary, funcs, absolute)
 
 
 EXPRESSIONS = st.recursive(leaves(), extend, max_leaves=8)
@@ -84,16 +87,24 @@ def reference(node, env):
             raise Reject
         b = b.to(a.units)
         return Q((min if node.func == "min" else max)(a.magnitude, b.magnitude), a.units)
-    left, right = reference(node.left, env), reference(node.right, env)
+    if isinstance(node, ast.Sum):
+        value = reference(node.first, env)
+        for op, operand in node.rest:
+            value = _apply(op, value, reference(operand, env))
+        return value
+    return _apply(node.op, reference(node.left, env), reference(node.right, env))
+
+
+def _apply(op, left, right):
     try:
         with np.errstate(all="ignore"):
-            if node.op == "+":
+            if op == "+":
                 return left + right
-            if node.op == "-":
+            if op == "-":
                 return left - right
-            if node.op == "*":
+            if op == "*":
                 return left * right
-            if node.op == "/":
+            if op == "/":
                 return left / right
             exponent = right.to("dimensionless").magnitude
             if left.dimensionless:
@@ -161,6 +172,8 @@ def _scaled_literals(node, factor):
 
     if isinstance(node, ast.Quantity):
         return dataclasses.replace(node, number=node.number * factor)
+    if isinstance(node, tuple):
+        return tuple(_scaled_literals(v, factor) for v in node)
     if dataclasses.is_dataclass(node):
         changes = {}
         for f in dataclasses.fields(node):

@@ -117,7 +117,7 @@ def test_distribution_errors():
                           ("input a = triangular(1 USD, 5 USD, 3 USD)\n", "describe no values"),
                           ("input a = lognormal(-1 USD, 0.5)\n", "median must be positive"),
                           ("input a = lognormal(1 USD, 2 USD)\n", "plain number"),
-                          ("input a = uniform(1 USD, 2 GW)\n", "declared")]:
+                          ("input a = uniform(1 USD, 2 GW)\n", "first parameter of uniform")]:
         with pytest.raises(engine.ModelError, match=message):
             engine.loads(HEADER + body, "u.ush").run()
 

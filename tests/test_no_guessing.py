@@ -1,0 +1,246 @@
+"""No silent wrong numbers (issue 11): every place where a value enters the engine (scenario
+values, --set, tables, ranges, distributions) checks its unit as the model's own values are
+checked; every scenario is checked with the model; errors a scenario causes name it."""
+
+import json
+
+import numpy as np
+import pytest
+
+import engine
+from conftest import run_cli
+from engine.diagnostics import ModelError
+
+HEADER = 'model "t"\ntimeline 2025..2027 yearly\n'
+
+
+def load(body: str):
+    return engine.loads(HEADER + body, "t.ush")
+
+
+def errors(body: str, scenario: str = "base") -> list:
+    with pytest.raises(ModelError) as info:
+        load(body).run(scenario)
+    return info.value.diagnostics
+
+
+# ------------------------------------------------------------------ item 2: scenario values
+
+
+def test_a_bare_number_for_a_percent_input_in_a_scenario_is_refused_at_the_scenario_line():
+    found = errors("input tax_rate = 21 %\ntax = 100 USD * tax_rate\nscenario bull { tax_rate = 21 }\n")
+    assert [d.kind for d in found] == ["missing-unit"]
+    d = found[0]
+    assert d.scenario == "bull" and d.span.line == 5
+    assert "tax_rate" in d.message and "%" in d.message
+    assert "21 %" in d.hint
+
+
+def test_a_scenario_value_is_converted_to_the_inputs_unit():
+    model = load("input cap = 2 GW\ninput rate = 5 %\nspend = cap * 1 billion USD/GW\n"
+                 "scenario small { cap = 1500 MW\n rate = 0.07 }\n".replace("rate = 0.07", "rate = 7 %"))
+    small = model.run("small")
+    assert small.value("cap") == pytest.approx(1.5) and small.unit("cap") == "gigawatt"
+    assert small.value("spend") == pytest.approx(1.5e9)
+    assert small.value("rate") == pytest.approx(7.0) and small.unit("rate") == "percent"
+
+
+def test_a_declared_unit_reads_bare_numbers_in_scenarios_too():
+    model = load("input rate: % = 21\ntax = 100 USD * rate\nscenario bull { rate = 25 }\n")
+    assert model.run("bull").value("tax") == pytest.approx(25.0)
+
+
+def test_a_plain_number_input_takes_a_plain_number_and_a_percent_converts():
+    model = load("input view = 2\ninput share = 0.4\nscenario s { view = 3\n share = 50 % }\n")
+    assert model.run("s").value("view") == 3
+    assert model.run("s").value("share") == pytest.approx(0.5)
+
+
+def test_a_scenario_value_of_another_dimension_is_refused():
+    found = errors("input capex_per_gw = 50 billion USD/GW\nscenario bull { capex_per_gw = 10 billion GW }\n")
+    assert found[0].kind == "unit-mismatch" and found[0].scenario == "bull" and found[0].span.line == 4
+
+
+@pytest.mark.parametrize("body, kind", [
+    ("input flag = true\nscenario s { flag = 1 }\n", "type"),
+    ("input budget = 5 USD\nscenario s { budget = true }\n", "type"),
+])
+def test_booleans_and_numbers_do_not_mix_in_scenarios(body, kind):
+    assert errors(body)[0].kind == kind
+
+
+@pytest.mark.parametrize("body", [
+    "input burn = {2025: 8 billion USD/year, 2026: 17 billion}\n",   # the second entry has no unit
+    "input cost = 50 billion USD/GW .. 60 billion\n",                # the high end has no unit
+    "input share = 40 % .. 50\n",
+    "input cost = 5 USD .. 8 USD\n    base 6\n",
+    "input churn = normal(5 %, 1)\n",
+    "input flag = {2025: true, 2026: 3}\n",
+])
+def test_a_bare_number_beside_values_with_units_is_refused(body):
+    found = errors(body)
+    assert found[0].kind in ("missing-unit", "type"), found
+
+
+def test_tables_ranges_and_distributions_with_units_everywhere_or_declared_still_work():
+    r = load("input burn: USD/year = {2025: 8 billion, 2026: 17 billion}\n"
+             "input cost = 50 billion USD/GW .. 60 billion USD/GW\ninput share = 0.4 .. 0.5\n"
+             "input churn = normal(5 %, 1 %)\ninput x: USD = 5 .. 8\n    base 6\n").run()
+    assert r.values["burn"][1] == pytest.approx(17e9) and r.value("x") == 6
+
+
+def test_a_scenario_formula_keeps_the_models_unit():
+    model = load("input cap = 2 GW\nsize: GW = cap\nscenario s { size = 1500 MW }\n")
+    assert model.run("s").value("size") == pytest.approx(1.5)
+    found = errors("input cap = 2 GW\ncost: USD = cap * 1 USD/GW\nscenario s { cost = cap * 2 }\n")
+    assert found[0].kind == "declared-unit" and found[0].span.line == 5 and found[0].scenario == "s"
+    undeclared = errors("input cap = 2 GW\ncost = cap * 1 USD/GW\nscenario s { cost = cap * 2 }\n")
+    assert undeclared[0].kind == "declared-unit" and "computes it in USD" in undeclared[0].message
+
+
+def test_a_scenario_cannot_change_a_quantitys_shape():
+    found = errors("input a: USD = {2025..2027: 1}\nx = 2 USD\nscenario s { x = a }\n")
+    assert found[0].kind == "bad-scenario" and found[0].scenario == "s"
+
+
+# ------------------------------------------------------------------ item 3: --set
+
+
+SET_MODEL = HEADER + ("input capex_per_gw = 50 billion USD/GW\ninput interest_rate = 7 %\ninput capacity = 1 GW\n"
+                      "input lease: USD/year = {2025..2027: 3}\ninput count = 4\n"
+                      "build_cost = capex_per_gw * capacity\ninterest = build_cost * interest_rate\n")
+
+
+@pytest.mark.parametrize("setting, shown", [("capex_per_gw=12", "12 billion USD/GW"),
+                                            ("interest_rate=0.08", "0.08 %"),
+                                            ("capacity=1000", "1000 GW")])
+def test_set_with_a_bare_number_is_refused_with_the_unit_to_write(setting, shown, tmp_path, capsys):
+    path = tmp_path / "m.ush"
+    path.write_text(SET_MODEL)
+    code, out, err = run_cli(["run", path, "--set", setting], capsys)
+    assert code == 2 and out == ""
+    assert "has no unit" in err and shown in err, err
+
+
+def test_set_takes_a_bare_number_for_plain_and_declared_inputs_and_converts_units(tmp_path, capsys):
+    model = engine.loads(SET_MODEL, "m.ush")
+    r = model.run(overrides={"count": "5", "lease[2026]": "4", "capacity": "1500 MW", "interest_rate": "8 %"})
+    assert r.value("count") == 5 and r.values["lease"][1] == 4
+    assert r.value("capacity") == pytest.approx(1.5)
+    assert r.value("interest") == pytest.approx(75e9 * 0.08)
+
+
+def test_set_refuses_true_for_a_number_and_a_number_for_true_false():
+    model = engine.loads(SET_MODEL + "input flag = true\n", "m.ush")
+    for overrides in ({"capacity": "true"}, {"flag": "1"}, {"capacity": True}):
+        with pytest.raises(ModelError):
+            model.run(overrides=overrides)
+
+
+def test_set_of_an_unknown_name_lists_the_inputs_and_says_how_many_more(tmp_path, capsys):
+    body = HEADER + "".join(f"input in{i} = {i}\n" for i in range(20))
+    path = tmp_path / "m.ush"
+    path.write_text(body)
+    code, _, err = run_cli(["run", path, "--set", "zzz=1"], capsys)
+    assert code == 2 and "and 8 more" in err and "explain" in err
+
+
+# ------------------------------------------------------------------ item 4: errors a scenario causes
+
+
+def test_an_error_a_scenario_causes_in_a_base_formula_is_reported_at_the_scenario():
+    found = errors("input x = 1\na = b + 1\nb = x\nscenario s { b = a * 2 }\n")
+    d = found[0]
+    assert d.kind == "cycle" and d.scenario == "s"
+    assert d.span.line == 6, "reported at the scenario's own line"
+    assert any(lab.span.line == 4 for lab in d.labels), "the formula that breaks is labelled"
+    assert any("the formula that breaks" in n for n in d.notes)
+
+
+def test_a_scenario_that_drops_an_initial_value_names_the_real_cause():
+    found = errors("cash[2025] = 1 USD\ncash[2026..] = cash[t-1] * 2\nscenario s { cash[2026..] = cash[t-1] * 3 }\n")
+    d = found[0]
+    assert d.kind == "scenario-drops-equation" and d.scenario == "s"
+    assert "cash[2025]" in d.message and "cash[2025] = 1 USD" in d.hint
+    assert "USD = ..." not in (d.hint or ""), "no guessed unit"
+
+
+def test_a_runtime_error_only_a_scenario_causes_names_it():
+    model = load("input d = 2\nq = 1 / d\nscenario zero { d = 0 }\n")
+    with pytest.raises(ModelError) as info:
+        model.run("zero")
+    assert info.value.diagnostics[0].kind == "runtime" and info.value.diagnostics[0].scenario == "zero"
+
+
+def test_scenario_errors_render_with_the_scenario_name_in_text_and_json(tmp_path, capsys):
+    path = tmp_path / "m.ush"
+    path.write_text(HEADER + "input tax_rate = 21 %\nscenario bull { tax_rate = 21 }\n")
+    code, _, err = run_cli(["check", path], capsys)
+    assert code == 2 and "error: in scenario `bull`:" in err
+    code, _, err = run_cli(["check", path, "--format", "json"], capsys)
+    assert json.loads(err)["errors"][0]["scenario"] == "bull"
+
+
+# ------------------------------------------------------------------ item 5: every scenario is checked
+
+
+@pytest.mark.parametrize("command", [["run"], ["run", "--scenario", "base"], ["check"], ["explain", "x"],
+                                     ["export", "-o", "OUT.xlsx"], ["simulate", "-n", "10"]])
+def test_a_broken_scenario_makes_every_command_exit_2(command, tmp_path, capsys):
+    path = tmp_path / "m.ush"
+    path.write_text(HEADER + "input capacity = 2 GW\nx = capacity * 2\nscenario bull {\n    cpacity = 3 GW\n}\n")
+    args = [a.replace("OUT.xlsx", str(tmp_path / "o.xlsx")) for a in command]
+    code, out, err = run_cli([args[0], path] + args[1:], capsys)
+    assert code == 2 and "cpacity" in err
+    assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_base_errors_are_not_repeated_for_every_scenario():
+    found = errors("x = y\nscenario a { }\nscenario b { }\n")
+    assert len(found) == 1 and found[0].scenario is None
+
+
+# ------------------------------------------------------------------ item 9: long sums
+
+
+def test_a_long_flat_sum_is_not_nesting_and_adds_left_to_right():
+    n = 700
+    values = [0.1 * (i + 1) ** 1.5 for i in range(n)]
+    body = "".join(f"input v{i} = {v!r}\n" for i, v in enumerate(values))
+    body += "big = " + " + ".join(f"v{i}" for i in range(n)) + "\n"
+    body += "mixed = v0 - v1 + v2 - (v3 + v4) + v5\n"
+    r = load(body).run()
+    expected = 0.0
+    for v in values:
+        expected += v  # Excel and the engine add left to right: the same float, bit for bit
+    assert r.value("big") == expected
+    assert r.value("mixed") == values[0] - values[1] + values[2] - (values[3] + values[4]) + values[5]
+
+
+def test_a_sum_of_twenty_thousand_terms_parses_checks_and_formats(tmp_path):
+    from engine.formatter import format_module
+
+    body = "input v = 1\nbig = " + " + ".join("v" for _ in range(20_000)) + "\n"
+    model = load(body)
+    assert model.run().value("big") == 20_000
+    again = engine.loads(format_module(model.module), "t.ush")
+    assert again.module == model.module
+
+
+def test_brackets_nested_too_deep_are_still_refused():
+    body = "x = " + "(" * 250 + "1" + ")" * 250 + "\n"
+    assert errors(body)[0].kind == "limit"
+
+
+def test_recurrences_written_with_the_lag_in_any_position_of_a_sum_are_affine_and_exact(monkeypatch):
+    import engine.evaluate as evaluate
+
+    body = ("input a = 0.3\ninput b = 1.7\n"
+            "x[2025] = 1\nx[2026..] = a + b + x[t-1] * 0.9 - a\n"
+            "y[2025] = 1\ny[2026..] = a - y[t-1] * 0.5 + b\n")
+    fast = load(body).run()
+    monkeypatch.setattr(evaluate, "AFFINE_RECURRENCES", False)
+    slow = load(body).run()
+    for name in ("x", "y"):
+        assert np.array_equal(fast.values[name], slow.values[name])
+    assert fast.values["x"][1] == 0.3 + 1.7 + 1 * 0.9 - 0.3
