@@ -30,7 +30,7 @@ def _value(results, name, i=None):
     q = results.model.quantities[name]
     shown, factor = report.display(q, results.values[name], results.model.units)
     v = results.values[name][0 if i is None else i]
-    return report._cell(float(v) * factor, q.unit is None), shown
+    return report.cells([v], q, results.model.units, factor)[0], shown
 
 
 def section() -> str:

@@ -862,6 +862,8 @@ class _Checker:
                         return True
                 elif isinstance(node, ast.Call) and node.func in SERIES_FUNCTIONS:
                     return True
+                elif isinstance(node, ast.Call) and _is_reduction(node):
+                    stack.extend(node.args[:-1])  # the series it reduces is one value; npv's rate may not be
                 else:
                     stack.extend(ast.children(node))
         return False
@@ -1175,7 +1177,7 @@ class _Checker:
     def _x_Call(self, node: ast.Call, ctx):
         f = node.func
         args = node.args
-        if f in ("total", "sum", "average", "npv", "cagr") or (f in ("min", "max") and len(args) == 1):
+        if _is_reduction(node):
             return self._reduction(node, ctx)
         if f in ("running_total", "running_sum", "growth"):
             return self._series_function(node, ctx)
@@ -1483,6 +1485,12 @@ class _Checker:
         parts = [lines[span.line - 1][span.col - 1:]] + lines[span.line:span.end_line - 1] + \
                 [lines[span.end_line - 1][:span.end_col - 1]]
         return " ".join(p.strip() for p in parts)
+
+
+def _is_reduction(node: ast.Call) -> bool:
+    """A call that reduces a series over periods to one value (its last argument is the series)."""
+    return node.func in ("total", "sum", "average", "npv", "cagr") or (node.func in ("min", "max")
+                                                                         and len(node.args) == 1)
 
 
 def _ends_in_literal(node) -> bool:

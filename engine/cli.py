@@ -57,9 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--scheduler", metavar="ADDRESS",
                      help="with --backend dask: an existing scheduler (tcp://host:8786); default: a local cluster")
 
-    exp = sub.add_parser("explain", help="show how one quantity is computed, what it reads, and its values")
+    exp = sub.add_parser("explain", help="show how one quantity is computed, what it reads, and its values "
+                                         "(without a name: list every quantity)")
     exp.add_argument("model")
-    exp.add_argument("name")
+    exp.add_argument("name", nargs="?")
     exp.add_argument("--scenario", default="base")
     exp.add_argument("--format", choices=["text", "json"], default="text")
 
@@ -170,7 +171,7 @@ def cmd_run(args) -> int:
             data["quantities"] = {n: data["quantities"][n] for n in names}
         print(json.dumps(data, ensure_ascii=False, indent=2))
     elif args.format == "csv":
-        sys.stdout.write(report.to_csv(results))
+        sys.stdout.write(report.to_csv(results, names))
     else:
         sys.stdout.write(report.table(results, names, sources=args.sources))
     return EXIT_OK if results.passed else EXIT_CHECK_FAILED
@@ -228,10 +229,10 @@ def cmd_simulate(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from .explain import explain
+    from .explain import explain, overview
 
     model = _load(args.model)
-    text, data = explain(model, args.name, args.scenario)
+    text, data = explain(model, args.name, args.scenario) if args.name else overview(model, args.scenario)
     if args.format == "json":
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:

@@ -106,9 +106,9 @@ def _excerpt(source_lines: list[str], labels: list[Label]) -> list[str]:
     for line_no in sorted(by_line):
         if not 1 <= line_no <= len(source_lines):
             continue
-        raw = source_lines[line_no - 1].replace("\t", " ")
-        out.append(f"{line_no:>{width}} | {raw}")
         marks = sorted(by_line[line_no], key=lambda lab: lab.span.col)
+        raw, marks = _window(source_lines[line_no - 1].replace("\t", " "), marks, line_no)
+        out.append(f"{line_no:>{width}} | {raw}")
         carets = [" "] * (len(raw) + 1)
         for lab in marks:
             end = lab.span.end_col if lab.span.end_line == line_no else len(raw) + 1
@@ -132,6 +132,29 @@ def _excerpt(source_lines: list[str], labels: list[Label]) -> list[str]:
             out.append(" " * width + " | " + row)
             pending = rest
     return out
+
+
+MAX_SHOWN = 150  # columns of a source line shown under an error
+
+
+def _window(raw: str, marks: list[Label], line_no: int) -> tuple[str, list[Label]]:
+    """A long source line is shown as the part around its first label, with `…` for the rest;
+    the labels' columns are moved to match."""
+    if len(raw) <= MAX_SHOWN:
+        return raw, marks
+    first = marks[0].span.col - 1
+    start = 0 if first < MAX_SHOWN - 40 else first - 20
+    shown = ("…" if start else "") + raw[start:start + MAX_SHOWN] + ("…" if start + MAX_SHOWN < len(raw) else "")
+    shift = start - (1 if start else 0)
+    limit = len(shown)
+    moved = []
+    for lab in marks:
+        col = max(1, lab.span.col - shift)
+        end = lab.span.end_col - shift if lab.span.end_line == line_no else limit + 1
+        end = min(max(end, col + 1), limit + 1)
+        if col <= limit:
+            moved.append(Label(Span(lab.span.file, line_no, col, line_no, end), lab.text))
+    return shown, moved or marks[:0]
 
 
 def to_json(diag: Diagnostic) -> dict:

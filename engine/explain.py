@@ -18,6 +18,28 @@ def upstream_inputs(checked, name: str) -> list[str]:
     return [n for n, q in checked.quantities.items() if n in seen and q.kind == "input"]
 
 
+def overview(model, scenario: str = "base") -> tuple[str, dict]:
+    """Every quantity, inputs first: kind, unit as shown, value (a single value) and first source."""
+    results = model.run(scenario)
+    checked = results.model
+    ordered = sorted(checked.quantities.values(), key=lambda q: q.kind != "input")
+    rows, data = [], []
+    for q in ordered:
+        shown, factor = report.display(q, results.values[q.name], checked.units)
+        value = "(series)" if q.series else f"{report.cells(results.values[q.name][:1], q, checked.units, factor)[0]}"
+        src = q.sources[0].file if q.sources else ""
+        rows.append([q.name, q.kind, value, shown or ("true/false" if q.unit is None else ""), src])
+        data.append({"name": q.name, "kind": q.kind, "series": q.series, "display_unit": shown,
+                     "sources": [s.to_dict() for s in q.sources]})
+    widths = [max(len(r[i]) for r in rows + [["quantity", "kind", "value", "unit", "source"]]) for i in range(5)]
+    lines = [f"{checked.title}  (scenario: {scenario}): {sum(q.kind == 'input' for q in ordered)} inputs, "
+             f"{sum(q.kind != 'input' for q in ordered)} formulas; `unitsheet explain MODEL NAME` for one of them", ""]
+    for r in [["quantity", "kind", "value", "unit", "source"]] + rows:
+        lines.append("  ".join([r[0].ljust(widths[0]), r[1].ljust(widths[1]), r[2].rjust(widths[2]),
+                                r[3].ljust(widths[3]), r[4]]).rstrip())
+    return "\n".join(lines) + "\n", {"model": checked.title, "scenario": scenario, "quantities": data}
+
+
 def explain(model, name: str, scenario: str = "base") -> tuple[str, dict]:
     results = model.run(scenario)
     checked = results.model
@@ -56,19 +78,18 @@ def explain(model, name: str, scenario: str = "base") -> tuple[str, dict]:
             iq = checked.quantities[n]
             text, f = report.display(iq, results.values[n], checked.units)
             value = results.values[n]
-            shown_value = report._cell(float(value[0]) * f, iq.unit is None) if not iq.series else "(series)"
+            shown_value = report.cells(value[:1], iq, checked.units, f)[0] if not iq.series else "(series)"
             src = iq.sources[0] if iq.sources else None
             lines.append(f"  {n} = {shown_value} {text}".rstrip()
                          + (f'   [{src.file}' + (f' {src.date}' if src.date else '') + (f' "{src.quote}"' if src.quote else '') + "]"
                             if src else "   [no source]"))
     lines.append("values:")
     values = results.values[name]
-    boolean = q.unit is None
     if q.series:
-        for p, v in zip(periods, values):
-            lines.append(f"  {p}  {report._cell(v * (1 if boolean else factor), boolean)} {shown}".rstrip())
+        for p, text in zip(periods, report.cells(values, q, checked.units, factor)):
+            lines.append(f"  {p}  {text} {shown}".rstrip())
     else:
-        lines.append(f"  {report._cell(values[0] * (1 if boolean else factor), boolean)} {shown}".rstrip())
+        lines.append(f"  {report.cells(values[:1], q, checked.units, factor)[0]} {shown}".rstrip())
     data = {"name": name, "kind": q.kind, "unit": unit, "display_unit": shown, "series": q.series,
             "formula": formulas, "reads": direct, "inputs": inputs,
             "sources": [s.to_dict() for s in q.sources],

@@ -15,6 +15,7 @@ def plot(model, names: list[str], scenarios: list[str], output: Path, title: str
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker  # noqa: F401
 
     runs = {s: model.run(s) for s in scenarios}
     base = runs[scenarios[0]]
@@ -36,39 +37,66 @@ def plot(model, names: list[str], scenarios: list[str], output: Path, title: str
         raise ModelError([Diagnostic("plot", "plot draws at most two units at once (a left and a right axis)",
                                      None, hint="plot the quantities in separate charts")])
     periods = np.array(checked.timeline.periods)
-    fig, left = plt.subplots(figsize=(9, 4.8), dpi=110)
-    axes = {axes_units[0]: left}
-    if len(axes_units) == 2:
-        axes[axes_units[1]] = left.twinx()
-    styles = ["-", "--", ":", "-."]
-    for k, scenario in enumerate(scenarios):
-        results = runs[scenario]
-        for name in names:
-            q = results.model.quantities[name]
-            shown, factor = report.display(checked.quantities[name], base.values[name], checked.units)
-            values = results.values[name] * factor
-            label = name if len(scenarios) == 1 else f"{name} ({scenario})"
-            axes[shown].plot(periods, values, styles[k % len(styles)], marker="o", markersize=3, label=label)
-    for unit, ax in axes.items():
-        ax.set_ylabel(unit or "plain number")
-    left.set_xlabel(f"period ({checked.timeline.frequency})")
-    left.set_xticks(periods)
-    left.axhline(0, color="#999999", linewidth=0.8)
-    left.grid(True, alpha=0.3)
-    handles, labels = [], []
-    for ax in axes.values():
-        h, lab = ax.get_legend_handles_labels()
-        handles += h
-        labels += lab
-    left.legend(handles, labels, loc="best", fontsize=8)
-    left.set_title(title or f"{checked.title}: " + ", ".join(names))
-    fig.tight_layout()
-    output = Path(output)
-    tmp = output.with_name(f".{output.name}.tmp.png")
+    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):  # titles are plain text: "$5 to $6"
+        fig, left = plt.subplots(figsize=(9, 4.8), dpi=110)
+        axes = {axes_units[0]: left}
+        if len(axes_units) == 2:
+            axes[axes_units[1]] = left.twinx()
+        side = {unit: ("left", "right")[k] for k, unit in enumerate(axes_units)}
+        # Every line is distinct: a colour per quantity, a dash pattern and marker per scenario.
+        colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        styles, markers = ["-", "--", ":", "-."], ["o", "s", "^", "D", "v"]
+        lines = []
+        for k, scenario in enumerate(scenarios):
+            results = runs[scenario]
+            for j, name in enumerate(names):
+                shown, factor = report.display(checked.quantities[name], base.values[name], checked.units)
+                values = results.values[name] * factor
+                label = name if len(scenarios) == 1 else f"{name} ({scenario})"
+                if len(axes) == 2:
+                    label += f" [{side[shown]} axis: {shown or 'plain number'}]"
+                (line,) = axes[shown].plot(periods, values, linestyle=styles[k % len(styles)],
+                                           color=colours[j % len(colours)],
+                                           marker=markers[k % len(markers)] if len(periods) <= MARKERS_UP_TO else None,
+                                           markersize=3)
+                lines.append((line, label))
+        for unit, ax in axes.items():
+            ax.set_ylabel(unit or "plain number")
+        left.set_xlabel(f"period ({checked.timeline.frequency})")
+        if len(periods) <= TICK_EVERY_PERIOD_UP_TO:
+            left.set_xticks(periods)
+        else:  # a label per period would be a black band
+            left.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=12, integer=True))
+        left.axhline(0, color="#999999", linewidth=0.8)
+        left.grid(True, alpha=0.3)
+        # Labels are passed with their lines: matplotlib would drop a label starting with "_" (a quantity `_y`).
+        left.legend([line for line, _ in lines], [label for _, label in lines], loc="best", fontsize=8)
+        left.set_title(title or f"{checked.title}: " + ", ".join(names))
+        fig.tight_layout()
+        try:
+            write_png(fig, Path(output))
+        finally:
+            plt.close(fig)
+
+
+MARKERS_UP_TO = 60  # periods; beyond, markers hide the line
+TICK_EVERY_PERIOD_UP_TO = 40
+
+
+def write_png(fig, output: Path) -> None:
+    """Write atomically: a temporary file of our own beside the target, then rename."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".png", dir=output.parent if str(output.parent) else ".")
     try:
-        fig.savefig(tmp)
-        tmp.replace(output)
-    finally:
-        plt.close(fig)
-        if tmp.exists():
-            tmp.unlink()
+        with os.fdopen(fd, "wb") as handle:
+            fig.savefig(handle, format="png")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, output)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

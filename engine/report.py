@@ -67,6 +67,20 @@ def _json_number(v, q):
     return v
 
 
+NOISE = 1e-9  # a value this much smaller than its row's largest is float noise: shown as 0
+
+
+def cells(values, q: ir.Quantity, units, factor: float = 1.0) -> list[str]:
+    """One row's values as tables show them: in the display unit (`factor` from display()),
+    float noise far below the row's precision as 0 (not 1.67e-15), plain whole numbers such as
+    years without a thousands separator (2027, not 2,027)."""
+    boolean = q.unit is None
+    plain = not boolean and q.unit == units.dimensionless
+    shown = [float(v) * (1.0 if boolean else factor) for v in np.atleast_1d(values).tolist()]
+    floor = max((abs(v) for v in shown if math.isfinite(v)), default=0.0) * NOISE
+    return [_cell(0.0 if abs(v) < floor else v, boolean, plain) for v in shown]
+
+
 def _cell(v: float, boolean: bool, plain: bool = False) -> str:
     if math.isnan(v):
         return ""
@@ -74,8 +88,10 @@ def _cell(v: float, boolean: bool, plain: bool = False) -> str:
         return "yes" if v else "no"
     v = v + 0.0  # no "-0.00"
     a = abs(v)
+    if plain and a < 10_000 and v == int(v):
+        return f"{v:.0f}"
     if a >= 1000:
-        return f"{v:.0f}" if plain else f"{v:,.0f}"
+        return f"{v:,.0f}"
     if a >= 100:
         return f"{v:,.1f}"
     if a >= 1 or a == 0:
@@ -93,11 +109,7 @@ def table(results, names: list[str] | None = None, sources: bool = False) -> str
         q = model.quantities[name]
         values = results.values[name]
         shown, factor = display(q, values, model.units)
-        boolean = q.unit is None
-        plain = q.unit is not None and q.unit == model.units.dimensionless
-        shown_values = (values if q.series else values[:1]) * (1.0 if boolean else factor)
-        cells = [_cell(v, boolean, plain) for v in shown_values.tolist()]  # Python floats format faster
-        row = [name, shown] + cells
+        row = [name, shown] + cells(values if q.series else values[:1], q, model.units, factor)
         (series_rows if q.series else scalar_rows).append((row, q))
     out = [f"{model.title}  (scenario: {model.scenario})", ""]
     if series_rows:
@@ -134,16 +146,29 @@ def _grid(header, rows, sources, quantities) -> list[str]:
     return lines
 
 
-def to_csv(results) -> str:
+def to_csv(results, names: list[str] | None = None) -> str:
+    """One row per quantity (or per name in `names`): name, unit, the value of a single value,
+    then one column per period for a series."""
     model = results.model
+    periods = model.timeline.periods
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["quantity", "unit", "value"] + list(model.timeline.periods))
-    for name, q in model.quantities.items():
+    writer.writerow(["quantity", "unit", "value"] + list(periods))
+    for name in names or model.quantities:
+        q = model.quantities[name]
         values = results.values[name]
         unit = model.units.text(q.unit) if q.unit is not None else "bool"
+        cells = [_csv_cell(v, q.unit is None) for v in values.tolist()]
         if q.series:
-            writer.writerow([name, unit, ""] + ["" if math.isnan(v) else repr(float(v)) for v in values])
+            writer.writerow([name, unit, ""] + cells)
         else:
-            writer.writerow([name, unit, repr(float(values[0]))] + [""] * len(values))
+            writer.writerow([name, unit, cells[0]] + [""] * len(periods))
     return buf.getvalue()
+
+
+def _csv_cell(v: float, boolean: bool) -> str:
+    if math.isnan(v):
+        return ""
+    if boolean:
+        return "true" if v else "false"
+    return repr(v)

@@ -71,7 +71,8 @@ class Emitter:
         """`=...` for the node, as a template when it reads periods relative to the current one."""
         text, _ = self._emit(node, period)
         if len(text) + 1 > MAX_FORMULA_LENGTH:
-            raise Unsupported(f"a formula longer than Excel's {MAX_FORMULA_LENGTH} characters")
+            raise Unsupported(f"its formula would be {len(text) + 1:,} characters long; Excel allows "
+                              f"{MAX_FORMULA_LENGTH:,}")
         return "=" + text
 
     # Each _emit returns (text, precedence of its top operator).

@@ -25,7 +25,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell_fast
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from engine import ir, report
-from engine.diagnostics import Diagnostic, ModelError
+from engine.diagnostics import Diagnostic, Label, ModelError
 
 from .formulas import Emitter, Unsupported, relative_column, render
 
@@ -235,6 +235,17 @@ class _Writer:
         wb = xlsxwriter.Workbook(self.tmp, {"strings_to_formulas": False, "strings_to_urls": False,
                                             "strings_to_numbers": False})
         self.wb = wb
+        try:
+            self._write_sheets()
+        except BaseException:
+            wb.fileclosed = True  # XlsxWriter's destructor would write the half-made file after we remove it
+            raise
+        wb.close()
+        return {"quantities": len(self.base.quantities), "checks": len(self.base.checks),
+                "formula_cells": self.formula_cells, "scenarios": self.scenarios, "selected": self.selected}
+
+    def _write_sheets(self):
+        wb = self.wb
         self._formats()
         sheet = _Worksheet
         self.cover = wb.add_worksheet("Cover", sheet)
@@ -249,19 +260,15 @@ class _Writer:
             self._write_inputs()
             self._write_calculations()
             check_cells = self._write_checks()
-        except Unsupported as err:
-            wb.close()
+        except Unsupported as err:  # not tied to one equation (each equation's own is located)
             raise ExportError([Diagnostic("export-unsupported", f"cannot export to Excel: {err}", None,
-                                          hint="simplify the formula, or report it if Excel should express it")])
+                                          hint="simplify the model, or report it if Excel should express it")])
         self._write_cover(check_cells)
         self._write_constants()
         self._write_charts()
         if self.simulation is not None:
             self._write_simulation()
         self._define_names()
-        wb.close()
-        return {"quantities": len(self.base.quantities), "checks": len(self.base.checks),
-                "formula_cells": self.formula_cells, "scenarios": self.scenarios, "selected": self.selected}
 
     def _formats(self):
         wb = self.wb
@@ -291,6 +298,10 @@ class _Writer:
         shown, _ = report.display(q, values, self.base.units)
         if q.unit == self.base.units.percent:
             return '0.0"%"'
+        finite = values[np.isfinite(values)]
+        if q.unit == self.base.units.dimensionless and (finite == np.round(finite)).all() and \
+                (np.abs(finite) < 10_000).all():
+            return "General"  # years, counts, switches: 2027, not 2,027.00 (and 2.5 if an analyst types it)
         scale = q.display_scale or _scale_of(shown)
         commas = {"thousand": ",", "million": ",,", "billion": ",,,", "trillion": ",,,,"}.get(scale, "")
         unit_text = (q.unit_text or self.base.units.short(q.unit)).replace('"', "")
@@ -452,7 +463,7 @@ class _Writer:
             values = sel.values[q.name]
             row_values = values.tolist()
             if not q.series:
-                text = self._choose([self.emitter.formula(v.equations[0].expr) for v in variants])
+                text = self._choose(self._emit(q.name, [v.equations[0] for v in variants]))
                 self._formula(ws, place.row, 2, text, values[0], q, fmt)
                 continue
             templates: dict[tuple, str] = {}  # one template per equation (per scenario variant)
@@ -461,10 +472,12 @@ class _Writer:
                 if all(e is None for e in eqs):
                     continue
                 if any(e is None for e in eqs):
-                    raise Unsupported(f"`{q.name}` has a value for {self.base.timeline.periods[i]} in some scenarios only")
+                    raise self._located(Unsupported(f"`{q.name}` has a value for {self.base.timeline.periods[i]} "
+                                                    "in some scenarios only"), q.name,
+                                        next(e for e in eqs if e is not None), None)
                 key = tuple(id(e) for e in eqs)
                 if key not in templates:
-                    template = self._choose([self.emitter.formula(e.expr) for e in eqs])
+                    template = self._choose(self._emit(q.name, eqs))
                     templates[key] = (template, classic(template))
                 template, is_classic = templates[key]
                 text = render(template, FIRST_PERIOD_COL + i, self.letters)
@@ -485,6 +498,25 @@ class _Writer:
             if v.unit != base.unit or v.series != base.series:
                 raise Unsupported(f"scenario `{s}` changes the unit or shape of `{name}`")
         return variants
+
+    def _emit(self, name: str, equations: list) -> list[str]:
+        """The formula of each scenario's equation (one entry when no scenario changes it); what
+        Excel cannot express is an error at the equation, naming the scenario that causes it."""
+        out = []
+        for k, eq in enumerate(equations):
+            try:
+                out.append(self.emitter.formula(eq.expr))
+            except Unsupported as err:
+                scenario = self.scenarios[k] if len(equations) > 1 and k > 0 else None
+                raise self._located(err, name, eq, scenario) from None
+        return out
+
+    def _located(self, err: Unsupported, name: str, where, scenario: str | None) -> "ExportError":
+        span = getattr(where, "span", None)
+        return ExportError([Diagnostic("export-unsupported", f"cannot export `{name}` to Excel: {err}", span,
+                                       (Label(span, name),) if span else (),
+                                       hint="split the formula into named steps, or report it if Excel should "
+                                            "express it", scenario=scenario)], self.base.sources_text)
 
     def _choose(self, formulas: list[str]) -> str:
         if len(formulas) == 1:
@@ -527,12 +559,12 @@ class _Writer:
             same = all(c.expr == check.expr for c in scenario_checks)
             variants = [check] if same else scenario_checks
             if check.start is None:
-                text = self._choose([self.emitter.formula(v.expr) for v in variants])
+                text = self._choose(self._emit(f'check "{check.name}"', variants))
                 self._formula(ws, r, 1, text, 1.0 if outcome[check.name] else 0.0, None, fmt)
                 ws.write_string(r, 2, "", self.f_text)
             else:
                 per_period = self._check_period_values(check)
-                template = self._choose([self.emitter.formula(v.expr) for v in variants])
+                template = self._choose(self._emit(f'check "{check.name}"', variants))
                 for i in range(check.start, check.stop + 1):
                     text = render(template, FIRST_PERIOD_COL + i, self.letters)
                     self._formula(ws, r, FIRST_PERIOD_COL + i, text, 1.0 if per_period[i - check.start] else 0.0,

@@ -212,7 +212,7 @@ def test_export_is_atomic(tmp_path, monkeypatch):
 def test_too_long_formula_is_reported_not_written(tmp_path):
     body = "max(" + ", ".join(["a"] * 800) + ")"  # wide, not deep: 800 references of 12 characters
     text = f'model "long"\ntimeline 2025..2026 yearly\ninput a = 1 USD\ny = {body}\n'
-    with pytest.raises(ModelError, match="longer than Excel"):
+    with pytest.raises(ModelError, match="Excel allows 8,192"):
         export_workbook(engine.loads(text, "long.ush"), tmp_path / "long.xlsx")
     assert not list(tmp_path.iterdir())
 

@@ -244,3 +244,115 @@ def test_recurrences_written_with_the_lag_in_any_position_of_a_sum_are_affine_an
     for name in ("x", "y"):
         assert np.array_equal(fast.values[name], slow.values[name])
     assert fast.values["x"][1] == 0.3 + 1.7 + 1 * 0.9 - 0.3
+
+
+# ------------------------------------------------------------------ item 7: reductions are one value
+
+
+def test_a_reduction_over_the_whole_timeline_is_a_single_value():
+    r = load("input a: USD/year = {2025: 1, 2026: 2, 2027: 4}\ninput r = 10 %\ninput rates: % = {2025..2027: 5}\n"
+             "tot = total(a)\ns = sum(a)\nn = npv(r, a)\navg = average(a)\nlo = min(a)\nc = cagr(a)\n"
+             "by_year = npv(rates, a)\n").run()
+    for name in ("tot", "s", "n", "avg", "lo", "c"):
+        assert not r.model.quantities[name].series, name
+    assert r.value("tot") == 7 and r.unit("tot") == "USD"
+    assert r.model.quantities["by_year"].series, "npv with a rate per period is a series"
+
+
+def test_a_reduction_prints_once_in_the_table_and_csv(tmp_path, capsys):
+    path = tmp_path / "m.ush"
+    path.write_text(HEADER + "input a: USD/year = {2025: 1, 2026: 2, 2027: 4}\ntot = total(a)\n")
+    code, out, _ = run_cli(["run", path, "--format", "csv"], capsys)
+    assert "tot,USD,7.0,,," in out
+
+
+# ------------------------------------------------------------------ item 8: --only with csv
+
+
+def test_only_selects_rows_in_csv_too(tmp_path, capsys):
+    path = tmp_path / "m.ush"
+    path.write_text(HEADER + "input a: USD/year = {2025: 1, 2026: 2, 2027: 4}\ninput b = 2 USD\nflag = b > 1 USD\n")
+    code, out, _ = run_cli(["run", path, "--format", "csv", "--only", "b", "flag"], capsys)
+    assert code == 0
+    assert out.splitlines() == ["quantity,unit,value,2025,2026,2027", "b,USD,2.0,,,", "flag,bool,true,,,"]
+
+
+# ------------------------------------------------------------------ item 10: export errors have a place
+
+
+def test_a_formula_too_long_for_excel_names_the_quantity_and_its_line(tmp_path, capsys):
+    body = "".join(f"input v{i} = {i} USD\n" for i in range(700))
+    body += "big = " + " + ".join(f"v{i}" for i in range(700)) + "\n"
+    path = tmp_path / "m.ush"
+    path.write_text(HEADER + body)
+    code, out, err = run_cli(["export", path, "-o", tmp_path / "m.xlsx"], capsys)
+    assert code == 2 and not (tmp_path / "m.xlsx").exists()
+    first = err.splitlines()[0]
+    assert first.startswith(f"{path}:703:1: error: cannot export `big` to Excel") and "8,192" in first
+    assert max(len(line) for line in err.splitlines()) < 200, "a long source line is shown as a window"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.ush"], "no temporary file left behind"
+
+
+def test_an_export_error_only_one_scenario_causes_names_it(tmp_path, capsys):
+    body = ("input v = 1 USD\nbig = v\nscenario long { big = " + " + ".join("v" for _ in range(1000)) + " }\n")
+    path = tmp_path / "m.ush"
+    path.write_text(HEADER + body)
+    code, _, err = run_cli(["export", path, "-o", tmp_path / "m.xlsx"], capsys)
+    assert code == 2 and "in scenario `long`: cannot export `big`" in err and ":5:" in err.splitlines()[0]
+
+
+def test_a_division_by_zero_only_one_scenario_causes_fails_the_export_naming_it(tmp_path, capsys):
+    path = tmp_path / "m.ush"
+    path.write_text(HEADER + "input d = 2\nq = 1 / d\nscenario zero { d = 0 }\n")
+    code, _, err = run_cli(["export", path, "-o", tmp_path / "m.xlsx"], capsys)
+    assert code == 2 and "in scenario `zero`: division by zero in `q`" in err
+
+
+# ------------------------------------------------------------------ item 11: smaller
+
+
+def test_float_noise_prints_as_zero_and_years_without_separators(tmp_path, capsys):
+    from engine import report
+
+    r = load("input a: USD = {2025: 100 billion, 2026: 30 billion, 2027: 7 billion}\n"
+             "noise = a * 0.1 * 3 - a * 0.3\nbig = a + noise\ninput cod_year = 2027\n").run()
+    q = r.model.quantities["big"]
+    shown, factor = report.display(q, r.values["big"], r.model.units)
+    noisy = np.array([100e9, 1.67e-15 * 1e9 * 0 + 1.67e-6, 7e9])
+    assert report.cells(noisy, q, r.model.units, factor) == ["100.0", "0.00", "7.00"]
+    year = r.model.quantities["cod_year"]
+    assert report.cells(r.values["cod_year"], year, r.model.units) == ["2027"]
+    path = tmp_path / "m.ush"
+    path.write_text(HEADER + "input cod_year = 2027\nafter = cod_year + 1\n")
+    _, out, _ = run_cli(["explain", path, "after"], capsys)
+    assert "cod_year = 2027" in out and "2,027" not in out and "2028" in out
+
+
+def test_explain_without_a_name_lists_every_quantity(tmp_path, capsys):
+    path = tmp_path / "m.ush"
+    path.write_text(HEADER + "".join(f"input in{i} = {i}\n" for i in range(20)) + "x = in1 + in2\n")
+    code, out, _ = run_cli(["explain", path], capsys)
+    assert code == 0 and all(f"in{i} " in out for i in range(20)) and "x " in out
+
+
+def test_plot_draws_every_line_distinct_and_says_which_axis(tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from engine.plot import plot
+
+    captured = {}
+    monkeypatch.setattr(plt, "close", lambda fig: captured.setdefault("fig", fig))
+    model = load("input rev: USD/year = {2025..2027: 5 billion}\ninput cap: GW = {2025..2027: 3}\n"
+                 "_y = rev * 2\nscenario up { rev = {2025..2027: 6 billion USD/year} }\n")
+    plot(model, ["rev", "cap", "_y"], ["base", "up"], tmp_path / "p.png", "$5 to $6 bn")
+    fig = captured["fig"]
+    lines = [line for ax in fig.axes for line in ax.get_lines() if len(line.get_xdata()) == 3]
+    styles = {(line.get_color(), line.get_linestyle(), line.get_marker()) for line in lines}
+    assert len(lines) == 6 and len(styles) == 6
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any(t.startswith("_y (base)") for t in legend)
+    assert any("right axis" in t for t in legend) and any("left axis" in t for t in legend)
+    assert fig.axes[0].get_title() == "$5 to $6 bn"
