@@ -78,7 +78,7 @@ def test_an_edit_or_a_damaged_file_misses_the_cache(tmp_path, monkeypatch):
         stored.write_bytes(damage)
         assert engine.load(path).run().values["x"][0] == 2.0
     assert len(calls) == 7, "every damaged cache file was parsed again"
-    assert cache.decode(marshal.loads(stored.read_bytes()), "m.ush") is not None, "and replaced"
+    assert cache.load(path.read_text(), "m.ush") is not None, "and replaced"
 
 
 def test_the_cache_can_be_switched_off(tmp_path, monkeypatch):
@@ -107,3 +107,154 @@ def test_the_cache_keeps_only_the_newest_files(tmp_path, monkeypatch):
     files = list((tmp_path / "cache").glob("*.ast"))
     assert len(files) == 3
     assert cache._path_for((tmp_path / "m5.ush").read_text()) in files
+
+
+# ------------------------------------------------------------------ hostile cache files (issue 12, 1-4)
+
+import os
+import subprocess
+import sys
+
+TEXT = 'model "m"\ntimeline 2025..2027 yearly\ninput budget = 500 USD\nx = budget * 2\n'
+
+
+def _sign(text: str, payload: bytes) -> bytes:
+    folder = cache.directory()
+    secret = (folder / "key").read_bytes()
+    return cache.MAGIC + cache._signature(secret, cache._key(text), payload) + payload
+
+
+def _planted_tree() -> bytes:
+    planted = parser.parse(TEXT.replace("500 USD", "5 billion USD"), "m.ush")
+    return marshal.dumps(cache.encode(planted))
+
+
+@pytest.fixture
+def own_cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("UNITSHEET_CACHE_DIR", str(folder))
+    model = tmp_path / "m.ush"
+    model.write_text(TEXT)
+    engine.load(model)  # creates the folder, its key and the entry
+    return folder, model
+
+
+def test_a_planted_entry_is_refused_by_run_explain_export_and_fmt(own_cache, tmp_path, capsys):
+    from conftest import run_cli
+
+    folder, model = own_cache
+    entry = cache._path_for(TEXT)
+    unsigned = _planted_tree()  # what the attack wrote: the old format, anyone can compute its name
+    forged = cache.MAGIC + b"\0" * 32 + unsigned  # the new header with a signature made without the key
+    other_key = _sign("another model", unsigned)  # a real signature, for another model's key
+    for planted in (unsigned, forged, other_key):
+        entry.write_bytes(planted)
+        assert engine.load(model).run().value("budget") == 500
+        code, out, _ = run_cli(["explain", model, "budget"], capsys)
+        assert "500" in out and "5 billion" not in out
+        assert run_cli(["fmt", model, "--write"], capsys)[0] == 0
+        assert model.read_text() == TEXT, "fmt --write never writes a planted tree into the model"
+        run_cli(["export", model, "-o", tmp_path / "m.xlsx"], capsys)
+        import openpyxl
+
+        cells = [c.value for row in openpyxl.load_workbook(tmp_path / "m.xlsx", data_only=True)["Inputs"].iter_rows()
+                 for c in row]
+        assert 500 in cells and 5e9 not in cells
+
+
+def _in_a_child(code: str, tmp_path, timeout=60) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh interpreter (a hang becomes a timeout, not a stuck test run)."""
+    env = dict(os.environ, UNITSHEET_CACHE_DIR=os.environ["UNITSHEET_CACHE_DIR"])
+    return subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_an_entry_of_exponentially_shared_tuples_is_refused_quickly(own_cache, tmp_path):
+    node = [cache._INDEX[parser.ast.Name], "a", [cache._SPAN, 1, 1, 1, 2]]
+    shared = (node, node)
+    for _ in range(60):
+        shared = (shared, shared)  # marshal stores each level once: 2^60 nodes in a few kilobytes
+    module = [cache._INDEX[parser.ast.Module], "m.ush", shared, ()]
+    data = marshal.dumps(module)
+    assert len(data) < 4000
+    with pytest.raises(cache.BudgetExceeded):
+        cache.decode(marshal.loads(data), "m.ush", budget=10_000)
+    cache._path_for(TEXT).write_bytes(_sign(TEXT, data))  # even when it carries a valid signature
+    done = _in_a_child(f"import engine; print(engine.load({str(own_cache[1])!r}).run().value('budget'))", tmp_path)
+    assert done.returncode == 0 and done.stdout.strip() == "500.0", done.stderr
+
+
+def test_fifos_devices_symlinks_and_huge_headers_are_refused(own_cache, tmp_path):
+    entry = cache._path_for(TEXT)
+    entry.unlink()
+    os.mkfifo(entry)  # opening a FIFO for reading would wait for a writer forever
+    done = _in_a_child(f"import engine; print(engine.load({str(own_cache[1])!r}).run().value('budget'))", tmp_path)
+    assert done.returncode == 0 and done.stdout.strip() == "500.0", done.stderr
+    entry.unlink()
+    entry.symlink_to("/dev/zero")  # would read without end
+    done = _in_a_child(f"import engine; print(engine.load({str(own_cache[1])!r}).run().value('budget'))", tmp_path)
+    assert done.returncode == 0 and done.stdout.strip() == "500.0", done.stderr
+    entry.unlink()
+    entry.write_bytes(_sign(TEXT, b"[\xff\xff\xff\x7f"))  # a list of 2^31 items: MemoryError in marshal
+    assert engine.load(own_cache[1]).run().value("budget") == 500
+    assert cache.load(TEXT, "m.ush") is not None, "replaced by a good entry"
+
+
+def test_pruning_deletes_only_the_caches_own_entries(tmp_path, monkeypatch):
+    folder = tmp_path / "shared"
+    folder.mkdir(mode=0o700)
+    monkeypatch.setenv("UNITSHEET_CACHE_DIR", str(folder))
+    monkeypatch.setattr(cache, "MAX_FILES", 2)
+    foreign = [folder / f"{i:064x}.ast" for i in range(50)] + [folder / f"notes{i}.ast" for i in range(50)]
+    for f in foreign:
+        f.write_bytes(b"someone else's file")
+    for i in range(5):
+        path = tmp_path / f"m{i}.ush"
+        path.write_text(TEXT.replace("500", str(500 + i)))
+        engine.load(path)
+    assert all(f.exists() for f in foreign), "100 unrelated *.ast files survive"
+    own = [p for p in folder.glob("*.ast") if p.read_bytes().startswith(cache.MAGIC)]
+    assert len(own) == 2
+
+
+def test_a_folder_open_to_others_is_not_used_and_says_so_once(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "open"
+    folder.mkdir()
+    os.chmod(folder, 0o777)
+    monkeypatch.setenv("UNITSHEET_CACHE_DIR", str(folder))
+    monkeypatch.setattr(cache, "_warned", set())
+    path = tmp_path / "m.ush"
+    path.write_text(TEXT)
+    calls = []
+    real = parser.parse
+    monkeypatch.setattr("engine.model.parse", lambda *a: calls.append(1) or real(*a))
+    engine.load(path)
+    engine.load(path)
+    assert calls == [1, 1] and not list(folder.iterdir())
+    err = capsys.readouterr().err
+    assert err.count("warning: not using the parse cache") == 1 and "chmod 700" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="changing a folder's owner needs root")
+def test_a_folder_owned_by_another_user_is_not_used(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "theirs"
+    folder.mkdir(mode=0o700)
+    os.chown(folder, 65534, -1)
+    monkeypatch.setenv("UNITSHEET_CACHE_DIR", str(folder))
+    monkeypatch.setattr(cache, "_warned", set())
+    path = tmp_path / "m.ush"
+    path.write_text(TEXT)
+    engine.load(path)
+    assert not list(folder.iterdir()) and "another user" in capsys.readouterr().err
+
+
+def test_a_new_cache_folder_and_key_are_private(tmp_path, monkeypatch):
+    folder = tmp_path / "new" / "cache"
+    monkeypatch.setenv("UNITSHEET_CACHE_DIR", str(folder))
+    path = tmp_path / "m.ush"
+    path.write_text(TEXT)
+    engine.load(path)
+    assert os.stat(folder).st_mode & 0o777 == 0o700
+    assert os.stat(folder / "key").st_mode & 0o777 == 0o600
+    os.chmod(folder / "key", 0o644)  # a key others can read is no longer a secret
+    assert cache.load(TEXT, "m.ush") is None
