@@ -91,9 +91,14 @@ def _usable_folder(create: bool) -> Path | None:
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
         _warn(f"not using the parse cache in {folder}: it belongs to another user")
         return None
-    if info.st_mode & 0o077:
-        _warn(f"not using the parse cache in {folder}: other users can open it (run `chmod 700 {folder}`)")
+    if info.st_mode & 0o022:  # others could plant entries or swap the key
+        _warn(f"not using the parse cache in {folder}: other users can write to it (run `chmod 700 {folder}`)")
         return None
+    if info.st_mode & 0o077:  # ours, but readable by others (made by an older version): the trees hold model text
+        try:
+            os.chmod(folder, 0o700)
+        except OSError:
+            return None
     return folder
 
 

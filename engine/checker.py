@@ -132,6 +132,8 @@ class _Checker:
         # ============================================================== pass 2: definitions
         scenarios = self._scenarios(statements)
         inputs, formulas = self._definitions(statements)
+        self._names_differing_in_case(inputs, formulas)
+        self._unique_checks(statements)
         self.scenario = scenario
         if scenario != "base":
             if scenario not in scenarios:
@@ -247,15 +249,52 @@ class _Checker:
     # ================================================================== pass 2
     def _scenarios(self, statements) -> dict[str, ast.Scenario]:
         found: dict[str, ast.Scenario] = {}
+        folded: dict[str, ast.Scenario] = {}  # spreadsheets match scenario names ignoring case
         for stmt in statements:
             if isinstance(stmt, ast.Scenario):
+                head = _head_span(stmt.span, f"scenario {stmt.name}")
                 if stmt.name in found or stmt.name == "base":
                     self.report.error("duplicate-definition", f"scenario `{stmt.name}` is defined twice"
                                       if stmt.name != "base" else "`base` is the model itself; it needs no block",
-                                      stmt.span, Label(stmt.span))
+                                      head, Label(head))
+                    continue
+                other = folded.get(stmt.name.lower()) or (None if stmt.name.lower() != "base" else "base")
+                if other is not None:
+                    first = other if isinstance(other, str) else other.name
+                    self.report.error("duplicate-definition", f"scenarios `{stmt.name}` and `{first}` differ only "
+                                      "in case: a spreadsheet treats them as one name", head, Label(head),
+                                      *([Label(_head_span(other.span, f"scenario {first}"), "first here")]
+                                        if not isinstance(other, str) else []),
+                                      hint="rename one of them")
                     continue
                 found[stmt.name] = stmt
+                folded[stmt.name.lower()] = stmt
         return found
+
+    def _names_differing_in_case(self, inputs, formulas):
+        """Excel's names ignore case: `Revenue` and `revenue` would be one defined name."""
+        seen: dict[str, tuple[str, Span]] = {}
+        for stmt in self.module.statements:
+            if isinstance(stmt, (ast.Input, ast.Equation)) and (stmt.name in inputs or stmt.name in formulas):
+                first = seen.setdefault(stmt.name.lower(), (stmt.name, stmt.name_span))
+                if first[0] != stmt.name:
+                    self.report.error("duplicate-definition", f"`{stmt.name}` and `{first[0]}` differ only in "
+                                      "case: a spreadsheet treats them as one name", stmt.name_span,
+                                      Label(stmt.name_span), Label(first[1], "first here"), hint="rename one of them")
+                    seen[stmt.name.lower()] = (stmt.name, stmt.name_span)
+
+    def _unique_checks(self, statements):
+        seen: dict[str, ast.Check] = {}
+        for stmt in statements:
+            if isinstance(stmt, ast.Check):
+                if stmt.name in seen:
+                    head = _head_span(stmt.span, "check")
+                    self.report.error("duplicate-definition", f"two checks are named \"{stmt.name}\"", head,
+                                      Label(head, "again here"), Label(_head_span(seen[stmt.name].span, "check"),
+                                                                     "first here"),
+                                      hint="give each check its own name: reports and the workbook list them by name")
+                else:
+                    seen[stmt.name] = stmt
 
     def _definitions(self, statements):
         inputs: dict[str, ast.Input] = {}
@@ -1517,6 +1556,13 @@ class _Expect:
 
 def _number_text(number: float) -> str:
     return str(int(number)) if number == int(number) and abs(number) < 1e16 else repr(number)
+
+
+def _head_span(span: Span | None, head: str) -> Span | None:
+    """The first words of a statement (`scenario bull`), for a label that should not cover a block."""
+    if span is None:
+        return None
+    return Span(span.file, span.line, span.col, span.line, span.col + len(head))
 
 
 class _Partial:

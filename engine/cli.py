@@ -89,11 +89,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the process is, so that temporary files are removed on the way out."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from . import gcpause
 
     gcpause.FREEZE_AFTER_COMPILE = argv is None  # a process of our own (not a test calling main)
+    if argv is None:
+        import signal
+
+        signal.signal(signal.SIGTERM, _terminate)
     fmt = "json" if getattr(args, "format", "text") == "json" else "text"
     from .diagnostics import ModelError, render_all
 
@@ -107,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
     except KeyboardInterrupt:
         return 130
+    except Terminated:
+        return 143
     except RecursionError:
         _error("the model is nested too deeply to process", fmt)
         return EXIT_INVALID
@@ -185,16 +199,18 @@ def cmd_check(args) -> int:
         results = model.run(scenario)
         outcome.append((scenario, results.checks))
     failed = sum(not c["passed"] for _, checks in outcome for c in checks)
-    explored, findings = [], []
+    explored, findings, searched = [], [], {}
     if args.explore:
-        from .uncertainty import describe_finding, explore
+        from .uncertainty import describe_finding, describe_search, explore
 
-        explored, findings = explore(model, args.explore, args.seed, scenarios)
+        exploration = explore(model, args.explore, args.seed, scenarios)
+        explored, findings, searched = exploration.outcomes, exploration.findings, exploration.searched
     if args.format == "json":
         data = {"model": model.checked().title, "scenarios": {s: c for s, c in outcome},
                 "passed": failed == 0 and not findings}
         if args.explore:
-            data["explore"] = {"examples": args.explore, "seed": args.seed, "results": explored}
+            data["explore"] = {"examples": args.explore, "seed": args.seed, "searched": searched,
+                               "results": explored}
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         for scenario, checks in outcome:
@@ -207,7 +223,7 @@ def cmd_check(args) -> int:
         print(f"{'all checks pass' if failed == 0 else f'{failed} of {total} checks fail'} "
               f"({len(outcome)} scenario{'s' if len(outcome) != 1 else ''})")
         if args.explore:
-            print(f"explored {args.explore} examples per scenario (seed {args.seed}): "
+            print(f"{describe_search(searched)} (seed {args.seed}): "
                   + ("no counterexample" if not findings else f"{len(findings)} check(s) can fail"))
             for finding in findings:
                 print(describe_finding(model, finding))
@@ -251,7 +267,9 @@ def cmd_fmt(args) -> int:
             return EXIT_CHECK_FAILED
         return EXIT_OK
     if args.write:
-        write_atomically(Path(args.model), formatted.encode("utf-8"))
+        from .files import write_bytes
+
+        write_bytes(args.model, formatted.encode("utf-8"))  # through a symlink to its file; its mode kept
         return EXIT_OK
     sys.stdout.write(formatted)
     return EXIT_OK
@@ -268,7 +286,7 @@ def cmd_export(args) -> int:
         from .uncertainty import simulate
 
         simulation = simulate(model, args.simulate, args.seed, args.scenario)
-    summary = export_workbook(model, Path(args.output), scenario=args.scenario, simulation=simulation)
+    summary = export_workbook(model, args.output, scenario=args.scenario, simulation=simulation)
     if args.format == "json":
         print(json.dumps(summary, indent=2))
     else:
@@ -281,31 +299,13 @@ def cmd_plot(args) -> int:
     from .plot import plot
 
     model = _load(args.model)
-    plot(model, args.names, args.scenario or ["base"], Path(args.output), args.title)
+    plot(model, args.names, args.scenario or ["base"], args.output, args.title)
     print(f"wrote {args.output}")
     return EXIT_OK
 
 
 COMMANDS = {"run": cmd_run, "check": cmd_check, "simulate": cmd_simulate, "explain": cmd_explain, "fmt": cmd_fmt, "export": cmd_export,
             "plot": cmd_plot}
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside the target, then rename: a failure leaves the old file."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 if __name__ == "__main__":

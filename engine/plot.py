@@ -17,6 +17,9 @@ def plot(model, names: list[str], scenarios: list[str], output: Path, title: str
     import matplotlib.pyplot as plt
     import matplotlib.ticker  # noqa: F401
 
+    from .files import check_output
+
+    check_output(output, [model.file])  # a bad path is a usage error before any work
     runs = {s: model.run(s) for s in scenarios}
     base = runs[scenarios[0]]
     checked = base.model
@@ -74,7 +77,7 @@ def plot(model, names: list[str], scenarios: list[str], output: Path, title: str
         left.set_title(title or f"{checked.title}: " + ", ".join(names))
         fig.tight_layout()
         try:
-            write_png(fig, Path(output))
+            write_png(fig, output, model.file)
         finally:
             plt.close(fig)
 
@@ -83,20 +86,10 @@ MARKERS_UP_TO = 60  # periods; beyond, markers hide the line
 TICK_EVERY_PERIOD_UP_TO = 40
 
 
-def write_png(fig, output: Path) -> None:
-    """Write atomically: a temporary file of our own beside the target, then rename."""
-    import os
-    import tempfile
+def write_png(fig, output, model_file: str | None = None) -> None:
+    """Atomically, through engine/files.py (never over the model, never a fixed temporary name)."""
+    from .files import replacing
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".png", dir=output.parent if str(output.parent) else ".")
-    try:
-        with os.fdopen(fd, "wb") as handle:
+    with replacing(output, inputs=[model_file] if model_file else []) as tmp:
+        with open(tmp, "wb") as handle:
             fig.savefig(handle, format="png")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, output)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise

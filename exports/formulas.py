@@ -19,7 +19,7 @@ from typing import Protocol
 
 from engine import ir
 
-MAX_FORMULA_LENGTH = 8192
+from . import limits
 
 
 class Unsupported(Exception):
@@ -68,11 +68,9 @@ class Emitter:
         self.units = units
 
     def formula(self, node, period: int | None = None) -> str:
-        """`=...` for the node, as a template when it reads periods relative to the current one."""
+        """`=...` for the node, as a template when it reads periods relative to the current one.
+        The writer checks the final formula (with any scenario CHOOSE) against the limits."""
         text, _ = self._emit(node, period)
-        if len(text) + 1 > MAX_FORMULA_LENGTH:
-            raise Unsupported(f"its formula would be {len(text) + 1:,} characters long; Excel allows "
-                              f"{MAX_FORMULA_LENGTH:,}")
         return "=" + text
 
     # Each _emit returns (text, precedence of its top operator).
@@ -183,6 +181,11 @@ class Emitter:
         args = [self._wrap(a, p, 0) for a in node.args]
         name = {"if": "IF", "min": "MIN", "max": "MAX", "abs": "ABS", "round": "ROUND", "choose": "CHOOSE",
                 "exp": "EXP", "ln": "LN"}[node.name]
+        if name in ("MIN", "MAX"):  # any number of arguments: groups of at most 255, nested
+            return limits.nested_in_groups(name, args), _PREC["atom"]
+        if name == "CHOOSE" and len(args) - 1 > limits.MAX_CHOOSE_VALUES:
+            raise Unsupported(f"choose() among {len(args) - 1} options; a spreadsheet's CHOOSE takes at most "
+                              f"{limits.MAX_CHOOSE_VALUES} (LibreOffice)")
         return f"{name}({','.join(args)})", _PREC["atom"]
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,9 +23,10 @@ import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_rowcol_to_cell_fast
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from engine import ir, report
+from engine import files, ir, report
 from engine.diagnostics import Diagnostic, Label, ModelError
 
+from . import limits
 from .formulas import Emitter, Unsupported, relative_column, render
 
 FIRST_PERIOD_COL = 4  # column E: periods start here on Inputs (series), Calculations and Checks
@@ -176,7 +176,7 @@ def _sheet_ref(sheet: str) -> str:
 
 def export_workbook(model, path: Path, scenario: str = "base", simulation=None) -> dict:
     """Write the workbook for `model` (an engine.Model) with `scenario` selected. Returns a summary."""
-    path = Path(path)
+    files.check_output(path, [model.file])  # before the work: a bad path is a usage error, not a lost export
     scenarios = model.scenarios
     if scenario not in scenarios:
         model.checked(scenario)  # raises the engine's unknown-scenario diagnostic
@@ -184,19 +184,8 @@ def export_workbook(model, path: Path, scenario: str = "base", simulation=None) 
     results = {s: model.run(s) for s in scenarios}
     base = checked["base"]
     _check_names(base)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ExportError([Diagnostic("io", f"cannot write {path}: folder {folder} does not exist", None)])
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
+    with files.replacing(path, [model.file]) as tmp:
         summary = _Writer(tmp, model, checked, results, scenario, simulation).write()
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     summary["path"] = str(path)
     return summary
 
@@ -228,6 +217,8 @@ class _Writer:
         self.n = len(self.base.timeline)
         self.layout = _Layout()
         self.formula_cells = 0
+        self.scenario_map = None  # the Scenarios sheet, made when a formula needs it
+        self.scenario_map_columns = 0
         self.letters = [xl_col_to_name(c) for c in range(FIRST_PERIOD_COL + self.n + 2)]
 
     # ------------------------------------------------------------------ main
@@ -309,7 +300,10 @@ class _Writer:
         if not unit_text:
             label = ""
         digits = "0.00" if not commas else "0.0"
-        return f'#,##{digits}{commas}"{label.rstrip()}"' if label.strip() else f"#,##{digits}"
+        code = f'#,##{digits}{commas}"{label.rstrip()}"' if label.strip() else f"#,##{digits}"
+        if len(code) > limits.MAX_NUMBER_FORMAT:  # a long unit name: the Unit column shows it anyway
+            code = f"#,##{digits}{commas}"
+        return code
 
     # ------------------------------------------------------------------ placement
     def _place_quantities(self):
@@ -337,6 +331,17 @@ class _Writer:
                 self.layout.places[q.name] = Place("Calculations", row, None if q.series else 2)
                 row += 1
         self.scalar_inputs, self.series_inputs = scalar_inputs, series_inputs
+        self._fits(columns=FIRST_PERIOD_COL + self.n, what=f"a timeline of {self.n:,} periods",
+                   most=f"{limits.MAX_COLUMNS - FIRST_PERIOD_COL:,} periods")
+        self._fits(columns=5 + len(self.scenarios), what=f"{len(self.scenarios):,} scenarios (a column each)",
+                   most=f"{limits.MAX_COLUMNS - 5:,} scenarios")
+        self._fits(rows=max(row, row_series, HEADER_ROW + 2 + len(self.base.checks)),
+                   what="this many rows of quantities", most=f"{limits.MAX_ROWS:,} rows")
+
+    def _fits(self, what: str, most: str, columns: int = 0, rows: int = 0):
+        if columns > limits.MAX_COLUMNS or rows > limits.MAX_ROWS:
+            raise ExportError([Diagnostic("export-limit", f"cannot export to Excel: {what} do not fit in a sheet",
+                                          None, hint=f"a sheet holds at most {most}")])
 
     def _variants(self, name: str) -> list[str]:
         """base, plus every scenario whose value for this input differs."""
@@ -365,17 +370,20 @@ class _Writer:
             ws.write_string(r, 1, _unit_label(q, self.base), self.f_text)
             self._write_source(ws, r, 3, q)
             fmt_in = self._fmt(self._num_format(q), True)
+            fmt_follow = self._fmt(self._num_format(q), False)
             variants = self._variants(q.name)
-            cells = []
+            base_cell = xl_rowcol_to_cell(r, 4)
             for k, s in enumerate(self.scenarios):
-                col = 4 + k
                 if s in variants:
-                    self._write_value(ws, r, col, self.checked[s].quantities[q.name], 0, fmt_in)
-                cells.append(xl_rowcol_to_cell(r, 4 + (self.scenarios.index(s) if s in variants else 0)))
-            if len(variants) > 1:
-                formula = f"=CHOOSE(scenario_index,{','.join(cells)})"
+                    self._write_value(ws, r, 4 + k, self.checked[s].quantities[q.name], 0, fmt_in)
+                else:  # this scenario keeps the base value: a live link to it
+                    self._formula(ws, r, 4 + k, f"={base_cell}", self.checked["base"].quantities[q.name].value[0],
+                                  q, fmt_follow)
+            if len(variants) > 1:  # INDEX, not CHOOSE: any number of scenarios
+                last = xl_rowcol_to_cell(r, 3 + len(self.scenarios), col_abs=True)
+                formula = f"=INDEX({xl_rowcol_to_cell(r, 4, col_abs=True)}:{last},1,scenario_index)"
             else:
-                formula = f"={cells[0]}"
+                formula = f"={base_cell}"
             self._formula(ws, r, 2, formula, sel.values[q.name][0], q, self._fmt(self._num_format(q), False))
             if q.note:
                 ws.write_string(r, 4 + len(self.scenarios), _clip(q.note), self.f_text)
@@ -411,8 +419,14 @@ class _Writer:
                     raise Unsupported(f"input `{q.name}` has a value for {self.base.timeline.periods[i]} in some "
                                       "scenarios only")
                 col = FIRST_PERIOD_COL + i
-                refs = [xl_rowcol_to_cell(rows.get(s, rows["base"]), col, True, False) for s in self.scenarios]
-                formula = (f"=CHOOSE(scenario_index,{','.join(refs)})" if len(rows) > 1 else f"={refs[0]}")
+                base_ref = xl_rowcol_to_cell(rows["base"], col, True, False)
+                if len(rows) > 1:  # the rows of the scenarios that change it, found by name; else the base row
+                    first, last = min(r for s, r in rows.items() if s != "base"), max(rows.values())
+                    values = f"{xl_rowcol_to_cell(first, col, True, False)}:{xl_rowcol_to_cell(last, col, True, False)}"
+                    names = f"$C${first + 1}:$C${last + 1}"
+                    formula = f"=IFERROR(INDEX({values},MATCH(scenario,{names},0)),{base_ref})"
+                else:
+                    formula = f"={base_ref}"
                 self._formula(ws, place.row, col, formula, sel.values[q.name][i], q, fmt_live)
         ws.set_column(0, 0, 34)
         ws.set_column(1, 1, 16)
@@ -463,7 +477,7 @@ class _Writer:
             values = sel.values[q.name]
             row_values = values.tolist()
             if not q.series:
-                text = self._choose(self._emit(q.name, [v.equations[0] for v in variants]))
+                text = self._by_scenario(q.name, [v.equations[0] for v in variants])
                 self._formula(ws, place.row, 2, text, values[0], q, fmt)
                 continue
             templates: dict[tuple, str] = {}  # one template per equation (per scenario variant)
@@ -477,7 +491,7 @@ class _Writer:
                                         next(e for e in eqs if e is not None), None)
                 key = tuple(id(e) for e in eqs)
                 if key not in templates:
-                    template = self._choose(self._emit(q.name, eqs))
+                    template = self._by_scenario(q.name, eqs)
                     templates[key] = (template, classic(template))
                 template, is_classic = templates[key]
                 text = render(template, FIRST_PERIOD_COL + i, self.letters)
@@ -518,10 +532,57 @@ class _Writer:
                                        hint="split the formula into named steps, or report it if Excel should "
                                             "express it", scenario=scenario)], self.base.sources_text)
 
-    def _choose(self, formulas: list[str]) -> str:
-        if len(formulas) == 1:
-            return formulas[0]
-        return "=CHOOSE(scenario_index," + ",".join(f[1:] for f in formulas) + ")"
+    def _by_scenario(self, name: str, items: list) -> str:
+        """One formula (a template) for an equation or check that may differ by scenario (items:
+        one per scenario, or a single one): CHOOSE(scenario_index, ...) over every scenario while
+        LibreOffice's CHOOSE can hold them, else CHOOSE over the distinct formulas with the
+        scenario's choice looked up in the Scenarios sheet. The final formula is checked against
+        the spreadsheet limits; what breaks one is an error at the equation."""
+        formulas = self._emit(name, items)
+        distinct = list(dict.fromkeys(formulas))
+        if len(distinct) == 1:
+            text = distinct[0]
+        elif len(formulas) <= limits.MAX_CHOOSE_VALUES:
+            text = "=CHOOSE(scenario_index," + ",".join(f[1:] for f in formulas) + ")"
+        elif len(distinct) <= limits.MAX_CHOOSE_VALUES:
+            choice = self._scenario_map_column(name, [distinct.index(f) + 1 for f in formulas])
+            text = f"=CHOOSE(INDEX({choice},scenario_index)," + ",".join(f[1:] for f in distinct) + ")"
+        else:
+            raise self._located(Unsupported(f"its scenarios use {len(distinct)} different formulas; a spreadsheet "
+                                            f"formula chooses among at most {limits.MAX_CHOOSE_VALUES}"),
+                                name, items[0], None)
+        problems = limits.formula_problems(text)
+        if problems:
+            k = next((k for k, f in enumerate(formulas) if limits.formula_problems(f)), 0)
+            scenario = self.scenarios[k] if len(items) > 1 and k > 0 else None
+            raise self._located(Unsupported("; ".join(problems)), name, items[k], scenario)
+        return text
+
+    def _scenario_map_column(self, name: str, choices: list[int]) -> str:
+        """A column of the Scenarios sheet: for each scenario (a row), which of `name`'s distinct
+        formulas it uses. Returns the column's absolute range."""
+        if self.scenario_map is None:
+            ws = self.scenario_map = self.wb.add_worksheet("Scenarios", _Worksheet)
+            ws.write_string(0, 0, "Scenarios", self.f_title)
+            ws.write_string(1, 0, "For each quantity whose formula differs by scenario: which of its formulas "
+                                  "(1, 2, ...: the CHOOSE arguments after the INDEX) each scenario uses.", self.f_text)
+            ws.write_string(HEADER_ROW, 0, "#", self.f_header)
+            ws.write_string(HEADER_ROW, 1, "Scenario", self.f_header)
+            for k, scenario in enumerate(self.scenarios):
+                ws.write_number(HEADER_ROW + 1 + k, 0, k + 1)
+                ws.write_string(HEADER_ROW + 1 + k, 1, scenario, self.f_text)
+            ws.set_column(1, 1, 24)
+        col = 2 + self.scenario_map_columns
+        self.scenario_map_columns += 1
+        if col >= limits.MAX_COLUMNS:
+            raise Unsupported(f"more than {limits.MAX_COLUMNS - 2:,} quantities differ by scenario")
+        ws = self.scenario_map
+        ws.write_string(HEADER_ROW, col, _clip(name), self.f_header)
+        for k, choice in enumerate(choices):
+            ws.write_number(HEADER_ROW + 1 + k, col, choice)
+        first = xl_rowcol_to_cell(HEADER_ROW + 1, col, True, True)
+        last = xl_rowcol_to_cell(HEADER_ROW + len(choices), col, True, True)
+        return f"Scenarios!{first}:{last}"
 
     def _formula(self, ws, r, c, text, value, q, fmt, is_classic=False):
         """Write a live formula with the engine's value stored beside it. q None: a TRUE/FALSE cell.
@@ -559,12 +620,12 @@ class _Writer:
             same = all(c.expr == check.expr for c in scenario_checks)
             variants = [check] if same else scenario_checks
             if check.start is None:
-                text = self._choose(self._emit(f'check "{check.name}"', variants))
+                text = self._by_scenario(f'check "{check.name}"', variants)
                 self._formula(ws, r, 1, text, 1.0 if outcome[check.name] else 0.0, None, fmt)
                 ws.write_string(r, 2, "", self.f_text)
             else:
                 per_period = self._check_period_values(check)
-                template = self._choose(self._emit(f'check "{check.name}"', variants))
+                template = self._by_scenario(f'check "{check.name}"', variants)
                 for i in range(check.start, check.stop + 1):
                     text = render(template, FIRST_PERIOD_COL + i, self.letters)
                     self._formula(ws, r, FIRST_PERIOD_COL + i, text, 1.0 if per_period[i - check.start] else 0.0,

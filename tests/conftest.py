@@ -31,3 +31,11 @@ def run_cli(args, capsys):
     code = main([str(a) for a in args])
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "last: run after every other test (audits what the others wrote)")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)

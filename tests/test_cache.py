@@ -235,6 +235,18 @@ def test_a_folder_open_to_others_is_not_used_and_says_so_once(tmp_path, monkeypa
     assert err.count("warning: not using the parse cache") == 1 and "chmod 700" in err
 
 
+def test_a_folder_only_readable_by_others_is_closed_and_used(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "older"  # as an older unitsheet made it
+    folder.mkdir()
+    os.chmod(folder, 0o755)
+    monkeypatch.setenv("UNITSHEET_CACHE_DIR", str(folder))
+    path = tmp_path / "m.ush"
+    path.write_text(TEXT)
+    engine.load(path)
+    assert os.stat(folder).st_mode & 0o777 == 0o700 and cache.load(TEXT, "m.ush") is not None
+    assert "warning" not in capsys.readouterr().err
+
+
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="changing a folder's owner needs root")
 def test_a_folder_owned_by_another_user_is_not_used(tmp_path, monkeypatch, capsys):
     folder = tmp_path / "theirs"

@@ -126,7 +126,7 @@ def test_layout_is_what_finance_teams_expect(exported):
     assert cost == ("Inputs", cost[1]) and cost[1].startswith("C")
     row = int(cost[1][1:])
     assert inputs[f"E{row}"].font.color.rgb == "FF0000FF", "input values are blue"
-    assert inputs[f"C{row}"].value.startswith("=CHOOSE(scenario_index,")
+    assert inputs[f"C{row}"].value == f"=INDEX($E{row}:$G{row},1,scenario_index)"
     assert inputs[f"D{row}"].value.startswith("003_b59bb55a070cc80a.txt")
     assert inputs[f"D{row}"].comment is not None and "50 to $60 billion" in inputs[f"D{row}"].comment.text
     names = set(wb.defined_names.keys())

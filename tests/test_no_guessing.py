@@ -356,3 +356,17 @@ def test_plot_draws_every_line_distinct_and_says_which_axis(tmp_path, monkeypatc
     assert any(t.startswith("_y (base)") for t in legend)
     assert any("right axis" in t for t in legend) and any("left axis" in t for t in legend)
     assert fig.axes[0].get_title() == "$5 to $6 bn"
+
+
+# ------------------------------------------------------------------ issue 12, 7-8: names Excel would confuse
+
+
+@pytest.mark.parametrize("body, needle", [
+    ("input x = 1\nscenario Bear { x = 2 }\nscenario bear { x = 3 }\n", "differ only in case"),
+    ("input x = 1\nscenario Base { x = 2 }\n", "differ only in case"),
+    ("input Revenue = 1 USD\nrevenue = Revenue * 2\n", "differ only in case"),
+    ('input x = 1\ncheck "positive": x > 0\ncheck "positive": x < 5\n', "two checks are named"),
+])
+def test_names_a_spreadsheet_would_confuse_are_refused_when_compiling(body, needle):
+    found = errors(body)
+    assert found[0].kind == "duplicate-definition" and needle in found[0].message

@@ -1,0 +1,107 @@
+"""Every file the tool writes goes through here: checked first, written whole or not at all.
+
+    with replacing(path, inputs=[model_path]) as tmp:   # tmp: a new private file beside the target
+        write(tmp)                                      # renamed over the target on success only
+
+- The output may not be one of the command's inputs (`export m.ush -o m.ush` would destroy the
+  model): same file after resolving links.
+- A path that is empty, a directory, in a missing or unwritable folder, or whose name is too long
+  is a usage error before any work is done.
+- The temporary file is made by mkstemp in the target's folder (never a fixed name another
+  process or a planted symlink could own), so concurrent writers cannot clash; it is removed on
+  any failure, KeyboardInterrupt and SIGTERM included (the command line turns SIGTERM into an
+  exception, engine/cli.py).
+- A symlinked target is written through: the file it points to is replaced and the link stays.
+- The result keeps the replaced file's permission bits; a new file gets the umask's.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from .diagnostics import Diagnostic, ModelError
+
+NAME_MAX = 255  # bytes of one file name on common file systems
+
+
+def _refuse(message: str, hint: str | None = None):
+    raise ModelError([Diagnostic("output", message, None, hint=hint)])
+
+
+def check_output(path, inputs=()) -> Path:
+    """The real file to replace for output `path` (links resolved), or a usage error."""
+    if path is None or str(path).strip() == "":
+        _refuse("the output path is empty", "give a file name, e.g. -o model.xlsx")
+    path = Path(path)
+    if len(path.name.encode("utf-8", "surrogateescape")) > NAME_MAX:
+        _refuse(f"cannot write {_short(path)}: the file name is longer than {NAME_MAX} bytes", "choose a shorter name")
+    try:
+        return _checked_target(path, inputs)
+    except OSError as err:
+        _refuse(f"cannot write {_short(path)}: {err.strerror or err}")
+
+
+def _short(path: Path) -> str:
+    text = str(path)
+    return text if len(text) <= 120 else text[:60] + "…" + text[-40:]
+
+
+def _checked_target(path: Path, inputs) -> Path:
+    target = Path(os.path.realpath(path))
+    if target.is_dir():
+        _refuse(f"cannot write {path}: it is a folder", f"give a file name inside it, e.g. {path / 'out'}")
+    if len(target.name.encode("utf-8", "surrogateescape")) > NAME_MAX:
+        _refuse(f"cannot write {_short(path)}: the file name is longer than {NAME_MAX} bytes", "choose a shorter name")
+    folder = target.parent
+    if not folder.is_dir():
+        _refuse(f"cannot write {path}: folder {folder} does not exist", "create it first, or write elsewhere")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        _refuse(f"cannot write {path}: folder {folder} is not writable")
+    if target.exists() and not stat.S_ISREG(os.stat(target).st_mode):
+        _refuse(f"cannot write {path}: it is not a regular file")
+    for source in inputs:
+        if source and Path(source).exists() and target.exists() and os.path.samefile(source, target):
+            _refuse(f"cannot write {path}: it is {source}, an input of this command",
+                    "choose another output file: writing it would destroy the input")
+    return target
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+@contextmanager
+def replacing(path, inputs=()) -> Iterator[str]:
+    """A temporary file beside `path`'s real target, renamed over it when the block succeeds."""
+    target = check_output(path, inputs)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".unitsheet-", suffix=".tmp", dir=target.parent)
+    except OSError as err:
+        _refuse(f"cannot write {path}: {err.strerror or err}")
+    os.close(fd)
+    try:
+        yield tmp
+        os.chmod(tmp, _mode_for(target))
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_bytes(path, data: bytes, inputs=()) -> None:
+    with replacing(path, inputs) as tmp:
+        with open(tmp, "wb") as handle:
+            handle.write(data)

@@ -1,0 +1,119 @@
+"""Files the tool writes (issue 12, 10-13): never over an input, never through a fixed temporary
+name, whole or not at all, with the target's mode, and clear usage errors for bad paths."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_cli
+
+MODEL = 'model "m"\ntimeline 2025..2027 yearly\ninput a: USD = {2025..2027: 5}\nb = a * 2\n'
+
+
+@pytest.fixture
+def model(tmp_path):
+    path = tmp_path / "m.ush"
+    path.write_text(MODEL)
+    return path
+
+
+@pytest.mark.parametrize("command", [["export", "-o"], ["plot", "b", "-o"]])
+def test_an_output_that_is_the_model_itself_is_refused(command, model, tmp_path, capsys):
+    link = tmp_path / "link.ush"
+    link.symlink_to(model)
+    for target in (model, link, tmp_path / "." / "m.ush"):
+        code, out, err = run_cli([command[0], model] + command[1:] + [target], capsys)
+        assert code == 2 and "an input of this command" in err, err
+        assert model.read_text() == MODEL
+
+
+def test_plot_never_writes_through_a_planted_temporary_name(model, tmp_path, capsys):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (tmp_path / ".out.png.tmp.png").symlink_to(victim)  # the fixed name the old plot wrote through
+    code, _, _ = run_cli(["plot", model, "b", "-o", tmp_path / "out.png"], capsys)
+    assert code == 0 and victim.read_text() == "precious"
+    assert (tmp_path / "out.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_concurrent_plots_to_one_path_all_succeed(model, tmp_path):
+    env = dict(os.environ)
+    procs = [subprocess.Popen([sys.executable, "-m", "engine", "plot", str(model), "b", "-o", str(tmp_path / "p.png")],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    results = [(p.wait(timeout=120), p.stderr.read().decode()) for p in procs]
+    assert all(code == 0 for code, _ in results), results
+    assert (tmp_path / "p.png").read_bytes().startswith(b"\x89PNG")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_fmt_write_through_a_symlink_formats_the_target_and_keeps_its_mode(tmp_path, capsys):
+    target = tmp_path / "real.ush"
+    target.write_text(MODEL.replace("b = a * 2", "b   =   a*2"))
+    os.chmod(target, 0o600)
+    link = tmp_path / "link.ush"
+    link.symlink_to(target)
+    code, _, _ = run_cli(["fmt", link, "--write"], capsys)
+    assert code == 0
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert "b = a * 2" in target.read_text()
+    assert os.stat(target).st_mode & 0o777 == 0o600
+
+
+def test_a_new_output_gets_the_umask_mode(model, tmp_path, capsys):
+    old = os.umask(0o027)
+    try:
+        assert run_cli(["export", model, "-o", tmp_path / "new.xlsx"], capsys)[0] == 0
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / "new.xlsx").st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("where, needle", [
+    ("", "empty"), ("FOLDER", "is a folder"), ("missing/x.xlsx", "does not exist"), ("N" * 256 + ".xlsx", "255 bytes"),
+])
+@pytest.mark.parametrize("command", ["export", "plot"])
+def test_bad_output_paths_are_usage_errors(where, needle, command, model, tmp_path, capsys):
+    target = "" if where == "" else str(tmp_path if where == "FOLDER" else tmp_path / where)
+    args = [command, model] + (["b"] if command == "plot" else []) + ["-o", target]
+    code, out, err = run_cli(args, capsys)
+    assert code == 2 and needle in err and "internal error" not in err, err
+
+
+@pytest.mark.parametrize("length", [241, 250, 255])
+def test_long_file_names_up_to_the_limit_work(length, model, tmp_path, capsys):
+    name = "n" * (length - 5) + ".xlsx"
+    assert run_cli(["export", model, "-o", tmp_path / name], capsys)[0] == 0
+    assert (tmp_path / name).exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes in any folder")
+def test_an_unwritable_folder_is_a_usage_error(model, tmp_path, capsys):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    os.chmod(folder, 0o500)
+    code, _, err = run_cli(["export", model, "-o", folder / "x.xlsx"], capsys)
+    assert code == 2 and "not writable" in err
+
+
+def test_sigterm_during_export_leaves_no_temporary_file(tmp_path):
+    from benchmarks.synthetic import synthetic_model
+
+    path = tmp_path / "big.ush"
+    path.write_text(synthetic_model(3000))
+    out = tmp_path / "out"
+    out.mkdir()
+    env = dict(os.environ)
+    proc = subprocess.Popen([sys.executable, "-m", "engine", "export", str(path), "-o", str(out / "big.xlsx")],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None and not list(out.glob(".unitsheet-*.tmp")):
+        time.sleep(0.01)
+    assert list(out.glob(".unitsheet-*.tmp")), "the export was caught while writing"
+    proc.terminate()
+    code = proc.wait(timeout=60)
+    assert code in (143, -15) and list(out.iterdir()) == [], (code, list(out.iterdir()), proc.stderr.read())
