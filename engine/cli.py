@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import tempfile
-from pathlib import Path
+
+from .terminal import EscapingStream, json_text
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -98,15 +97,24 @@ def _terminate(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from . import gcpause
+    # Whatever the model's author wrote reaches the terminal escaped (engine/terminal.py).
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = EscapingStream(stdout), EscapingStream(stderr)
+    try:
+        args = build_parser().parse_args(argv)
+        from . import gcpause
 
-    gcpause.FREEZE_AFTER_COMPILE = argv is None  # a process of our own (not a test calling main)
-    if argv is None:
-        import signal
+        gcpause.FREEZE_AFTER_COMPILE = argv is None  # a process of our own (not a test calling main)
+        if argv is None:
+            import signal
 
-        signal.signal(signal.SIGTERM, _terminate)
-    fmt = "json" if getattr(args, "format", "text") == "json" else "text"
+            signal.signal(signal.SIGTERM, _terminate)
+        return _run(args, "json" if getattr(args, "format", "text") == "json" else "text")
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _run(args, fmt: str) -> int:
     from .diagnostics import ModelError, render_all
 
     try:
@@ -146,7 +154,7 @@ def console() -> None:
 
 def _error(message: str, fmt: str):
     if fmt == "json":
-        print(json.dumps({"errors": [{"severity": "error", "kind": "usage", "message": message}]}), file=sys.stderr)
+        print(json_text({"errors": [{"severity": "error", "kind": "usage", "message": message}]}), file=sys.stderr)
     else:
         print(f"unitsheet: error: {message}", file=sys.stderr)
 
@@ -183,7 +191,7 @@ def cmd_run(args) -> int:
         data = results.to_dict()
         if names:
             data["quantities"] = {n: data["quantities"][n] for n in names}
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(json_text(data, indent=2))
     elif args.format == "csv":
         sys.stdout.write(report.to_csv(results, names))
     else:
@@ -211,7 +219,7 @@ def cmd_check(args) -> int:
         if args.explore:
             data["explore"] = {"examples": args.explore, "seed": args.seed, "searched": searched,
                                "results": explored}
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(json_text(data, indent=2))
     else:
         for scenario, checks in outcome:
             ok = sum(c["passed"] for c in checks)
@@ -238,7 +246,7 @@ def cmd_simulate(args) -> int:
         raise UsageError("--scheduler needs --backend dask")
     sim = simulate(model, args.samples, args.seed, args.scenario, backend=args.backend, scheduler=args.scheduler)
     if args.format == "json":
-        print(json.dumps(sim.to_dict(), ensure_ascii=False, indent=2))
+        print(json_text(sim.to_dict(), indent=2))
     else:
         sys.stdout.write(simulation_table(sim))
     return EXIT_OK
@@ -250,7 +258,7 @@ def cmd_explain(args) -> int:
     model = _load(args.model)
     text, data = explain(model, args.name, args.scenario) if args.name else overview(model, args.scenario)
     if args.format == "json":
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(json_text(data, indent=2))
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -288,7 +296,7 @@ def cmd_export(args) -> int:
         simulation = simulate(model, args.simulate, args.seed, args.scenario)
     summary = export_workbook(model, args.output, scenario=args.scenario, simulation=simulation)
     if args.format == "json":
-        print(json.dumps(summary, indent=2))
+        print(json_text(summary, indent=2))
     else:
         print(f"wrote {args.output}: {summary['formula_cells']} formula cells, {summary['quantities']} quantities, "
               f"{summary['checks']} checks")

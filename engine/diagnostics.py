@@ -7,7 +7,6 @@ several independent mistakes in one file are reported together.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 
@@ -175,7 +174,9 @@ def to_json(diag: Diagnostic) -> dict:
 
 def render_all(error: ModelError, fmt: str = "text") -> str:
     if fmt == "json":
-        return json.dumps({"errors": [to_json(d) for d in error.diagnostics]}, ensure_ascii=False, indent=2)
+        from .terminal import json_text
+
+        return json_text({"errors": [to_json(d) for d in error.diagnostics]}, indent=2)
     parts = [render_text(d, error.sources) for d in error.diagnostics]
     count = len(error.diagnostics)
     parts.append(f"{count} error{'s' if count != 1 else ''} found")

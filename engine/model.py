@@ -220,7 +220,10 @@ class Results:
 
     def to_frame(self):
         """One row per quantity, one column per period (scalars in the first column), plus unit."""
-        import pandas as pd
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("Results.to_frame needs pandas: pip install 'unitsheet[pandas]'") from None
 
         periods = list(self.model.timeline.periods)
         rows = {}

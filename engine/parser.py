@@ -246,7 +246,9 @@ class _BuildError(Exception):
 
 
 def _unquote(token: Token) -> str:
-    return re.sub(r"\\(.)", r"\1", str(token)[1:-1])
+    """A string's text. The only escapes are \\" (a quote) and \\\\ (a backslash): any other
+    backslash is itself, so a Windows path reads as written (C:\\data\\new\\q1.txt)."""
+    return re.sub(r'\\([\\"])', r"\1", str(token)[1:-1])
 
 
 @v_args(meta=True)

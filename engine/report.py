@@ -152,7 +152,7 @@ def to_csv(results, names: list[str] | None = None) -> str:
     model = results.model
     periods = model.timeline.periods
     buf = io.StringIO()
-    writer = csv.writer(buf)
+    writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["quantity", "unit", "value"] + list(periods))
     for name in names or model.quantities:
         q = model.quantities[name]

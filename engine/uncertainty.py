@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from contextlib import contextmanager
 import time
 import warnings
 from dataclasses import dataclass
@@ -500,11 +501,29 @@ def _search(probe: _Probe, names: list[str], examples: int, seed: int, record) -
         record(ks, probe.outcome(ks))
         return False
 
-    try:
-        find(strategy, look, settings=config, random=random.Random(seed))
-    except NoSuchExample:
-        pass
+    with _private_hypothesis_storage():
+        try:
+            find(strategy, look, settings=config, random=random.Random(seed))
+        except NoSuchExample:
+            pass
     return ran
+
+
+@contextmanager
+def _private_hypothesis_storage():
+    """Hypothesis keeps files in ./.hypothesis even without an example database: the user's
+    folder is not ours to write in, so point it at a temporary folder for the search."""
+    import tempfile
+
+    from hypothesis import configuration
+
+    before = getattr(configuration, "__hypothesis_home_directory", None)
+    with tempfile.TemporaryDirectory(prefix="unitsheet-hypothesis-") as folder:
+        configuration.set_hypothesis_home_dir(folder)
+        try:
+            yield
+        finally:
+            configuration.set_hypothesis_home_dir(before)
 
 
 def describe_search(searched: dict[str, dict[str, int]]) -> str:

@@ -177,3 +177,14 @@ def test_openai_model_h1_finding_and_its_description(root):
     assert result.searched["base"] == {"base": 1, "corners": 1024, "examples": 200}
     text = describe_finding(model, result.findings[0])
     assert "smallest counterexample: revenue_h1_2025 = 4.12587 billion USD (base 4.5 billion USD)\n" in text
+
+
+def test_explore_writes_nothing_in_the_users_folder(tmp_path, monkeypatch, capsys):
+    from conftest import run_cli
+
+    model = tmp_path / "m.ush"
+    model.write_text('model "m"\ntimeline 2025..2026 yearly\ninput a = 1 .. 3\ncheck "small": a < 2.5\n')
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli(["check", "m.ush", "--explore", "30"], capsys)
+    assert code == 1 and "searched base, 2 corners, 30 examples per scenario" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.ush"], "no .hypothesis folder"
