@@ -24,6 +24,39 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_INVALID)
 
 
+def _seed(text: str) -> int:
+    """A Monte Carlo or search seed: a whole number from 0 to 2**63 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{value} is not a seed: use a whole number from 0 to 2**63 - 1")
+    return value
+
+
+def _count(text: str) -> int:
+    """A count of samples or examples: a positive whole number (10000, 10_000 or 1e4)."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (value == int(value) and value >= 1):
+        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
+    return int(value)
+
+
+SCHEDULER_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
+
+
+def _scheduler(text: str) -> str:
+    scheme, sep, rest = text.partition("://")
+    if not sep or scheme not in SCHEDULER_SCHEMES or not rest:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Dask scheduler address: write SCHEME://HOST:PORT "
+                                         f"with SCHEME one of {', '.join(SCHEDULER_SCHEMES)}")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="unitsheet", description="Unit-checked financial models, as text.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -41,19 +74,19 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("model")
     chk.add_argument("--scenario", action="append", help="only this scenario (repeatable)")
     chk.add_argument("--format", choices=["text", "json"], default="text")
-    chk.add_argument("--explore", type=int, metavar="N", default=0,
+    chk.add_argument("--explore", type=_count, metavar="N", default=0,
                      help="also search each uncertain input's range with Hypothesis, N examples per scenario")
-    chk.add_argument("--seed", type=int, default=0, help="seed of the --explore search (same seed, same result)")
+    chk.add_argument("--seed", type=_seed, default=0, help="seed of the --explore search (same seed, same result)")
 
     sim = sub.add_parser("simulate", help="Monte Carlo over the uncertain inputs: percentiles and check probabilities")
     sim.add_argument("model")
-    sim.add_argument("-n", "--samples", type=int, default=10_000)
-    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("-n", "--samples", type=_count, default=10_000)
+    sim.add_argument("--seed", type=_seed, default=0)
     sim.add_argument("--scenario", default="base")
     sim.add_argument("--format", choices=["table", "json"], default="table")
     sim.add_argument("--backend", choices=["numpy", "dask"], default="numpy",
                      help="where the chunks of samples run: this process, or a Dask cluster (same numbers)")
-    sim.add_argument("--scheduler", metavar="ADDRESS",
+    sim.add_argument("--scheduler", metavar="ADDRESS", type=_scheduler,
                      help="with --backend dask: an existing scheduler (tcp://host:8786); default: a local cluster")
 
     exp = sub.add_parser("explain", help="show how one quantity is computed, what it reads, and its values "
@@ -74,9 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", required=True)
     export.add_argument("--scenario", default="base", help="the scenario selected when the workbook opens")
     export.add_argument("--format", choices=["text", "json"], default="text")
-    export.add_argument("--simulate", type=int, metavar="N", default=0,
+    export.add_argument("--simulate", type=_count, metavar="N", default=0,
                         help="add a Simulation sheet with percentiles from N Monte Carlo samples")
-    export.add_argument("--seed", type=int, default=0)
+    export.add_argument("--seed", type=_seed, default=0)
 
     plot = sub.add_parser("plot", help="draw series over the timeline to a PNG")
     plot.add_argument("model")
@@ -101,7 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = EscapingStream(stdout), EscapingStream(stderr)
     try:
-        args = build_parser().parse_args(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as done:  # argparse: --help (0) or a usage error (2), already printed
+            return done.code if isinstance(done.code, int) else EXIT_INVALID
         from . import gcpause
 
         gcpause.FREEZE_AFTER_COMPILE = argv is None  # a process of our own (not a test calling main)

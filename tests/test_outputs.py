@@ -117,3 +117,79 @@ def test_sigterm_during_export_leaves_no_temporary_file(tmp_path):
     proc.terminate()
     code = proc.wait(timeout=60)
     assert code in (143, -15) and list(out.iterdir()) == [], (code, list(out.iterdir()), proc.stderr.read())
+
+
+# ------------------------------------------------------------------ numbers and text (issue 12, 14-17, 22)
+
+HEADER = 'model "m"\ntimeline 2025..2027 yearly\n'
+
+
+@pytest.mark.parametrize("body", ["input a: W = 1e300 TW\n", "input a: TW = 1e-300 pW\n",
+                                  "input a = 1e300 TW\nscenario s { a = 1e300 TW }\ninput b: W = {2025: 1e300 TW}\n"])
+def test_a_conversion_that_overflows_or_underflows_is_a_located_error(body, tmp_path, capsys):
+    path = tmp_path / "m.ush"
+    path.write_text(HEADER + body)
+    code, _, err = run_cli(["run", path], capsys)
+    assert code == 2 and "too " in err and f"{path}:" in err and "internal error" not in err, err
+
+
+def test_set_that_overflows_is_refused(tmp_path, capsys):
+    path = tmp_path / "m.ush"
+    path.write_text(HEADER + "input a: W = 1 W\n")
+    code, _, err = run_cli(["run", path, "--set", "a=1e300 TW"], capsys)
+    assert code == 2 and "too large" in err
+
+
+def test_json_output_is_strict_json(tmp_path, capsys):
+    import json
+
+    path = tmp_path / "m.ush"
+    path.write_text(HEADER + "input a: USD = {2026..2027: 1}\nb[2026..] = a[t] * 2\n")
+    _, out, _ = run_cli(["run", path, "--format", "json"], capsys)
+
+    def refuse(name):
+        raise AssertionError(f"{name} is not JSON")
+    data = json.loads(out, parse_constant=refuse)
+    assert data["quantities"]["b"]["values"] == [None, 2.0, 2.0]
+
+
+def test_strings_keep_their_backslashes_through_run_and_fmt(tmp_path, capsys):
+    text = HEADER + 'input a = 1 USD\n    source "C:\\data\\new\\q1.txt" "a \\"quoted\\" word"\n'
+    path = tmp_path / "m.ush"
+    path.write_text(text)
+    _, out, _ = run_cli(["run", path, "--sources"], capsys)
+    assert "C:\\data\\new\\q1.txt" in out and 'a "quoted" word' in out
+    assert run_cli(["fmt", path, "--write"], capsys)[0] == 0
+    import engine
+
+    again = engine.load(path).checked().quantities["a"].sources[0]
+    assert again.file == "C:\\data\\new\\q1.txt" and again.quote == 'a "quoted" word'
+
+
+HOSTILE = "fine\x1b[2K\x1b[1A\r\x1b]52;c;ZXZpbA==\x07\u202e"
+
+
+@pytest.mark.parametrize("command", [["run"], ["check"], ["explain", "x"], ["simulate", "-n", "20"], ["run", "--sources"]])
+def test_control_characters_from_the_model_never_reach_the_terminal(command, tmp_path, capsys):
+    path = tmp_path / "m.ush"
+    path.write_text(f'model "{HOSTILE}"\ntimeline 2025..2027 yearly\ninput x = 1 .. 2\n    note "{HOSTILE}"\n'
+                    f'    source "{HOSTILE}" "{HOSTILE}"\ncheck "{HOSTILE}": x > 5\n')
+    code, out, err = run_cli([command[0], path] + command[1:], capsys)
+    for text in (out, err):
+        assert not any(ch in text for ch in "\x1b\x07\r\u202e"), repr(text)
+    assert "\\x1b" in out + err
+
+
+def test_control_characters_in_an_error_excerpt_are_escaped(tmp_path, capsys):
+    path = tmp_path / "m.ush"
+    path.write_text(HEADER + f'input x = 1 USD + "{HOSTILE}"\n')
+    code, _, err = run_cli(["run", path], capsys)
+    assert code == 2 and "\x1b" not in err and "\\x1b" in err
+
+
+@pytest.mark.parametrize("args, needle", [(["--seed", "-1"], "not a seed"), (["--seed", "x"], "not a whole number"),
+                                          (["-n", "0"], "positive"),
+                                          (["--backend", "dask", "--scheduler", "foo://h:1"], "not a Dask scheduler")])
+def test_bad_simulation_arguments_are_usage_errors(args, needle, model, capsys):
+    code, _, err = run_cli(["simulate", model] + args, capsys)
+    assert code == 2 and needle in err and "internal error" not in err
