@@ -25,11 +25,12 @@ run: install
 check: install
 	$(BIN)/unitsheet check $(MODEL)
 
-# LibreOffice recalculates exported workbooks in the tests (Debian package, about 15 s to install).
+# LibreOffice recalculates exported workbooks in the tests, and prints them to PDF; pdftotext
+# (poppler-utils) reads the PDF back (Debian packages, about 15 s to install).
 libreoffice:
-	@command -v soffice >/dev/null 2>&1 || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libreoffice-calc-nogui >/dev/null; \
-		else sudo apt-get update -qq && sudo apt-get install -y -qq libreoffice-calc-nogui >/dev/null; fi; } || \
+	@{ command -v soffice && command -v pdftotext; } >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libreoffice-calc-nogui poppler-utils >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq libreoffice-calc-nogui poppler-utils >/dev/null; fi; } || \
 		echo "LibreOffice could not be installed: the workbook recalculation tests will say so"
 
 test: install-dev libreoffice

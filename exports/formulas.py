@@ -1,9 +1,14 @@
 """Checked IR -> Excel formula text. The second backend beside engine/evaluate.py: it walks the
 same nodes, so each engine operation has exactly one Excel counterpart here.
 
-Cell addresses come from a `Layout` (exports/xlsx.py decides where things live). Numbers other
-than 0 and 1 are never written inline: `constant(value, label)` returns the address of a cell in
-the Constants block, so every conversion factor and literal is visible and editable.
+Cell addresses come from a `Layout` (exports/xlsx.py decides where things live). Every cell holds
+its quantity in the unit its row states (the display unit: 55 in a `billion USD/GW` row, 0.07 in
+a percent row, as Excel stores 7 %), so that what an analyst types there means what it says. The
+engine computes in each quantity's own unit; the emitter therefore tracks, for every piece of a
+formula, the factor k with `engine value = value of the text x k`, and folds the conversions into
+one factor per formula (most often 1: `=E5*C7`, no `*0.01`, no `*1000000000*0.000000001`).
+What is left, and every literal other than 0 and 1, is a labelled cell of the Constants sheet, so
+every number a formula uses is visible and editable.
 
 A series formula is emitted once, as a template whose period-relative column references are
 marked `\x00k\x00` (k = offset from the current period); `render(template, column)` fills in the
@@ -13,6 +18,9 @@ cell workbook costs one IR walk per equation rather than per cell.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 
 from typing import Protocol
@@ -27,12 +35,15 @@ class Unsupported(Exception):
 
 
 class Layout(Protocol):
-    def cell(self, name: str, column: int | None, absolute_column: bool = False) -> str: ...
-    def relative_cell(self, name: str, offset: int) -> str: ...
-    def row_range(self, name: str, first: int, last: int) -> str: ...
-    def running_range(self, name: str) -> str: ...
-    def period_header(self) -> str: ...
-    def constant(self, value: float, label: str) -> str: ...
+    """Where things are; `sheet` is the sheet of the formula being written (no prefix for it)."""
+
+    def cell(self, name: str, column: int | None, sheet: str, absolute_column: bool = True) -> str: ...
+    def relative_cell(self, name: str, offset: int, sheet: str) -> str: ...
+    def row_range(self, name: str, first: int, last: int, sheet: str) -> str: ...
+    def running_range(self, name: str, sheet: str) -> str: ...
+    def period_header(self, sheet: str) -> str: ...
+    def constant(self, value: float, label: str, owner: str) -> str: ...
+    def cell_factor(self, name: str) -> float: ...  # a cell holds the engine's value times this
 
 
 def relative_column(offset: int) -> str:
@@ -62,131 +73,277 @@ _PREC = {"compare": 1, "+": 2, "-": 2, "*": 3, "/": 3, "^": 4, "neg": 5, "atom":
 _COMPARE = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "=", "!=": "<>"}
 
 
+@dataclass(frozen=True)
+class Piece:
+    """A formula fragment: its text, the precedence of its top operator, k (the factor from the
+    text's value to the engine's value) and the unit the text's value is in, as the workbook's
+    rows state units (for the labels of unit factors)."""
+
+    text: str
+    prec: int
+    k: float = 1.0
+    unit: str = ""
+    literal: float | None = None  # a number of the model (in the engine's unit): written at any scale
+
+    @property
+    def one(self) -> bool:
+        return self.literal == 1.0 and self.k == 1.0
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or math.isclose(a, b, rel_tol=1e-12)
+
+
+def _snap(x: float) -> float:
+    """A factor made of scales and unit ratios (1e9 * 1e-6, 1e9 / 12 / 1e9) is the simple number
+    it stands for (1000, 1/12) exactly, not with the last bits of its products."""
+    if not (x > 0 and math.isfinite(x)):
+        return x
+    power = math.floor(math.log10(x))
+    if abs(power) > 300:
+        return x
+    mantissa = Fraction(x) / Fraction(10) ** power
+    simple = mantissa.limit_denominator(1000)
+    if _same(float(simple), float(mantissa)):
+        return float(simple * Fraction(10) ** power)
+    return x
+
+
 class Emitter:
     def __init__(self, layout: Layout, units):
         self.layout = layout
         self.units = units
 
-    def formula(self, node, period: int | None = None) -> str:
-        """`=...` for the node, as a template when it reads periods relative to the current one.
-        The writer checks the final formula (with any scenario CHOOSE) against the limits."""
-        text, _ = self._emit(node, period)
-        return "=" + text
+    def formula(self, node, sheet: str, owner: str, cell_factor: float | None = 1.0, shown_in: str = "") -> str:
+        """`=...` for the node as the owner's cell shows it: the engine's value times cell_factor
+        (in the unit `shown_in`; None for true/false), as a template when it reads relative
+        periods. The writer checks the final formula (with any scenario CHOOSE) against the limits."""
+        self.sheet, self.owner = sheet, owner
+        self.pending: list[tuple[float, str, str]] = []
+        piece = self._emit(node)
+        if cell_factor is not None:
+            piece = self._at(piece, 1.0 / cell_factor, node, shown_in)
+        return "=" + self._constants(piece.text)
 
-    # Each _emit returns (text, precedence of its top operator).
-    def _emit(self, node, p):
+    def _constants(self, text: str) -> str:
+        """Put each number the final formula uses in the Constants sheet (only those: a literal
+        rewritten at another scale leaves its first form unused)."""
+        if "\x01" not in text:
+            return text
+        parts = text.split("\x01")
+        for i in range(1, len(parts), 2):
+            value, label, kind = self.pending[int(parts[i])]
+            parts[i] = self.layout.constant(value, label, self.owner, kind)
+        return "".join(parts)
+
+    def _emit(self, node) -> Piece:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise Unsupported(f"no Excel form for {type(node).__name__}")
-        return method(node, p)
+        return method(node)
 
-    def _wrap(self, node, p, minimum: int) -> str:
-        text, prec = self._emit(node, p)
-        return f"({text})" if prec < minimum else text
-
-    def _number(self, value: float, label: str) -> str:
+    # ------------------------------------------------------------------ helpers
+    def _number(self, value: float, label: str, kind: str = "number") -> str:
         if value == 0.0:
             return "0"
         if value == 1.0:
             return "1"
-        return self.layout.constant(value, label)
+        self.pending.append((value, label, kind))
+        return f"\x01{len(self.pending) - 1}\x01"  # a Constants cell, if the final formula keeps it
+
+    def _engine_unit(self, node) -> str:
+        return (self.units.short(node.type.unit) if node.type.unit is not None else "") or "plain number"
+
+    def _at(self, piece: Piece, k: float, node, unit: str = "") -> Piece:
+        """piece expressed with factor k, in `unit` (to add it to, compare it with or store it as
+        something shown at that scale): a literal is written at that scale, anything else is
+        multiplied by one unit factor, a Constants cell labelled with what it converts."""
+        k = _snap(k)
+        if _same(piece.k, k):
+            return Piece(piece.text, piece.prec, k, unit or piece.unit, piece.literal)
+        if piece.literal is not None:
+            value = piece.literal / k
+            return Piece(self._number(_snap(value) if value else 0.0, self._literal_label(node, value, unit)),
+                         _PREC["atom"], k, unit, piece.literal)
+        factor = _snap(piece.k / k)
+        label = f"{piece.unit or self._engine_unit(node)} -> {unit or self._engine_unit(node)}"
+        wrapped = piece.text if piece.prec >= _PREC["*"] else f"({piece.text})"
+        return Piece(f"{wrapped}*{self._number(factor, label, 'unit')}", _PREC["*"], k, unit)
+
+    def _literal_label(self, node, value: float, unit: str) -> str:
+        return f"{_fmt(value)} {unit}".strip() if unit else f"{_fmt(value)} {self._engine_unit(node)}"
+
+    def _common(self, pieces: list[Piece], nodes: list) -> tuple[list[Piece], float]:
+        """The pieces brought to one factor: the one most of the non-literal ones already have."""
+        ks = [p.k for p in pieces if p.literal is None] or [1.0]
+        k = max(ks, key=lambda x: (sum(_same(x, y) for y in ks), -ks.index(x)))
+        unit = next((p.unit for p in pieces if p.literal is None and _same(p.k, k)), "")
+        return [self._at(p, k, n, unit) for p, n in zip(pieces, nodes)], k
+
+    def _plain(self, node) -> Piece:
+        """The node's own value (k = 1): for functions whose result depends on the scale."""
+        return self._at(self._emit(node), 1.0, node, self._engine_unit(node))
+
+    @staticmethod
+    def _wrap(piece: Piece, minimum: int) -> str:
+        return f"({piece.text})" if piece.prec < minimum else piece.text
 
     # ------------------------------------------------------------------ leaves
-    def _Const(self, node: ir.Const, p):
+    def _Const(self, node: ir.Const) -> Piece:
         if node.type.boolean:
-            return ("TRUE()" if node.value else "FALSE()"), _PREC["atom"]
+            return Piece("TRUE()" if node.value else "FALSE()", _PREC["atom"])
         unit = self.units.short(node.type.unit) if node.type.unit is not None else ""
-        return self._number(node.value, f"{_fmt(node.value)} {unit}".strip()), _PREC["atom"]
+        text = self._number(node.value, f"{_fmt(node.value)} {unit}".strip())
+        return Piece(text, _PREC["atom"], 1.0, unit, node.value)
 
-    def _Ref(self, node: ir.Ref, p):
+    def _cell_k(self, name: str) -> float:
+        f = self.layout.cell_factor(name)
+        return 1.0 / f if f else 1.0
+
+    def _Ref(self, node: ir.Ref) -> Piece:
+        k = 1.0 if node.type.boolean else self._cell_k(node.name)
+        unit = self.layout.styles[node.name].unit
         if node.type.series:
-            return self.layout.relative_cell(node.name, node.offset), _PREC["atom"]
-        return self.layout.cell(node.name, None), _PREC["atom"]
+            return Piece(self.layout.relative_cell(node.name, node.offset, self.sheet), _PREC["atom"], k, unit)
+        return Piece(self.layout.cell(node.name, None, self.sheet), _PREC["atom"], k, unit)
 
-    def _At(self, node: ir.At, p):
-        return self.layout.cell(node.name, node.period, absolute_column=True), _PREC["atom"]
+    def _At(self, node: ir.At) -> Piece:
+        k = 1.0 if node.type.boolean else self._cell_k(node.name)
+        return Piece(self.layout.cell(node.name, node.period, self.sheet), _PREC["atom"], k,
+                     self.layout.styles[node.name].unit)
 
-    def _Period(self, node: ir.Period, p):
-        return self.layout.period_header(), _PREC["atom"]
+    def _Period(self, node: ir.Period) -> Piece:
+        return Piece(self.layout.period_header(self.sheet), _PREC["atom"])
 
-    def _Reduce(self, node: ir.Reduce, p):
-        cells = self.layout.row_range(node.name, node.start, node.stop)
+    def _Reduce(self, node: ir.Reduce) -> Piece:
+        cells = self.layout.row_range(node.name, node.start, node.stop, self.sheet)
+        k = self._cell_k(node.name)
         f = node.func
-        if f == "cagr":
-            first = self.layout.cell(node.name, node.start, absolute_column=True)
-            last = self.layout.cell(node.name, node.stop, absolute_column=True)
-            years = self._number(float(node.stop - node.start), "periods in the cagr")
-            return f"({last}/{first})^(1/{years})-1", _PREC["+"]
+        if f == "cagr":  # a ratio of two cells of one row: their unit cancels
+            first = self.layout.cell(node.name, node.start, self.sheet)
+            last = self.layout.cell(node.name, node.stop, self.sheet)
+            years = self._number(float(node.stop - node.start), "periods in the cagr", "unit")
+            return Piece(f"({last}/{first})^(1/{years})-1", _PREC["+"])
+        unit = self.layout.styles[node.name].unit
         if f == "npv":
-            rate = self._wrap(node.rate, p, 0)
-            text = f"NPV({rate},{cells})"
-        else:
-            text = {"total": "SUM", "sum": "SUM", "average": "AVERAGE", "min": "MIN", "max": "MAX"}[f] + f"({cells})"
-        if node.step != 1.0:
-            return f"{text}*{self._number(node.step, 'period length')}", _PREC["*"]
-        return text, _PREC["atom"]
+            rate = self._plain(node.rate)
+            return Piece(f"NPV({rate.text},{cells})", _PREC["atom"], k * node.step, _times_period(unit, node.step))
+        name = {"total": "SUM", "sum": "SUM", "average": "AVERAGE", "min": "MIN", "max": "MAX"}[f]
+        return Piece(f"{name}({cells})", _PREC["atom"], k * node.step, _times_period(unit, node.step))
 
-    def _Running(self, node: ir.Running, p):
-        text = f"SUM({self.layout.running_range(node.name)})"
-        if node.step != 1.0:
-            return f"{text}*{self._number(node.step, 'period length')}", _PREC["*"]
-        return text, _PREC["atom"]
+    def _Running(self, node: ir.Running) -> Piece:
+        k = self._cell_k(node.name)
+        unit = _times_period(self.layout.styles[node.name].unit, node.step)
+        return Piece(f"SUM({self.layout.running_range(node.name, self.sheet)})", _PREC["atom"], k * node.step, unit)
 
     # ------------------------------------------------------------------ operators
-    def _Convert(self, node: ir.Convert, p):
-        label = f"{self.units.short(node.from_unit)} -> {self.units.short(node.type.unit) or 'plain number'}"
-        factor = self._number(node.factor, label)
-        inner = self._wrap(node.operand, p, _PREC["*"])
-        if factor == "1":
-            return self._emit(node.operand, p)
-        return f"{inner}*{factor}", _PREC["*"]
+    def _Convert(self, node: ir.Convert) -> Piece:
+        inner = self._emit(node.operand)
+        if inner.literal is not None:
+            return Piece(inner.text, inner.prec, inner.k * node.factor, inner.unit, inner.literal * node.factor)
+        return Piece(inner.text, inner.prec, inner.k * node.factor, inner.unit)
 
-    def _Unary(self, node: ir.Unary, p):
-        return "-" + self._wrap(node.operand, p, _PREC["atom"]), _PREC["neg"]
+    def _Unary(self, node: ir.Unary) -> Piece:
+        inner = self._emit(node.operand)
+        return Piece("-" + self._wrap(inner, _PREC["atom"]), _PREC["neg"], inner.k, inner.unit)
 
-    def _Not(self, node: ir.Not, p):
-        return f"NOT({self._wrap(node.operand, p, 0)})", _PREC["atom"]
+    def _Not(self, node: ir.Not) -> Piece:
+        return Piece(f"NOT({self._emit(node.operand).text})", _PREC["atom"])
 
-    def _Binary(self, node: ir.Binary, p):
+    def _Binary(self, node: ir.Binary) -> Piece:
         op = node.op
         if op in ("and", "or"):
-            return f"{op.upper()}({self._wrap(node.left, p, 0)},{self._wrap(node.right, p, 0)})", _PREC["atom"]
+            return Piece(f"{op.upper()}({self._emit(node.left).text},{self._emit(node.right).text})", _PREC["atom"])
         if op == "^":
-            # Excel's ^ is left-associative and below negation: parenthesise anything compound.
-            return f"{self._wrap(node.left, p, _PREC['atom'])}^{self._wrap(node.right, p, _PREC['atom'])}", _PREC["^"]
+            return self._power(node)
+        left, right = self._emit(node.left), self._emit(node.right)
+        k = left.k * right.k if op == "*" else left.k / right.k
+        unit = _combine(left.unit, op, right.unit)
+        if right.one:  # x*1, x/1
+            return Piece(left.text, left.prec, k, unit)
+        if left.one and op == "*":
+            return Piece(right.text, right.prec, k, unit)
         prec = _PREC[op]
-        left = self._wrap(node.left, p, prec)
-        right = self._wrap(node.right, p, prec + 1)
-        return f"{left}{op}{right}", prec
+        return Piece(f"{self._wrap(left, prec)}{op}{self._wrap(right, prec + 1)}", prec, k, unit)
 
-    def _Sum(self, node: ir.Sum, p):
-        parts = [self._wrap(node.first, p, _PREC["+"])]
-        parts += [op + self._wrap(x, p, _PREC["+"] + 1) for op, x in node.rest]
-        return "".join(parts), _PREC["+"]
+    def _power(self, node: ir.Binary) -> Piece:
+        # Excel's ^ is left-associative and below negation: parenthesise anything compound.
+        base, exponent = self._emit(node.left), self._plain(node.right)
+        if not _same(base.k, 1.0) and isinstance(node.right, ir.Const):  # (t*k)^n = t^n * k^n
+            k = base.k ** node.right.value
+        else:
+            base, k = (self._plain(node.left) if not _same(base.k, 1.0) else base), 1.0
+        text = f"{self._wrap(base, _PREC['atom'])}^{self._wrap(exponent, _PREC['atom'])}"
+        unit = f"({base.unit})^{_fmt(node.right.value)}" if base.unit and isinstance(node.right, ir.Const) else ""
+        return Piece(text, _PREC["^"], k, unit)
 
-    def _Compare(self, node: ir.Compare, p):
-        left = self._wrap(node.left, p, _PREC["+"])
-        right = self._wrap(node.right, p, _PREC["+"])
-        return f"{left}{_COMPARE[node.op]}{right}", _PREC["compare"]
+    def _Sum(self, node: ir.Sum) -> Piece:
+        nodes = [node.first] + [x for _, x in node.rest]
+        pieces, k = self._common([self._emit(x) for x in nodes], nodes)
+        parts = [self._wrap(pieces[0], _PREC["+"])]
+        parts += [op + self._wrap(piece, _PREC["+"] + 1) for (op, _), piece in zip(node.rest, pieces[1:])]
+        return Piece("".join(parts), _PREC["+"], k, pieces[0].unit)
 
-    def _Approx(self, node: ir.Approx, p):
-        left = self._wrap(node.left, p, _PREC["+"])
-        right = self._wrap(node.right, p, _PREC["+"] + 1)
-        tol = self._wrap(node.tolerance, p, _PREC["*"])
+    def _Compare(self, node: ir.Compare) -> Piece:
+        (left, right), _ = self._common([self._emit(node.left), self._emit(node.right)], [node.left, node.right])
+        return Piece(f"{self._wrap(left, _PREC['+'])}{_COMPARE[node.op]}{self._wrap(right, _PREC['+'])}",
+                     _PREC["compare"])
+
+    def _Approx(self, node: ir.Approx) -> Piece:
+        nodes = [node.left, node.right] + ([] if node.relative else [node.tolerance])
+        pieces, _ = self._common([self._emit(x) for x in nodes], nodes)
+        left, right = pieces[0], pieces[1]
+        tol = self._plain(node.tolerance) if node.relative else pieces[2]
+        l_text, r_text = self._wrap(left, _PREC["+"]), self._wrap(right, _PREC["+"] + 1)
         if node.relative:
-            return f"ABS({left}-{right})<={tol}*ABS({self._wrap(node.right, p, 0)})", _PREC["compare"]
-        return f"ABS({left}-{right})<={tol}", _PREC["compare"]
+            return Piece(f"ABS({l_text}-{r_text})<={self._wrap(tol, _PREC['*'])}*ABS({right.text})", _PREC["compare"])
+        return Piece(f"ABS({l_text}-{r_text})<={self._wrap(tol, _PREC['*'])}", _PREC["compare"])
 
-    def _Func(self, node: ir.Func, p):
-        args = [self._wrap(a, p, 0) for a in node.args]
+    def _Func(self, node: ir.Func) -> Piece:
         name = {"if": "IF", "min": "MIN", "max": "MAX", "abs": "ABS", "round": "ROUND", "choose": "CHOOSE",
                 "exp": "EXP", "ln": "LN"}[node.name]
+        if name == "IF":
+            cond = self._emit(node.args[0]).text
+            if node.type.boolean:
+                branches, k = [self._emit(a) for a in node.args[1:]], 1.0
+            else:
+                branches, k = self._common([self._emit(a) for a in node.args[1:]], list(node.args[1:]))
+            return Piece(f"IF({cond},{branches[0].text},{branches[1].text})", _PREC["atom"], k, branches[0].unit)
         if name in ("MIN", "MAX"):  # any number of arguments: groups of at most 255, nested
-            return limits.nested_in_groups(name, args), _PREC["atom"]
-        if name == "CHOOSE" and len(args) - 1 > limits.MAX_CHOOSE_VALUES:
-            raise Unsupported(f"choose() among {len(args) - 1} options; a spreadsheet's CHOOSE takes at most "
-                              f"{limits.MAX_CHOOSE_VALUES} (LibreOffice)")
-        return f"{name}({','.join(args)})", _PREC["atom"]
+            pieces, k = self._common([self._emit(a) for a in node.args], list(node.args))
+            return Piece(limits.nested_in_groups(name, [p.text for p in pieces]), _PREC["atom"], k, pieces[0].unit)
+        if name == "ABS":
+            inner = self._emit(node.args[0])
+            return Piece(f"ABS({inner.text})", _PREC["atom"], inner.k, inner.unit)
+        if name == "CHOOSE":
+            if len(node.args) - 1 > limits.MAX_CHOOSE_VALUES:
+                raise Unsupported(f"choose() among {len(node.args) - 1} options; a spreadsheet's CHOOSE takes at "
+                                  f"most {limits.MAX_CHOOSE_VALUES} (LibreOffice)")
+            index = self._plain(node.args[0]).text
+            if node.type.boolean:
+                options, k = [self._emit(a) for a in node.args[1:]], 1.0
+            else:
+                options, k = self._common([self._emit(a) for a in node.args[1:]], list(node.args[1:]))
+            return Piece(f"CHOOSE({index},{','.join(o.text for o in options)})", _PREC["atom"], k, options[0].unit)
+        # ROUND, EXP, LN: the result depends on the scale, so they work on the engine's value
+        args = [self._plain(a).text for a in node.args]
+        return Piece(f"{name}({','.join(args)})", _PREC["atom"])
+
+
+def _combine(a: str, op: str, b: str) -> str:
+    """The unit text of a product or quotient of two pieces (for labels only)."""
+    if not b:
+        return a
+    if not a:
+        return f"1/{b}" if op == "/" else b
+    wrap = (lambda u: f"({u})" if "/" in u or "*" in u else u)  # noqa: E731
+    return f"{a}{op}{wrap(b)}" if op == "/" else f"{a}*{b}"
+
+
+def _times_period(unit: str, step: float) -> str:
+    """The unit of a total: the cells' unit times the period (billion USD/year * year)."""
+    return f"{unit}*period" if unit and step != 1.0 else unit
+
 
 
 def _fmt(value: float) -> str:

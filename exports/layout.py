@@ -1,0 +1,158 @@
+"""Where things live in the workbook, and how each row shows its quantity.
+
+A row states a unit (its Unit column: `billion USD/year`, `%`, `GW`) and every number in the row
+is the quantity in that unit, the same number the command line's table prints: 90.83 in a
+`billion USD` row, 0.07 shown as 7.0 % in a percent row (Excel keeps percentages as fractions).
+So an analyst who types 55 into a `billion USD/GW` cell, or 8% into a percent cell, gets the
+engine's result for 55 billion USD/GW or 8 %. RowStyle holds the factor from the engine's value
+(in the quantity's own unit) to the cell, the unit text and a short number format.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from engine import ir, report
+from engine.units import SCALES
+
+from .formulas import relative_column
+
+FIRST_PERIOD_COL = 4  # column E: periods start here on Inputs (series), Calculations and Checks
+HEADER_ROW = 3  # row 4 (0-based 3) holds the timeline on period sheets
+
+
+TRUE_FALSE = '"TRUE";"TRUE";"FALSE"'  # a true/false row reads TRUE/FALSE even where it holds 1/0
+
+
+@dataclass(frozen=True)
+class RowStyle:
+    unit_factor: float | None  # the engine's unit -> the display unit (before its scale); None: true/false
+    scale: float  # thousand, million, ... (100 for a percentage, kept as a fraction)
+    unit: str  # the Unit column: "billion USD/year", "%", "true/false"
+    number_format: str
+    percent: bool = False
+
+    @property
+    def cell_factor(self) -> float | None:
+        """cell = engine value x this (None for true/false)."""
+        return None if self.unit_factor is None else self.unit_factor / self.scale
+
+    def to_cell(self, value: float) -> float:
+        # divide by the scale: 30e9 / 1e9 is 30 exactly, 30e9 * 1e-9 is 30.000000000000004
+        return float(value) * self.unit_factor / self.scale + 0.0
+
+
+def row_style(q: ir.Quantity, values: np.ndarray, units) -> RowStyle:
+    """The display unit the command line uses (report.display), as a cell factor and a format."""
+    if q.unit is None:
+        return RowStyle(None, 1.0, "true/false", TRUE_FALSE)
+    shown, factor = report.display(q, values, units)
+    scale = SCALES.get(shown.split(" ", 1)[0], 1)
+    unit_factor = q.display_factor  # report.display divides it by the scale word's power
+    unit = q.display_unit if q.display_unit is not None else q.unit
+    finite = np.abs(values[np.isfinite(values)]) * factor
+    if unit == units.percent:  # Excel's percent: the fraction, shown x 100
+        return RowStyle(unit_factor, 100.0, "%", _format(finite, percent=True), percent=True)
+    plain = unit == units.dimensionless
+    if plain and (finite == np.round(finite)).all() and (finite < 10_000).all():
+        return RowStyle(unit_factor, 1.0, shown or "number", "General")  # years, counts, switches: 2027
+    return RowStyle(unit_factor, float(scale), shown or "number", _format(finite))
+
+
+def _format(magnitudes: np.ndarray, percent: bool = False) -> str:
+    """A short format with about four significant digits for the row's largest value."""
+    top = float(magnitudes.max()) if magnitudes.size else 0.0
+    digits = 2 if top == 0 else int(min(6, max(0, 3 - math.floor(math.log10(top)))))
+    decimals = "." + "0" * digits if digits else ""
+    return f"0{decimals}%" if percent else f"#,##0{decimals}"
+
+
+def shown_text(value: float, number_format: str) -> str:
+    """About what a spreadsheet shows for `value` in one of the formats above (for column widths)."""
+    if not math.isfinite(value):
+        return ""
+    if number_format == TRUE_FALSE:
+        return "FALSE"
+    if number_format == "General":
+        return f"{value:.10g}"
+    percent = number_format.endswith("%")
+    digits = number_format.split(".")[1].rstrip("%").count("0") if "." in number_format else 0
+    if percent:
+        return f"{value * 100:.{digits}f}%"
+    return f"{value:,.{digits}f}"
+
+
+@dataclass
+class Place:
+    sheet: str
+    row: int  # 0-based
+    column: int | None  # the value column for a single value; None for a series (period columns)
+
+
+@dataclass
+class Constant:
+    row: int
+    value: float
+    label: str
+    kind: str  # "unit": a unit factor; "number": a number written in the model
+    users: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Layout:
+    """Where every quantity and constant lives; answers the emitter's address questions.
+    References to the sheet a formula is on carry no sheet name."""
+
+    places: dict[str, Place] = field(default_factory=dict)
+    styles: dict[str, RowStyle] = field(default_factory=dict)
+    constants: dict[tuple[str, float, str], Constant] = field(default_factory=dict)
+    constants_start: int = 3
+
+    def _ref(self, place: Place, sheet: str, cell: str) -> str:
+        return cell if place.sheet == sheet else f"{sheet_ref(place.sheet)}!{cell}"
+
+    def cell(self, name, column, sheet, absolute_column=True):
+        place = self.places[name]
+        if place.column is not None:
+            return self._ref(place, sheet, xl_rowcol_to_cell(place.row, place.column, True, True))
+        return self._ref(place, sheet, xl_rowcol_to_cell(place.row, FIRST_PERIOD_COL + column, True, absolute_column))
+
+    def relative_cell(self, name, offset, sheet):
+        place = self.places[name]
+        return self._ref(place, sheet, f"{relative_column(offset)}${place.row + 1}")
+
+    def row_range(self, name, first, last, sheet):
+        place = self.places[name]
+        a = xl_rowcol_to_cell(place.row, FIRST_PERIOD_COL + first, True, True)
+        b = xl_rowcol_to_cell(place.row, FIRST_PERIOD_COL + last, True, True)
+        return self._ref(place, sheet, f"{a}:{b}")
+
+    def running_range(self, name, sheet):
+        place = self.places[name]
+        a = xl_rowcol_to_cell(place.row, FIRST_PERIOD_COL, True, True)
+        return self._ref(place, sheet, f"{a}:{relative_column(0)}${place.row + 1}")
+
+    def period_header(self, sheet):
+        cell = f"{relative_column(0)}${HEADER_ROW + 1}"
+        return cell if sheet == "Calculations" else f"Calculations!{cell}"
+
+    def cell_factor(self, name) -> float:
+        return self.styles[name].cell_factor or 1.0
+
+    def constant(self, value, label, owner, kind="number"):
+        key = (kind, value, label)  # one cell per meaning: editing it changes that meaning only
+        if key not in self.constants:
+            self.constants[key] = Constant(self.constants_start + len(self.constants), value, label, kind)
+        found = self.constants[key]
+        if owner not in found.users:
+            found.users.append(owner)
+        return f"Constants!{xl_rowcol_to_cell(found.row, 2, True, True)}"
+
+
+def sheet_ref(sheet: str) -> str:
+    return sheet if re.fullmatch(r"[A-Za-z]+", sheet) else f"'{sheet}'"

@@ -1,0 +1,48 @@
+"""Charts: line charts of the model's headline series, in the units their rows show (the y axis
+names the unit with its scale, e.g. 'billion USD'). The series are those the model names in
+`chart` statements; a model without any gets one chart per display unit of its formulas."""
+
+from __future__ import annotations
+
+from ..book import FIRST_PERIOD_COL, HEADER_ROW, Book
+
+
+def chart_groups(book: Book) -> list[tuple[str, list[str]]]:
+    declared = getattr(book.base, "charts", None) or []
+    if declared:
+        return [(title, list(names)) for title, names in declared]
+    groups: dict[str, list[str]] = {}
+    for name, q in book.base.quantities.items():
+        if q.kind == "formula" and q.series and q.unit is not None:
+            groups.setdefault(book.layout.styles[name].unit, []).append(name)
+    ranked = sorted(groups.items(), key=lambda kv: -len(kv[1]))[:4]
+    return [(f"Series in {unit}", names[:6]) for unit, names in ranked]
+
+
+def write(book: Book):
+    ws = book.charts_ws
+    book.text(ws, 0, 0, "Charts (they follow the scenario chosen on the Cover)", book.f_title, widen=False)
+    row = 2
+    for title, names in chart_groups(book):
+        units = list(dict.fromkeys(book.layout.styles[n].unit for n in names))
+        chart = book.wb.add_chart({"type": "line"})
+        for name in names:
+            place = book.layout.places[name]
+            first = FIRST_PERIOD_COL
+            secondary = len(units) == 2 and book.layout.styles[name].unit == units[1]
+            chart.add_series({
+                "name": name + (f" ({units[1]}, right axis)" if secondary else ""),
+                "categories": ["Calculations", HEADER_ROW, first, HEADER_ROW, first + book.n - 1],
+                "values": [place.sheet, place.row, first, place.row, first + book.n - 1],
+                "y2_axis": secondary,
+            })
+        chart.set_title({"name": title})
+        chart.set_y_axis({"name": units[0], "num_format": book.layout.styles[names[0]].number_format})
+        if len(units) == 2:
+            chart.set_y2_axis({"name": units[1]})
+        chart.set_x_axis({"name": "period"})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 760, "height": 340})
+        ws.insert_chart(row, 0, chart)
+        row += 18
+    book.print_setup(ws, label_columns=None, header_row=None)

@@ -1,0 +1,43 @@
+"""Simulation: Monte Carlo percentiles as labelled results (values, not formulas: a spreadsheet
+has no sampler), in the units the rows of the other sheets show."""
+
+from __future__ import annotations
+
+from ..book import FIRST_PERIOD_COL, HEADER_ROW, Book
+
+
+def write(book: Book):
+    sim = book.simulation
+    ws = book.sheet("Simulation")
+    book.text(ws, 0, 0, "Simulation", book.f_title, widen=False)
+    book.text(ws, 1, 0, f"{sim.samples:,} Monte Carlo samples (seed {sim.seed}) of scenario {sim.model.scenario}; "
+                        "results, not live formulas: the rest of the workbook stays the live model.", widen=False)
+    for c, text in enumerate(["Quantity", "Unit", "Statistic", "Value"]):
+        book.text(ws, HEADER_ROW, c, text, book.f_header)
+    for i, period in enumerate(book.base.timeline.periods):
+        ws.write_number(HEADER_ROW, FIRST_PERIOD_COL + i, period, book.f_period)
+        book.widen(ws, FIRST_PERIOD_COL + i, 6)
+    row = HEADER_ROW + 1
+    for name, q in sim.model.quantities.items():
+        if q.unit is None or (q.kind == "input" and q.distribution is None):
+            continue
+        base_q = book.base.quantities[name]
+        fmt = book.fmt(base_q)
+        for stat, values in sim.summary(name).items():
+            book.text(ws, row, 0, name, book.f_bold)
+            book.text(ws, row, 1, book.layout.styles[name].unit)
+            book.text(ws, row, 2, stat)
+            for i, v in enumerate(values):
+                if v is not None:
+                    book.write_value(ws, row, FIRST_PERIOD_COL + i if q.series else 3, base_q, v, fmt)
+            row += 1
+    row += 1
+    book.text(ws, row, 0, "Probability that each check holds", book.f_bold, widen=False)
+    percent = book.number_format("0.0%")
+    for name, p in sim.check_probability.items():
+        row += 1
+        book.text(ws, row, 0, name, widen=False)
+        ws.write_number(row, 2, p, percent)
+    ws.freeze_panes(HEADER_ROW + 1, FIRST_PERIOD_COL)
+    book.size_columns(ws, minimum=4, maximum=40)
+    book.print_setup(ws, label_columns=2)
