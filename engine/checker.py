@@ -168,6 +168,7 @@ class _Checker:
                     self._coverage(eq.expr, eq.start, eq.stop, name)
         # ============================================================== pass 6: checks
         checks = [c for c in (self._check(stmt) for stmt in statements if isinstance(stmt, ast.Check)) if c]
+        charts = [c for c in (self._chart(stmt) for stmt in statements if isinstance(stmt, ast.Chart)) if c]
         self.fail_if_errors()
         ordered = {}
         for stmt in statements:  # source order, for tables and workbooks
@@ -177,7 +178,7 @@ class _Checker:
         return ir.CheckedModel(
             title=title, file=self.file, timeline=self.timeline, quantities=ordered, checks=checks, plan=plan,
             scenario=scenario, scenarios={"base": None, **{k: v.description for k, v in scenarios.items()}},
-            units=self.units, dependencies=self.dependencies, sources_text=self.sources)
+            units=self.units, dependencies=self.dependencies, sources_text=self.sources, charts=charts)
 
     def _title(self, statements) -> str:
         headers = [s for s in statements if isinstance(s, ast.ModelHeader)]
@@ -1500,6 +1501,29 @@ class _Checker:
         if len(self.report.diagnostics) > before:
             return None
         return ir.Check(stmt.name, node, start, stop, stmt.span)
+
+    def _chart(self, stmt: ast.Chart) -> ir.Chart | None:
+        """A chart draws numeric series, in at most two dimensions (a left and a right axis)."""
+        dimensions: list = []
+        for ref in stmt.names:
+            q = self.quantities.get(ref.name)
+            if q is None:
+                if ref.name not in self.inputs and ref.name not in self.formulas:
+                    self.report.error("unknown-name", f"unknown name `{ref.name}`", ref.span, Label(ref.span),
+                                      hint=did_you_mean(ref.name, list(self.inputs) + list(self.formulas)))
+                return None
+            if not q.series or q.unit is None:
+                what = "true/false" if q.unit is None else "a single value"
+                self.report.error("shape", f"`{ref.name}` is {what}; a chart draws numeric series", ref.span,
+                                  Label(ref.span), hint="chart quantities that vary over the timeline")
+                return None
+            if not any(self.units.same_dimension(q.unit, d) for d in dimensions):
+                dimensions.append(q.unit)
+        if len(dimensions) > 2:
+            self.report.error("unit-mismatch", f"this chart mixes {len(dimensions)} kinds of unit; a chart has two "
+                              "axes", stmt.span, Label(stmt.span), hint="split it into two charts")
+            return None
+        return ir.Chart(stmt.title, tuple(ref.name for ref in stmt.names), stmt.span)
 
     # ================================================================== text helpers
     def _u(self, unit) -> str:

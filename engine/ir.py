@@ -263,6 +263,15 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """chart "title": a, b: series the workbook (and plot) draw together."""
+
+    title: str
+    names: tuple[str, ...]
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of the evaluation plan: quantities evaluated together.
     sequential=False: one quantity, each equation vectorised over its periods.
@@ -285,3 +294,4 @@ class CheckedModel:
     units: Any  # the UnitSystem, for conversions at the edges (--set, display)
     dependencies: dict[str, set[str]] = field(default_factory=dict)
     sources_text: dict[str, str] = field(default_factory=dict)
+    charts: list["Chart"] = field(default_factory=list)  # the model's `chart` statements

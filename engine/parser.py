@@ -328,6 +328,13 @@ class _Builder(Transformer_NonRecursive):
         name, periods, expr = children
         return ast.Check(_unquote(name), periods, expr, self._span(meta))
 
+    def chart_stmt(self, meta, children):
+        title, names = children
+        return ast.Chart(_unquote(title), names, self._span(meta))
+
+    def name_list(self, meta, children):
+        return tuple(ast.Name(str(tok), self._tspan(tok)) for tok in children)
+
     def for_clause(self, meta, children):
         return (self._int(children[0]), self._int(children[1]))
 

@@ -269,6 +269,13 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Chart:  # chart "Cash": cash_balance, funding_gap
+    title: str
+    names: tuple  # of Name
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class Module:
     file: str
     statements: tuple

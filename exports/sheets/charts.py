@@ -4,13 +4,22 @@ names the unit with its scale, e.g. 'billion USD'). The series are those the mod
 
 from __future__ import annotations
 
-from ..book import FIRST_PERIOD_COL, HEADER_ROW, Book
+from engine.diagnostics import Diagnostic, Label
+
+from ..book import FIRST_PERIOD_COL, HEADER_ROW, Book, ExportError
 
 
 def chart_groups(book: Book) -> list[tuple[str, list[str]]]:
-    declared = getattr(book.base, "charts", None) or []
-    if declared:
-        return [(title, list(names)) for title, names in declared]
+    if book.base.charts:
+        for chart in book.base.charts:
+            units = {book.layout.styles[n].unit for n in chart.names}
+            if len(units) > 2:
+                raise ExportError([Diagnostic(
+                    "export-unsupported", f"chart \"{chart.title}\" shows {len(units)} units ({', '.join(sorted(units))}); "
+                    "a chart has two axes", chart.span, (Label(chart.span),) if chart.span else (),
+                    hint="split the chart, or give its series one display unit (`display billion USD`)")],
+                    book.base.sources_text)
+        return [(chart.title, list(chart.names)) for chart in book.base.charts]
     groups: dict[str, list[str]] = {}
     for name, q in book.base.quantities.items():
         if q.kind == "formula" and q.series and q.unit is not None:
