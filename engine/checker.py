@@ -1268,11 +1268,11 @@ class _Checker:
         if f == "choose":
             if len(typed) < 2:
                 self._arity(node, 2, 99, ctx)
-            index = self._plain(self._numeric(typed[0], ctx))
-            if not self.units.is_dimensionless(typed[0].type.unit):
+            if not self.units.is_dimensionless(self._numeric(typed[0], ctx).type.unit):
                 ctx.report.error("type", "choose's first argument is an option number (1, 2, ...)", typed[0].span,
                                  Label(typed[0].span, self._u(typed[0].type.unit)))
                 raise _Abandon
+            index = self._plain(typed[0])
             first = typed[1]
             rest = [self._same_dimension(first, a, node, ctx, "choose between") if not first.type.boolean else a
                     for a in typed[2:]]
