@@ -652,7 +652,8 @@ class _Checker:
                                   Label(args[0].span))
                 raise _Abandon
             base, dist = median, ("lognormal", median, sigma, *lo_hi)
-            lo, hi = median * np.exp(-4 * sigma), median * np.exp(4 * sigma)
+            with np.errstate(over="ignore", under="ignore"):  # a huge sigma: bounds at 0 and inf, no warning
+                lo, hi = median * np.exp(-4 * sigma), median * np.exp(4 * sigma)
         if lo_hi[0] is not None:
             lo, hi = max(lo, lo_hi[0]), min(hi, lo_hi[1])
         spread = values[1] if f in ("normal", "lognormal") else 0.0

@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="where the chunks of samples run: this process, or a Dask cluster (same numbers)")
     sim.add_argument("--scheduler", metavar="ADDRESS", type=_scheduler,
                      help="with --backend dask: an existing scheduler (tcp://host:8786); default: a local cluster")
+    sim.add_argument("--drop-failed", action="store_true",
+                     help="leave out (and count) the samples that give inf or NaN where the base case has a "
+                          "number, instead of stopping at the first")
 
     exp = sub.add_parser("explain", help="show how one quantity is computed, what it reads, and its values "
                                          "(without a name: list every quantity)")
@@ -275,12 +278,16 @@ def cmd_check(args) -> int:
 
 
 def cmd_simulate(args) -> int:
+    import numpy as np
+
     from .uncertainty import simulate, simulation_table
 
-    model = _load(args.model)
     if args.scheduler and args.backend != "dask":
         raise UsageError("--scheduler needs --backend dask")
-    sim = simulate(model, args.samples, args.seed, args.scenario, backend=args.backend, scheduler=args.scheduler)
+    with np.errstate(all="ignore"):  # numpy's warnings never reach the user: what fails is an error
+        model = _load(args.model)
+        sim = simulate(model, args.samples, args.seed, args.scenario, backend=args.backend,
+                       scheduler=args.scheduler, drop_failed=args.drop_failed)
     if args.format == "json":
         print(json_text(sim.to_dict(), indent=2))
     else:

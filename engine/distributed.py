@@ -1,9 +1,10 @@
 """Monte Carlo chunks on a Dask cluster: when a simulation outgrows one machine.
 
-The client draws every sample (so a seed gives the same numbers as the numpy backend) and cuts
-them into the same chunks; each worker compiles the model once from its text (the text is sent,
-not Python objects: a worker needs only unitsheet installed) and evaluates chunks with the same
-compiled plan as `unitsheet run`. Results come back in chunk order.
+The client draws each chunk's samples just before submitting it (the same streams as the numpy
+backend, so a seed gives the same numbers), keeps a bounded window of chunks in flight, and
+folds the results in chunk order as they come back (engine/montecarlo.py). Each worker compiles
+the model once from its text (the text is sent, not Python objects: a worker needs only
+unitsheet installed) and evaluates chunks with the same compiled plan as `unitsheet run`.
 
     unitsheet simulate model.ush -n 1000000 --backend dask                    # a local cluster
     unitsheet simulate model.ush -n 1000000 --backend dask --scheduler tcp://10.0.0.5:8786
@@ -11,15 +12,21 @@ compiled plan as `unitsheet run`. Results come back in chunk order.
 
 from __future__ import annotations
 
+from collections import deque
+from contextlib import contextmanager
 from functools import lru_cache
 
 from .diagnostics import Diagnostic, ModelError
 
 LOCAL_WORKERS = 2
 CONNECT_TIMEOUT = "10s"  # to an existing scheduler
+CHUNKS_PER_THREAD = 2  # chunks in flight per worker thread: each has the next one queued, no more
 
 
-def map_chunks(model, scenario: str, parts: list[tuple[dict, int]], keep: list[str], scheduler: str | None):
+@contextmanager
+def connect(scheduler: str | None):
+    """A Dask client: of the scheduler at `scheduler`, or of a local cluster started here.
+    A usage error if dask.distributed is missing or the cluster cannot be reached."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
@@ -34,23 +41,40 @@ def map_chunks(model, scenario: str, parts: list[tuple[dict, int]], keep: list[s
                                    dashboard_address=None)
             client = Client(cluster)
     except (OSError, TimeoutError, RuntimeError) as err:
+        if cluster is not None:
+            cluster.close()
         where = f"the Dask scheduler {scheduler}" if scheduler else "a local Dask cluster"
         raise ModelError([Diagnostic("usage", f"cannot start or reach {where}: {err}", None,
                                      hint="start one with `dask scheduler`, or leave --scheduler out "
                                           "for a local cluster")]) from None
     try:
-        text = client.scatter(model.text, broadcast=True)
-        futures = [client.submit(_evaluate_remote, text, model.file, scenario, draws, m, keep, pure=False)
-                   for draws, m in parts]
-        for future in futures:  # in chunk order
-            outcome = future.result()
-            if isinstance(outcome, ModelErrorReport):
-                raise ModelError(outcome.diagnostics, {model.file: model.text})
-            yield outcome
+        yield client
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def map_chunks(client, model, scenario: str, chunks, keep: list[str]):
+    """Each chunk's result (montecarlo.Chunk), in chunk order. chunks: (draws, m) per chunk, from
+    a generator that draws each one when it is asked for: at most a window of chunks (their
+    draws and results) is in memory."""
+    text = client.scatter(model.text, broadcast=True)
+    window = CHUNKS_PER_THREAD * max(1, sum(client.nthreads().values()))
+    pending = deque()
+    for draws, m in chunks:
+        pending.append(client.submit(_evaluate_remote, text, model.file, scenario, draws, m, keep, pure=False))
+        if len(pending) >= window:
+            yield _outcome(pending.popleft(), model)
+    while pending:
+        yield _outcome(pending.popleft(), model)
+
+
+def _outcome(future, model):
+    outcome = future.result()
+    if isinstance(outcome, ModelErrorReport):
+        raise ModelError(outcome.diagnostics, {model.file: model.text})
+    return outcome
 
 
 class ModelErrorReport:
@@ -63,17 +87,21 @@ class ModelErrorReport:
 
 @lru_cache(maxsize=4)
 def _evaluator(text: str, file: str, scenario: str):
+    from .evaluate import MATRIX
     from .model import input_values, loads
+    from .montecarlo import summarised_cells
 
     model = loads(text, file)
-    return model.evaluator(scenario), input_values(model.checked(scenario), {})
+    evaluator = model.evaluator(scenario)
+    base = input_values(model.checked(scenario), {})
+    return evaluator, base, summarised_cells(evaluator, model.run(scenario).env[MATRIX])
 
 
 def _evaluate_remote(text: str, file: str, scenario: str, draws: dict, m: int, keep: list[str]):
-    from .uncertainty import evaluate_chunk
+    from .montecarlo import evaluate_samples
 
     try:
-        evaluator, base = _evaluator(text, file, scenario)
-        return evaluate_chunk(evaluator, base, draws, m, keep)
+        evaluator, base, cells = _evaluator(text, file, scenario)
+        return evaluate_samples(evaluator, base, cells, draws, m, keep)
     except ModelError as err:
         return ModelErrorReport(err.diagnostics)

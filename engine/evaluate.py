@@ -42,6 +42,7 @@ class Evaluator:
             self._io.append((read, written, parts))
         self._alone: dict[int, tuple] = {}  # plan index -> the step compiled on its own, when first needed
         self._reads = {}
+        self._verifying = True  # run(verify=False) turns off the ModelError on inf and NaN
         self.last_run_entries = 0  # how many entries of the order the last run evaluated
         self.last_run_quantities = 0  # and how many formulas they computed
 
@@ -141,13 +142,16 @@ class Evaluator:
         return qs, rows, pieces, lo, hi
 
     # ------------------------------------------------------------------ run
-    def run(self, inputs: dict[str, np.ndarray], prefix: tuple[int, ...] = (), since: dict | None = None) -> dict:
+    def run(self, inputs: dict[str, np.ndarray], prefix: tuple[int, ...] = (), since: dict | None = None,
+            verify: bool = True) -> dict:
         """Evaluate every formula. `inputs` maps each input to its values (shape prefix + (n,)
         for a series, prefix + (1,) for a scalar). Raises ModelError on division by zero,
         overflow or an invalid value, naming the quantity and period.
         Returns {name: values}: views of one value matrix, prefix + (quantities, periods).
         since: the result of an earlier run (same prefix): only what depends on the inputs
-        that changed since then is evaluated again; everything else is copied."""
+        that changed since then is evaluated again; everything else is copied.
+        verify=False: no ModelError; inf and NaN stay in the values (Monte Carlo finds the
+        samples that went wrong, engine/montecarlo.py)."""
         shape = prefix + (len(self.row_of), self.n)
         previous = since.get(MATRIX) if since is not None else None
         M = previous.copy() if previous is not None and previous.shape == shape else np.full(shape, np.nan)
@@ -165,6 +169,7 @@ class Evaluator:
             order = self._downstream(changed)
         self.last_run_entries = len(order)
         self.last_run_quantities = sum(len(_members(kind, compiled)) for kind, compiled in order)
+        self._verifying = verify
         with np.errstate(all="ignore"):
             for kind, compiled in order:
                 if kind == "recurrent groups":
@@ -288,7 +293,7 @@ class Evaluator:
             self._verify(q, eq, env[q.name][..., p:p + 1], p, env)
 
     def _verify(self, q: ir.Quantity, eq: ir.Equation, values: np.ndarray, a: int, env):
-        if q.type.boolean or np.isfinite(values).all():
+        if not self._verifying or q.type.boolean or np.isfinite(values).all():
             return
         p = a + _first_non_finite(values) if eq.start is not None else None
         raise ModelError([_diagnose(self, q, eq, p, env)], self.model.sources_text)

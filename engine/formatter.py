@@ -1,131 +1,271 @@
-"""Syntax tree -> canonical text (`unitsheet fmt`). parse(format(parse(x))) == parse(x).
+"""Syntax tree -> canonical text (`unitsheet fmt`): parse(format(m)) == m, formatting twice
+changes nothing, and every comment stays with the code it annotates.
 
-Comments are kept: a comment on its own line stays before the statement that follows it, a
-comment at the end of a line moves to the end of its statement's first line.
+Layout. One statement per line; its clauses below it, indented, in the author's order; the
+equations of a scenario indented inside its braces. A table, a `+`/`-` chain or a call stays on
+one line when that line fits in WIDTH columns and no comment sits inside it. Otherwise it is
+broken inside its brackets (the only place the grammar allows a newline), one part per line, one
+level deeper: a table one entry per line, each with a comma; a call one argument per line, commas
+between (the grammar allows none after the last); a chain in parentheses, one operand per line,
+the operator leading the line. Parts break the same way. Other operators never break.
+
+    x = (                                 input revenue: USD/year = {
+        cash_after_round                      2025: 13 billion,  # actual
+        + receipts[t] * 1 year                2026: 30 billion,
+        - burn[t] * 1 year  # net flow    }
+    )
+
+Comments. Each output line is anchored at the source line of what it holds (statement, clause,
+entry, operand, argument, closing bracket). A comment ending source line L ends the last output
+line anchored at or before L; a comment alone on line L goes, with the indentation of the line
+it precedes, before the first output line anchored after L. Comments keep their order: one that
+cannot end its line (the line has one already, or its code was joined onto a line above an
+earlier comment) goes alone after it. Between statements at most one blank line is kept.
+
+The tree does not hold a chain's own parentheses: a comment ending a line that only a
+parenthesis can be on locates it; an own-line comment between a chain's last operand and an
+unlocated `)` is put after the `)`. Parentheses the tree does not need vanish (`((a + b) + c)`),
+and comments inside an operator that never breaks (`a *  # c` / `b`) join its line.
 """
 
 from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
+from typing import NamedTuple
 
 from . import syntax as ast
 
 # Binding strength, loosest first; mirrors grammar/unitsheet.lark.
 PREC = {"or": 1, "and": 2, "not": 3, "compare": 4, "+": 5, "-": 5, "*": 6, "/": 6, "unary": 7, "^": 8, "atom": 9}
 INDENT = "    "
-TABLE_WIDTH = 120
+WIDTH = 100
+BREAKABLE = (ast.Sum, ast.Call, ast.Table)
+
+
+class Line(NamedTuple):
+    level: int  # indentation depth
+    text: str
+    anchor: float  # the source line of what it holds
+    loose: bool = False  # a chain's closing parenthesis not located: after `anchor`, by the next line
+
+
+class Part(NamedTuple):
+    """An expression to lay out, with the text around it."""
+
+    node: object
+    prefix: str = ""
+    suffix: str = ""
+    text: str | None = None  # its one-line text, when that needs parentheses
+    anchor: float | None = None  # the source line of its first output line (default: where it starts)
+    end: int | None = None  # the line of its closing bracket (None: not known)
+    located: bool = False  # a chain's `)` found alone on a line, by its comment: it stays there
+
+
+class Notes(NamedTuple):
+    """Where a statement's comments are."""
+
+    every: list[int]  # the lines of its comments, sorted
+    trailing: list[int]  # those after code
+
+    def within(self, low: float, high: float) -> bool:
+        i = bisect_left(self.every, low)
+        return i < len(self.every) and self.every[i] < high
+
+    def ending(self, low: float, high: float) -> int | None:
+        """The first line strictly between low and high that ends with a comment."""
+        i = bisect_right(self.trailing, low)
+        return self.trailing[i] if i < len(self.trailing) and self.trailing[i] < high else None
 
 
 def format_module(module: ast.Module) -> str:
-    own = sorted((line, text) for line, text, own_line in module.comments if own_line)
-    trailing: dict[int, list[str]] = {}
-    for line, text, own_line in module.comments:
-        if not own_line:
-            trailing.setdefault(line, []).append(text)
+    comments = sorted(module.comments)  # (line, text, own_line); at most one per line
     out: list[str] = []
-    cursor = 0  # index into own-line comments
+    cursor = 0
     prev_end = None
     for stmt in module.statements:
-        start = stmt.span.line if stmt.span else 0
-        end = stmt.span.end_line if stmt.span else 0
+        start, end = stmt.span.line, stmt.span.end_line
         lead = []
-        while cursor < len(own) and own[cursor][0] < start:
-            lead.append(own[cursor])
+        while cursor < len(comments) and comments[cursor][0] < start:
+            lead.append(comments[cursor])
             cursor += 1
         first_line = lead[0][0] if lead else start
         if prev_end is not None and first_line > prev_end + 1:
             out.append("")
-        for i, (line, text) in enumerate(lead):
+        for i, (line, text, _) in enumerate(lead):
             if i and line > lead[i - 1][0] + 1:
                 out.append("")
             out.append(text)
         if lead and start > lead[-1][0] + 1:
             out.append("")
         inner = []
-        while cursor < len(own) and own[cursor][0] <= end:
-            inner.append(own[cursor])
+        while cursor < len(comments) and comments[cursor][0] <= end:
+            inner.append(comments[cursor])
             cursor += 1
-        notes = [t for line in range(start, end + 1) for t in trailing.get(line, [])]
-        out.extend(_statement(stmt, notes, inner))
+        notes = Notes([c[0] for c in inner], [c[0] for c in inner if not c[2]])
+        out.extend(_place(_statement(stmt, notes), inner))
         prev_end = end
-    for _, text in own[cursor:]:
-        out.append(text)
+    out.extend(text for _, text, _ in comments[cursor:])
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _statement(stmt, trailing: list[str], inner_comments) -> list[str]:
-    if isinstance(stmt, ast.Scenario):
-        return _scenario(stmt, trailing, inner_comments)
-    lines = _plain_statement(stmt)
-    for text in [t for _, t in inner_comments]:
-        lines.insert(1, INDENT + text) if len(lines) > 1 else lines.append(text)
-    if trailing:
-        lines[0] += "  " + "  ".join(trailing)
-    return lines
-
-
-def _plain_statement(stmt) -> list[str]:
-    if isinstance(stmt, ast.ModelHeader):
-        return [f"model {_string(stmt.title)}"]
-    if isinstance(stmt, ast.Timeline):
-        return [f"timeline {stmt.start}..{stmt.end} {stmt.frequency}"]
-    if isinstance(stmt, ast.UnitDef):
-        return [f"unit {stmt.name}" + (f" = {_quantity(stmt.definition)}" if stmt.definition else "")]
-    if isinstance(stmt, ast.Input):
-        head = f"input {stmt.name}" + (f": {stmt.unit.text}" if stmt.unit else "") + " = "
-        return _with_value(head, stmt.value) + _clauses(stmt.clauses)
-    if isinstance(stmt, ast.Equation):
-        return _equation(stmt)
-    if isinstance(stmt, ast.Check):
-        periods = f" for t in {stmt.periods[0]}..{stmt.periods[1]}" if stmt.periods else ""
-        return [f"check {_string(stmt.name)}{periods}: {expr(stmt.expr)}"]
-    raise AssertionError(type(stmt).__name__)
-
-
-def _equation(stmt: ast.Equation) -> list[str]:
-    head = stmt.name + (f"[{_index(stmt.index)}]" if stmt.index is not None else "")
-    head += (f": {stmt.unit.text}" if stmt.unit else "") + " = "
-    return _with_value(head, stmt.value) + _clauses(stmt.clauses)
-
-
-def _with_value(head: str, value) -> list[str]:
-    if isinstance(value, ast.Table):
-        entries = [f"{_index(p)}: {expr(v)}" for p, v in value.entries]
-        one_line = head + "{" + ", ".join(entries) + "}"
-        if len(one_line) <= TABLE_WIDTH:
-            return [one_line]
-        return [head + "{"] + [INDENT + e + "," for e in entries] + ["}"]
-    if isinstance(value, ast.Range):
-        return [head + f"{expr(value.low)} .. {expr(value.high)}"]
-    return [head + expr(value)]
-
-
-def _clauses(clauses: ast.Clauses) -> list[str]:
-    out = []
-    for c in clauses.items:
-        if isinstance(c, ast.Base):
-            out.append(f"{INDENT}base {expr(c.value)}")
-        elif isinstance(c, ast.Display):
-            out.append(f"{INDENT}display " + (f"{c.scale} " if c.scale else "") + c.unit.text)
-        elif isinstance(c, ast.Note):
-            out.append(f"{INDENT}note {_string(c.text)}")
+def _place(lines: list[Line], comments) -> list[str]:
+    """The statement's text with its comments put back next to the lines they annotate."""
+    anchors = [min(line.anchor, lines[k + 1].anchor) if line.loose and k + 1 < len(lines) else line.anchor
+               for k, line in enumerate(lines)]
+    anchors = list(accumulate(anchors, max))
+    # Output positions: 2i holds the own-line comments before line i, 2i + 1 the end of line i.
+    # Positions only grow, so comments keep their order; a comment that cannot end its line
+    # (its code was joined onto a line above, or that line has one already) goes on its own line.
+    slots: list[list[str]] = [[] for _ in range(2 * len(lines) + 1)]
+    pos = 0
+    for line, text, own_line in comments:
+        i = bisect_right(anchors, line)
+        want = 2 * i if own_line else 2 * max(i - 1, 0) + 1
+        if own_line or want <= pos:
+            pos = max(pos, want)
+            pos += pos % 2
         else:
-            parts = [_string(c.file)] + ([c.date] if c.date else []) + ([_string(c.quote)] if c.quote is not None else [])
-            out.append(f"{INDENT}source " + " ".join(parts))
+            pos = want
+        pos = min(pos, 2 * len(lines))
+        slots[pos].append(text)
+    out = []
+    for i, line in enumerate(lines):
+        closing = line.text.startswith((")", "}"))  # a comment before a closing bracket is inside
+        out.extend(INDENT * (line.level + closing) + text for text in slots[2 * i])
+        out.append(INDENT * line.level + line.text + "".join("  " + text for text in slots[2 * i + 1]))
+    out.extend(slots[-1])
     return out
 
 
-def _scenario(stmt: ast.Scenario, trailing, inner_comments) -> list[str]:
-    head = f"scenario {stmt.name}" + (f" {_string(stmt.description)}" if stmt.description else "") + " {"
-    if trailing:
-        head += "  " + "  ".join(trailing)
-    lines = [head]
-    comments = list(inner_comments)
-    for eq in stmt.equations:
-        while comments and eq.span and comments[0][0] < eq.span.line:
-            lines.append(INDENT + comments.pop(0)[1])
-        lines.extend(INDENT + line for line in _equation(eq))
-    lines.extend(INDENT + text for _, text in comments)
-    lines.append("}")
-    return lines
+def _statement(stmt, notes: Notes, level: int = 0) -> list[Line]:
+    if isinstance(stmt, ast.Scenario):
+        head = f"scenario {stmt.name}" + (f" {_string(stmt.description)}" if stmt.description else "") + " {"
+        lines = [Line(level, head, stmt.span.line)]
+        for eq in stmt.equations:
+            lines += _statement(eq, notes, level + 1)
+        return lines + [Line(level, "}", stmt.span.end_line)]
+    if isinstance(stmt, (ast.Input, ast.Equation, ast.Check)):
+        clauses = stmt.clauses.items if not isinstance(stmt, ast.Check) else ()
+        value = stmt.expr if isinstance(stmt, ast.Check) else stmt.value
+        if clauses:
+            part = _located(Part(value, _head(stmt), anchor=stmt.span.line), clauses[0].span.line, notes)
+        else:  # the statement ends with its value's closing bracket
+            part = Part(value, _head(stmt), anchor=stmt.span.line, end=stmt.span.end_line)
+        lines = _expr_lines(part, level, notes)
+        for clause in clauses:
+            lines += _clause(clause, level + 1, notes)
+        return lines
+    return [Line(level, _simple_statement(stmt), stmt.span.line)]
+
+
+def _head(stmt) -> str:
+    """The statement's text up to its value."""
+    if isinstance(stmt, ast.Check):
+        periods = f" for t in {stmt.periods[0]}..{stmt.periods[1]}" if stmt.periods else ""
+        return f"check {_string(stmt.name)}{periods}: "
+    keyword = "input " if isinstance(stmt, ast.Input) else ""
+    index = f"[{_index(stmt.index)}]" if isinstance(stmt, ast.Equation) and stmt.index is not None else ""
+    return keyword + stmt.name + index + (f": {stmt.unit.text}" if stmt.unit else "") + " = "
+
+
+def _simple_statement(stmt) -> str:
+    if isinstance(stmt, ast.ModelHeader):
+        return f"model {_string(stmt.title)}"
+    if isinstance(stmt, ast.Timeline):
+        return f"timeline {stmt.start}..{stmt.end} {stmt.frequency}"
+    if isinstance(stmt, ast.UnitDef):
+        return f"unit {stmt.name}" + (f" = {_quantity(stmt.definition)}" if stmt.definition else "")
+    if isinstance(stmt, ast.Chart):
+        return f"chart {_string(stmt.title)}: " + ", ".join(name.name for name in stmt.names)
+    raise AssertionError(type(stmt).__name__)
+
+
+def _clause(clause, level: int, notes: Notes) -> list[Line]:
+    if isinstance(clause, ast.Base):
+        # The clause ends with its value (a `)` when it runs over several lines).
+        part = Part(clause.value, "base ", anchor=clause.span.line, end=clause.span.end_line)
+        return _expr_lines(part, level, notes)
+    if isinstance(clause, ast.Display):
+        text = "display " + (f"{clause.scale} " if clause.scale else "") + clause.unit.text
+    elif isinstance(clause, ast.Note):
+        text = f"note {_string(clause.text)}"
+    else:
+        parts = [_string(clause.file)] + ([clause.date] if clause.date else [])
+        text = "source " + " ".join(parts + ([_string(clause.quote)] if clause.quote is not None else []))
+    return [Line(level, text, clause.span.line)]
+
+
+def _expr_lines(part: Part, level: int, notes: Notes) -> list[Line]:
+    """The part on one line, or broken (see the module docstring)."""
+    node, anchor = part.node, _start(part.node) if part.anchor is None else part.anchor
+    flat = part.prefix + (expr(node) if part.text is None else part.text) + part.suffix
+    if not isinstance(node, BREAKABLE) or (len(INDENT * level + flat) <= WIDTH
+                                           and not _must_break(part._replace(anchor=anchor), notes)):
+        return [Line(level, flat, anchor)]
+    opening, parts, closing = _parts(node, anchor, notes)
+    lines = [Line(level, part.prefix + opening, anchor)]
+    for child in parts:
+        lines += _expr_lines(child, level + 1, notes)
+    if part.end is None:  # anything after the last part's line is taken to follow the `)`
+        return lines + [Line(level, closing + part.suffix, lines[-1].anchor + 0.5, loose=True)]
+    return lines + [Line(level, closing + part.suffix, part.end)]
+
+
+def _parts(node, anchor: float, notes: Notes) -> tuple[str, list[Part], str]:
+    """A broken node: its opening, its parts, its closing."""
+    if isinstance(node, ast.Sum):
+        parts = [Part(node.first, text=_wrap(node.first, PREC["+"]))]
+        parts += [Part(x, op + " ", text=_wrap(x, PREC["+"] + 1)) for op, x in node.rest]
+        opening, closing = "(", ")"
+    elif isinstance(node, ast.Call):
+        parts = [Part(a, suffix="," if i < len(node.args) - 1 else "") for i, a in enumerate(node.args)]
+        opening, closing = f"{node.func}(", ")"
+    else:
+        parts = [Part(v, f"{_index(p)}: ", ",", anchor=p.span.line) for p, v in node.entries]
+        opening, closing = "{", "}"
+    starts = [_start(p.node) if p.anchor is None else p.anchor for p in parts]
+    previous = anchor
+    for k, part in enumerate(parts):
+        if isinstance(part.node, ast.Sum) and not isinstance(node, ast.Table):
+            # A comment ending a line between the previous part and the chain: its `(` is there.
+            part = part._replace(anchor=notes.ending(previous, starts[k]) or starts[k])
+        if isinstance(node, ast.Sum) and k == len(parts) - 1:
+            part = part._replace(end=node.span.end_line)  # the chain ends with its last operand's `)`
+        else:
+            part = _located(part, starts[k + 1] if k + 1 < len(parts) else node.span.end_line, notes)
+        parts[k] = part
+        previous = part.node.span.end_line if part.end is None else part.end
+    return opening, parts, closing
+
+
+def _start(node) -> int:
+    """A chain starts at its first operand: its span may start at a parenthesis that merged into it."""
+    return node.first.span.line if isinstance(node, ast.Sum) else node.span.line
+
+
+def _located(part: Part, following: int, notes: Notes) -> Part:
+    """The part with the line of its closing bracket. A chain's parentheses are not in its span:
+    a comment ending a line after the chain, before `following`, is on its `)` (nothing else can
+    be there); without one that line is not known."""
+    if not isinstance(part.node, ast.Sum):
+        return part._replace(end=part.node.span.end_line)
+    end = notes.ending(part.node.span.end_line, following)
+    return part._replace(end=end, located=end is not None)
+
+
+def _must_break(part: Part, notes: Notes) -> bool:
+    """Whether a comment sits on an inner line of the part (from its first line to the line
+    before its closing bracket, or on a located `)`): only a broken layout keeps it there."""
+    node = part.node
+    if not isinstance(node, BREAKABLE):
+        return False
+    if part.end is not None:
+        return notes.within(part.anchor, part.end + part.located)
+    # A chain whose closing parenthesis is not located: up to its last operand, then that operand.
+    last = node.rest[-1][1]
+    return (notes.within(part.anchor, _start(last))
+            or _must_break(Part(last, anchor=_start(last), end=node.span.end_line), notes))
 
 
 def _index(index) -> str:
@@ -139,7 +279,18 @@ def _index(index) -> str:
 
 
 def _string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A string as the author would write it: a quote is escaped, a backslash only where it
+    would otherwise start an escape (before a quote or a backslash, or at the end), so
+    `C:\\data\\q1.txt` prints as written and still parses back to the same text."""
+    out = []
+    for i, ch in enumerate(text):
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\" and (i + 1 == len(text) or text[i + 1] in '"\\'):
+            out.append("\\\\")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def number(value: float) -> str:

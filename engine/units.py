@@ -158,24 +158,40 @@ class UnitSystem:
         return factor, kept
 
     def describe(self, dims) -> str:
-        """Plain words for a dimension: 'money per time' for USD/year, 'power' for GW."""
+        """Plain words for a dimension: 'money per time' for USD/year, 'power' for GW, 'money x
+        time' for USD*year, 'per time' for 1/year."""
         if not dims:
             return "a plain number"
         names = self._dimension_names()
         if dims in names:
             return names[dims]
-        for below, label in names.items():
-            for above, top in names.items():
-                if dims == above / below:
-                    return f"{top} per {label}"
-        return str(dims)
+        for a, first in names.items():
+            if dims == 1 / a:
+                return f"per {first}"
+            for b, second in names.items():
+                if dims == a / b:
+                    return f"{first} per {second}"
+                if dims == a * b:
+                    return f"{first} x {second}"
+        parts = []  # the base dimensions, in words
+        for base, exponent in sorted(dims.items(), key=lambda kv: -kv[1]):
+            word = _BASE_WORDS.get(base, base.strip("[]"))
+            power = abs(exponent)
+            text = word if power == 1 else f"{word}^{power:g}"
+            parts.append(("/ " if exponent < 0 else "x ") + text)
+        return " ".join(parts)[2:].replace("x / ", "/ ") if parts[0].startswith("x ") else "per " + " ".join(parts)[2:]
 
     @lru_cache(maxsize=1)
     def _dimension_names(self) -> dict:
         r = self.registry
         table = [("USD", "money"), ("year", "time"), ("watt", "power"), ("joule", "energy"), ("meter", "length"),
                  ("kilogram", "mass"), ("meter**2", "area"), ("byte", "information")]
-        return {r.parse_units(u).dimensionality: name for u, name in table}
+        found = {}
+        for unit, name in table:
+            dims = r.parse_units(unit).dimensionality
+            if dims and dims not in found:  # pint counts a byte as a plain number: no name for that
+                found[dims] = name
+        return found
 
     # ---------------------------------------------------------------- text
     def text(self, unit: pint.Unit) -> str:
@@ -199,6 +215,9 @@ class UnitSystem:
         num = "*".join(parts_num) or "1"
         return num + ("/" + "/".join(parts_den) if parts_den else "")
 
+
+_BASE_WORDS = {"[currency]": "money", "[time]": "time", "[length]": "length", "[mass]": "mass",
+               "[temperature]": "temperature", "[information]": "information", "[current]": "current"}
 
 _SHORT = {"gigawatt": "GW", "megawatt": "MW", "kilowatt": "kW", "terawatt": "TW", "watt": "W",
           "gigawatt_hour": "GWh", "percent": "%", "year": "year", "month": "month", "day": "day"}

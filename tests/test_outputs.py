@@ -193,3 +193,37 @@ def test_control_characters_in_an_error_excerpt_are_escaped(tmp_path, capsys):
 def test_bad_simulation_arguments_are_usage_errors(args, needle, model, capsys):
     code, _, err = run_cli(["simulate", model] + args, capsys)
     assert code == 2 and needle in err and "internal error" not in err
+
+
+@pytest.mark.parametrize("text", ["C:\\data\\new\\q1.txt", 'say "hi"', "ends with \\", "\\\\server\\share", "a\\\"b",
+                                  "tab\there", "ünïcödé € 40 %"])
+def test_fmt_prints_strings_as_written_and_they_parse_back_byte_for_byte(text):
+    from engine import syntax as ast
+    from engine.formatter import _string, format_module
+    from engine.parser import parse
+
+    printed = _string(text)
+    module = parse(f'model "m"\ntimeline 2025..2026 yearly\ninput a = 1 USD\n    note {printed}\n', "m.ush")
+    assert module.statements[2].clauses.note == text
+    assert format_module(module).count(printed) == 1
+    if "\\" in text and '"' not in text and not text.endswith("\\") and "\\\\" not in text:
+        assert printed == f'"{text}"', "a Windows path prints as written"
+
+
+def test_any_string_survives_fmt():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from engine.formatter import format_module
+    from engine.parser import parse
+
+    @settings(max_examples=300)
+    @given(st.text(st.characters(blacklist_characters="\n\r", blacklist_categories=("Cs",)), max_size=30))
+    def roundtrip(text):
+        from engine.formatter import _string
+
+        module = parse(f'model {_string(text)}\ntimeline 2025..2026 yearly\n', "m.ush")
+        assert module.statements[0].title == text
+        again = parse(format_module(module), "m.ush")
+        assert again.statements[0].title == text
+    roundtrip()

@@ -47,7 +47,7 @@ def test_monte_carlo_sum_of_uniforms():
     model = engine.loads(HEADER + "input a = uniform(0 USD, 1 USD)\ninput b = uniform(0 USD, 1 USD)\ns = a + b\n",
                          "u.ush")
     n = 200_000
-    sim = simulate(model, n, seed=5)
+    sim = simulate(model, n, seed=5, keep=["s"])
     s = sim.values["s"][:, 0]
     assert abs(s.mean() - 1.0) < 4 * math.sqrt(1 / 6 / n)
     assert abs(s.var() - 1 / 6) < 0.005
@@ -69,7 +69,7 @@ def test_monte_carlo_product_of_lognormals():
 def test_truncated_normal_respects_its_bounds_and_triangular_its_mode():
     model = engine.loads(HEADER + "input a = normal(10 USD, 5 USD, 8 USD, 20 USD)\n"
                                   "input b = 0 USD .. 10 USD\n    base 8 USD\n", "u.ush")
-    sim = simulate(model, 50_000, seed=2)
+    sim = simulate(model, 50_000, seed=2, keep=["a", "b"])
     a = sim.values["a"][:, 0]
     assert a.min() >= 8 and a.max() <= 20
     b = sim.values["b"][:, 0]
@@ -82,7 +82,7 @@ def test_sampling_equals_run_when_every_range_collapses():
             'check "positive": y > 0 USD\n')
     model = engine.loads(text, "u.ush")
     run = model.run()
-    sim = simulate(model, 7, seed=1)
+    sim = simulate(model, 7, seed=1, keep=list(run.model.quantities))
     for name, q in run.model.quantities.items():
         expected = run.values[name] if q.series else run.values[name][:1]
         assert np.array_equal(sim.values[name], np.broadcast_to(expected, (7, expected.shape[-1]))), name
@@ -91,8 +91,9 @@ def test_sampling_equals_run_when_every_range_collapses():
 
 def test_simulation_is_reproducible_and_chunked_consistently():
     model = engine.load("models/openai_capex.ush")
-    a = simulate(model, 3000, seed=4)
-    b = simulate(model, 3000, seed=4, chunk=1000)
+    everything = list(model.checked().quantities)
+    a = simulate(model, 3000, seed=4, keep=everything)
+    b = simulate(model, 3000, seed=4, chunk=1000, keep=everything)
     for name in a.values:
         assert np.array_equal(a.values[name], b.values[name], equal_nan=True), name
     assert a.check_probability == b.check_probability
@@ -139,10 +140,12 @@ def test_dask_backend_gives_the_numpy_numbers_on_a_two_worker_cluster(root):
     from dask.distributed import LocalCluster
 
     model = engine.load(root / "models/openai_capex.ush")
-    numpy_run = simulate(model, 3000, seed=11, chunk=1000)
+    everything = list(model.checked().quantities)
+    numpy_run = simulate(model, 3000, seed=11, chunk=1000, keep=everything)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         assert len(cluster.workers) == 2
-        dask_run = simulate(model, 3000, seed=11, chunk=1000, backend="dask", scheduler=cluster.scheduler_address)
+        dask_run = simulate(model, 3000, seed=11, chunk=1000, backend="dask", scheduler=cluster.scheduler_address,
+                            keep=everything)
     assert dask_run.check_probability == numpy_run.check_probability
     for name, values in numpy_run.values.items():
         assert np.array_equal(dask_run.values[name], values, equal_nan=True), name
@@ -156,8 +159,9 @@ def test_chunk_size_keeps_memory_bounded_and_does_not_change_the_numbers(root):
     size = chunk_size(evaluator)
     assert size * len(evaluator.row_of) * evaluator.n * 8 <= MEMORY_BUDGET
     assert chunk_size(evaluator, budget=1) == 1
-    whole = simulate(model, 500, seed=5, chunk=500)
-    pieces = simulate(model, 500, seed=5, chunk=7)
+    everything = list(model.checked().quantities)
+    whole = simulate(model, 500, seed=5, chunk=500, keep=everything)
+    pieces = simulate(model, 500, seed=5, chunk=7, keep=everything)
     kept = simulate(model, 500, seed=5, chunk=64, keep=["cash_balance"])
     assert list(kept.values) == ["cash_balance"] and kept.check_probability == whole.check_probability
     for name, values in whole.values.items():

@@ -10,8 +10,9 @@ def write(book: Book):
     sim = book.simulation
     ws = book.sheet("Simulation")
     book.text(ws, 0, 0, "Simulation", book.f_title, widen=False)
-    book.text(ws, 1, 0, f"{sim.samples:,} Monte Carlo samples (seed {sim.seed}) of scenario {sim.model.scenario}; "
-                        "results, not live formulas: the rest of the workbook stays the live model.", widen=False)
+    book.text(ws, 1, 0, f"{sim.samples:,} Monte Carlo samples (seed {sim.seed}) of scenario {sim.model.scenario}, "
+                        f"{sim.percentile_note()}; results, not live formulas: the rest of the workbook stays the live "
+                        "model.", widen=False)
     for c, text in enumerate(["Quantity", "Unit", "Statistic", "Value"]):
         book.text(ws, HEADER_ROW, c, text, book.f_header)
     for i, period in enumerate(book.base.timeline.periods):

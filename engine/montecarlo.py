@@ -1,0 +1,643 @@
+"""Monte Carlo over the uncertain inputs, in memory that does not grow with the samples.
+
+Sampling. Every uncertain input has its own random stream (Philox, keyed by the seed and the
+input's name): sample i of an input is the i-th number of its stream, drawn only when the chunk
+that holds sample i is evaluated. So a seed gives the same samples for every chunk size and
+backend, and adding an input to the model changes no other input's draws. Each distribution is
+sampled through its inverse CDF (`inverse_cdf`), truncated ones exactly between their bounds.
+
+Evaluation. Each chunk runs the compiled plan of `unitsheet run` on arrays shaped (samples,
+periods), in this process or on a Dask cluster (engine/distributed.py), and is folded, in sample
+order, into running summaries of every quantity and period where the base case has a value:
+- the mean: a running sum over every sample, in sample order (so the chunks change nothing);
+- each check's probability: a count of the samples where it holds;
+- p5, p50, p95: exact (np.percentile, linear interpolation) while every sample fits in
+  EXACT_BUDGET; above it, from a log-bucket sketch (`LogSketch`, DDSketch) whose percentiles
+  are within a relative ALPHA = 1e-4 (0.01 %) of the exact ones.
+A sample whose evaluation gives inf or NaN where the base case has a finite value fails: the
+error names it and its inputs, or with drop_failed it is left out of every summary and counted.
+Samples themselves are kept only for the quantities a caller names (keep=).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+import warnings
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from . import ir, report
+from .diagnostics import Diagnostic, ModelError
+from .evaluate import MATRIX, Evaluator
+from .model import input_values
+
+MEMORY_BUDGET = 64 * 2**20  # bytes of value matrix (and its temporaries) per chunk of samples
+EXACT_BUDGET = 256 * 2**20  # bytes of samples held for exact percentiles; above, the sketch
+ALPHA = 1e-4  # the sketch's relative accuracy
+SKETCH_BUCKETS = 2**24  # the sketch's buckets, all cells together: 64 MB (held with up to 50 % room, in a
+                        # pool up to 50 % larger: at most about 150 MB); beyond, the buckets coarsen
+MAX_SAMPLES = 10**9  # hours on one machine already; a percentile's sampling error is then below 1e-4 sd
+PERCENTILES = (5, 50, 95)
+
+
+def uncertain_inputs(checked: ir.CheckedModel) -> list[ir.Quantity]:
+    return [q for q in checked.quantities.values() if q.kind == "input" and q.distribution is not None
+            and q.high > q.low]
+
+
+# ------------------------------------------------------------------------------ sampling
+
+
+class Streams:
+    """One random stream per uncertain input, keyed by the seed and the input's name. Sample i
+    of an input is word i of its Philox stream, reached directly (Philox is counter-based)."""
+
+    def __init__(self, seed: int, quantities: list[ir.Quantity]):
+        self.quantities = quantities
+        self.keys = [np.random.SeedSequence(seed, spawn_key=(int.from_bytes(q.name.encode("utf-8"), "big"),))
+                     for q in quantities]
+
+    def draw(self, start: int, stop: int) -> dict[str, np.ndarray]:
+        """Samples start..stop-1 of every uncertain input, in the input's unit."""
+        return {q.name: inverse_cdf(q.distribution, self.uniforms(key, start, stop - start))
+                for q, key in zip(self.quantities, self.keys)}
+
+    @staticmethod
+    def uniforms(key: np.random.SeedSequence, start: int, m: int) -> np.ndarray:
+        """m uniform numbers strictly between 0 and 1 (the inverse CDF is infinite at 0 and 1):
+        52 random bits of words start..start+m-1, centred in their interval."""
+        bits = np.random.Philox(key)
+        bits.advance(start // 4)  # one step of Philox's counter makes four 64-bit words
+        words = bits.random_raw(start % 4 + m)[start % 4:]
+        return ((words >> np.uint64(12)).astype(np.float64) + 0.5) * 2.0**-52
+
+
+def inverse_cdf(dist: tuple, u: np.ndarray) -> np.ndarray:
+    """The distribution's values at cumulative probabilities u (0 < u < 1). A truncated normal or
+    lognormal is exact between its bounds: u is spread between the CDF of the bounds, wherever
+    its mass is (scipy.special: numpy has no inverse normal CDF)."""
+    kind = dist[0]
+    if kind == "uniform":
+        lo, hi = dist[1:]
+        return lo + u * (hi - lo)
+    if kind == "triangular":
+        lo, mode, hi = dist[1:]
+        if hi == lo:
+            return np.full(u.shape, float(mode))
+        left = (mode - lo) / (hi - lo)  # the CDF at the mode
+        return np.where(u < left, lo + np.sqrt(u * (hi - lo) * (mode - lo)),
+                        hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode)))
+    if kind not in ("normal", "lognormal"):
+        raise AssertionError(kind)
+    centre, spread, lo, hi = dist[1:]
+    if spread == 0:
+        return np.full(u.shape, float(centre))
+    if kind == "normal":
+        a = -np.inf if lo is None else (lo - centre) / spread
+        b = np.inf if lo is None else (hi - centre) / spread
+        x = centre + spread * normal_between(u, a, b)
+    else:  # ln x is normal(ln median, sigma): its bounds on the log scale
+        a = -np.inf if lo is None or lo <= 0 else math.log(lo / centre) / spread
+        b = np.inf if lo is None else math.log(hi / centre) / spread
+        x = centre * np.exp(spread * normal_between(u, a, b))
+    return x if lo is None else np.clip(x, lo, hi)  # only rounding can step outside
+
+
+def normal_between(u: np.ndarray, a: float, b: float) -> np.ndarray:
+    """The standard normal truncated to [a, b] (either may be infinite) at cumulative
+    probabilities u: Phi^-1(Phi(a) + u (Phi(b) - Phi(a))), computed where it keeps its
+    precision: in logs in a tail (log Phi never underflows), and through the survival function
+    above the median."""
+    from scipy import special  # here: a model without a normal or lognormal does not wait for it
+    if a >= 0:  # above the mean: mirrored into the lower tail, where Phi is small and precise
+        return -normal_between(1 - u, -b, -a)
+    if b <= 0:  # in the lower half, in logs:
+        # log(Phi(a) + u (Phi(b) - Phi(a))) = log Phi(b) + log(u + (1 - u) Phi(a) / Phi(b)), a sum of two
+        # positive terms (no cancellation, however small u or the ratio)
+        ratio = np.exp(special.log_ndtr(a) - special.log_ndtr(b))
+        return special.ndtri_exp(special.log_ndtr(b) + np.log(u + (1 - u) * ratio))
+    below, above = special.ndtr(a), special.ndtr(-b)  # the mass cut off at each end
+    mass = 1 - below - above
+    p = below + u * mass
+    return np.where(p <= 0.5, special.ndtri(p), -special.ndtri(above + (1 - u) * mass))
+
+
+# ------------------------------------------------------------------------------ evaluation
+
+
+def chunk_size(evaluator: Evaluator, budget: int = MEMORY_BUDGET) -> int:
+    """Samples per chunk so that one chunk's values and temporaries stay within `budget`."""
+    per_sample = len(evaluator.row_of) * evaluator.n * 8 * 3
+    return max(1, budget // per_sample)
+
+
+def chunks(samples: int, size: int) -> list[tuple[int, int]]:
+    return [(start, min(start + size, samples)) for start in range(0, samples, size)]
+
+
+def _inputs(base: dict, draws: dict, m: int) -> dict:
+    """Every input of m samples: the drawn ones from `draws`, the others at their base value."""
+    return {name: draws[name][:, None] if name in draws else np.broadcast_to(value, (m,) + value.shape)
+            for name, value in base.items()}
+
+
+def evaluate_chunk(evaluator: Evaluator, base: dict, draws: dict, m: int, keep) -> tuple[dict, dict, float]:
+    """One chunk of m samples: (kept values {name: (m, periods)}, check passes {name: (m,)}, seconds).
+    `draws` holds this chunk's draws of every uncertain input; the other inputs come from `base`.
+    Raises ModelError if a sample cannot be evaluated (explore evaluates its points with it)."""
+    inputs = _inputs(base, draws, m)
+    t0 = time.perf_counter()
+    env = evaluator.run(inputs, prefix=(m,))
+    passes = {check.name: np.broadcast_to(result, (m, result.shape[-1])).all(axis=-1)
+              for check, result in evaluator.check_values(env)}
+    seconds = time.perf_counter() - t0
+    names = evaluator.model.quantities if keep is None else keep
+    values = {name: np.array(np.broadcast_to(env[name], (m,) + env[name].shape[-1:])) for name in names}
+    return values, passes, seconds
+
+
+def summarised_cells(evaluator: Evaluator, matrix: np.ndarray) -> np.ndarray:
+    """The cells (flat indices into the quantities x periods value matrix) simulate summarises:
+    every period of a number (the first column of a single value) where the base case (its
+    value matrix) has a value. A sample with inf or NaN in one of them fails."""
+    numbers = [evaluator.row_of[name] for name, q in evaluator.model.quantities.items()
+               if q.unit is not None and not q.type.boolean]
+    mask = np.zeros(matrix.shape, dtype=bool)
+    mask[numbers] = np.isfinite(matrix[numbers])
+    return np.flatnonzero(mask)
+
+
+@dataclass
+class Chunk:
+    """What evaluating m samples gives, for the fold (sent back by a Dask worker)."""
+
+    values: np.ndarray  # (m, cells): the summarised cells of each sample
+    failed: np.ndarray  # (m,): inf or NaN in one of them
+    passes: dict[str, np.ndarray]  # check -> (m,): holds in every period
+    kept: dict[str, np.ndarray]  # name -> (m, periods) for the quantities asked for
+    seconds: float
+
+
+def evaluate_samples(evaluator: Evaluator, base: dict, cells: np.ndarray, draws: dict, m: int,
+                     keep: list[str]) -> Chunk:
+    """Evaluate m samples without stopping at inf or NaN: the fold decides what a failed sample means."""
+    inputs = _inputs(base, draws, m)
+    with np.errstate(all="ignore"):  # a worker's warnings would reach the user's terminal too
+        t0 = time.perf_counter()
+        env = evaluator.run(inputs, prefix=(m,), verify=False)
+        passes = {check.name: np.broadcast_to(result, (m, result.shape[-1])).all(axis=-1)
+                  for check, result in evaluator.check_values(env)}
+        seconds = time.perf_counter() - t0
+        values = env[MATRIX].reshape(m, -1)[:, cells]
+        failed = ~np.isfinite(values).all(axis=1)
+    kept = {name: np.array(np.broadcast_to(env[name], (m,) + env[name].shape[-1:])) for name in keep}
+    return Chunk(values, failed, passes, kept, seconds)
+
+
+# ------------------------------------------------------------------------------ summaries
+
+
+class LogSketch:
+    """Quantiles of many cells at once in bounded memory: DDSketch (Masson, Rim and Lee, VLDB
+    2019). A nonzero x falls in bucket i = ceil(log_gamma |x|) on the side of its sign, gamma =
+    (1 + alpha) / (1 - alpha); bucket i stands for 2 gamma^i / (gamma + 1), within a relative
+    alpha of every value in it. A percentile interpolated between the buckets of its two
+    neighbouring ranks is therefore within alpha |p| of the exact percentile p (within alpha
+    times the larger neighbour if they have opposite signs). Only counts: neither the order of
+    the samples nor their chunks change anything.
+    Each cell and side (a store) keeps a dense range of buckets, in one pool, covering its
+    smallest to its largest index so far with room to grow; a store that outgrows its range
+    moves to the free end of the pool, and the pool is compacted when full. If the extents
+    together would pass max_buckets, every bucket merges with its neighbour (i -> ceil(i / 2):
+    gamma squared, alpha about doubled; UDDSketch, Epicoco et al. 2020), and `alpha` says so.
+    How often depends only on the final extents, not on the chunks."""
+
+    def __init__(self, cells: int, alpha: float = ALPHA, max_buckets: int = SKETCH_BUCKETS):
+        self.cells, self.max_buckets, self.base_alpha = cells, max_buckets, alpha
+        self.log_gamma = math.log((1 + alpha) / (1 - alpha))
+        self.merges = 0
+        self.zeros = np.zeros(cells, dtype=np.int64)
+        # store s < cells: cell s's positive values; s >= cells: cell s - cells's negative ones, by |x|
+        self.first, self.last = np.full(2 * cells, _EMPTY), np.full(2 * cells, -_EMPTY)  # bucket extents
+        self.lo, self.hi = self.first.copy(), self.last.copy()  # the buckets held: lo..hi
+        self.start = np.zeros(2 * cells, dtype=np.int64)  # where each store's lo is in `counts`
+        self.counts = np.zeros(1024, dtype=np.int32)  # the pool: at most MAX_SAMPLES < 2**31 per bucket
+        self.used = 0  # counts[used:] is free (zeros)
+
+    @property
+    def alpha(self) -> float:
+        alpha = self.base_alpha
+        for _ in range(self.merges):  # gamma squared: (gamma^2 - 1) / (gamma^2 + 1)
+            alpha = 2 * alpha / (1 + alpha * alpha)
+        return alpha
+
+    def add(self, x: np.ndarray, columns: np.ndarray, weight: int = 1) -> None:
+        """Count every row of x `weight` times: x (samples, len(columns)), finite, holds the
+        values of the cells `columns`."""
+        index = np.abs(x)
+        with np.errstate(divide="ignore"):  # log 0: zeros are counted apart
+            np.log(index, out=index)
+        index /= self.log_gamma
+        np.ceil(index, out=index)
+        # each side's values (None: all of them, the usual case), and the zeros
+        sides = [(0, None)] if (x > 0).all() else [(0, x > 0), (1, x < 0)]
+        if len(sides) > 1:
+            index[x == 0] = 0
+            self.zeros[columns] += weight * np.count_nonzero(x == 0, axis=0)
+        index = _ceil_shift(index.astype(np.int64), self.merges)
+        first, last = np.full(2 * self.cells, _EMPTY), np.full(2 * self.cells, -_EMPTY)
+        for side, where in sides:
+            stores = side * self.cells + columns
+            first[stores] = (index if where is None else np.where(where, index, _EMPTY)).min(axis=0)
+            last[stores] = (index if where is None else np.where(where, index, -_EMPTY)).max(axis=0)
+        index = _ceil_shift(index, self._cover(first, last))
+        for side, where in sides:
+            stores = side * self.cells + columns
+            at = self.start[stores] - self.lo[stores] + index
+            np.add.at(self.counts, at if where is None else at[where], np.int32(weight))
+
+    def _cover(self, first: np.ndarray, last: np.ndarray) -> int:
+        """Extend the extents to first..last, merging buckets as often as max_buckets needs, and
+        the stores to hold them; returns how many merges that took."""
+        self.first, self.last = np.minimum(self.first, first), np.maximum(self.last, last)
+        merges = 0
+        while _widths(_ceil_shift(self.first, merges), _ceil_shift(self.last, merges)).sum() > self.max_buckets:
+            merges += 1
+        for _ in range(merges):
+            self._merge()
+        short = (self.first < self.lo) | (self.last > self.hi)
+        if short.any():  # room for a quarter as much again: few stores need to move twice
+            room = _widths(self.first, self.last) // 4
+            self._hold(np.where(short & (self.first < self.lo), self.first - room, self.lo),
+                       np.where(short & (self.last > self.hi), self.last + room, self.hi))
+        return merges
+
+    def _hold(self, lo: np.ndarray, hi: np.ndarray) -> None:
+        """Make the stores hold buckets lo..hi (each a superset of what it holds): a store whose
+        range changes moves, with its counts, to the free end of the pool."""
+        moving = np.flatnonzero((lo != self.lo) | (hi != self.hi))
+        widths = _widths(lo[moving], hi[moving])
+        if self.used + widths.sum() > self.counts.size:
+            self._compact(room=int(widths.sum()))
+        start = self.used + np.cumsum(widths) - widths
+        for block in _blocks(moving.size):
+            old, new = moving[block], start[block]
+            held = _widths(self.lo[old], self.hi[old])
+            self.counts[_ranges(new + self.lo[old] - lo[old], held)] = self.counts[_ranges(self.start[old], held)]
+        self.start[moving], self.lo[moving], self.hi[moving] = start, lo[moving], hi[moving]
+        self.used += int(widths.sum())
+
+    def _compact(self, room: int = 0) -> None:
+        """Lay the stores out end to end from 0 (dropping the holes moves left) in a pool with
+        `room` free, and half as much again as they hold."""
+        widths = _widths(self.lo, self.hi)
+        held = int(widths.sum())
+        pool = np.zeros(max(held + held // 2 + room, 1024), dtype=np.int32)
+        start = np.cumsum(widths) - widths
+        for block in _blocks(widths.size):
+            pool[_ranges(start[block], widths[block])] = self.counts[_ranges(self.start[block], widths[block])]
+        self.counts, self.start, self.used = pool, start, held
+
+    def _merge(self) -> None:
+        """Merge every bucket with its neighbour: buckets 2j - 1 and 2j become bucket j. Each
+        store first starts at an odd bucket and holds an even number, laid out end to end, so
+        that pairs never straddle two stores."""
+        held = _widths(self.lo, self.hi) > 0
+        self._hold(np.where(held & (self.lo % 2 == 0), self.lo - 1, self.lo),
+                   np.where(held & (self.hi % 2 == 1), self.hi + 1, self.hi))
+        self._compact()
+        pairs = self.counts[:self.used].reshape(-1, 2).sum(axis=1, dtype=np.int32)
+        self.counts = np.zeros(max(self.counts.size // 2, 1024), dtype=np.int32)
+        self.counts[:pairs.size] = pairs
+        self.used, self.start = pairs.size, self.start // 2
+        self.lo, self.hi = _ceil_shift(self.lo, 1), _ceil_shift(self.hi, 1)
+        self.first, self.last = _ceil_shift(self.first, 1), _ceil_shift(self.last, 1)
+        self.merges += 1
+
+    def percentiles(self, qs, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+        """(len(qs), cells): the percentiles qs (0..100) of each cell, interpolated as
+        np.percentile does between the buckets of the ranks around q (n - 1) / 100; each
+        bucket's value is clipped to the cell's exact minimum and maximum (low, high)."""
+        log_gamma = self.log_gamma * 2**self.merges
+        out = np.full((len(qs), self.cells), np.nan)  # NaN for a cell without counts
+        for c in range(self.cells):
+            stores = []
+            for s in (c, self.cells + c):
+                i = np.arange(self.lo[s], self.hi[s] + 1)
+                stores.append((self.counts[self.start[s]:self.start[s] + i.size],
+                               2 * np.exp(i * log_gamma) / (np.exp(log_gamma) + 1)))
+            (pos_counts, pos), (neg_counts, neg) = stores
+            counts = np.concatenate([neg_counts[::-1], self.zeros[c:c + 1], pos_counts])
+            values = np.clip(np.concatenate([-neg[::-1], [0.0], pos]), low[c], high[c])
+            cumulative = np.cumsum(counts)
+            n = cumulative[-1]
+            if n == 0:
+                continue
+            for j, q in enumerate(qs):
+                rank = q / 100 * (n - 1)
+                k = math.floor(rank)
+                below, above = values[np.searchsorted(cumulative, [k, min(k + 1, n - 1)], side="right")]
+                out[j, c] = below + (above - below) * (rank - k)
+        return out
+
+
+_EMPTY = 2**62  # the lower end of an empty range (its upper end is -_EMPTY)
+
+
+def _ceil_shift(i, k: int):
+    """ceil(i / 2**k) in integers (bucket i after k merges of neighbours)."""
+    return -((-i) >> k) if k else i
+
+
+def _widths(lo, hi):
+    return np.maximum(hi - lo + 1, 0)
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """starts[0] .. starts[0] + lengths[0] - 1, then the same for the next, end to end."""
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()))
+
+
+def _blocks(n: int, size: int = 4096):
+    """Slices of at most `size` stores: copies between stores go a block at a time, so that
+    their index arrays stay small."""
+    return [slice(i, i + size) for i in range(0, n, size)]
+
+
+class Summaries:
+    """Running summaries of the summarised cells (columns of `add`), folded in sample order."""
+
+    def __init__(self, cells: int, samples: int):
+        self.total, self.count = samples, 0  # samples to come, samples folded in so far
+        self.first = None  # the first sample: the sum is of differences from it, so its error follows the spread
+        self.shifted_sum = np.zeros(cells)
+        self.low = np.full(cells, np.inf)
+        self.high = np.full(cells, -np.inf)
+        exact = samples * cells * 8 <= EXACT_BUDGET  # the sample count decides, not the chunks
+        self.samples = np.empty((samples, cells)) if exact else None
+        self.sketch = None if exact else LogSketch(cells)
+        # Cells equal to the first sample in every sample so far stay out of the sketch (most
+        # cells of a model do not vary): when one varies, its earlier samples go in at once.
+        self.steady = np.ones(cells, dtype=bool)
+
+    @property
+    def alpha(self) -> float | None:
+        """The percentiles' relative error bound; None: exact."""
+        return None if self.sketch is None else self.sketch.alpha
+
+    def add(self, x: np.ndarray) -> None:
+        if not len(x):
+            return
+        if self.first is None:
+            self.first = x[0].copy()
+        low, high = x.min(axis=0), x.max(axis=0)
+        if self.sketch is None:
+            self.samples[self.count:self.count + len(x)] = x
+        else:
+            varies = np.flatnonzero(self.steady & ((low != self.first) | (high != self.first)))
+            if self.count and varies.size:
+                self.sketch.add(self.first[None, varies], varies, weight=self.count)
+            self.steady[varies] = False
+            columns = np.flatnonzero(~self.steady)
+            if columns.size:
+                self.sketch.add(x[:, columns], columns)
+        np.minimum(self.low, low, out=self.low)
+        np.maximum(self.high, high, out=self.high)
+        for row in (x - self.first) / self.total:  # one running sum in sample order, whatever the chunks
+            self.shifted_sum += row  # (divided by the sample count: a sum of huge values cannot overflow)
+        self.count += len(x)
+
+    def mean(self) -> np.ndarray:
+        return self.first + self.shifted_sum * (self.total / self.count)
+
+    def percentiles(self) -> np.ndarray:
+        """(len(PERCENTILES), cells)."""
+        if self.sketch is None:  # in place: no second copy of the samples
+            return np.percentile(self.samples[:self.count], PERCENTILES, axis=0, overwrite_input=True)
+        return np.where(self.steady, self.first, self.sketch.percentiles(PERCENTILES, self.low, self.high))
+
+
+# ------------------------------------------------------------------------------ simulate
+
+
+@dataclass
+class Failure:
+    """The first sample that failed: its number (from 1), its uncertain inputs as displayed
+    ({name: "309.2 USD"}) and what went wrong in it."""
+
+    sample: int
+    inputs: dict[str, str]
+    message: str
+
+    def inputs_text(self) -> str:
+        return ", ".join(f"{name} = {value}" for name, value in self.inputs.items()) or "no uncertain input"
+
+    def describe(self) -> str:
+        return f"sample {self.sample:,} ({self.inputs_text()})"
+
+
+@dataclass
+class Simulation:
+    model: ir.CheckedModel
+    samples: int  # asked for; `samples - dropped` went into the summaries
+    seed: int
+    values: dict[str, np.ndarray]  # the samples of the quantities asked for (keep=): name -> (samples, periods)
+    check_probability: dict[str, float]
+    eval_seconds: float
+    stats: dict[str, dict[str, list]]  # name -> {"p5", "p50", "p95", "mean"}: per period, None where undefined
+    varying: set[str]  # the quantities that differ between samples
+    alpha: float | None = None  # the percentiles' relative error bound (the sketch's); None: exact
+    dropped: int = 0  # samples left out (drop_failed)
+    failure: Failure | None = None  # the first of them
+
+    def summary(self, name: str) -> dict[str, list[float]]:
+        """p5, p50, p95 and mean per period (one entry for a single value); None where undefined."""
+        return {stat: list(values) for stat, values in self.stats[name].items()}
+
+    def varies(self, name: str) -> bool:
+        return name in self.varying
+
+    def percentile_note(self) -> str:
+        if self.alpha is None:
+            return "percentiles exact"
+        return f"percentiles within {self.alpha:.2g} relative (log-bucket sketch)"
+
+    def to_dict(self) -> dict:
+        units = self.model.units
+        quantities = {}
+        for name, q in self.model.quantities.items():
+            if q.unit is None:
+                continue
+            entry = {"unit": units.text(q.unit), "kind": "series" if q.series else "scalar"}
+            entry.update({k: (v if q.series else v[0]) for k, v in self.stats[name].items()})
+            quantities[name] = entry
+        percentiles = {"method": "exact"} if self.alpha is None else \
+            {"method": "log-bucket sketch (DDSketch)", "relative_error": self.alpha}
+        dropped = {"count": self.dropped}
+        if self.failure is not None:
+            dropped["first"] = {"sample": self.failure.sample, "inputs": self.failure.inputs,
+                                "error": self.failure.message}
+        return {"model": self.model.title, "scenario": self.model.scenario, "samples": self.samples,
+                "seed": self.seed, "eval_seconds": self.eval_seconds, "percentiles": percentiles,
+                "dropped": dropped, "timeline": list(self.model.timeline.periods),
+                "quantities": quantities,
+                "checks": [{"name": k, "probability": p} for k, p in self.check_probability.items()]}
+
+
+def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: int | None = None,
+             keep=None, backend: str = "numpy", scheduler: str | None = None,
+             drop_failed: bool = False) -> Simulation:
+    """Monte Carlo: every uncertain input drawn `samples` times (seeded: the same seed gives the
+    same numbers on every backend and chunk size), the compiled plan run on (samples, periods)
+    arrays one chunk at a time (chunk: samples per chunk; default from MEMORY_BUDGET), each
+    chunk folded into the summaries (see the module's docstring), so memory stays bounded.
+    keep: the quantities whose samples are kept in .values (memory grows with the samples).
+    A sample with inf or NaN where the base case is finite raises a ModelError naming the
+    sample and its inputs; drop_failed: such samples are left out and counted instead.
+    backend "dask" runs the chunks on a Dask cluster (engine/distributed.py): a local one, or
+    the scheduler at `scheduler`."""
+    if not 1 <= samples <= MAX_SAMPLES:
+        raise ModelError([Diagnostic("usage", f"cannot simulate {samples:,} samples: the limit is {MAX_SAMPLES:,}",
+                                     None, hint=f"at {MAX_SAMPLES:,} samples a percentile's sampling error is "
+                                                "already below 0.0001 standard deviations")])
+    if backend not in ("numpy", "dask"):
+        raise ModelError([Diagnostic("usage", f"unknown backend {backend!r}", None, hint="numpy or dask")])
+    checked = model.checked(scenario)
+    evaluator = model.evaluator(scenario)
+    base = input_values(checked, {})
+    keep = list(keep or ())
+    # numpy's warnings (overflow in a sample...) never reach the user: failures are reported as such
+    with np.errstate(all="ignore"), warnings.catch_warnings(), contextlib.ExitStack() as stack:
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if backend == "dask":
+            from . import distributed
+
+            client = stack.enter_context(distributed.connect(scheduler))  # before any draw
+        # the base case first: if it cannot be evaluated, that is the error (as for `unitsheet run`)
+        cells = summarised_cells(evaluator, model.run(scenario).env[MATRIX])
+        streams = Streams(seed, uncertain_inputs(checked))
+        size = chunk or chunk_size(evaluator)
+        draws = ((streams.draw(start, min(start + size, samples)), min(size, samples - start))
+                 for start in range(0, samples, size))  # each chunk drawn when it is evaluated (or submitted)
+        if backend == "dask":
+            results = distributed.map_chunks(client, model, scenario, draws, keep)
+        else:
+            results = (evaluate_samples(evaluator, base, cells, d, m, keep) for d, m in draws)
+        summaries = Summaries(len(cells), samples)
+        passes = {c.name: 0 for c in checked.checks}
+        kept: dict[str, list[np.ndarray]] = {name: [] for name in keep}
+        start = dropped = 0
+        seconds = 0.0
+        failure = None
+        for result in results:  # in chunk order
+            ok = ~result.failed
+            if not ok.all():
+                if failure is None:
+                    failure, error = _failure(checked, evaluator, base, streams, start + int(np.argmin(ok)), samples)
+                    if not drop_failed:
+                        raise error
+                dropped += int(result.failed.sum())
+            summaries.add(result.values[ok])
+            for name, passed in result.passes.items():
+                passes[name] += int(np.count_nonzero(passed[ok]))
+            for name in keep:
+                kept[name].append(result.kept[name][ok])
+            seconds += result.seconds
+            start += len(ok)
+        if summaries.count == 0:  # every sample failed: nothing to summarise
+            raise ModelError([replace(error.diagnostics[0], notes=(f"every one of the {samples:,} samples failed",))],
+                             error.sources)
+        stats, varying = _stats(checked, evaluator, cells, summaries)
+    return Simulation(checked, samples, seed, {name: np.concatenate(found) for name, found in kept.items()},
+                      {name: n / summaries.count for name, n in passes.items()}, seconds, stats, varying,
+                      summaries.alpha, dropped, failure)
+
+
+def _failure(checked, evaluator, base, streams, index: int, samples: int) -> tuple[Failure, ModelError]:
+    """Sample `index` (from 0) failed: run it alone, verified, for the error that says where and why."""
+    draws = streams.draw(index, index + 1)
+    inputs = {}
+    for q in streams.quantities:
+        shown, factor = report.display(q, draws[q.name], checked.units)
+        inputs[q.name] = f"{draws[q.name][0] * factor:.6g} {shown}".rstrip()
+    try:
+        evaluator.run(_inputs(base, draws, 1), prefix=(1,))
+        diagnostic, sources = Diagnostic("runtime", "a value is not a finite number", None), checked.sources_text
+    except ModelError as err:
+        diagnostic, sources = err.diagnostics[0], err.sources
+    failure = Failure(index + 1, inputs, diagnostic.message)
+    scenario = None if checked.scenario == "base" else checked.scenario  # as Model.run names it
+    error = ModelError([replace(diagnostic, scenario=diagnostic.scenario or scenario,
+                                message=f"{diagnostic.message}, in sample {failure.sample:,} of {samples:,}: "
+                                        f"{failure.inputs_text()}",
+                                hint=(diagnostic.hint + "; " if diagnostic.hint else "")
+                                + "or leave such samples out with --drop-failed")], sources)
+    return failure, error
+
+
+def _stats(checked, evaluator, cells, summaries) -> tuple[dict, set]:
+    """Per quantity: p5, p50, p95 and mean per period (None where the base case has no value),
+    and the set of quantities that vary."""
+    columns = {int(cell): j for j, cell in enumerate(cells)}
+    percentiles, mean = summaries.percentiles(), summaries.mean()
+    rows = dict(zip(("p5", "p50", "p95", "mean"), (*percentiles, mean)))
+    stats, varying = {}, set()
+    for name, q in checked.quantities.items():
+        if q.unit is None:
+            continue
+        first = evaluator.row_of[name] * evaluator.n
+        found = [columns.get(first + p) for p in range(evaluator.n if q.series else 1)]
+        stats[name] = {stat: [None if j is None or not np.isfinite(row[j]) else float(row[j]) for j in found]
+                       for stat, row in rows.items()}
+        if any(j is not None and summaries.high[j] > summaries.low[j] for j in found):
+            varying.add(name)
+    return stats, varying
+
+
+def simulation_table(sim: Simulation) -> str:
+    model = sim.model
+    periods = [str(p) for p in model.timeline.periods]
+    lines = [f"{model.title}  (scenario: {model.scenario}, {sim.samples:,} samples, seed {sim.seed}, "
+             f"{sim.percentile_note()}, evaluation {sim.eval_seconds * 1000:.1f} ms)", ""]
+    if sim.failure is not None:
+        lines.append(f"dropped {sim.dropped:,} of {sim.samples:,} samples (inf or NaN where the base case has a "
+                     f"number); the first: {sim.failure.describe()}: {sim.failure.message}")
+        lines.append(f"percentiles, means and check probabilities are over the other "
+                     f"{sim.samples - sim.dropped:,} samples")
+        lines.append("")
+    uncertain = [q.name for q in uncertain_inputs(model)]
+    lines.append("uncertain inputs: " + (", ".join(uncertain) or "none (every sample equals the base case)"))
+    lines.append("")
+    rows = []
+    steady = []
+    for name, q in model.quantities.items():
+        if q.unit is None or (q.kind == "input" and name not in uncertain):
+            continue
+        if not sim.varies(name):
+            steady.append(name)
+            continue
+        stats = sim.summary(name)
+        shown, factor = report.display(q, np.array([np.nan if v is None else v for v in stats["p50"]]), model.units)
+        for stat in ("p5", "p50", "p95", "mean"):
+            cells = [report._cell(v * factor, False) if v is not None else "" for v in stats[stat]]
+            rows.append([name if stat == "p5" else "", shown if stat == "p5" else "", stat] + cells)
+    header = ["quantity", "unit", ""] + (periods if any(q.series for q in model.quantities.values()) else [])
+    width = max(len(header), max((len(r) for r in rows), default=0))
+    header += [""] * (width - len(header))
+    widths = [max(len(str(r[i])) if i < len(r) else 0 for r in [header] + rows) for i in range(width)]
+    for row in [header] + rows:
+        row = row + [""] * (width - len(row))
+        lines.append("  ".join([str(row[0]).ljust(widths[0]), str(row[1]).ljust(widths[1]), str(row[2]).ljust(4)]
+                               + [str(c).rjust(w) for c, w in zip(row[3:], widths[3:])]).rstrip())
+    if steady:
+        lines.append("")
+        lines.append(f"the same in every sample ({len(steady)}): " + ", ".join(steady))
+    lines.append("")
+    lines.append("probability that each check holds:")
+    for name, p in sim.check_probability.items():
+        lines.append(f"  {p * 100:6.2f} %  {name}")
+    return "\n".join(lines) + "\n"
