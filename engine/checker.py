@@ -1170,10 +1170,13 @@ class _Checker:
             return None
         year = self.units.parse("year").dimensionality
         da, db = a.dimensionality, b.dimensionality
-        if da == db * year:
-            return "the right side is a rate per time: multiply it by a period (`* 1 year`) or integrate it with total(...)"
-        if db == da * year:
-            return "the left side is a rate per time: multiply it by a period (`* 1 year`) or integrate it with total(...)"
+        for shorter, longer, side, other in ((db, da, "right", "left"), (da, db, "left", "right")):
+            if longer == shorter * year:  # one side lacks a time factor the other has
+                if shorter.get("[time]", 0) < 0:
+                    return (f"the {side} side is a rate per time: multiply it by a period (`* 1 year`) or integrate "
+                            "it with total(...)")
+                return (f"the {other} side is an amount times a time: total() integrates a rate; an amount per "
+                        "period is added up with sum(...)")
         return None
 
     def _x_Compare(self, node: ast.Compare, ctx):

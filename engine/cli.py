@@ -116,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     plot = sub.add_parser("plot", help="draw series over the timeline to a PNG")
     plot.add_argument("model")
-    plot.add_argument("names", nargs="+")
+    plot.add_argument("names", nargs="*", help="quantities to draw (or --chart)")
+    plot.add_argument("--chart", metavar="TITLE", help="draw a chart the model declares (chart \"TITLE\": ...)")
     plot.add_argument("--scenario", action="append", help="one line per scenario (repeatable)")
     plot.add_argument("-o", "--output", required=True)
     plot.add_argument("--title")
@@ -350,7 +351,18 @@ def cmd_plot(args) -> int:
     from .plot import plot
 
     model = _load(args.model)
-    plot(model, args.names, args.scenario or ["base"], args.output, args.title)
+    names, title = args.names, args.title
+    if args.chart is not None:
+        charts = {c.title: c for c in model.checked().charts}
+        if args.chart not in charts:
+            from .diagnostics import did_you_mean
+
+            raise UsageError(f"the model declares no chart titled {args.chart!r}; "
+                             + (did_you_mean(args.chart, charts) or "charts: " + (", ".join(map(repr, charts)) or "none")))
+        names, title = list(charts[args.chart].names) + names, title or args.chart
+    if not names:
+        raise UsageError("name the quantities to draw, or a declared chart with --chart TITLE")
+    plot(model, names, args.scenario or ["base"], args.output, title)
     print(f"wrote {args.output}")
     return EXIT_OK
 

@@ -614,9 +614,15 @@ def _explain_comparison(ev: Evaluator, expr, env, p: int, series: bool) -> str:
         return ""
     a, b = (p, p + 1) if series else (0, 1)
     units = ev.model.units
+    # Both sides in the display unit of the quantity the check reads (dscr shown in %: 19.1 % >= 120 %)
+    shown = next((ev.model.quantities[n.name] for n in (expr.left, expr.right)
+                  if isinstance(n, (ir.Ref, ir.At)) and ev.model.quantities[n.name].display_unit is not None), None)
 
     def show(node):
         value = np.asarray(_compile(node, ev)(env, a, b), dtype=float).reshape(-1)[0]
+        if shown is not None and node.type.unit is not None and units.same_dimension(node.type.unit, shown.unit):
+            value *= units.factor(node.type.unit, shown.unit) * shown.display_factor
+            return _human(value, units.short(shown.display_unit))
         unit = units.short(node.type.unit) if node.type.unit is not None else ""
         return _human(value, unit)
     op = expr.op if isinstance(expr, ir.Compare) else "~="

@@ -48,8 +48,10 @@ def explain(model, name: str, scenario: str = "base") -> tuple[str, dict]:
         hint = did_you_mean(name, checked.quantities)
         raise ModelError([Diagnostic("unknown-name", f"no quantity named `{name}`", None, hint=hint)])
     shown, factor = report.display(q, results.values[name], checked.units)
-    unit = checked.units.text(q.unit) if q.unit is not None else "true/false"
-    lines = [f"{name}: {q.kind}, {'series' if q.series else 'single value'}, in {unit}"
+    unit = ("a plain number" if q.unit == checked.units.dimensionless else checked.units.text(q.unit)) \
+        if q.unit is not None else "true/false"
+    lines = [f"{name}: {q.kind}, {'series' if q.series else 'single value'}, "
+             + (unit if unit in ("a plain number", "true/false") else f"in {unit}")
              + (f" (shown in {shown})" if shown and shown != unit else "")]
     if q.note:
         lines.append(f"  note: {q.note}")
@@ -87,7 +89,7 @@ def explain(model, name: str, scenario: str = "base") -> tuple[str, dict]:
     values = results.values[name]
     if q.series:
         for p, text in zip(periods, report.cells(values, q, checked.units, factor)):
-            lines.append(f"  {p}  {text} {shown}".rstrip())
+            lines.append(f"  {p}  {text} {shown}".rstrip() if text else f"  {p}  (no value)")
     else:
         lines.append(f"  {report.cells(values[:1], q, checked.units, factor)[0]} {shown}".rstrip())
     data = {"name": name, "kind": q.kind, "unit": unit, "display_unit": shown, "series": q.series,

@@ -65,9 +65,17 @@ def row_style(q: ir.Quantity, values: np.ndarray, units) -> RowStyle:
 
 
 def _format(magnitudes: np.ndarray, percent: bool = False) -> str:
-    """A short format with about four significant digits for the row's largest value."""
+    """The decimals the command line's table prints for the row's largest value (report._cell):
+    none from 1,000, one from 100, two from 1, three significant digits below 1."""
     top = float(magnitudes.max()) if magnitudes.size else 0.0
-    digits = 2 if top == 0 else int(min(6, max(0, 3 - math.floor(math.log10(top)))))
+    if top >= 1000:
+        digits = 0
+    elif top >= 100:
+        digits = 1
+    elif top >= 1 or top == 0:
+        digits = 2
+    else:
+        digits = int(min(6, 2 - math.floor(math.log10(top))))
     decimals = "." + "0" * digits if digits else ""
     return f"0{decimals}%" if percent else f"#,##0{decimals}"
 

@@ -295,3 +295,33 @@ def test_print_setup_checks_sections_notes_and_charts_are_in_the_file(tmp_path):
         charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
     assert any("billion USD" in c for c in charts)
     assert not any("000000000" in c for c in charts), "axis numbers are in display units"
+
+
+def test_charts_draw_the_series_the_model_names(tmp_path, capsys):
+    from conftest import run_cli
+
+    book = tmp_path / "oa.xlsx"
+    export_workbook(engine.load(OPENAI), book)
+    with zipfile.ZipFile(book) as z:
+        charts = [z.read(n).decode() for n in sorted(z.namelist()) if re.match(r"xl/charts/chart\d+\.xml", n)]
+    titles = [re.search(r"<a:t>([^<]*)</a:t>", c).group(1) for c in charts]
+    assert titles == ["Cash balance after the February 2026 round", "Revenue against cash burn",
+                      "Money received from the round", "Compute commitments per year (reading A04)"]
+    assert "implied_cash_costs" not in "".join(charts), "helper rows are not drawn"
+    code, out, _ = run_cli(["plot", OPENAI, "--chart", "Revenue against cash burn", "-o", tmp_path / "c.png"], capsys)
+    assert code == 0 and (tmp_path / "c.png").exists()
+
+
+@pytest.mark.parametrize("line, needle", [
+    ('chart "x": nope', "unknown name `nope`"),
+    ('chart "x": price', "a single value"),
+    ('chart "x": flag', "true/false"),
+    ('chart "x": cash, cap, rate', "mixes 3 kinds of unit"),
+])
+def test_bad_charts_are_located_errors(line, needle):
+    text = ('model "m"\ntimeline 2025..2027 yearly\ninput price = 2 USD\ninput cash: USD = {2025..2027: 1}\n'
+            'input cap: GW = {2025..2027: 1}\ninput rate: % = {2025..2027: 1}\nflag = cash > 0 USD\n' + line + "\n")
+    with pytest.raises(engine.ModelError) as info:
+        engine.loads(text, "m.ush").run()
+    d = info.value.diagnostics[0]
+    assert needle in d.message and d.span.line == 8
