@@ -75,7 +75,7 @@ def cells(values, q: ir.Quantity, units, factor: float = 1.0) -> list[str]:
     float noise far below the row's precision as 0 (not 1.67e-15), plain whole numbers such as
     years without a thousands separator (2027, not 2,027)."""
     boolean = q.unit is None
-    plain = not boolean and q.unit == units.dimensionless
+    plain = not boolean and (q.display_unit if q.display_unit is not None else q.unit) == units.dimensionless
     shown = [float(v) * (1.0 if boolean else factor) for v in np.atleast_1d(values).tolist()]
     floor = max((abs(v) for v in shown if math.isfinite(v)), default=0.0) * NOISE
     return [_cell(0.0 if abs(v) < floor else v, boolean, plain) for v in shown]

@@ -370,3 +370,12 @@ def test_plot_draws_every_line_distinct_and_says_which_axis(tmp_path, monkeypatc
 def test_names_a_spreadsheet_would_confuse_are_refused_when_compiling(body, needle):
     found = errors(body)
     assert found[0].kind == "duplicate-definition" and needle in found[0].message
+
+
+def test_a_plain_ratio_displayed_in_percent_keeps_its_decimals():
+    from engine import report
+
+    r = load("input a = 0.46\nb = a * 1\n    display %\n").run()
+    q = r.model.quantities["b"]
+    shown, factor = report.display(q, r.values["b"], r.model.units)
+    assert shown == "%" and report.cells(r.values["b"], q, r.model.units, factor) == ["46.00"]
