@@ -227,3 +227,22 @@ def test_any_string_survives_fmt():
         again = parse(format_module(module), "m.ush")
         assert again.statements[0].title == text
     roundtrip()
+
+
+def test_a_long_timeline_plots_with_readable_ticks(tmp_path, monkeypatch):
+    """A tick label per period was a black band (and 34 s for 10,000 periods)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import engine
+    from engine.plot import plot
+
+    captured = {}
+    monkeypatch.setattr(plt, "close", lambda fig: captured.setdefault("fig", fig))
+    model = engine.loads('model "long"\ntimeline 1..2000 yearly\ninput a: USD = {1..2000: 5}\nb = a * 2\n', "l.ush")
+    plot(model, ["b"], ["base"], tmp_path / "p.png")
+    ticks = captured["fig"].axes[0].get_xticks()
+    assert len(ticks) <= 15
+    assert captured["fig"].axes[0].get_lines()[0].get_marker() in ("None", None, "")
