@@ -68,6 +68,10 @@ def main():
         raise SystemExit("README.md has no model-section markers")
     readme.write_text(pattern.sub(lambda _: f"{BEGIN}\n{section()}\n{END}", text))
     print("README.md model section regenerated")
+    from engine.builtins import write_docs
+
+    changed = write_docs(ROOT / "docs" / "language.md")
+    print("docs/language.md function table " + ("regenerated" if changed else "already current"))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from . import ir
+from . import builtins, ir
 
 ROW_LOOP_LIMIT = 16  # deterministic groups up to this size loop on floats row by row; larger, on numpy columns
 
@@ -27,8 +27,6 @@ ROW_LOOP_LIMIT = 16  # deterministic groups up to this size loop on floats row b
 class NotBatchable(Exception):
     pass
 
-
-FUNCS = {"if", "min", "max", "abs", "exp", "ln"}  # element-wise: groupable
 
 
 def shape(node) -> tuple:
@@ -56,7 +54,7 @@ def shape(node) -> tuple:
         return (node.op, shape(node.left), shape(node.right))
     if kind is ir.Sum:
         return ("sum", shape(node.first)) + tuple((op, shape(x)) for op, x in node.rest)
-    if kind is ir.Func and node.name in FUNCS:
+    if kind is ir.Func and builtins.ELEMENTWISE[node.name].groupable:
         return (node.name,) + tuple(shape(a) for a in node.args)
     raise NotBatchable(kind.__name__)
 
@@ -207,23 +205,16 @@ def _gather(rows: list[int], columns):
 
 
 def elementwise_func(name: str, args: list):
-    """The closure of an element-wise function over argument closures f(context, a, b): the
-    same for one row (context: env) and for a group (context: the value matrix)."""
-    if name == "if":
-        c, x, y = args
-        return lambda ctx, a, b: np.where(c(ctx, a, b), x(ctx, a, b), y(ctx, a, b))
-    if name in ("min", "max"):
-        op = np.minimum if name == "min" else np.maximum
-
-        def extreme(ctx, a, b):
-            value = args[0](ctx, a, b)
-            for f in args[1:]:
-                value = op(value, f(ctx, a, b))
-            return value
-        return extreme
-    (x,) = args
-    op = {"abs": np.abs, "exp": np.exp, "ln": np.log}[name]
-    return lambda ctx, a, b: op(x(ctx, a, b))
+    """The closure of an element-wise function of engine/builtins.py over argument closures
+    f(context, a, b): the same for one row (context: env) and for a group (the value matrix)."""
+    kernel = builtins.ELEMENTWISE[name].kernel
+    if len(args) == 1:
+        (x,) = args
+        return lambda ctx, a, b: kernel(x(ctx, a, b))
+    if len(args) == 2:
+        x, y = args
+        return lambda ctx, a, b: kernel(x(ctx, a, b), y(ctx, a, b))
+    return lambda ctx, a, b: kernel(*(f(ctx, a, b) for f in args))
 
 
 ELEMENTWISE = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "^": np.power,

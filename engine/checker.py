@@ -16,16 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import ir
+from . import builtins, ir
 from . import syntax as ast
 from .diagnostics import Label, ModelError, Reporter, Span, did_you_mean
 from .graph import Edge, plan_evaluation
 from .units import SCALES, UnitError, UnitSystem, scaled
 
-ELEMENTWISE = {"if", "min", "max", "abs", "round", "choose", "exp", "ln"}
-REDUCTIONS = {"total", "sum", "average", "min", "max", "npv", "cagr"}
-SERIES_FUNCTIONS = {"running_total", "running_sum", "growth", "year"}
-FUNCTIONS = ELEMENTWISE | REDUCTIONS | SERIES_FUNCTIONS
 RESERVED = {"t"}
 # name -> (parameters that carry the input's unit, plain-number parameters), both in order
 DISTRIBUTIONS = {"uniform": 2, "triangular": 3, "normal": 2, "lognormal": 2}
@@ -763,7 +759,7 @@ class _Checker:
                     if node.name in self.inputs or node.name in self.formulas:
                         out.append(_edge_for_index(node))
                 elif isinstance(node, ast.Call):
-                    if node.func in ("running_total", "running_sum") and node.args:
+                    if _kind(node) == "running" and node.args:
                         target = node.args[0]
                         if isinstance(target, (ast.Name, ast.Indexed)) and (
                                 target.name in self.inputs or target.name in self.formulas):
@@ -901,7 +897,7 @@ class _Checker:
                 elif isinstance(node, ast.Indexed):
                     if isinstance(node.index, (ast.Current, ast.Relative)):
                         return True
-                elif isinstance(node, ast.Call) and node.func in SERIES_FUNCTIONS:
+                elif isinstance(node, ast.Call) and _kind(node) in ("running", "series"):
                     return True
                 elif isinstance(node, ast.Call) and _is_reduction(node):
                     stack.extend(node.args[:-1])  # the series it reduces is one value; npv's rate may not be
@@ -1028,7 +1024,7 @@ class _Checker:
                              hint=f"`{name}` is a unit: write it after a number (1 {name}), or define a quantity "
                                   f"`{name}`")
             raise _Abandon
-        if name in FUNCTIONS:
+        if name in builtins.NAMES:
             ctx.report.error("unknown-name", f"`{name}` is a function", node.span, Label(node.span),
                              hint=f"call it: {name}(...)")
             raise _Abandon
@@ -1219,84 +1215,98 @@ class _Checker:
 
     # ----------------------------------------------------------------- functions
     def _x_Call(self, node: ast.Call, ctx):
-        f = node.func
-        args = node.args
-        if _is_reduction(node):
-            return self._reduction(node, ctx)
-        if f in ("running_total", "running_sum", "growth"):
-            return self._series_function(node, ctx)
-        if f == "year":
-            self._arity(node, 0, 0, ctx)
-            if not ctx.series:
-                ctx.report.error("shape", "year() is the current period: only inside a series", node.span,
-                                 Label(node.span))
-                raise _Abandon
-            return ir.Period(ir.Type(self.units.dimensionless, True), node.span)
-        if f not in FUNCTIONS:
+        builtin = builtins.lookup(node.func, len(node.args))
+        if builtin is None:
+            f = node.func
             name_span = Span(node.span.file, node.span.line, node.span.col, node.span.line, node.span.col + len(f))
             ctx.report.error("unknown-name", f"unknown function `{f}`", name_span, Label(name_span),
-                             hint=did_you_mean(f, FUNCTIONS) or "functions: " + ", ".join(sorted(FUNCTIONS)))
+                             hint=did_you_mean(f, builtins.NAMES) or "functions: " + ", ".join(builtins.NAMES))
             raise _Abandon
-        typed = [self._expr(a, ctx) for a in args]
+        self._arity(node, builtin, ctx)
+        if builtin.kind == "reduction":
+            return self._reduction(node, builtin, ctx)
+        if builtin.kind in ("running", "series"):
+            return self._series_function(node, builtin, ctx)
+        typed = [self._expr(a, ctx) for a in node.args]
         series = any(a.type.series for a in typed)
-        if f == "if":
-            self._arity(node, 3, 3, ctx)
-            cond = self._boolean(typed[0], ctx, "the condition")
-            a, b = typed[1], typed[2]
-            if a.type.boolean != b.type.boolean:
-                ctx.report.error("type", "both branches of if() must be numbers, or both true/false", node.span,
-                                 Label(a.span), Label(b.span))
-                raise _Abandon
-            if not a.type.boolean:
-                b = self._same_dimension(a, b, node, ctx, "choose between")
-            return ir.Func("if", (cond, a, b), ir.Type(a.type.unit, series), node.span)
-        if f in ("min", "max"):
-            first = self._numeric(typed[0], ctx)
-            rest = [self._same_dimension(first, self._numeric(a, ctx), node, ctx, f"take the {f} of")
-                    for a in typed[1:]]
-            return ir.Func(f, (first, *rest), ir.Type(first.type.unit, series), node.span)
-        if f == "abs":
-            self._arity(node, 1, 1, ctx)
-            x = self._numeric(typed[0], ctx)
-            return ir.Func("abs", (x,), x.type, node.span)
-        if f == "round":
-            self._arity(node, 1, 2, ctx)
-            x = self._numeric(typed[0], ctx)
-            digits = typed[1] if len(typed) > 1 else ir.Const(0.0, ir.Type(self.units.dimensionless, False))
-            if not (isinstance(digits, ir.Const) and self.units.is_dimensionless(digits.type.unit)
-                    and float(digits.value).is_integer()):
-                ctx.report.error("type", "round's digits must be a whole number", digits.span or node.span,
-                                 Label(digits.span or node.span))
-                raise _Abandon
-            return ir.Func("round", (x, digits), x.type, node.span)
-        if f == "choose":
-            if len(typed) < 2:
-                self._arity(node, 2, 99, ctx)
-            if not self.units.is_dimensionless(self._numeric(typed[0], ctx).type.unit):
-                ctx.report.error("type", "choose's first argument is an option number (1, 2, ...)", typed[0].span,
-                                 Label(typed[0].span, self._u(typed[0].type.unit)))
-                raise _Abandon
-            index = self._plain(typed[0])
-            first = typed[1]
-            rest = [self._same_dimension(first, a, node, ctx, "choose between") if not first.type.boolean else a
-                    for a in typed[2:]]
-            return ir.Func("choose", (index, first, *rest), ir.Type(first.type.unit, series), node.span)
-        # exp, ln: plain numbers only
-        self._arity(node, 1, 1, ctx)
+        return getattr(self, "_rule_" + builtin.unit_rule)(node, builtin, typed, series, ctx)
+
+    # Unit rules of element-wise functions (engine/builtins.py names them): one method per rule.
+    def _rule_same(self, node, builtin, typed, series, ctx):
+        first = self._numeric(typed[0], ctx)
+        rest = [self._same_dimension(first, self._numeric(a, ctx), node, ctx, f"take the {builtin.name} of")
+                for a in typed[1:]]
+        return ir.Func(builtin.name, (first, *rest), ir.Type(first.type.unit, series), node.span)
+
+    def _rule_condition(self, node, builtin, typed, series, ctx):
+        cond = self._boolean(typed[0], ctx, "the condition")
+        a, b = typed[1], typed[2]
+        if a.type.boolean != b.type.boolean:
+            ctx.report.error("type", "both branches of if() must be numbers, or both true/false", node.span,
+                             Label(a.span), Label(b.span))
+            raise _Abandon
+        if not a.type.boolean:
+            b = self._same_dimension(a, b, node, ctx, "choose between")
+        return ir.Func("if", (cond, a, b), ir.Type(a.type.unit, series), node.span)
+
+    def _rule_index(self, node, builtin, typed, series, ctx):
+        if not self.units.is_dimensionless(self._numeric(typed[0], ctx).type.unit):
+            ctx.report.error("type", "choose's first argument is an option number (1, 2, ...)", typed[0].span,
+                             Label(typed[0].span, self._u(typed[0].type.unit)))
+            raise _Abandon
+        index = self._plain(typed[0])
+        first = typed[1]
+        rest = [self._same_dimension(first, a, node, ctx, "choose between") if not first.type.boolean else a
+                for a in typed[2:]]
+        return ir.Func("choose", (index, first, *rest), ir.Type(first.type.unit, series), node.span)
+
+    def _rule_keep(self, node, builtin, typed, series, ctx):
+        x = self._numeric(typed[0], ctx)
+        return ir.Func(builtin.name, (x,), x.type, node.span)
+
+    def _rule_digits(self, node, builtin, typed, series, ctx):
+        x = self._numeric(typed[0], ctx)
+        digits = typed[1] if len(typed) > 1 else ir.Const(0.0, ir.Type(self.units.dimensionless, False))
+        if not (isinstance(digits, ir.Const) and self.units.is_dimensionless(digits.type.unit)
+                and float(digits.value).is_integer()):
+            ctx.report.error("type", "round's digits must be a whole number", digits.span or node.span,
+                             Label(digits.span or node.span))
+            raise _Abandon
+        return ir.Func(builtin.name, (x, digits), x.type, node.span)
+
+    def _rule_plain(self, node, builtin, typed, series, ctx):
         x = self._numeric(typed[0], ctx)
         if not self.units.is_dimensionless(x.type.unit):
-            ctx.report.error("unit-mismatch", f"{f}() takes a plain number, not {self._u(x.type.unit)}", x.span,
-                             Label(x.span, self._u(x.type.unit)))
+            ctx.report.error("unit-mismatch", f"{builtin.name}() takes a plain number, not {self._u(x.type.unit)}",
+                             x.span, Label(x.span, self._u(x.type.unit)))
             raise _Abandon
         x = self._plain(x)
-        return ir.Func(f, (x,), ir.Type(self.units.dimensionless, x.type.series), node.span)
+        return ir.Func(builtin.name, (x,), ir.Type(self.units.dimensionless, x.type.series), node.span)
 
-    def _arity(self, node, low, high, ctx):
-        n = len(node.args)
-        if not low <= n <= high:
-            want = str(low) if low == high else f"{low} to {high}"
-            ctx.report.error("arity", f"{node.func}() takes {want} argument{'s' if high != 1 else ''}, not {n}",
-                             node.span, Label(node.span))
+    def _rule_root(self, node, builtin, typed, series, ctx):
+        x = self._numeric(typed[0], ctx)
+        if self.units.is_dimensionless(x.type.unit):
+            x = self._plain(x)
+            return ir.Func(builtin.name, (x,), ir.Type(self.units.dimensionless, x.type.series), node.span)
+        powers = dict(x.type.unit._units)
+        if any(float(e) % 2 for e in powers.values()):
+            ctx.report.error("unit-mismatch", f"{self._u(x.type.unit)} has no square root: its powers are not even",
+                             x.span, Label(x.span, self._u(x.type.unit)),
+                             hint="take the root of a plain number, or of a unit squared (m^2 → m)")
+            raise _Abandon
+        return ir.Func(builtin.name, (x,), ir.Type(self.units.root(x.type.unit), x.type.series), node.span)
+
+    def _rule_sign(self, node, builtin, typed, series, ctx):
+        x = self._numeric(typed[0], ctx)
+        return ir.Func(builtin.name, (x,), ir.Type(self.units.dimensionless, x.type.series), node.span)
+
+    def _arity(self, node, builtin, ctx):
+        n, (low, high) = len(node.args), builtin.arity
+        if n < low or (high is not None and n > high):
+            want = str(low) if low == high else (f"at least {low}" if high is None else f"{low} to {high}")
+            plural = "s" if (high is None or high != 1) else ""
+            ctx.report.error("arity", f"{node.func}() takes {want} argument{plural}, not {n}", node.span,
+                             Label(node.span), hint=f"write {builtin.signature}")
             raise _Abandon
 
     def _range_arg(self, arg, node, ctx):
@@ -1316,39 +1326,41 @@ class _Checker:
                          hint=f"write {node.func}(x[{self.timeline.start}..{self.timeline.end}])")
         raise _Abandon
 
-    def _reduction(self, node: ast.Call, ctx):
+    def _reduction(self, node: ast.Call, builtin, ctx):
+        """f([plain numbers,] x[a..b]): the leading arguments (npv's rate) are plain numbers or
+        percent, the last is a series over a range of periods."""
         f = node.func
-        args = node.args
-        rate = None
-        if f == "npv":
-            self._arity(node, 2, 2, ctx)
-            rate = self._numeric(self._expr(args[0], ctx), ctx, "the discount rate")
-            if not self.units.is_dimensionless(rate.type.unit):
-                ctx.report.error("unit-mismatch", f"npv's rate is a plain number or percent per period, not "
-                                 f"{self._u(rate.type.unit)}", rate.span, Label(rate.span, self._u(rate.type.unit)))
+        extra = []
+        for arg in node.args[:-1]:
+            value = self._numeric(self._expr(arg, ctx), ctx, "the discount rate")
+            if not self.units.is_dimensionless(value.type.unit):
+                ctx.report.error("unit-mismatch", f"{f}'s rate is a plain number or percent per period, not "
+                                 f"{self._u(value.type.unit)}", value.span, Label(value.span, self._u(value.type.unit)))
                 raise _Abandon
-            rate = self._plain(rate)
-            target = args[1]
-        else:
-            self._arity(node, 1, 1, ctx)
-            target = args[0]
+            extra.append(self._plain(value))
+        target = node.args[-1]
         name, start, stop, t = self._range_arg(target, node, ctx)
         if t.boolean:
             self._numeric(ir.Const(0.0, t, target.span), ctx, f"`{name}`")
-        if f in ("total", "npv"):
+        if builtin.unit_rule == "integrate":
             factor, unit = self.units.simplify(self.units.mul(t.unit, self.timeline.step_unit))
-        elif f == "cagr":
+        elif builtin.unit_rule == "ratio":
             factor, unit = 1.0, self.units.dimensionless
             if stop <= start:
-                ctx.report.error("bad-period", "cagr() needs at least two periods", target.span, Label(target.span))
+                ctx.report.error("bad-period", f"{f}() needs at least two periods", target.span, Label(target.span))
                 raise _Abandon
         else:
             factor, unit = 1.0, t.unit
-        series = rate.type.series if rate is not None else False
-        return ir.Reduce(f, name, start, stop, factor, rate, ir.Type(unit, series), node.span)
+        series = any(a.type.series for a in extra)
+        return ir.Reduce(f, name, start, stop, factor, tuple(extra), ir.Type(unit, series), node.span)
 
-    def _series_function(self, node: ast.Call, ctx):
-        self._arity(node, 1, 1, ctx)
+    def _series_function(self, node: ast.Call, builtin, ctx):
+        if node.func == "year":
+            if not ctx.series:
+                ctx.report.error("shape", "year() is the current period: only inside a series", node.span,
+                                 Label(node.span))
+                raise _Abandon
+            return ir.Period(ir.Type(self.units.dimensionless, True), node.span)
         arg = node.args[0]
         if not (isinstance(arg, ast.Name) or (isinstance(arg, ast.Indexed) and isinstance(arg.index, ast.Current))):
             span = getattr(arg, "span", node.span)
@@ -1372,7 +1384,7 @@ class _Checker:
             ratio = self._product("/", now, before, True, node.span)
             one = ir.Const(1.0, ir.Type(self.units.dimensionless, False), node.span)
             return ir.Sum(ratio, (("-", one),), ir.Type(self.units.dimensionless, True), node.span)
-        if node.func == "running_total":
+        if builtin.unit_rule == "integrate":
             factor, unit = self.units.simplify(self.units.mul(t.unit, self.timeline.step_unit))
         else:
             factor, unit = 1.0, t.unit
@@ -1554,10 +1566,14 @@ class _Checker:
         return " ".join(p.strip() for p in parts)
 
 
+def _kind(node: ast.Call) -> str | None:
+    builtin = builtins.lookup(node.func, len(node.args))
+    return builtin.kind if builtin is not None else None
+
+
 def _is_reduction(node: ast.Call) -> bool:
     """A call that reduces a series over periods to one value (its last argument is the series)."""
-    return node.func in ("total", "sum", "average", "npv", "cagr") or (node.func in ("min", "max")
-                                                                         and len(node.args) == 1)
+    return _kind(node) == "reduction"
 
 
 def _ends_in_literal(node) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import batching, ir
+from . import batching, builtins, ir
 from .diagnostics import Diagnostic, Label, ModelError
 
 
@@ -493,10 +493,8 @@ def _compile(node, ev: Evaluator):
     if kind is ir.Reduce:
         return _compile_reduce(node, ev)
     if kind is ir.Running:
-        name, factor = node.name, np.float64(node.step)
-        if node.func == "running_total":
-            return lambda env, a, b: np.cumsum(env[name][..., :b], axis=-1)[..., a:b] * factor
-        return lambda env, a, b: np.cumsum(env[name][..., :b], axis=-1)[..., a:b]
+        name, step, kernel = node.name, np.float64(node.step), builtins.OVER_PERIODS[node.func].kernel
+        return lambda env, a, b: kernel(env[name][..., :b], step)[..., a:b]
     raise AssertionError(f"no evaluator for {kind.__name__}")  # the checker only makes the nodes above
 
 
@@ -504,63 +502,17 @@ def _approx_rel(left, right, tol):
     return np.abs(left - right) <= tol * np.abs(right)
 
 
-def excel_round(x, digits):
-    """Round half away from zero, as Excel's ROUND does (numpy and Python round half to even)."""
-    scale = 10.0 ** digits
-    return np.sign(x) * np.floor(np.abs(x) * scale + 0.5) / scale
-
-
-def _choose(index, *options):
-    index = np.asarray(index)
-    out = np.full(np.broadcast(index, *options).shape, np.nan)
-    for k, option in enumerate(options, start=1):
-        out = np.where(index == k, option, out)
-    return out
-
-
 def _compile_func(node: ir.Func, ev):
-    args = [_compile(x, ev) for x in node.args]
-    name = node.name
-    if name in batching.FUNCS:
-        return batching.elementwise_func(name, args)
-    if name == "round":
-        x, d = args
-        return lambda env, a, b: excel_round(x(env, a, b), d(env, a, b))
-    if name == "choose":
-        return lambda env, a, b: _choose(*(f(env, a, b) for f in args))
-    raise AssertionError(name)
+    return batching.elementwise_func(node.name, [_compile(x, ev) for x in node.args])
 
 
 def _compile_reduce(node: ir.Reduce, ev):
-    name, s, e, factor = node.name, node.start, node.stop + 1, np.float64(node.step)
-    f = node.func
-    if f == "total":
-        return lambda env, a, b: env[name][..., s:e].sum(axis=-1, keepdims=True) * factor
-    if f == "sum":
-        return lambda env, a, b: env[name][..., s:e].sum(axis=-1, keepdims=True)
-    if f == "average":
-        return lambda env, a, b: env[name][..., s:e].mean(axis=-1, keepdims=True)
-    if f == "min":
-        return lambda env, a, b: env[name][..., s:e].min(axis=-1, keepdims=True)
-    if f == "max":
-        return lambda env, a, b: env[name][..., s:e].max(axis=-1, keepdims=True)
-    if f == "cagr":
-        years = float(e - 1 - s)
-        return lambda env, a, b: (env[name][..., e - 1:e] / env[name][..., s:s + 1]) ** (1.0 / years) - 1.0
-    if f == "npv":
-        rate = _compile(node.rate, ev)
-        exponents = np.arange(1, e - s + 1, dtype=float)
-
-        def npv(env, a, b):
-            r = np.asarray(rate(env, a, b))
-            # Excel's NPV: the first value is discounted one full period.
-            discount = (1.0 + r[..., None]) ** -exponents if r.ndim else (1.0 + r) ** -exponents
-            values = env[name][..., s:e]
-            if r.ndim:
-                return (values[..., None, :] * discount).sum(axis=-1) * factor
-            return (values * discount).sum(axis=-1, keepdims=True) * factor
-        return npv
-    raise AssertionError(f)
+    name, s, e, step = node.name, node.start, node.stop + 1, np.float64(node.step)
+    kernel = builtins.OVER_PERIODS[node.func].kernel
+    args = [_compile(a, ev) for a in node.args]
+    if not args:
+        return lambda env, a, b: kernel(env[name][..., s:e], step)
+    return lambda env, a, b: kernel(env[name][..., s:e], step, *(f(env, a, b) for f in args))
 
 
 # ---------------------------------------------------------------------- runtime diagnostics
@@ -599,10 +551,8 @@ def _why(node, ev, env, a, b) -> str:
         right = np.asarray(_compile(node.right, ev)(env, a, b), dtype=float)
         if (right == 0).any():
             return "division by zero"
-    if isinstance(node, ir.Func) and node.name == "ln":
-        return "logarithm of a number that is not positive"
-    if isinstance(node, ir.Func) and node.name == "choose":
-        return "choose() option number out of range"
+    if isinstance(node, ir.Func) and builtins.ELEMENTWISE[node.name].failure:
+        return builtins.ELEMENTWISE[node.name].failure
     value = np.asarray(_compile(node, ev)(env, a, b), dtype=float)
     if np.isinf(value).any():
         return "overflow (the value is too large for a float)"

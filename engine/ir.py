@@ -59,15 +59,16 @@ class At:
 
 @dataclass(frozen=True)
 class Reduce:
-    """total / sum / average / min / max / npv / cagr over periods start..stop (inclusive).
-    `step` is the period length in the reduction's unit factor (total and npv integrate)."""
+    """A reduction of engine/builtins.py (total, sum, average, min, max, npv, cagr) of the series
+    `name` over periods start..stop (inclusive). `step` is the period length in the result's unit
+    factor (total and npv integrate); `args` are its leading arguments (npv's rate)."""
 
     func: str
     name: str
     start: int
     stop: int
     step: float
-    rate: Any  # npv's discount rate (a dimensionless expression), else None
+    args: tuple  # plain-number expressions before the series (npv's rate), often none
     type: Type
     span: Span | None = field(default=None, compare=False)
 
@@ -137,7 +138,7 @@ class Not:
 
 @dataclass(frozen=True)
 class Func:
-    """if, min, max, abs, round, choose, exp, ln, sqrt: element-wise over periods."""
+    """An element-wise function of engine/builtins.py (if, min, max, abs, round, sqrt, ...)."""
 
     name: str
     args: tuple
@@ -179,8 +180,8 @@ def children(node) -> tuple:
         return node.args
     if isinstance(node, Approx):
         return (node.left, node.right, node.tolerance)
-    if isinstance(node, Reduce) and node.rate is not None:
-        return (node.rate,)
+    if isinstance(node, Reduce):
+        return node.args
     return ()
 
 

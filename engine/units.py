@@ -129,6 +129,13 @@ class UnitSystem:
     def power(self, a: pint.Unit, n: int) -> pint.Unit:
         return a**n if n != 0 else self.dimensionless
 
+    def root(self, a: pint.Unit) -> pint.Unit:
+        """The square root of a unit whose powers are even (m^2 -> m; the checker refuses others)."""
+        out = self.dimensionless
+        for name, exponent in a._units.items():
+            out = out * self.registry.Unit(name) ** int(exponent // 2)
+        return out
+
     def factor(self, source: pint.Unit, target: pint.Unit) -> float:
         """The number to multiply a magnitude in `source` by to express it in `target`."""
         return self._factor(source, target)

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from typing import Protocol
 
-from engine import ir
+from engine import builtins, ir
 
 from . import limits
 
@@ -223,13 +223,12 @@ class Emitter:
             first = self.layout.cell(node.name, node.start, self.sheet)
             last = self.layout.cell(node.name, node.stop, self.sheet)
             years = self._number(float(node.stop - node.start), "periods in the cagr", "unit")
-            return Piece(f"({last}/{first})^(1/{years})-1", _PREC["+"])
+            return Piece(builtins.OVER_PERIODS[f].excel.format(first=first, last=last, periods=years), _PREC["+"])
         unit = self.layout.styles[node.name].unit
-        if f == "npv":
-            rate = self._plain(node.rate)
-            return Piece(f"NPV({rate.text},{cells})", _PREC["atom"], k * node.step, _times_period(unit, node.step))
-        name = {"total": "SUM", "sum": "SUM", "average": "AVERAGE", "min": "MIN", "max": "MAX"}[f]
-        return Piece(f"{name}({cells})", _PREC["atom"], k * node.step, _times_period(unit, node.step))
+        lead = [self._plain(a).text for a in node.args]  # npv's rate: a plain number
+        excel = builtins.OVER_PERIODS[f].excel
+        return Piece(f"{excel}({','.join(lead + [cells])})", _PREC["atom"], k * node.step,
+                     _times_period(unit, node.step))
 
     def _Running(self, node: ir.Running) -> Piece:
         k = self._cell_k(node.name)
@@ -300,34 +299,30 @@ class Emitter:
         return Piece(f"ABS({l_text}-{r_text})<={self._wrap(tol, _PREC['*'])}", _PREC["compare"])
 
     def _Func(self, node: ir.Func) -> Piece:
-        name = {"if": "IF", "min": "MIN", "max": "MAX", "abs": "ABS", "round": "ROUND", "choose": "CHOOSE",
-                "exp": "EXP", "ln": "LN"}[node.name]
-        if name == "IF":
-            cond = self._emit(node.args[0]).text
-            if node.type.boolean:
-                branches, k = [self._emit(a) for a in node.args[1:]], 1.0
-            else:
-                branches, k = self._common([self._emit(a) for a in node.args[1:]], list(node.args[1:]))
-            return Piece(f"IF({cond},{branches[0].text},{branches[1].text})", _PREC["atom"], k, branches[0].unit)
-        if name in ("MIN", "MAX"):  # any number of arguments: groups of at most 255, nested
-            pieces, k = self._common([self._emit(a) for a in node.args], list(node.args))
-            return Piece(limits.nested_in_groups(name, [p.text for p in pieces]), _PREC["atom"], k, pieces[0].unit)
-        if name == "ABS":
-            inner = self._emit(node.args[0])
-            return Piece(f"ABS({inner.text})", _PREC["atom"], inner.k, inner.unit)
-        if name == "CHOOSE":
-            if len(node.args) - 1 > limits.MAX_CHOOSE_VALUES:
-                raise Unsupported(f"choose() among {len(node.args) - 1} options; a spreadsheet's CHOOSE takes at "
+        """The registry's Excel form; display scales pass through as its scale rule says."""
+        builtin = builtins.ELEMENTWISE[node.name]
+        lead = 1 if builtin.unit_rule in ("condition", "index") else 0  # if's condition, choose's index
+        head = [self._emit(a) if builtin.unit_rule == "condition" else self._plain(a) for a in node.args[:lead]]
+        nodes = list(node.args[lead:])
+        rule = builtin.scale
+        if rule == "engine":
+            pieces, k = [self._plain(a) for a in nodes], 1.0
+        elif rule in ("keep", "root", "free") or node.type.boolean:
+            pieces = [self._emit(a) for a in nodes]
+            k = {"keep": pieces[0].k, "root": pieces[0].k ** 0.5, "free": 1.0}.get(rule, 1.0)
+        else:  # common
+            pieces, k = self._common([self._emit(a) for a in nodes], nodes)
+        texts = [p.text for p in head + pieces]
+        if builtin.variadic:
+            if builtin.excel == "CHOOSE" and len(texts) - 1 > limits.MAX_CHOOSE_VALUES:
+                raise Unsupported(f"choose() among {len(texts) - 1} options; a spreadsheet's CHOOSE takes at "
                                   f"most {limits.MAX_CHOOSE_VALUES} (LibreOffice)")
-            index = self._plain(node.args[0]).text
-            if node.type.boolean:
-                options, k = [self._emit(a) for a in node.args[1:]], 1.0
-            else:
-                options, k = self._common([self._emit(a) for a in node.args[1:]], list(node.args[1:]))
-            return Piece(f"CHOOSE({index},{','.join(o.text for o in options)})", _PREC["atom"], k, options[0].unit)
-        # ROUND, EXP, LN: the result depends on the scale, so they work on the engine's value
-        args = [self._plain(a).text for a in node.args]
-        return Piece(f"{name}({','.join(args)})", _PREC["atom"])
+            text = limits.nested_in_groups(builtin.excel, texts) if builtin.excel in ("MIN", "MAX") else \
+                f"{builtin.excel}({','.join(texts)})"
+        else:
+            text = builtin.excel.format(*texts)
+        unit = pieces[0].unit if pieces and rule in ("common", "keep") else ""
+        return Piece(text, _PREC["neg"] if text.startswith("-") else _PREC["atom"], k, unit)
 
 
 def _combine(a: str, op: str, b: str) -> str:

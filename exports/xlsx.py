@@ -18,7 +18,7 @@ import re
 import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_rowcol_to_cell, xl_rowcol_to_cell_fast
 
-from engine import files, ir
+from engine import builtins, files, ir
 from engine.diagnostics import Diagnostic
 
 from .book import Book, ExportError
@@ -32,8 +32,9 @@ RESERVED_NAMES = {"scenario", "scenario_index", "scenario_names", "all_checks_ok
 # ---------------------------------------------------------------------------- writer speed
 
 _FUNCTION = re.compile(r"([A-Z][A-Z0-9.]*)\(")
-CLASSIC_FUNCTIONS = frozenset({"SUM", "AVERAGE", "MIN", "MAX", "NPV", "IF", "ABS", "ROUND", "CHOOSE", "EXP", "LN",
-                               "AND", "OR", "NOT", "TRUE", "FALSE", "MATCH", "INDEX", "IFERROR", "COUNTIF"})
+# The registry's Excel forms (engine/builtins.py) and what the writer itself uses.
+CLASSIC_FUNCTIONS = frozenset(builtins.excel_functions() | {
+    "SUM", "AND", "OR", "NOT", "TRUE", "FALSE", "CHOOSE", "MATCH", "INDEX", "IFERROR", "COUNTIF", "ABS"})
 
 
 class _Worksheet(xlsxwriter.worksheet.Worksheet):
