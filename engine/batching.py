@@ -7,10 +7,10 @@ plan is regrouped: every step gets a dependency level (1 + the highest level it 
 level 0); steps on one level never read each other, so steps of one level whose formulas have the
 same shape form one group, computed on `(rows, periods)` blocks gathered from the value matrix.
 
-The element-wise operations are the ones the single-row closures perform, in the same order, so
-a group's values are bit-for-bit those of its rows evaluated one by one (a test proves it).
-Nodes that are not element-wise (reductions, running sums, choose, round) are not grouped: their
-steps run on their own.
+A group is compiled by the same handlers as a single row, with other leaves (engine/compiler.py),
+so its values are bit-for-bit those of its rows evaluated one by one, by construction (and a
+property test checks it). Nodes that are not element-wise (reductions, running sums, choose,
+round) are not grouped: their steps run on their own.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from . import builtins, ir
+from . import builtins, compiler, ir
 
 ROW_LOOP_LIMIT = 16  # deterministic groups up to this size loop on floats row by row; larger, on numpy columns
 
@@ -30,33 +30,31 @@ class NotBatchable(Exception):
 
 
 def shape(node) -> tuple:
-    """A node's structure without its names and numbers: equal shapes compute alike."""
+    """A node's structure without its parameters (names, constants, factors): two formulas of
+    equal shape compute alike, so their rows can run as one group. Derived from the roles the
+    IR declares for each field (engine/ir.py)."""
     kind = type(node)
-    if kind is ir.Const:
-        return ("const",)
-    if kind is ir.Ref:
-        return ("ref", node.offset, node.type.series)
-    if kind is ir.At:
-        return ("at", node.period)
-    if kind is ir.Period:
-        return ("period",)
-    if kind is ir.Convert:
-        return ("convert", shape(node.operand))
-    if kind is ir.Unary:
-        return ("neg", shape(node.operand))
-    if kind is ir.Not:
-        return ("not", shape(node.operand))
+    if kind not in ir.NODES or kind in (ir.Reduce, ir.Running) or (
+            kind is ir.Func and not builtins.ELEMENTWISE[node.name].groupable):
+        raise NotBatchable(kind.__name__)
     if kind is ir.Binary and node.op == "^" and type(node.right) is ir.Const:
         # numpy computes x ** 2.0 as x * x for a scalar exponent, but calls pow() for an array
         # of exponents: the last bit can differ, so only rows with the same exponent group.
         return ("^", shape(node.left), ("const", node.right.value))
-    if kind in (ir.Binary, ir.Compare):
-        return (node.op, shape(node.left), shape(node.right))
-    if kind is ir.Sum:
-        return ("sum", shape(node.first)) + tuple((op, shape(x)) for op, x in node.rest)
-    if kind is ir.Func and builtins.ELEMENTWISE[node.name].groupable:
-        return (node.name,) + tuple(shape(a) for a in node.args)
-    raise NotBatchable(kind.__name__)
+    out: list = [kind.__name__]
+    for name, role in ir.roles(kind):
+        value = getattr(node, name)
+        if role == "child":
+            out.append(shape(value))
+        elif role == "children":
+            out.append(tuple(shape(v) for v in value))
+        elif role == "chain":
+            out.append(tuple((op, shape(v)) for op, v in value))
+        elif role == "struct":
+            out.append(value)
+        elif role == "series":
+            out.append(value.series)
+    return tuple(out)
 
 
 def reads(node, memo: dict | None = None) -> frozenset[str]:
@@ -115,112 +113,15 @@ def regroup(steps: list, keys: list, step_levels: list[int]):
 
 
 # ---------------------------------------------------------------------- batched closures
-# Each closure is g(M, a, b): the nodes' values for periods a..b-1 of all k rows, shaped
-# prefix + (k, b-a) or broadcastable to it. M is the value matrix, prefix + (rows, periods).
 
 
 def compile_group(nodes: list, row_of: dict[str, int], periods: np.ndarray):
-    """One closure for k same-shape nodes (one per row of the group)."""
-    first = nodes[0]
-    kind = type(first)
-    if kind is ir.Const:
-        values = np.array([n.value for n in nodes], dtype=float)
-        if (values == values[0]).all():
-            value = np.float64(values[0])
-            return lambda M, a, b: value
-        column = values[:, None]
-        return lambda M, a, b: column
-    if kind is ir.Ref:
-        rows = [row_of[n.name] for n in nodes]
-        if not first.type.series:
-            return _gather(rows, lambda a, b: (0, 1))
-        k = first.offset
-        return _gather(rows, lambda a, b: (a + k, b + k))
-    if kind is ir.At:
-        rows = [row_of[n.name] for n in nodes]
-        i = first.period
-        return _gather(rows, lambda a, b: (i, i + 1))
-    if kind is ir.Period:
-        return lambda M, a, b: periods[a:b]
-    if kind is ir.Convert:
-        inner = compile_group([n.operand for n in nodes], row_of, periods)
-        factors = np.array([n.factor for n in nodes], dtype=float)
-        if (factors == factors[0]).all():
-            factor = np.float64(factors[0])
-            return lambda M, a, b: inner(M, a, b) * factor
-        column = factors[:, None]
-        return lambda M, a, b: inner(M, a, b) * column
-    if kind is ir.Unary:
-        inner = compile_group([n.operand for n in nodes], row_of, periods)
-        return lambda M, a, b: -inner(M, a, b)
-    if kind is ir.Not:
-        inner = compile_group([n.operand for n in nodes], row_of, periods)
-        return lambda M, a, b: np.logical_not(inner(M, a, b))
-    if kind in (ir.Binary, ir.Compare):
-        left = compile_group([n.left for n in nodes], row_of, periods)
-        right = compile_group([n.right for n in nodes], row_of, periods)
-        op = ELEMENTWISE[first.op]
-        return lambda M, a, b: op(left(M, a, b), right(M, a, b))
-    if kind is ir.Sum:
-        head = compile_group([n.first for n in nodes], row_of, periods)
-        rest = [(op, compile_group([n.rest[i][1] for n in nodes], row_of, periods))
-                for i, (op, _) in enumerate(first.rest)]
-        return chain(head, rest)
-    if kind is ir.Func:
-        args = [compile_group([n.args[i] for n in nodes], row_of, periods) for i in range(len(first.args))]
-        return elementwise_func(first.name, args)
-    raise NotBatchable(kind.__name__)
-
-
-def chain(first, rest: list):
-    """The closure of a Sum over operand closures f(context, a, b), left to right: the same for
-    one row (context: env) and for a group (context: the value matrix)."""
-    ops = [(ELEMENTWISE[op], f) for op, f in rest]
-    if len(ops) == 1:
-        ((op, right),) = ops
-        return lambda ctx, a, b: op(first(ctx, a, b), right(ctx, a, b))
-
-    def many(ctx, a, b):
-        value = first(ctx, a, b)
-        for op, f in ops:
-            value = op(value, f(ctx, a, b))
-        return value
-    return many
-
-
-def _gather(rows: list[int], columns):
-    if all(r == rows[0] for r in rows):  # every row reads the same quantity: broadcast it
-        r = rows[0]
-
-        def one(M, a, b):
-            lo, hi = columns(a, b)
-            return M[..., r:r + 1, lo:hi]
-        return one
-    index = np.array(rows)
-
-    def many(M, a, b):
-        lo, hi = columns(a, b)
-        return M[..., index, lo:hi]
-    return many
-
-
-def elementwise_func(name: str, args: list):
-    """The closure of an element-wise function of engine/builtins.py over argument closures
-    f(context, a, b): the same for one row (context: env) and for a group (the value matrix)."""
-    kernel = builtins.ELEMENTWISE[name].kernel
-    if len(args) == 1:
-        (x,) = args
-        return lambda ctx, a, b: kernel(x(ctx, a, b))
-    if len(args) == 2:
-        x, y = args
-        return lambda ctx, a, b: kernel(x(ctx, a, b), y(ctx, a, b))
-    return lambda ctx, a, b: kernel(*(f(ctx, a, b) for f in args))
-
-
-ELEMENTWISE = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "^": np.power,
-               "and": np.logical_and, "or": np.logical_or,
-               "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
-               "==": np.equal, "!=": np.not_equal}
+    """One closure g(M, a, b) for k same-shape nodes (one per row of the group), shaped
+    prefix + (k, b-a): the row compiler's handlers with the group's leaves (engine/compiler.py)."""
+    try:
+        return compiler.Compiler(compiler.GroupLeaves(row_of, periods))(nodes)
+    except compiler.Unsupported as err:
+        raise NotBatchable(str(err)) from None
 
 
 def affine_loop(M, rows, a: int, b: int, coefficient, terms) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import batching, builtins, ir
+from . import batching, builtins, compiler, ir
 from .diagnostics import Diagnostic, Label, ModelError
 
 
@@ -20,6 +20,7 @@ class Evaluator:
         self.model = model
         self.n = len(model.timeline)
         self.periods = np.array(model.timeline.periods, dtype=float)
+        self.compile = _RowCompiler(self)
         # Every quantity owns one row of the value matrix (a scalar uses its first column).
         self.row_of = {name: i for i, name in enumerate(model.quantities)}
         self._views = [(name, i, None if q.series else 1) for i, (name, q) in enumerate(model.quantities.items())]
@@ -437,82 +438,32 @@ class _Hoister:
 _CHEAP = (ir.Const, ir.Ref, ir.At, ir.Period)
 
 
-def _compile(node, ev: Evaluator):
-    hoist = getattr(ev, "_hoist", None)
-    if hoist is not None and not isinstance(node, _CHEAP) and hoist.loop_invariant(node):
-        ev._hoist = None  # compile the subtree plainly, for the whole range
+class _RowCompiler(compiler.Compiler):
+    """The row compiler (engine/compiler.py), plus one thing only rows do: while a recurrence
+    compiles, a sub-expression that reads no member of it is hoisted, computed once over the
+    equation's periods before the period loop and then sliced per period."""
+
+    def __init__(self, ev: "Evaluator"):
+        super().__init__(compiler.RowLeaves(ev.periods))
+        self.ev = ev
+
+    def __call__(self, nodes: list):
+        hoist, node = self.ev._hoist, nodes[0]
+        if hoist is None or isinstance(node, _CHEAP) or not hoist.loop_invariant(node):
+            return super().__call__(nodes)
+        self.ev._hoist = None  # compile the subtree plainly, for the whole range
         try:
-            f = _compile(node, ev)
+            f = super().__call__(nodes)
         finally:
-            ev._hoist = hoist
+            self.ev._hoist = hoist
         key = ("hoisted", len(hoist.hoisted))
         hoist.hoisted.append((key, f, hoist.start, hoist.stop))
         start = hoist.start
         return lambda env, a, b: env[key][..., a - start:b - start]
-    kind = type(node)
-    if kind is ir.Const:
-        value = np.float64(node.value)
-        return lambda env, a, b: value
-    if kind is ir.Ref:
-        name, k = node.name, node.offset
-        if not node.type.series:
-            return lambda env, a, b: env[name]
-        return lambda env, a, b: env[name][..., a + k:b + k]
-    if kind is ir.At:
-        name, i = node.name, node.period
-        return lambda env, a, b: env[name][..., i:i + 1]
-    if kind is ir.Period:
-        periods = ev.periods
-        return lambda env, a, b: periods[a:b]
-    if kind is ir.Convert:
-        inner, factor = _compile(node.operand, ev), np.float64(node.factor)
-        return lambda env, a, b: inner(env, a, b) * factor
-    if kind is ir.Unary:
-        inner = _compile(node.operand, ev)
-        return lambda env, a, b: -inner(env, a, b)
-    if kind is ir.Not:
-        inner = _compile(node.operand, ev)
-        return lambda env, a, b: np.logical_not(inner(env, a, b))
-    if kind is ir.Binary:
-        left, right = _compile(node.left, ev), _compile(node.right, ev)
-        op = batching.ELEMENTWISE[node.op]
-        return lambda env, a, b: op(left(env, a, b), right(env, a, b))
-    if kind is ir.Sum:
-        return batching.chain(_compile(node.first, ev), [(op, _compile(x, ev)) for op, x in node.rest])
-    if kind is ir.Compare:
-        left, right = _compile(node.left, ev), _compile(node.right, ev)
-        op = batching.ELEMENTWISE[node.op]
-        return lambda env, a, b: op(left(env, a, b), right(env, a, b))
-    if kind is ir.Approx:
-        left, right, tol = (_compile(x, ev) for x in (node.left, node.right, node.tolerance))
-        if node.relative:
-            return lambda env, a, b: _approx_rel(left(env, a, b), right(env, a, b), tol(env, a, b))
-        return lambda env, a, b: np.abs(left(env, a, b) - right(env, a, b)) <= tol(env, a, b)
-    if kind is ir.Func:
-        return _compile_func(node, ev)
-    if kind is ir.Reduce:
-        return _compile_reduce(node, ev)
-    if kind is ir.Running:
-        name, step, kernel = node.name, np.float64(node.step), builtins.OVER_PERIODS[node.func].kernel
-        return lambda env, a, b: kernel(env[name][..., :b], step)[..., a:b]
-    raise AssertionError(f"no evaluator for {kind.__name__}")  # the checker only makes the nodes above
 
 
-def _approx_rel(left, right, tol):
-    return np.abs(left - right) <= tol * np.abs(right)
-
-
-def _compile_func(node: ir.Func, ev):
-    return batching.elementwise_func(node.name, [_compile(x, ev) for x in node.args])
-
-
-def _compile_reduce(node: ir.Reduce, ev):
-    name, s, e, step = node.name, node.start, node.stop + 1, np.float64(node.step)
-    kernel = builtins.OVER_PERIODS[node.func].kernel
-    args = [_compile(a, ev) for a in node.args]
-    if not args:
-        return lambda env, a, b: kernel(env[name][..., s:e], step)
-    return lambda env, a, b: kernel(env[name][..., s:e], step, *(f(env, a, b) for f in args))
+def _compile(node, ev: Evaluator):
+    return ev.compile([node])
 
 
 # ---------------------------------------------------------------------- runtime diagnostics

@@ -8,7 +8,7 @@ needs pint.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -28,33 +28,45 @@ class Type:
 
 # ------------------------------------------------------------------------- expressions
 # Every node has `type` and `span`. Periods are indices into the timeline (0-based).
+# Each field says its role (metadata), from which the evaluators derive what two same-shape
+# formulas share (engine/batching.py shape()): "child" / "children" / "chain" are sub-nodes,
+# "struct" must be equal for two rows to compute alike, "param" may differ per row (a name, a
+# constant, a factor). ir.children() and ir.NODES are the one list of node types every
+# backend must cover (a test checks it).
+
+
+def _role(role: str, **kw):
+    return field(metadata={"role": role}, **kw)
+
+
+_SPAN = dict(default=None, compare=False)
 
 
 @dataclass(frozen=True)
 class Const:
-    value: float
-    type: Type
-    span: Span | None = field(default=None, compare=False)
+    value: float = _role("param")
+    type: Type = _role("type")
+    span: Span | None = field(**_SPAN)
 
 
 @dataclass(frozen=True)
 class Ref:
     """A quantity at the current period shifted by `offset` (series), or a scalar (offset 0)."""
 
-    name: str
-    offset: int
-    type: Type
-    span: Span | None = field(default=None, compare=False)
+    name: str = _role("param")
+    offset: int = _role("struct")
+    type: Type = _role("series")
+    span: Span | None = field(**_SPAN)
 
 
 @dataclass(frozen=True)
 class At:
     """A series at one fixed period."""
 
-    name: str
-    period: int
-    type: Type
-    span: Span | None = field(default=None, compare=False)
+    name: str = _role("param")
+    period: int = _role("struct")
+    type: Type = _role("type")
+    span: Span | None = field(**_SPAN)
 
 
 @dataclass(frozen=True)
@@ -63,50 +75,50 @@ class Reduce:
     `name` over periods start..stop (inclusive). `step` is the period length in the result's unit
     factor (total and npv integrate); `args` are its leading arguments (npv's rate)."""
 
-    func: str
-    name: str
-    start: int
-    stop: int
-    step: float
-    args: tuple  # plain-number expressions before the series (npv's rate), often none
-    type: Type
-    span: Span | None = field(default=None, compare=False)
+    func: str = _role("struct")
+    name: str = _role("param")
+    start: int = _role("struct")
+    stop: int = _role("struct")
+    step: float = _role("param")
+    args: tuple = _role("children")  # plain-number expressions before the series (npv's rate), often none
+    type: Type = _role("type")
+    span: Span | None = field(**_SPAN)
 
 
 @dataclass(frozen=True)
 class Running:
     """running_total (integrates, times `step`) or running_sum of a series up to the current period."""
 
-    func: str
-    name: str
-    step: float
-    type: Type
-    span: Span | None = field(default=None, compare=False)
+    func: str = _role("struct")
+    name: str = _role("param")
+    step: float = _role("param")
+    type: Type = _role("type")
+    span: Span | None = field(**_SPAN)
 
 
 @dataclass(frozen=True)
 class Period:
     """The current period's label as a number (2027), from year()."""
 
-    type: Type
-    span: Span | None = field(default=None, compare=False)
+    type: Type = _role("type")
+    span: Span | None = field(**_SPAN)
 
 
 @dataclass(frozen=True)
 class Unary:
-    op: str  # "-"
-    operand: Any
-    type: Type
-    span: Span | None = field(default=None, compare=False)
+    op: str = _role("struct")  # "-"
+    operand: Any = _role("child")
+    type: Type = _role("type")
+    span: Span | None = field(**_SPAN)
 
 
 @dataclass(frozen=True)
 class Binary:
-    op: str  # * / ^ and or
-    left: Any
-    right: Any
-    type: Type
-    span: Span | None = field(default=None, compare=False)
+    op: str = _role("struct")  # * / ^ and or
+    left: Any = _role("child")
+    right: Any = _role("child")
+    type: Type = _role("type")
+    span: Span | None = field(**_SPAN)
 
 
 @dataclass(frozen=True)
@@ -114,75 +126,82 @@ class Sum:
     """first op1 x1 op2 x2 ...: a chain of + and -, computed left to right (as Excel does),
     every operand already converted to the first one's unit."""
 
-    first: Any
-    rest: tuple  # of (op, node), op "+" or "-"
-    type: Type
-    span: Span | None = field(default=None, compare=False)
+    first: Any = _role("child")
+    rest: tuple = _role("chain")  # of (op, node), op "+" or "-"
+    type: Type = _role("type")
+    span: Span | None = field(**_SPAN)
 
 
 @dataclass(frozen=True)
 class Compare:
-    op: str  # < <= > >= == !=
-    left: Any
-    right: Any
-    type: Type
-    span: Span | None = field(default=None, compare=False)
+    op: str = _role("struct")  # < <= > >= == !=
+    left: Any = _role("child")
+    right: Any = _role("child")
+    type: Type = _role("type")
+    span: Span | None = field(**_SPAN)
 
 
 @dataclass(frozen=True)
 class Not:
-    operand: Any
-    type: Type
-    span: Span | None = field(default=None, compare=False)
+    operand: Any = _role("child")
+    type: Type = _role("type")
+    span: Span | None = field(**_SPAN)
 
 
 @dataclass(frozen=True)
 class Func:
     """An element-wise function of engine/builtins.py (if, min, max, abs, round, sqrt, ...)."""
 
-    name: str
-    args: tuple
-    type: Type
-    span: Span | None = field(default=None, compare=False)
+    name: str = _role("struct")
+    args: tuple = _role("children")
+    type: Type = _role("type")
+    span: Span | None = field(**_SPAN)
 
 
 @dataclass(frozen=True)
 class Convert:
     """operand * factor: an explicit unit conversion (MW -> GW, percent -> fraction)."""
 
-    operand: Any
-    factor: float
-    from_unit: Any
-    type: Type
-    span: Span | None = field(default=None, compare=False)
+    operand: Any = _role("child")
+    factor: float = _role("param")
+    from_unit: Any = _role("unit")
+    type: Type = _role("type")
+    span: Span | None = field(**_SPAN)
 
 
 @dataclass(frozen=True)
 class Approx:
     """|left - right| <= tolerance (absolute) or <= tolerance * |right| (relative)."""
 
-    left: Any
-    right: Any
-    tolerance: Any
-    relative: bool
-    type: Type
-    span: Span | None = field(default=None, compare=False)
+    left: Any = _role("child")
+    right: Any = _role("child")
+    tolerance: Any = _role("child")
+    relative: bool = _role("struct")
+    type: Type = _role("type")
+    span: Span | None = field(**_SPAN)
+
+
+NODES = (Const, Ref, At, Period, Reduce, Running, Unary, Binary, Sum, Compare, Not, Func, Convert, Approx)
+_ROLES = {cls: tuple((f.name, f.metadata.get("role")) for f in fields(cls)) for cls in NODES}
+
+
+def roles(cls) -> tuple[tuple[str, str | None], ...]:
+    """(field, role) of a node type, in field order."""
+    return _ROLES[cls]
 
 
 def children(node) -> tuple:
-    if isinstance(node, (Unary, Not, Convert)):
-        return (node.operand,)
-    if isinstance(node, (Binary, Compare)):
-        return (node.left, node.right)
-    if isinstance(node, Sum):
-        return (node.first,) + tuple(x for _, x in node.rest)
-    if isinstance(node, Func):
-        return node.args
-    if isinstance(node, Approx):
-        return (node.left, node.right, node.tolerance)
-    if isinstance(node, Reduce):
-        return node.args
-    return ()
+    """The sub-nodes of a node, in field order (derived from the roles)."""
+    out = []
+    for name, role in _ROLES.get(type(node), ()):
+        value = getattr(node, name)
+        if role == "child":
+            out.append(value)
+        elif role == "children":
+            out.extend(value)
+        elif role == "chain":
+            out.extend(x for _, x in value)
+    return tuple(out)
 
 
 # ------------------------------------------------------------------------- the model

@@ -1,0 +1,235 @@
+"""IR -> closures f(ctx, a, b) that give a node's values for periods a..b-1 (last axis).
+
+One handler per node type (HANDLERS, over ir.NODES) serves both evaluators:
+  - the row compiler compiles one formula: ctx is the env ({name: values}), results are
+    prefix + (periods,);
+  - the group compiler compiles k same-shape formulas at once: ctx is the value matrix, results
+    are prefix + (k, periods) (engine/batching.py groups them).
+They share every handler; only the leaves differ (where a value comes from: a name in the env or
+rows gathered from the matrix; a constant, or a column of k constants). So a group computes, in
+the same float operations and order, exactly what its rows compute one by one, by construction.
+A node type without a handler is `Unsupported`, never a silent fallback.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import builtins, ir
+
+
+class Unsupported(Exception):
+    """A node this backend has no handler for."""
+
+
+OPERATORS = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "^": np.power,
+             "and": np.logical_and, "or": np.logical_or,
+             "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+             "==": np.equal, "!=": np.not_equal}
+
+
+class Compiler:
+    """compile(nodes) -> closure: nodes are one formula (rows) or k same-shape ones (groups)."""
+
+    def __init__(self, leaves):
+        self.leaves = leaves
+
+    def __call__(self, nodes: list):
+        handler = HANDLERS.get(type(nodes[0]))
+        if handler is None:
+            raise Unsupported(f"no evaluation for {type(nodes[0]).__name__}")
+        return handler(self, nodes)
+
+
+# ---------------------------------------------------------------------- shared handlers
+
+
+def _const(c, ns):
+    value = c.leaves.param([n.value for n in ns])
+    return lambda ctx, a, b: value
+
+
+def _ref(c, ns):
+    return c.leaves.ref(ns)
+
+
+def _at(c, ns):
+    return c.leaves.at(ns)
+
+
+def _period(c, ns):
+    periods = c.leaves.periods
+    return lambda ctx, a, b: periods[a:b]
+
+
+def _reduce(c, ns):
+    return c.leaves.reduce(ns, c)
+
+
+def _running(c, ns):
+    return c.leaves.running(ns)
+
+
+def _convert(c, ns):
+    inner, factor = c([n.operand for n in ns]), c.leaves.param([n.factor for n in ns])
+    return lambda ctx, a, b: inner(ctx, a, b) * factor
+
+
+def _unary(c, ns):
+    inner = c([n.operand for n in ns])
+    return lambda ctx, a, b: -inner(ctx, a, b)
+
+
+def _not(c, ns):
+    inner = c([n.operand for n in ns])
+    return lambda ctx, a, b: np.logical_not(inner(ctx, a, b))
+
+
+def _binary(c, ns):
+    left, right = c([n.left for n in ns]), c([n.right for n in ns])
+    op = OPERATORS[ns[0].op]
+    return lambda ctx, a, b: op(left(ctx, a, b), right(ctx, a, b))
+
+
+def _sum(c, ns):
+    head = c([n.first for n in ns])
+    rest = [(op, c([n.rest[i][1] for n in ns])) for i, (op, _) in enumerate(ns[0].rest)]
+    return chain(head, rest)
+
+
+def _func(c, ns):
+    args = [c([n.args[i] for n in ns]) for i in range(len(ns[0].args))]
+    return elementwise_func(ns[0].name, args)
+
+
+def _approx(c, ns):
+    left, right, tol = (c([getattr(n, f) for n in ns]) for f in ("left", "right", "tolerance"))
+    if ns[0].relative:
+        return lambda ctx, a, b: _approx_relative(left(ctx, a, b), right(ctx, a, b), tol(ctx, a, b))
+    return lambda ctx, a, b: np.abs(left(ctx, a, b) - right(ctx, a, b)) <= tol(ctx, a, b)
+
+
+def _approx_relative(left, right, tol):
+    return np.abs(left - right) <= tol * np.abs(right)
+
+
+HANDLERS = {ir.Const: _const, ir.Ref: _ref, ir.At: _at, ir.Period: _period, ir.Reduce: _reduce,
+            ir.Running: _running, ir.Convert: _convert, ir.Unary: _unary, ir.Not: _not, ir.Binary: _binary,
+            ir.Compare: _binary, ir.Sum: _sum, ir.Func: _func, ir.Approx: _approx}
+
+
+def chain(first, rest: list):
+    """The closure of a Sum over operand closures, left to right."""
+    ops = [(OPERATORS[op], f) for op, f in rest]
+    if len(ops) == 1:
+        ((op, right),) = ops
+        return lambda ctx, a, b: op(first(ctx, a, b), right(ctx, a, b))
+
+    def many(ctx, a, b):
+        value = first(ctx, a, b)
+        for op, f in ops:
+            value = op(value, f(ctx, a, b))
+        return value
+    return many
+
+
+def elementwise_func(name: str, args: list):
+    """The closure of an element-wise function of engine/builtins.py over argument closures."""
+    kernel = builtins.ELEMENTWISE[name].kernel
+    if len(args) == 1:
+        (x,) = args
+        return lambda ctx, a, b: kernel(x(ctx, a, b))
+    if len(args) == 2:
+        x, y = args
+        return lambda ctx, a, b: kernel(x(ctx, a, b), y(ctx, a, b))
+    return lambda ctx, a, b: kernel(*(f(ctx, a, b) for f in args))
+
+
+# ---------------------------------------------------------------------- leaves
+
+
+class RowLeaves:
+    """One formula: values come from the env by name; constants are scalars."""
+
+    def __init__(self, periods: np.ndarray):
+        self.periods = periods
+
+    @staticmethod
+    def param(values: list[float]):
+        return np.float64(values[0])
+
+    @staticmethod
+    def ref(ns):
+        name, k = ns[0].name, ns[0].offset
+        if not ns[0].type.series:
+            return lambda env, a, b: env[name]
+        return lambda env, a, b: env[name][..., a + k:b + k]
+
+    @staticmethod
+    def at(ns):
+        name, i = ns[0].name, ns[0].period
+        return lambda env, a, b: env[name][..., i:i + 1]
+
+    @staticmethod
+    def reduce(ns, compile_):
+        node = ns[0]
+        name, s, e, step = node.name, node.start, node.stop + 1, np.float64(node.step)
+        kernel = builtins.OVER_PERIODS[node.func].kernel
+        args = [compile_([a]) for a in node.args]
+        if not args:
+            return lambda env, a, b: kernel(env[name][..., s:e], step)
+        return lambda env, a, b: kernel(env[name][..., s:e], step, *(f(env, a, b) for f in args))
+
+    @staticmethod
+    def running(ns):
+        node = ns[0]
+        name, step, kernel = node.name, np.float64(node.step), builtins.OVER_PERIODS[node.func].kernel
+        return lambda env, a, b: kernel(env[name][..., :b], step)[..., a:b]
+
+
+class GroupLeaves:
+    """k same-shape formulas: values are rows gathered from the value matrix; a constant that
+    differs between the rows is a column."""
+
+    def __init__(self, row_of: dict[str, int], periods: np.ndarray):
+        self.row_of, self.periods = row_of, periods
+
+    @staticmethod
+    def param(values: list[float]):
+        values = np.array(values, dtype=float)
+        if (values == values[0]).all():
+            return np.float64(values[0])
+        return values[:, None]
+
+    def ref(self, ns):
+        rows = [self.row_of[n.name] for n in ns]
+        if not ns[0].type.series:
+            return _gather(rows, lambda a, b: (0, 1))
+        k = ns[0].offset
+        return _gather(rows, lambda a, b: (a + k, b + k))
+
+    def at(self, ns):
+        i = ns[0].period
+        return _gather([self.row_of[n.name] for n in ns], lambda a, b: (i, i + 1))
+
+    def reduce(self, ns, compile_):
+        raise Unsupported("reductions run row by row")
+
+    def running(self, ns):
+        raise Unsupported("running sums run row by row")
+
+
+def _gather(rows: list[int], columns):
+    if all(r == rows[0] for r in rows):  # every row reads the same quantity: broadcast it
+        r = rows[0]
+
+        def one(M, a, b):
+            lo, hi = columns(a, b)
+            return M[..., r:r + 1, lo:hi]
+        return one
+    index = np.array(rows)
+
+    def many(M, a, b):
+        lo, hi = columns(a, b)
+        return M[..., index, lo:hi]
+    return many
