@@ -32,7 +32,7 @@ import numpy as np
 
 from benchmarks import median_time
 from benchmarks.synthetic import numpy_rows, python_loop, rows, synthetic_model
-from engine.checker import check
+from engine.check import check
 from engine.evaluate import Evaluator
 from engine.gcpause import collector_paused
 from engine.model import input_values, loads

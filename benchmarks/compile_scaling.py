@@ -11,7 +11,7 @@ import sys
 import time
 
 from benchmarks.synthetic import synthetic_model
-from engine.checker import check
+from engine.check import check
 from engine.evaluate import Evaluator
 from engine.gcpause import collector_paused
 from engine.parser import parse

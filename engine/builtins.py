@@ -10,7 +10,7 @@ Kinds:
   running      f(x) cumulative up to each period        -> ir.Running
   series       rewritten by the checker (growth -> x[t]/x[t-1] - 1, year -> the period's label)
 
-Unit rules (the checker implements each once, engine/checker.py UNIT_RULES):
+Unit rules (the checker implements each once, engine/check/calls.py RULES):
   same      arguments of one dimension, the result in the first one's unit
   condition if(c, a, b): c true/false, a and b of one dimension (or both true/false)
   index     choose(i, a, ...): i a plain option number, options of one dimension

@@ -15,7 +15,7 @@ import numpy as np
 from . import cache as parse_cache
 from . import ir
 from . import syntax as ast
-from .checker import LiteralError, parse_literal
+from .check import LiteralError, parse_literal
 from .diagnostics import Diagnostic, Label, ModelError
 from .evaluate import Evaluator
 from .gcpause import collector_paused
@@ -106,7 +106,7 @@ class Model:
 
 def input_values(checked: ir.CheckedModel, overrides: dict) -> dict[str, np.ndarray]:
     """Each input's values, with overrides applied: {name or "name[period]": value}. A text value
-    is a literal, checked and converted as a scenario's value is (checker.parse_literal: a bare
+    is a literal, checked and converted as a scenario's value is (check.parse_literal: a bare
     number only for a plain input or one whose unit is declared). A Python number or array is
     taken as already in the input's unit (what the engine stores); bool and number do not mix."""
     values = {name: q.value.copy() for name, q in checked.quantities.items() if q.kind == "input"}

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from . import ir
 from . import syntax as ast
-from .checker import check
+from .check import check
 from .diagnostics import Diagnostic, Label, ModelError
 
 

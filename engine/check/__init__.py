@@ -1,0 +1,56 @@
+"""Syntax tree -> checked model: names resolved, shapes and units inferred and verified, period
+coverage proven, evaluation order planned. Nothing is evaluated here.
+
+The passes, in order (as sqlglot lists its optimizer rules); each one's module says what it
+reads and writes in the Scope (engine/check/scope.py), and the run stops between passes when
+one reported errors:
+"""
+
+from __future__ import annotations
+
+from .. import ir
+from .. import syntax as ast
+from . import calls  # noqa: F401  (registers the typing of calls with expressions.HANDLERS)
+from . import checks, definitions, formulas, header, inputs, periods
+from .literals import LiteralError, parse_literal
+from .scope import Scope
+
+# (what it does, the pass, stop after it when it reported errors)
+PASSES = (
+    ("header: title, timeline, units", header.read, True),
+    ("definitions and the scenario's overlay", definitions.collect, True),
+    ("inputs typed", inputs.type_inputs, False),
+    ("periods each formula equation defines", formulas.pieces, False),
+    ("dependency graph and evaluation plan", formulas.plan, True),
+    ("formulas typed in dependency order", formulas.type_formulas, False),
+    ("periods read exist and have values", periods.verify, False),
+    ("checks and charts typed", checks.type_all, True),
+)
+__doc__ += "\n" + "\n".join(f"  {k}. {what}" for k, (what, _, _) in enumerate(PASSES, 1)) + "\n"
+
+__all__ = ["check", "LiteralError", "parse_literal", "PASSES"]
+
+
+def check(module: ast.Module, scenario: str = "base", source_text: str | None = None,
+          base: ir.CheckedModel | None = None) -> ir.CheckedModel:
+    """The checked model of one scenario. base: the checked base model, whose units a
+    scenario's replacement formulas keep (engine/validate.py passes it)."""
+    s = Scope(module, module.file, {module.file: source_text} if source_text is not None else {},
+              base_model=base, scenario=scenario)
+    for _, run, stop in PASSES:
+        run(s)
+        if stop:
+            s.fail_if_errors()
+    return assemble(s)
+
+
+def assemble(s: Scope) -> ir.CheckedModel:
+    ordered = {}
+    for stmt in s.module.statements:  # source order, for tables and workbooks
+        name = getattr(stmt, "name", None)
+        if isinstance(stmt, (ast.Input, ast.Equation)) and name in s.quantities and name not in ordered:
+            ordered[name] = s.quantities[name]
+    return ir.CheckedModel(
+        title=s.title, file=s.file, timeline=s.timeline, quantities=ordered, checks=s.checks, plan=s.plan,
+        scenario=s.scenario, scenarios={"base": None, **{k: v.description for k, v in s.scenarios.items()}},
+        units=s.units, dependencies=s.dependencies, sources_text=s.sources, charts=s.charts)

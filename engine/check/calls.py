@@ -1,0 +1,207 @@
+"""Function calls typed through the registry (engine/builtins.py): one unit rule per kind of rule,
+reductions over period ranges, running sums and the series functions."""
+
+from __future__ import annotations
+
+from .. import builtins, ir
+from .. import syntax as ast
+from ..diagnostics import Label, Span, did_you_mean
+from . import common, expressions, periods
+from .expressions import HANDLERS
+from .scope import Abandon
+
+
+def rule_same(s, node, builtin, typed, series, ctx):
+    first = expressions.numeric(s, typed[0], ctx)
+    verb = f"take the {builtin.name} of"
+    rest = [expressions.same_dimension(s, first, expressions.numeric(s, a, ctx), node, ctx, verb)
+            for a in typed[1:]]
+    return ir.Func(builtin.name, (first, *rest), ir.Type(first.type.unit, series), node.span)
+
+
+def rule_condition(s, node, builtin, typed, series, ctx):
+    cond = expressions.boolean(s, typed[0], ctx, "the condition")
+    a, b = typed[1], typed[2]
+    if a.type.boolean != b.type.boolean:
+        ctx.report.error("type", "both branches of if() must be numbers, or both true/false", node.span,
+                         Label(a.span), Label(b.span))
+        raise Abandon
+    if not a.type.boolean:
+        b = expressions.same_dimension(s, a, b, node, ctx, "choose between")
+    return ir.Func("if", (cond, a, b), ir.Type(a.type.unit, series), node.span)
+
+
+def rule_index(s, node, builtin, typed, series, ctx):
+    if not s.units.is_dimensionless(expressions.numeric(s, typed[0], ctx).type.unit):
+        ctx.report.error("type", "choose's first argument is an option number (1, 2, ...)", typed[0].span,
+                         Label(typed[0].span, common.u(s, typed[0].type.unit)))
+        raise Abandon
+    index = expressions.plain(s, typed[0])
+    first = typed[1]
+    rest = [expressions.same_dimension(s, first, a, node, ctx, "choose between") if not first.type.boolean else a
+            for a in typed[2:]]
+    return ir.Func("choose", (index, first, *rest), ir.Type(first.type.unit, series), node.span)
+
+
+def rule_keep(s, node, builtin, typed, series, ctx):
+    x = expressions.numeric(s, typed[0], ctx)
+    return ir.Func(builtin.name, (x,), x.type, node.span)
+
+
+def rule_digits(s, node, builtin, typed, series, ctx):
+    x = expressions.numeric(s, typed[0], ctx)
+    digits = typed[1] if len(typed) > 1 else ir.Const(0.0, ir.Type(s.units.dimensionless, False))
+    if not (isinstance(digits, ir.Const) and s.units.is_dimensionless(digits.type.unit)
+            and float(digits.value).is_integer()):
+        ctx.report.error("type", "round's digits must be a whole number", digits.span or node.span,
+                         Label(digits.span or node.span))
+        raise Abandon
+    return ir.Func(builtin.name, (x, digits), x.type, node.span)
+
+
+def rule_plain(s, node, builtin, typed, series, ctx):
+    x = expressions.numeric(s, typed[0], ctx)
+    if not s.units.is_dimensionless(x.type.unit):
+        ctx.report.error("unit-mismatch", f"{builtin.name}() takes a plain number, not {common.u(s, x.type.unit)}",
+                         x.span, Label(x.span, common.u(s, x.type.unit)))
+        raise Abandon
+    x = expressions.plain(s, x)
+    return ir.Func(builtin.name, (x,), ir.Type(s.units.dimensionless, x.type.series), node.span)
+
+
+def rule_root(s, node, builtin, typed, series, ctx):
+    x = expressions.numeric(s, typed[0], ctx)
+    if s.units.is_dimensionless(x.type.unit):
+        x = expressions.plain(s, x)
+        return ir.Func(builtin.name, (x,), ir.Type(s.units.dimensionless, x.type.series), node.span)
+    powers = dict(x.type.unit._units)
+    if any(float(e) % 2 for e in powers.values()):
+        ctx.report.error("unit-mismatch", f"{common.u(s, x.type.unit)} has no square root: its powers are not even",
+                         x.span, Label(x.span, common.u(s, x.type.unit)),
+                         hint="take the root of a plain number, or of a unit squared (m^2 → m)")
+        raise Abandon
+    return ir.Func(builtin.name, (x,), ir.Type(s.units.root(x.type.unit), x.type.series), node.span)
+
+
+def rule_sign(s, node, builtin, typed, series, ctx):
+    x = expressions.numeric(s, typed[0], ctx)
+    return ir.Func(builtin.name, (x,), ir.Type(s.units.dimensionless, x.type.series), node.span)
+
+
+def type_Call(s, node: ast.Call, ctx):
+    builtin = builtins.lookup(node.func, len(node.args))
+    if builtin is None:
+        f = node.func
+        name_span = Span(node.span.file, node.span.line, node.span.col, node.span.line, node.span.col + len(f))
+        ctx.report.error("unknown-name", f"unknown function `{f}`", name_span, Label(name_span),
+                         hint=did_you_mean(f, builtins.NAMES) or "functions: " + ", ".join(builtins.NAMES))
+        raise Abandon
+    arity(s, node, builtin, ctx)
+    if builtin.kind == "reduction":
+        return reduction(s, node, builtin, ctx)
+    if builtin.kind in ("running", "series"):
+        return series_function(s, node, builtin, ctx)
+    typed = [expressions.expr(s, a, ctx) for a in node.args]
+    series = any(a.type.series for a in typed)
+    return RULES[builtin.unit_rule](s, node, builtin, typed, series, ctx)
+
+
+def arity(s, node, builtin, ctx):
+    n, (low, high) = len(node.args), builtin.arity
+    if n < low or (high is not None and n > high):
+        want = str(low) if low == high else (f"at least {low}" if high is None else f"{low} to {high}")
+        plural = "s" if (high is None or high != 1) else ""
+        ctx.report.error("arity", f"{node.func}() takes {want} argument{plural}, not {n}", node.span,
+                         Label(node.span), hint=f"write {builtin.signature}")
+        raise Abandon
+
+
+def range_arg(s, arg, node, ctx):
+    """A series over a period range: x[2025..2029], x[2027..] or a bare series name (all periods)."""
+    if isinstance(arg, ast.Name) and (arg.name in s.inputs or arg.name in s.formulas):
+        t = expressions.quantity_type(s, arg.name, arg.span, ctx)
+        if t.series:
+            return arg.name, 0, len(s.timeline) - 1, t
+    if isinstance(arg, ast.Indexed) and isinstance(arg.index, ast.PeriodRange):
+        if arg.name not in s.inputs and arg.name not in s.formulas:
+            expressions.unknown_name(s, arg.name, arg.span, ctx)
+        t = expressions.quantity_type(s, arg.name, arg.span, ctx)
+        start, stop = periods.period_span(s, arg.index, ctx.report)
+        return arg.name, start, stop, t
+    span = getattr(arg, "span", node.span)
+    ctx.report.error("shape", f"{node.func}() reads a series over periods", span, Label(span),
+                     hint=f"write {node.func}(x[{s.timeline.start}..{s.timeline.end}])")
+    raise Abandon
+
+
+def reduction(s, node: ast.Call, builtin, ctx):
+    """f([plain numbers,] x[a..b]): the leading arguments (npv's rate) are plain numbers or
+    percent, the last is a series over a range of periods."""
+    f = node.func
+    extra = []
+    for arg in node.args[:-1]:
+        value = expressions.numeric(s, expressions.expr(s, arg, ctx), ctx, "the discount rate")
+        if not s.units.is_dimensionless(value.type.unit):
+            ctx.report.error("unit-mismatch", f"{f}'s rate is a plain number or percent per period, not "
+                             f"{common.u(s, value.type.unit)}", value.span,
+                             Label(value.span, common.u(s, value.type.unit)))
+            raise Abandon
+        extra.append(expressions.plain(s, value))
+    target = node.args[-1]
+    name, start, stop, t = range_arg(s, target, node, ctx)
+    if t.boolean:
+        expressions.numeric(s, ir.Const(0.0, t, target.span), ctx, f"`{name}`")
+    if builtin.unit_rule == "integrate":
+        factor, unit = s.units.simplify(s.units.mul(t.unit, s.timeline.step_unit))
+    elif builtin.unit_rule == "ratio":
+        factor, unit = 1.0, s.units.dimensionless
+        if stop <= start:
+            ctx.report.error("bad-period", f"{f}() needs at least two periods", target.span, Label(target.span))
+            raise Abandon
+    else:
+        factor, unit = 1.0, t.unit
+    series = any(a.type.series for a in extra)
+    return ir.Reduce(f, name, start, stop, factor, tuple(extra), ir.Type(unit, series), node.span)
+
+
+def series_function(s, node: ast.Call, builtin, ctx):
+    if node.func == "year":
+        if not ctx.series:
+            ctx.report.error("shape", "year() is the current period: only inside a series", node.span,
+                             Label(node.span))
+            raise Abandon
+        return ir.Period(ir.Type(s.units.dimensionless, True), node.span)
+    arg = node.args[0]
+    if not (isinstance(arg, ast.Name) or (isinstance(arg, ast.Indexed) and isinstance(arg.index, ast.Current))):
+        span = getattr(arg, "span", node.span)
+        ctx.report.error("shape", f"{node.func}() takes a series name", span, Label(span),
+                         hint=f"write {node.func}(x)")
+        raise Abandon
+    if arg.name not in s.inputs and arg.name not in s.formulas:
+        expressions.unknown_name(s, arg.name, arg.span, ctx)
+    t = expressions.quantity_type(s, arg.name, arg.span, ctx)
+    if not t.series or t.boolean:
+        ctx.report.error("shape", f"{node.func}() takes a numeric series; `{arg.name}` is not one", arg.span,
+                         Label(arg.span))
+        raise Abandon
+    if not ctx.series:
+        ctx.report.error("shape", f"{node.func}() gives a series, but this is a single value", node.span,
+                         Label(node.span))
+        raise Abandon
+    if node.func == "growth":
+        now = ir.Ref(arg.name, 0, t, arg.span)
+        before = ir.Ref(arg.name, -1, t, arg.span)
+        ratio = expressions.product(s, "/", now, before, True, node.span)
+        one = ir.Const(1.0, ir.Type(s.units.dimensionless, False), node.span)
+        return ir.Sum(ratio, (("-", one),), ir.Type(s.units.dimensionless, True), node.span)
+    if builtin.unit_rule == "integrate":
+        factor, unit = s.units.simplify(s.units.mul(t.unit, s.timeline.step_unit))
+    else:
+        factor, unit = 1.0, t.unit
+    return ir.Running(node.func, arg.name, factor, ir.Type(unit, True), node.span)
+
+
+# The unit rules of element-wise functions, by the name engine/builtins.py gives them.
+RULES = {"same": rule_same, "condition": rule_condition, "index": rule_index, "keep": rule_keep,
+         "digits": rule_digits, "plain": rule_plain, "root": rule_root, "sign": rule_sign}
+HANDLERS[ast.Call] = type_Call

@@ -1,0 +1,143 @@
+"""Periods: a table key, a selector or a range as timeline indices; and the last pass over the
+typed formulas: every reference reads a period that exists and has a value."""
+
+from __future__ import annotations
+
+from .. import ir
+from .. import syntax as ast
+from ..diagnostics import Label, Reporter, Span
+from . import common
+from .scope import Abandon, Scope
+
+
+def verify(s: Scope) -> None:
+    """Every formula's references read defined periods (errors into s.report)."""
+    for name in s.formulas:
+        q = s.quantities.get(name)
+        if q is not None and name not in s.broken:
+            for eq in q.equations:
+                coverage(s, eq.expr, eq.start, eq.stop, name)
+
+
+def period_span(s, period, report: Reporter | None = None) -> tuple[int, int]:
+    """Timeline indices (inclusive) of a table key, an equation's selector or a range reference."""
+    report = report or s.report
+    if isinstance(period, ast.Fixed):
+        i = period_index(s, period.period, period.span, report)
+        return i, i
+    start = period_index(s, period.start, period.span, report)
+    stop = len(s.timeline) - 1 if period.end is None else period_index(s, period.end, period.span, report)
+    if stop < start:
+        report.error("bad-period", f"the range {period.start}..{period.end} is empty", period.span,
+                     Label(period.span))
+        raise Abandon
+    return start, stop
+
+
+def period_index(s, period: int, span: Span, report: Reporter | None = None) -> int:
+    tl = s.timeline
+    if not tl.start <= period <= tl.end:
+        (report or s.report).error("bad-period", f"{period} is outside the timeline {tl.start}..{tl.end}", span,
+                                   Label(span),
+                                   hint=f"use a period from {tl.start} to {tl.end}, or extend the timeline")
+        raise Abandon
+    return tl.index(period)
+
+
+def coverage(s, expr, start: int | None, stop: int | None, owner: str | None = None):
+    n = len(s.timeline)
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        stack.extend(ir.children(node))
+        if isinstance(node, ir.Ref) and node.type.series and start is not None:
+            first, last = start + node.offset, stop + node.offset
+            if first < 0 or last >= n:
+                outside(s, node, start, stop, first < 0, owner)
+                continue
+            defined(s, node.name, first, last, node.span)
+        elif isinstance(node, ir.At):
+            defined(s, node.name, node.period, node.period, node.span)
+        elif isinstance(node, ir.Reduce):
+            defined(s, node.name, node.start, node.stop, node.span)
+        elif isinstance(node, ir.Running) and stop is not None:
+            defined(s, node.name, 0, stop, node.span)
+
+
+def outside(s, ref: ir.Ref, start, stop, before: bool, owner: str | None):
+    tl = s.timeline
+    k = ref.offset
+    if before:
+        period = tl.periods[start]
+        later = tl.periods[min(start - k, len(tl) - 1)]
+        if owner:
+            hint = (f"start this formula at {later} ({owner}[{later}..] = ...) and give "
+                    f"{owner}[{period}] its own equation if it needs a value there")
+        else:
+            hint = f"restrict the check to periods from {later}: for t in {later}..{tl.end}"
+        s.report.error(
+            "lag-before-timeline", f"`{ref.name}[t{k:+d}]` reaches {period + k} when t = {period}, before "
+            f"the timeline starts ({tl.start})", ref.span, Label(ref.span), hint=hint)
+    else:
+        period = tl.periods[stop]
+        s.report.error(
+            "lag-before-timeline", f"`{ref.name}[t{k:+d}]` reaches {period + k} when t = {period}, after "
+            f"the timeline ends ({tl.end})", ref.span, Label(ref.span),
+            hint="end this formula earlier, or extend the timeline")
+
+
+def defined(s, name: str, first: int, last: int, span: Span):
+    q = s.quantities.get(name)
+    if q is None or not q.series or q.defined is None or q.defined[first:last + 1].all():
+        return
+    missing = [i for i in range(first, last + 1) if not q.defined[i]]
+    if missing and dropped_by_scenario(s, name, span, missing[0]):
+        return
+    if missing:
+        periods = s.timeline.periods
+        have = [periods[i] for i in range(len(periods)) if q.defined[i]]
+        has = f"{have[0]}..{have[-1]}" if have and len(have) == have[-1] - have[0] + 1 else (
+            ", ".join(map(str, have)) or "no period")
+        s.report.error("missing-value", f"`{name}` has no value for {periods[missing[0]]}", span,
+                       Label(span), hint=f"`{name}` is defined for {has}: add an equation for "
+                       f"{periods[missing[0]]} or read it only where it exists")
+
+
+def dropped_by_scenario(s, name: str, span: Span, period: int | None = None) -> bool:
+    """When this scenario replaced `name`'s equations and so dropped the base equation that
+    gave a value the model needs (at `period`, or any): say so (True), instead of the
+    symptom (a unit that cannot be inferred, a period with no value)."""
+    base = s.replaced.get(name)
+    if not base:
+        return False
+    mine = s.formulas[name]
+    covered: set[int] = set()
+    general = any(eq.index is None or isinstance(eq.index, ast.Current) for eq in mine)
+    for eq in mine:
+        if isinstance(eq.index, (ast.Fixed, ast.PeriodRange)):
+            try:
+                a, b = period_span(s, eq.index, Reporter())
+            except Abandon:
+                continue
+            covered.update(range(a, b + 1))
+    dropped = []
+    for eq in base:
+        if isinstance(eq.index, (ast.Fixed, ast.PeriodRange)):
+            try:
+                a, b = period_span(s, eq.index, Reporter())
+            except Abandon:
+                continue
+            lost = [i for i in range(a, b + 1) if i not in covered]
+            if lost and not general and (period is None or period in lost):
+                dropped.append(eq)
+    if not dropped:
+        return False
+    lhs = [f"{name}[{common.text(s, eq.index)}]" for eq in dropped]
+    labels = [Label(eq.span, "replaced by the scenario") for eq in mine[:1]] + \
+             [Label(eq.span, "no longer applies") for eq in dropped]
+    s.report.error("scenario-drops-equation", f"this scenario replaces every equation of `{name}`, "
+                   f"so the model's `{lhs[0]} = ...` no longer applies", span, Label(span, "needs it"), *labels,
+                   hint=f"repeat `{lhs[0]} = {common.text(s, dropped[0].value)}` inside the scenario: a scenario's "
+                   f"equations for a formula replace all of that formula's equations")
+    return True
+

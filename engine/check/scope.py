@@ -1,0 +1,86 @@
+"""What the checking passes share, declared in one place. Each pass (listed in order in
+engine/check/__init__.py) reads the fields the earlier ones filled and fills its own:
+
+  header       title, units, timeline
+  definitions  inputs, formulas, scenario, overrides, replaced
+  inputs       quantities (the inputs), broken
+  formulas     pieces, dependencies, the plan; quantities (the formulas), pending while typing
+  periods      -- (errors only)
+  checks       checks, charts
+
+Errors are never raised at the user from a pass: they go to `report` (Numbat-style data) and the
+runner stops between passes when there are any.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import ir
+from .. import syntax as ast
+from ..diagnostics import Reporter
+
+
+class Abandon(Exception):
+    """Stop typing the current equation: its error is reported (or a dependency is broken)."""
+
+
+class Unknown(Exception):
+    """Typing reached a quantity whose unit is not inferred yet (inside a recurrence)."""
+
+
+ANY_UNIT = object()  # while inferring a recurrence: "whatever this member's unit turns out to be"
+
+
+class Context:
+    """What an expression is being typed for."""
+
+    def __init__(self, owner: str | None, series: bool, reporter: Reporter, wildcard: bool = False):
+        self.owner = owner
+        self.series = series
+        self.report = reporter
+        # While inferring a recurrence's unit, a member whose unit is not known yet reads as
+        # "any unit": `x + y` then takes y's unit. The result is re-checked in full afterwards.
+        self.wildcard = wildcard
+        self.unit_name_ok = False
+
+
+@dataclass
+class Scope:
+    module: ast.Module
+    file: str
+    sources: dict[str, str]
+    report: Reporter = field(default_factory=Reporter)
+    base_model: ir.CheckedModel | None = None  # a scenario's formulas keep the base model's units
+    # header
+    title: str = ""
+    units: object = None
+    timeline: ir.Timeline | None = None
+    # definitions
+    scenario: str = "base"
+    scenarios: dict[str, ast.Scenario] = field(default_factory=dict)
+    inputs: dict[str, ast.Input] = field(default_factory=dict)
+    formulas: dict[str, list[ast.Equation]] = field(default_factory=dict)
+    overrides: dict[str, ast.Input] = field(default_factory=dict)  # input -> the base statement a scenario replaces
+    replaced: dict[str, list[ast.Equation]] = field(default_factory=dict)  # formula -> base equations dropped
+    # typing
+    quantities: dict[str, ir.Quantity] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)
+    pieces: dict[str, list] = field(default_factory=dict)  # formula -> [(equation, start, stop)]
+    dependencies: dict[str, set[str]] = field(default_factory=dict)
+    plan: list = field(default_factory=list)  # of ir.Step
+    pending: dict[str, ir.Quantity] = field(default_factory=dict)  # the plan step being typed
+    unit_of_model: dict[str, ir.Quantity] = field(default_factory=dict)  # replaced formulas keeping the base unit
+    input_name: str = "NAME"  # the input whose value is being read, for hints
+    # checks
+    checks: list = field(default_factory=list)
+    charts: list = field(default_factory=list)
+    lines: list[str] | None = None  # the source, split once for common.text
+
+    @classmethod
+    def for_literals(cls, module: ast.Module, units) -> "Scope":
+        """A scope that reads one literal (--set): units only."""
+        return cls(module, module.file, {}, units=units)
+
+    def fail_if_errors(self) -> None:
+        self.report.raise_if_any(self.sources)
