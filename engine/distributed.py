@@ -17,6 +17,9 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from .diagnostics import Diagnostic, ModelError
+from .evaluate import MATRIX
+from .model import input_values
+from .samples import evaluate_samples, summarised_cells
 
 LOCAL_WORKERS = 2
 CONNECT_TIMEOUT = "10s"  # to an existing scheduler
@@ -87,9 +90,7 @@ class ModelErrorReport:
 
 @lru_cache(maxsize=4)
 def _evaluator(text: str, file: str, scenario: str):
-    from .evaluate import MATRIX
-    from .model import input_values, loads
-    from .montecarlo import summarised_cells
+    from .model import loads
 
     model = loads(text, file)
     evaluator = model.evaluator(scenario)
@@ -98,8 +99,6 @@ def _evaluator(text: str, file: str, scenario: str):
 
 
 def _evaluate_remote(text: str, file: str, scenario: str, draws: dict, m: int, keep: list[str]):
-    from .montecarlo import evaluate_samples
-
     try:
         evaluator, base, cells = _evaluator(text, file, scenario)
         return evaluate_samples(evaluator, base, cells, draws, m, keep)

@@ -16,7 +16,7 @@ from . import cache as parse_cache
 from . import ir
 from . import syntax as ast
 from .check import LiteralError, parse_literal
-from .diagnostics import Diagnostic, Label, ModelError
+from .diagnostics import Diagnostic, ModelError
 from .evaluate import Evaluator
 from .gcpause import collector_paused
 from .parser import parse
@@ -207,7 +207,6 @@ class Results:
         return self.model.units.text(self.model.quantities[name].unit) if self.model.quantities[name].unit else "bool"
 
     def value(self, name: str, period: int | None = None) -> float:
-        q = self.model.quantities[name]
         array = self.values[name]
         if period is None:
             return float(array.reshape(-1)[0])
