@@ -19,11 +19,12 @@ class Evaluator:
     def __init__(self, model: ir.CheckedModel):
         self.model = model
         self.n = len(model.timeline)
-        self.periods = np.array(model.timeline.periods, dtype=float)
+        self.periods = model.timeline.years()  # year(): the calendar year of each period
         self.compile = _RowCompiler(self)
         # Every quantity owns one row of the value matrix (a scalar uses its first column).
         self.row_of = {name: i for i, name in enumerate(model.quantities)}
-        self._views = [(name, i, None if q.series else 1) for i, (name, q) in enumerate(model.quantities.items())]
+        # its width along the time axis comes from its shape (every period, or one)
+        self._views = [(name, i, q.type.shape.width(self.n)) for i, (name, q) in enumerate(model.quantities.items())]
         self._hoist = None
         self._reads: dict = {}  # batching.reads' answers, shared while compiling
         self._analysed = [self._analyse(step) for step in model.plan]
@@ -325,7 +326,7 @@ class Evaluator:
         failing = [int(i) for i in np.nonzero(~flat)[0]]
         where = ""
         if check.start is not None:
-            years = [self.model.timeline.periods[a + i] for i in failing]
+            years = [self.model.timeline.label(a + i) for i in failing]
             where = " in " + ", ".join(map(str, years[:6])) + (" ..." if len(years) > 6 else "")
         p = a + failing[0] if failing else a
         detail = _explain_comparison(self, check.expr, env, p, check.start is not None)
@@ -352,8 +353,8 @@ def _split_affine(expr, name: str, memo: dict | None = None):
     return batching.affine_parts(expr, name, memo)
 
 
-_ONE = ir.Const(1.0, ir.Type(None, False))
-_MINUS_ONE = ir.Const(-1.0, ir.Type(None, False))
+_ONE = ir.Const(1.0, ir.Type(None, ir.SCALAR))
+_MINUS_ONE = ir.Const(-1.0, ir.Type(None, ir.SCALAR))
 
 
 def _coefficient_node(coefficient):
@@ -488,7 +489,7 @@ def _diagnose(ev: Evaluator, q: ir.Quantity, eq: ir.Equation, p: int | None, env
         culprit = node
         why = _why(node, ev, env, a, b)
         break
-    where = f" for {ev.model.timeline.periods[p]}" if p is not None else ""
+    where = f" for {ev.model.timeline.label(p)}" if p is not None else ""
     span = culprit.span or eq.span
     labels = [Label(span, "here")]
     if isinstance(culprit, ir.Binary) and culprit.op == "/" and culprit.right.span:

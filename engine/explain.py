@@ -57,7 +57,7 @@ def explain(model, name: str, scenario: str = "base") -> tuple[str, dict]:
         lines.append(f"  note: {q.note}")
     for s in q.sources:
         lines.append(f"  source: {s.file}" + (f" {s.date}" if s.date else "") + (f' "{s.quote}"' if s.quote else ""))
-    periods = checked.timeline.periods
+    periods = checked.timeline.labels()
     formulas = []
     for eq in q.equations:
         if eq.start is None:

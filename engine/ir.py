@@ -16,14 +16,51 @@ import numpy as np
 from .diagnostics import Span
 
 
+TIME = "time"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The axes a value varies over, in order: () for a single value, (time,) for a series. A
+    named dimension (region, product) will be one more axis; the evaluator's rows and the
+    workbook's cells are laid out from the shape."""
+
+    axes: tuple[str, ...] = ()
+
+    @property
+    def over_time(self) -> bool:
+        return TIME in self.axes
+
+    def width(self, periods: int) -> int:
+        """Cells along the time axis: every period, or one for a value that does not vary."""
+        return periods if self.over_time else 1
+
+
+SCALAR = Shape(())
+SERIES = Shape((TIME,))
+
+
+def join(shapes) -> Shape:
+    """The shape of a value computed from values of these shapes: the union of their axes."""
+    axes: list[str] = []
+    for shape in shapes:
+        axes += [a for a in shape.axes if a not in axes]
+    return Shape(tuple(axes))
+
+
 @dataclass(frozen=True)
 class Type:
     unit: Any  # a pint Unit; None for booleans
-    series: bool
+    shape: Shape
 
     @property
     def boolean(self) -> bool:
         return self.unit is None
+
+    @property
+    def series(self) -> bool:
+        """Varies over time."""
+        return self.shape.over_time
 
 
 # ------------------------------------------------------------------------- expressions
@@ -209,17 +246,54 @@ def children(node) -> tuple:
 
 @dataclass(frozen=True)
 class Timeline:
+    """The periods, and the one place that knows what a period label is. Everything that reads a
+    period from text, prints one, shifts one or puts one in a spreadsheet header asks this class,
+    so that a timeline of months or quarters changes it, not its users. Periods are indices
+    0..len-1 everywhere else."""
+
     start: int
     end: int
     frequency: str
-    periods: tuple[int, ...]
+    periods: tuple[int, ...]  # the labels as numbers (JSON's "timeline")
     step_unit: Any  # the length of one period, e.g. 1 year
-
-    def index(self, period: int) -> int:
-        return period - self.start
 
     def __len__(self) -> int:
         return len(self.periods)
+
+    def contains(self, label: int) -> bool:
+        return self.start <= label <= self.end
+
+    def index(self, label: int) -> int:
+        """The index of a period given by its label (2027 -> 2 on 2025..2033)."""
+        return label - self.start
+
+    def label(self, i: int) -> str:
+        """The label of index i; also outside the timeline (what a lag reaches: 2024)."""
+        return str(self.start + i)
+
+    def labels(self) -> list[str]:
+        return [self.label(i) for i in range(len(self))]
+
+    def range_text(self, a: int = 0, b: int | None = None) -> str:
+        """'2025..2033': indices a..b as the language writes a range."""
+        return f"{self.label(a)}..{self.label(len(self) - 1 if b is None else b)}"
+
+    def parse(self, text: str) -> int:
+        """The index of a label written as text (`--set x[2027]=...`); ValueError if it is none."""
+        label = int(text)
+        if not self.contains(label):
+            raise ValueError(f"{text} is outside the timeline {self.range_text()}")
+        return self.index(label)
+
+    def years(self):
+        """The calendar year of each period, as numbers (year())."""
+        return np.array(self.periods, dtype=float)
+
+    def header(self, i: int):
+        """What a spreadsheet's period header holds for index i, and its number format."""
+        return self.periods[i]
+
+    header_format = "0"
 
 
 @dataclass(frozen=True)

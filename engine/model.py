@@ -125,14 +125,17 @@ def input_values(checked: ir.CheckedModel, overrides: dict) -> dict[str, np.ndar
             continue
         if period is None:
             values[name] = np.broadcast_to(np.asarray(number, dtype=float), values[name].shape).copy()
-        else:
-            tl = checked.timeline
-            if not q.series or not tl.start <= period <= tl.end:
-                problems.append(Diagnostic("bad-override", f"cannot set `{key}`: "
-                                           + ("it is not a series" if not q.series else
-                                              f"{period} is outside the timeline {tl.start}..{tl.end}"), None))
-                continue
-            values[name][tl.index(period)] = number
+            continue
+        if not q.series:
+            problems.append(Diagnostic("bad-override", f"cannot set `{key}`: it is not a series", None,
+                                       hint=f"write {name}=VALUE"))
+            continue
+        try:
+            values[name][checked.timeline.parse(period)] = number
+        except ValueError as err:
+            problems.append(Diagnostic("bad-override", f"cannot set `{key}`: {err}", None,
+                                       hint=f"a period of {checked.timeline.range_text()}, e.g. "
+                                            f"{name}[{checked.timeline.label(0)}]=VALUE"))
     if problems:
         raise ModelError(problems)
     return values
@@ -174,13 +177,11 @@ def _short_number(v: float) -> str:
     return f"{v:,.6g}" if abs(v) < 1e15 else f"{v:.6g}"
 
 
-def _split_key(key: str) -> tuple[str, int | None]:
+def _split_key(key: str) -> tuple[str, str | None]:
+    """`name` or `name[period]`: the period as written, for the timeline to read."""
     if key.endswith("]") and "[" in key:
         name, _, rest = key.partition("[")
-        try:
-            return name, int(rest[:-1])
-        except ValueError:
-            return key, None
+        return name, rest[:-1].strip()
     return key, None
 
 

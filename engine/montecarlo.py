@@ -443,7 +443,7 @@ def _stats(checked, evaluator, cells, summaries) -> tuple[dict, set]:
 
 def simulation_table(sim: Simulation) -> str:
     model = sim.model
-    periods = [str(p) for p in model.timeline.periods]
+    periods = model.timeline.labels()
     lines = [f"{model.title}  (scenario: {model.scenario}, {sim.samples:,} samples, seed {sim.seed}, "
              f"{sim.percentile_note()}, evaluation {sim.eval_seconds * 1000:.1f} ms)", ""]
     if sim.failure is not None:

@@ -39,7 +39,7 @@ def plot(model, names: list[str], scenarios: list[str], output: Path, title: str
     if len(axes_units) > 2:
         raise ModelError([Diagnostic("plot", "plot draws at most two units at once (a left and a right axis)",
                                      None, hint="plot the quantities in separate charts")])
-    periods = np.array(checked.timeline.periods)
+    periods = np.array([checked.timeline.header(i) for i in range(len(checked.timeline))])
     with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):  # titles are plain text: "$5 to $6"
         fig, left = plt.subplots(figsize=(9, 4.8), dpi=110)
         axes = {axes_units[0]: left}

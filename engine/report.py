@@ -102,7 +102,7 @@ def _cell(v: float, boolean: bool, plain: bool = False) -> str:
 def table(results, names: list[str] | None = None, sources: bool = False) -> str:
     """Series as rows with periods as columns, then single figures, then checks."""
     model = results.model
-    periods = model.timeline.periods
+    periods = model.timeline.labels()
     names = names or list(model.quantities)
     series_rows, scalar_rows = [], []
     for name in names:
@@ -150,7 +150,7 @@ def to_csv(results, names: list[str] | None = None) -> str:
     """One row per quantity (or per name in `names`): name, unit, the value of a single value,
     then one column per period for a series."""
     model = results.model
-    periods = model.timeline.periods
+    periods = model.timeline.labels()
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["quantity", "unit", "value"] + list(periods))

@@ -53,8 +53,8 @@ class Book:
         self.f_title = self.wb.add_format({"bold": True, "font_size": 16})
         self.f_bold = self.wb.add_format({"bold": True})
         self.f_header = self.wb.add_format({"bold": True, "bottom": 1, "bg_color": "#DDEBF7"})
-        self.f_period = self.wb.add_format({"bold": True, "bottom": 1, "bg_color": "#DDEBF7", "num_format": "0",
-                                            "align": "right"})
+        self.f_period = self.wb.add_format({"bold": True, "bottom": 1, "bg_color": "#DDEBF7", "align": "right",
+                                            "num_format": self.base.timeline.header_format})
         self.f_section = self.wb.add_format({"bold": True, "font_size": 12, "bg_color": "#F2F2F2", "top": 1})
         self.f_text = self.wb.add_format({})
         self.f_wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})

@@ -20,8 +20,8 @@ def test_every_node_type_has_a_handler_in_every_backend(cls):
 
 
 def test_every_field_has_a_role_and_children_follow_from_them():
-    node = ir.Sum(ir.Const(1.0, ir.Type(None, False)), (("+", ir.Ref("a", 0, ir.Type(None, True))),),
-                  ir.Type(None, True))
+    node = ir.Sum(ir.Const(1.0, ir.Type(None, ir.SCALAR)), (("+", ir.Ref("a", 0, ir.Type(None, ir.SERIES))),),
+                  ir.Type(None, ir.SERIES))
     assert ir.children(node) == (node.first, node.rest[0][1])
 
 
@@ -30,7 +30,7 @@ def test_an_unknown_node_type_is_unsupported_in_every_backend():
     class Mystery:
         type: ir.Type
 
-    node = Mystery(ir.Type(None, False))
+    node = Mystery(ir.Type(None, ir.SCALAR))
     with pytest.raises(compiler.Unsupported):
         compiler.Compiler(compiler.RowLeaves(np.arange(3.0)))([node])
     with pytest.raises(Unsupported):

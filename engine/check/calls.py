@@ -11,15 +11,15 @@ from .expressions import HANDLERS
 from .scope import Abandon
 
 
-def rule_same(s, node, builtin, typed, series, ctx):
+def rule_same(s, node, builtin, typed, shape, ctx):
     first = expressions.numeric(s, typed[0], ctx)
     verb = f"take the {builtin.name} of"
     rest = [expressions.same_dimension(s, first, expressions.numeric(s, a, ctx), node, ctx, verb)
             for a in typed[1:]]
-    return ir.Func(builtin.name, (first, *rest), ir.Type(first.type.unit, series), node.span)
+    return ir.Func(builtin.name, (first, *rest), ir.Type(first.type.unit, shape), node.span)
 
 
-def rule_condition(s, node, builtin, typed, series, ctx):
+def rule_condition(s, node, builtin, typed, shape, ctx):
     cond = expressions.boolean(s, typed[0], ctx, "the condition")
     a, b = typed[1], typed[2]
     if a.type.boolean != b.type.boolean:
@@ -28,10 +28,10 @@ def rule_condition(s, node, builtin, typed, series, ctx):
         raise Abandon
     if not a.type.boolean:
         b = expressions.same_dimension(s, a, b, node, ctx, "choose between")
-    return ir.Func("if", (cond, a, b), ir.Type(a.type.unit, series), node.span)
+    return ir.Func("if", (cond, a, b), ir.Type(a.type.unit, shape), node.span)
 
 
-def rule_index(s, node, builtin, typed, series, ctx):
+def rule_index(s, node, builtin, typed, shape, ctx):
     if not s.units.is_dimensionless(expressions.numeric(s, typed[0], ctx).type.unit):
         ctx.report.error("type", "choose's first argument is an option number (1, 2, ...)", typed[0].span,
                          Label(typed[0].span, common.u(s, typed[0].type.unit)))
@@ -40,17 +40,17 @@ def rule_index(s, node, builtin, typed, series, ctx):
     first = typed[1]
     rest = [expressions.same_dimension(s, first, a, node, ctx, "choose between") if not first.type.boolean else a
             for a in typed[2:]]
-    return ir.Func("choose", (index, first, *rest), ir.Type(first.type.unit, series), node.span)
+    return ir.Func("choose", (index, first, *rest), ir.Type(first.type.unit, shape), node.span)
 
 
-def rule_keep(s, node, builtin, typed, series, ctx):
+def rule_keep(s, node, builtin, typed, shape, ctx):
     x = expressions.numeric(s, typed[0], ctx)
     return ir.Func(builtin.name, (x,), x.type, node.span)
 
 
-def rule_digits(s, node, builtin, typed, series, ctx):
+def rule_digits(s, node, builtin, typed, shape, ctx):
     x = expressions.numeric(s, typed[0], ctx)
-    digits = typed[1] if len(typed) > 1 else ir.Const(0.0, ir.Type(s.units.dimensionless, False))
+    digits = typed[1] if len(typed) > 1 else ir.Const(0.0, ir.Type(s.units.dimensionless, ir.SCALAR))
     if not (isinstance(digits, ir.Const) and s.units.is_dimensionless(digits.type.unit)
             and float(digits.value).is_integer()):
         ctx.report.error("type", "round's digits must be a whole number", digits.span or node.span,
@@ -59,33 +59,33 @@ def rule_digits(s, node, builtin, typed, series, ctx):
     return ir.Func(builtin.name, (x, digits), x.type, node.span)
 
 
-def rule_plain(s, node, builtin, typed, series, ctx):
+def rule_plain(s, node, builtin, typed, shape, ctx):
     x = expressions.numeric(s, typed[0], ctx)
     if not s.units.is_dimensionless(x.type.unit):
         ctx.report.error("unit-mismatch", f"{builtin.name}() takes a plain number, not {common.u(s, x.type.unit)}",
                          x.span, Label(x.span, common.u(s, x.type.unit)))
         raise Abandon
     x = expressions.plain(s, x)
-    return ir.Func(builtin.name, (x,), ir.Type(s.units.dimensionless, x.type.series), node.span)
+    return ir.Func(builtin.name, (x,), ir.Type(s.units.dimensionless, x.type.shape), node.span)
 
 
-def rule_root(s, node, builtin, typed, series, ctx):
+def rule_root(s, node, builtin, typed, shape, ctx):
     x = expressions.numeric(s, typed[0], ctx)
     if s.units.is_dimensionless(x.type.unit):
         x = expressions.plain(s, x)
-        return ir.Func(builtin.name, (x,), ir.Type(s.units.dimensionless, x.type.series), node.span)
+        return ir.Func(builtin.name, (x,), ir.Type(s.units.dimensionless, x.type.shape), node.span)
     powers = dict(x.type.unit._units)
     if any(float(e) % 2 for e in powers.values()):
         ctx.report.error("unit-mismatch", f"{common.u(s, x.type.unit)} has no square root: its powers are not even",
                          x.span, Label(x.span, common.u(s, x.type.unit)),
                          hint="take the root of a plain number, or of a unit squared (m^2 → m)")
         raise Abandon
-    return ir.Func(builtin.name, (x,), ir.Type(s.units.root(x.type.unit), x.type.series), node.span)
+    return ir.Func(builtin.name, (x,), ir.Type(s.units.root(x.type.unit), x.type.shape), node.span)
 
 
-def rule_sign(s, node, builtin, typed, series, ctx):
+def rule_sign(s, node, builtin, typed, shape, ctx):
     x = expressions.numeric(s, typed[0], ctx)
-    return ir.Func(builtin.name, (x,), ir.Type(s.units.dimensionless, x.type.series), node.span)
+    return ir.Func(builtin.name, (x,), ir.Type(s.units.dimensionless, x.type.shape), node.span)
 
 
 def type_Call(s, node: ast.Call, ctx):
@@ -102,8 +102,8 @@ def type_Call(s, node: ast.Call, ctx):
     if builtin.kind in ("running", "series"):
         return series_function(s, node, builtin, ctx)
     typed = [expressions.expr(s, a, ctx) for a in node.args]
-    series = any(a.type.series for a in typed)
-    return RULES[builtin.unit_rule](s, node, builtin, typed, series, ctx)
+    shape = ir.join(a.type.shape for a in typed)
+    return RULES[builtin.unit_rule](s, node, builtin, typed, shape, ctx)
 
 
 def arity(s, node, builtin, ctx):
@@ -130,7 +130,7 @@ def range_arg(s, arg, node, ctx):
         return arg.name, start, stop, t
     span = getattr(arg, "span", node.span)
     ctx.report.error("shape", f"{node.func}() reads a series over periods", span, Label(span),
-                     hint=f"write {node.func}(x[{s.timeline.start}..{s.timeline.end}])")
+                     hint=f"write {node.func}(x[{s.timeline.range_text()}])")
     raise Abandon
 
 
@@ -160,8 +160,8 @@ def reduction(s, node: ast.Call, builtin, ctx):
             raise Abandon
     else:
         factor, unit = 1.0, t.unit
-    series = any(a.type.series for a in extra)
-    return ir.Reduce(f, name, start, stop, factor, tuple(extra), ir.Type(unit, series), node.span)
+    shape = ir.join(a.type.shape for a in extra)
+    return ir.Reduce(f, name, start, stop, factor, tuple(extra), ir.Type(unit, shape), node.span)
 
 
 def series_function(s, node: ast.Call, builtin, ctx):
@@ -170,7 +170,7 @@ def series_function(s, node: ast.Call, builtin, ctx):
             ctx.report.error("shape", "year() is the current period: only inside a series", node.span,
                              Label(node.span))
             raise Abandon
-        return ir.Period(ir.Type(s.units.dimensionless, True), node.span)
+        return ir.Period(ir.Type(s.units.dimensionless, ir.SERIES), node.span)
     arg = node.args[0]
     if not (isinstance(arg, ast.Name) or (isinstance(arg, ast.Indexed) and isinstance(arg.index, ast.Current))):
         span = getattr(arg, "span", node.span)
@@ -191,14 +191,14 @@ def series_function(s, node: ast.Call, builtin, ctx):
     if node.func == "growth":
         now = ir.Ref(arg.name, 0, t, arg.span)
         before = ir.Ref(arg.name, -1, t, arg.span)
-        ratio = expressions.product(s, "/", now, before, True, node.span)
-        one = ir.Const(1.0, ir.Type(s.units.dimensionless, False), node.span)
-        return ir.Sum(ratio, (("-", one),), ir.Type(s.units.dimensionless, True), node.span)
+        ratio = expressions.product(s, "/", now, before, ir.SERIES, node.span)
+        one = ir.Const(1.0, ir.Type(s.units.dimensionless, ir.SCALAR), node.span)
+        return ir.Sum(ratio, (("-", one),), ir.Type(s.units.dimensionless, ir.SERIES), node.span)
     if builtin.unit_rule == "integrate":
         factor, unit = s.units.simplify(s.units.mul(t.unit, s.timeline.step_unit))
     else:
         factor, unit = 1.0, t.unit
-    return ir.Running(node.func, arg.name, factor, ir.Type(unit, True), node.span)
+    return ir.Running(node.func, arg.name, factor, ir.Type(unit, ir.SERIES), node.span)
 
 
 # The unit rules of element-wise functions, by the name engine/builtins.py gives them.

@@ -48,11 +48,11 @@ def expr(s, node, ctx: Context):
 def type_Quantity(s, node: ast.Quantity, ctx):
     value = literals.magnitude(s, node, ctx.report)
     unit = s.units.dimensionless if node.unit is None else literals.literal_unit(s, node, ctx.report)
-    return ir.Const(value, ir.Type(unit, False), node.span)
+    return ir.Const(value, ir.Type(unit, ir.SCALAR), node.span)
 
 
 def type_Boolean(s, node: ast.Boolean, ctx):
-    return ir.Const(1.0 if node.value else 0.0, ir.Type(None, False), node.span)
+    return ir.Const(1.0 if node.value else 0.0, ir.Type(None, ir.SCALAR), node.span)
 
 
 def quantity_type(s, name: str, span: Span, ctx) -> ir.Type:
@@ -61,7 +61,7 @@ def quantity_type(s, name: str, span: Span, ctx) -> ir.Type:
     pending = s.pending
     if name in pending and name not in s.quantities:
         if ctx.wildcard:
-            return ir.Type(ANY_UNIT, pending[name].type.series)
+            return ir.Type(ANY_UNIT, pending[name].type.shape)
         raise Unknown
     q = s.quantities.get(name) or pending.get(name)
     if q is None:
@@ -82,7 +82,7 @@ def type_Name(s, node: ast.Name, ctx):
         raise Abandon
     if s.units.is_unit_name(name):
         if ctx.unit_name_ok:
-            return ir.Const(1.0, ir.Type(s.units.parse(name), False), node.span)
+            return ir.Const(1.0, ir.Type(s.units.parse(name), ir.SCALAR), node.span)
         ctx.report.error("unknown-name", f"unknown name `{name}`", node.span, Label(node.span),
                          hint=f"`{name}` is a unit: write it after a number (1 {name}), or define a quantity "
                          f"`{name}`")
@@ -103,8 +103,8 @@ def unknown_name(s, name, span, ctx):
 
 def series_in_scalar(s, name, span, ctx):
     ctx.report.error("shape", f"`{name}` is a series, but this is a single value", span, Label(span),
-                     hint=f"pick a period ({name}[{s.timeline.end}]) or reduce it "
-                     f"(sum({name}[{s.timeline.start}..{s.timeline.end}]))")
+                     hint=f"pick a period ({name}[{s.timeline.label(len(s.timeline) - 1)}]) or reduce it "
+                     f"(sum({name}[{s.timeline.range_text()}]))")
     raise Abandon
 
 
@@ -121,13 +121,13 @@ def type_Indexed(s, node: ast.Indexed, ctx):
     if isinstance(index, (ast.Current, ast.Relative)):
         if not ctx.series:
             ctx.report.error("shape", "`t` is not defined here: this is a single value", index.span,
-                             Label(index.span), hint=f"pick a period: {name}[{s.timeline.end}]")
+                             Label(index.span), hint=f"pick a period: {name}[{s.timeline.label(len(s.timeline) - 1)}]")
             raise Abandon
         offset = index.offset if isinstance(index, ast.Relative) else 0
         return ir.Ref(name, offset, t, node.span)
     if isinstance(index, ast.Fixed):
         i = periods.period_index(s, index.period, index.span, ctx.report)
-        return ir.At(name, i, ir.Type(t.unit, False), node.span)
+        return ir.At(name, i, ir.Type(t.unit, ir.SCALAR), node.span)
     ctx.report.error("shape", "a period range reads several values; reduce it", node.span, Label(node.span),
                      hint=f"total({name}[...]) integrates a flow; sum, average, min, max also take ranges")
     raise Abandon
@@ -164,7 +164,7 @@ def type_Sum(s, node: ast.Sum, ctx):
     rest = []
     for op, operand in node.rest:
         right = numeric(s, expr(s, operand, ctx), ctx, "the right side")
-        series = so_far.type.series or right.type.series
+        shape = ir.join((so_far.type.shape, right.type.shape))
         if so_far.type.unit is ANY_UNIT or right.type.unit is ANY_UNIT:
             unit = right.type.unit if so_far.type.unit is ANY_UNIT else so_far.type.unit
         else:
@@ -172,7 +172,7 @@ def type_Sum(s, node: ast.Sum, ctx):
             right = same_dimension(s, so_far, right, here, ctx, "add" if op == "+" else "subtract")
             unit = so_far.type.unit
         rest.append((op, right))
-        so_far = Partial(ir.Type(unit, series), cover(first.span, right.span) or node.span)
+        so_far = Partial(ir.Type(unit, shape), cover(first.span, right.span) or node.span)
     return ir.Sum(first, tuple(rest), so_far.type, node.span)
 
 
@@ -186,15 +186,15 @@ def type_Binary(s, node: ast.Binary, ctx):
         right = numeric(s, expr(s, node.right, ctx), ctx, "the right side")
     finally:
         ctx.unit_name_ok = False
-    series = left.type.series or right.type.series
+    shape = ir.join((left.type.shape, right.type.shape))
     if left.type.unit is ANY_UNIT or right.type.unit is ANY_UNIT:
         raise Unknown
     if node.op in "*/":
-        return product(s, node.op, left, right, series, node.span)
-    return power(s, node, left, right, series, ctx)
+        return product(s, node.op, left, right, shape, node.span)
+    return power(s, node, left, right, shape, ctx)
 
 
-def power(s, node, base, exponent, series, ctx):
+def power(s, node, base, exponent, shape, ctx):
     if not s.units.is_dimensionless(exponent.type.unit):
         ctx.report.error("bad-exponent", f"an exponent must be a plain number, not {common.u(s, exponent.type.unit)}",
                          exponent.span, Label(exponent.span, common.u(s, exponent.type.unit)))
@@ -202,14 +202,14 @@ def power(s, node, base, exponent, series, ctx):
     exponent = plain(s, exponent)
     if s.units.is_dimensionless(base.type.unit):
         base = plain(s, base)
-        return ir.Binary("^", base, exponent, ir.Type(s.units.dimensionless, series), node.span)
+        return ir.Binary("^", base, exponent, ir.Type(s.units.dimensionless, shape), node.span)
     if not (isinstance(exponent, ir.Const) and float(exponent.value).is_integer()):
         ctx.report.error("bad-exponent", f"{common.u(s, base.type.unit)} can only be raised to a whole number",
                          exponent.span, Label(exponent.span), Label(base.span, common.u(s, base.type.unit)),
                          hint="write the exponent as a literal integer, e.g. x^2")
         raise Abandon
     unit = s.units.power(base.type.unit, int(exponent.value))
-    return ir.Binary("^", base, exponent, ir.Type(unit, series), node.span)
+    return ir.Binary("^", base, exponent, ir.Type(unit, shape), node.span)
 
 
 def plain(s, node):
@@ -222,8 +222,8 @@ def convert(s, node, unit):
         return node
     factor = s.units.factor(node.type.unit, unit)
     if isinstance(node, ir.Const):
-        return ir.Const(node.value * factor, ir.Type(unit, node.type.series), node.span)
-    return ir.Convert(node, factor, node.type.unit, ir.Type(unit, node.type.series), node.span)
+        return ir.Const(node.value * factor, ir.Type(unit, node.type.shape), node.span)
+    return ir.Convert(node, factor, node.type.unit, ir.Type(unit, node.type.shape), node.span)
 
 
 def same_dimension(s, left, right, node, ctx, verb: str):
@@ -240,7 +240,7 @@ def same_dimension(s, left, right, node, ctx, verb: str):
 def type_Compare(s, node: ast.Compare, ctx):
     left = expr(s, node.left, ctx)
     right = expr(s, node.right, ctx)
-    series = left.type.series or right.type.series
+    shape = ir.join((left.type.shape, right.type.shape))
     if left.type.boolean or right.type.boolean:
         if not (left.type.boolean and right.type.boolean and node.op in ("==", "!=")):
             ctx.report.error("type", "cannot compare true/false with a number", node.span,
@@ -248,7 +248,7 @@ def type_Compare(s, node: ast.Compare, ctx):
             raise Abandon
     else:
         right = same_dimension(s, left, right, node, ctx, "compare")
-    return ir.Compare(node.op, left, right, ir.Type(None, series), node.span)
+    return ir.Compare(node.op, left, right, ir.Type(None, shape), node.span)
 
 
 def type_Approx(s, node: ast.Approx, ctx):
@@ -264,14 +264,14 @@ def type_Approx(s, node: ast.Approx, ctx):
         ctx.report.error("unit-mismatch", f"a tolerance is a percentage or in {common.u(s, left.type.unit)}, not "
                          f"{common.u(s, tol.type.unit)}", tol.span, Label(tol.span, common.u(s, tol.type.unit)))
         raise Abandon
-    series = left.type.series or right.type.series or tol.type.series
-    return ir.Approx(left, right, tol, relative, ir.Type(None, series), node.span)
+    shape = ir.join((left.type.shape, right.type.shape, tol.type.shape))
+    return ir.Approx(left, right, tol, relative, ir.Type(None, shape), node.span)
 
 
 def type_Logical(s, node: ast.Logical, ctx):
     left = boolean(s, expr(s, node.left, ctx), ctx, f"the left side of `{node.op}`")
     right = boolean(s, expr(s, node.right, ctx), ctx, f"the right side of `{node.op}`")
-    return ir.Binary(node.op, left, right, ir.Type(None, left.type.series or right.type.series), node.span)
+    return ir.Binary(node.op, left, right, ir.Type(None, ir.join((left.type.shape, right.type.shape))), node.span)
 
 
 def type_Not(s, node: ast.Not, ctx):
@@ -279,14 +279,14 @@ def type_Not(s, node: ast.Not, ctx):
     return ir.Not(operand, operand.type, node.span)
 
 
-def product(s, op: str, left, right, series: bool, span):
+def product(s, op: str, left, right, shape: ir.Shape, span):
     """left * right or left / right, its unit tidied (MW/GW -> 0.001) by an explicit Convert."""
     combine = s.units.mul if op == "*" else s.units.div
     raw = combine(left.type.unit, right.type.unit)
     factor, unit = s.units.simplify(raw)
-    result = ir.Binary(op, left, right, ir.Type(raw, series), span)
+    result = ir.Binary(op, left, right, ir.Type(raw, shape), span)
     if factor != 1.0 or not s.units.equal(unit, raw):
-        return ir.Convert(result, factor, raw, ir.Type(unit, series), span)
+        return ir.Convert(result, factor, raw, ir.Type(unit, shape), span)
     return result
 
 

@@ -98,7 +98,7 @@ def coverage_of_formulas(s):
 
 
 def overlap(s, name, eq, other, i):
-    s.report.error("duplicate-definition", f"`{name}` is defined twice for {s.timeline.periods[i]}",
+    s.report.error("duplicate-definition", f"`{name}` is defined twice for {s.timeline.label(i)}",
                    eq.index.span, Label(eq.index.span, "defined again here"),
                    Label(other.index.span, "first defined here"),
                    hint="make the periods of the two equations disjoint")
@@ -167,7 +167,7 @@ def type_step(s, step: ir.Step):
         d = declared_unit(s, n)
         if d is not None:
             declared[n] = units[n] = d
-    s.pending = {n: ir.Quantity(n, "formula", ir.Type(units.get(n), series[n]), "", [],
+    s.pending = {n: ir.Quantity(n, "formula", ir.Type(units.get(n), ir.SERIES if series[n] else ir.SCALAR), "", [],
                                 s.formulas[n][0].span) for n in names}
     for n in names:
         if n in units:
@@ -203,7 +203,8 @@ def type_step(s, step: ir.Step):
                 if not wildcard:
                     typed[(n, k)] = node
                 units[n] = node.type.unit if not node.type.boolean else "bool"
-                s.pending[n].type = ir.Type(None if isinstance(units[n], str) else units[n], series[n])
+                s.pending[n].type = ir.Type(None if isinstance(units[n], str) else units[n],
+                                            ir.SERIES if series[n] else ir.SCALAR)
                 s.quantities[n] = s.pending[n]
                 progress = True
                 break
@@ -212,7 +213,7 @@ def type_step(s, step: ir.Step):
             span = s.formulas[n][0].name_span
             if not periods.dropped_by_scenario(s, n, span):
                 s.report.error("unknown-unit", f"cannot infer the unit of `{n}`: every equation reads it",
-                               span, Label(span), hint=f"give a starting value (`{n}[{s.timeline.start}] = "
+                               span, Label(span), hint=f"give a starting value (`{n}[{s.timeline.label(0)}] = "
                                f"...`), or declare its unit: {n}: UNIT = ...")
             s.broken.add(n)
     for n in names:

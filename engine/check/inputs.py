@@ -69,7 +69,7 @@ def typed_input(s, stmt: ast.Input, expect: "Expect | None") -> ir.Quantity | No
     s.input_name = stmt.name
     sources = tuple(ir.SourceRef(s.file, s.date, s.quote) for s in stmt.clauses.sources)
     unit = expect.unit if expect is not None else None
-    q = ir.Quantity(stmt.name, "input", ir.Type(unit, False), "", [], stmt.span, stmt.clauses.note, sources)
+    q = ir.Quantity(stmt.name, "input", ir.Type(unit, ir.SCALAR), "", [], stmt.span, stmt.clauses.note, sources)
     try:
         single_clauses(s, stmt.clauses)
         if isinstance(value, ast.Table):
@@ -80,7 +80,7 @@ def typed_input(s, stmt: ast.Input, expect: "Expect | None") -> ir.Quantity | No
             input_distribution(s, q, value, expect, stmt.clauses.base)
         else:
             number, unit = literals.literal(s, value, expect)
-            q.type = ir.Type(unit, False)
+            q.type = ir.Type(unit, ir.SCALAR)
             q.value = np.array([number])
             if stmt.clauses.base is not None:
                 s.report.error("bad-input", "`base` goes with a range (low .. high)",
@@ -124,14 +124,14 @@ def input_table(s, q: ir.Quantity, table: ast.Table, expect: "Expect | None"):
             unit = entry_unit
         for i in range(first, last + 1):
             if i in seen:
-                s.report.error("duplicate-definition", f"{s.timeline.periods[i]} appears twice in the "
+                s.report.error("duplicate-definition", f"{s.timeline.label(i)} appears twice in the "
                                "table", period.span, Label(period.span), Label(seen[i], "first here"))
                 raise Abandon
             seen[i] = period.span
             values[i] = number
     if not table.entries and expect is None:
         unit = s.units.dimensionless
-    q.type = ir.Type(unit, True)
+    q.type = ir.Type(unit, ir.SERIES)
     q.value = values
     q.defined = ~np.isnan(values)
 
@@ -152,7 +152,7 @@ def input_range(s, q: ir.Quantity, rng: ast.Range, expect: "Expect | None", base
             raise Abandon
     else:
         base = (low + high) / 2
-    q.type = ir.Type(unit, False)
+    q.type = ir.Type(unit, ir.SCALAR)
     q.value, q.low, q.high = np.array([base]), low, high
     # Monte Carlo: a range is uniform, or triangular around its stated base value.
     q.distribution = ("uniform", low, high) if base_node is None else ("triangular", low, base, high)
@@ -218,6 +218,6 @@ def input_distribution(s, q: ir.Quantity, call: ast.Call, expect: "Expect | None
         s.report.error("bad-input", "the base value lies outside the distribution's bounds", call.span,
                        Label(call.span))
         raise Abandon
-    q.type = ir.Type(unit, False)
+    q.type = ir.Type(unit, ir.SCALAR)
     q.value, q.low, q.high, q.distribution = np.array([base]), lo, hi, dist
 

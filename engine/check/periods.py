@@ -36,10 +36,11 @@ def period_span(s, period, report: Reporter | None = None) -> tuple[int, int]:
 
 def period_index(s, period: int, span: Span, report: Reporter | None = None) -> int:
     tl = s.timeline
-    if not tl.start <= period <= tl.end:
-        (report or s.report).error("bad-period", f"{period} is outside the timeline {tl.start}..{tl.end}", span,
+    if not tl.contains(period):
+        (report or s.report).error("bad-period", f"{period} is outside the timeline {tl.range_text()}", span,
                                    Label(span),
-                                   hint=f"use a period from {tl.start} to {tl.end}, or extend the timeline")
+                                   hint=f"use a period from {tl.label(0)} to {tl.label(len(tl) - 1)}, or "
+                                        "extend the timeline")
         raise Abandon
     return tl.index(period)
 
@@ -68,21 +69,19 @@ def outside(s, ref: ir.Ref, start, stop, before: bool, owner: str | None):
     tl = s.timeline
     k = ref.offset
     if before:
-        period = tl.periods[start]
-        later = tl.periods[min(start - k, len(tl) - 1)]
+        period, later = tl.label(start), tl.label(min(start - k, len(tl) - 1))
         if owner:
             hint = (f"start this formula at {later} ({owner}[{later}..] = ...) and give "
                     f"{owner}[{period}] its own equation if it needs a value there")
         else:
-            hint = f"restrict the check to periods from {later}: for t in {later}..{tl.end}"
+            hint = f"restrict the check to periods from {later}: for t in {tl.range_text(min(start - k, len(tl) - 1))}"
         s.report.error(
-            "lag-before-timeline", f"`{ref.name}[t{k:+d}]` reaches {period + k} when t = {period}, before "
-            f"the timeline starts ({tl.start})", ref.span, Label(ref.span), hint=hint)
+            "lag-before-timeline", f"`{ref.name}[t{k:+d}]` reaches {tl.label(start + k)} when t = {period}, before "
+            f"the timeline starts ({tl.label(0)})", ref.span, Label(ref.span), hint=hint)
     else:
-        period = tl.periods[stop]
         s.report.error(
-            "lag-before-timeline", f"`{ref.name}[t{k:+d}]` reaches {period + k} when t = {period}, after "
-            f"the timeline ends ({tl.end})", ref.span, Label(ref.span),
+            "lag-before-timeline", f"`{ref.name}[t{k:+d}]` reaches {tl.label(stop + k)} when t = {tl.label(stop)}, "
+            f"after the timeline ends ({tl.label(len(tl) - 1)})", ref.span, Label(ref.span),
             hint="end this formula earlier, or extend the timeline")
 
 
@@ -94,13 +93,13 @@ def defined(s, name: str, first: int, last: int, span: Span):
     if missing and dropped_by_scenario(s, name, span, missing[0]):
         return
     if missing:
-        periods = s.timeline.periods
-        have = [periods[i] for i in range(len(periods)) if q.defined[i]]
-        has = f"{have[0]}..{have[-1]}" if have and len(have) == have[-1] - have[0] + 1 else (
-            ", ".join(map(str, have)) or "no period")
-        s.report.error("missing-value", f"`{name}` has no value for {periods[missing[0]]}", span,
+        tl = s.timeline
+        have = [i for i in range(len(tl)) if q.defined[i]]
+        has = tl.range_text(have[0], have[-1]) if have and len(have) == have[-1] - have[0] + 1 else (
+            ", ".join(tl.label(i) for i in have) or "no period")
+        s.report.error("missing-value", f"`{name}` has no value for {tl.label(missing[0])}", span,
                        Label(span), hint=f"`{name}` is defined for {has}: add an equation for "
-                       f"{periods[missing[0]]} or read it only where it exists")
+                       f"{tl.label(missing[0])} or read it only where it exists")
 
 
 def dropped_by_scenario(s, name: str, span: Span, period: int | None = None) -> bool:

@@ -15,7 +15,8 @@ def place(book: Book):
     names = [n for n, q in book.base.quantities.items() if q.kind == "formula"]
     rows, book.calc_sections = book.section_rows(names, HEADER_ROW + 2)
     for name, r in rows.items():
-        book.layout.places[name] = Place("Calculations", r, None if book.base.quantities[name].series else VALUE_COL)
+        over_time = book.base.quantities[name].type.shape.over_time  # a row of periods, or one Value cell
+        book.layout.places[name] = Place("Calculations", r, None if over_time else VALUE_COL)
     book.calc_names = names
     last = max(list(rows.values()) + [HEADER_ROW + 2])
     book.fits(columns=FIRST_PERIOD_COL + book.n, what=f"a timeline of {book.n:,} periods",
@@ -32,8 +33,8 @@ def write(book: Book):
                         "the unit of their row.", widen=False)
     for c, text in enumerate(["Quantity", "Unit", "Value", ""]):
         book.text(ws, HEADER_ROW, c, text, book.f_header)
-    for i, period in enumerate(book.base.timeline.periods):
-        ws.write_number(HEADER_ROW, FIRST_PERIOD_COL + i, period, book.f_period)
+    for i in range(book.n):
+        ws.write(HEADER_ROW, FIRST_PERIOD_COL + i, book.base.timeline.header(i), book.f_period)
         book.widen(ws, FIRST_PERIOD_COL + i, 6)
     ws.freeze_panes(HEADER_ROW + 1, FIRST_PERIOD_COL)
     for r, title in book.calc_sections:
@@ -63,7 +64,7 @@ def write(book: Book):
             if all(e is None for e in eqs):
                 continue
             if any(e is None for e in eqs):
-                raise book.located(Unsupported(f"`{name}` has a value for {book.base.timeline.periods[i]} in "
+                raise book.located(Unsupported(f"`{name}` has a value for {book.base.timeline.label(i)} in "
                                                "some scenarios only"), name, next(e for e in eqs if e), None)
             key = tuple(id(e) for e in eqs)
             if key not in templates:

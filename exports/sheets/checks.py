@@ -17,8 +17,8 @@ def write(book: Book) -> list[str]:
     book.text(ws, 1, 0, "Each check is a live TRUE/FALSE formula; the Cover counts those that fail.", widen=False)
     for c, text in enumerate(["Check", "Holds", "Periods", ""]):
         book.text(ws, HEADER_ROW, c, text, book.f_header)
-    for i, period in enumerate(book.base.timeline.periods):
-        ws.write_number(HEADER_ROW, FIRST_PERIOD_COL + i, period, book.f_period)
+    for i in range(book.n):
+        ws.write(HEADER_ROW, FIRST_PERIOD_COL + i, book.base.timeline.header(i), book.f_period)
         book.widen(ws, FIRST_PERIOD_COL + i, 6)
     sel = book.selected_results()
     outcome = {c["name"]: c["passed"] for c in sel.checks}
@@ -42,8 +42,7 @@ def write(book: Book) -> list[str]:
             first = xl_rowcol_to_cell(r, FIRST_PERIOD_COL + check.start)
             last = xl_rowcol_to_cell(r, FIRST_PERIOD_COL + check.stop)
             book.formula(ws, r, HOLDS_COL, f"=AND({first}:{last})", 1.0 if outcome[check.name] else 0.0, None, fmt)
-            periods = book.base.timeline.periods
-            book.text(ws, r, 2, f"{periods[check.start]}..{periods[check.stop]}")
+            book.text(ws, r, 2, book.base.timeline.range_text(check.start, check.stop))
         cells.append(xl_rowcol_to_cell(r, HOLDS_COL, True, True))
     book.check_rows = (HEADER_ROW + 1, HEADER_ROW + len(book.base.checks))
     if book.base.checks:

@@ -14,7 +14,7 @@ def write(book: Book):
     b = book.base
     book.text(ws, 0, 0, b.title, book.f_title, widen=False)
     book.text(ws, 2, 0, "Timeline", book.f_bold)
-    book.text(ws, 2, 1, f"{b.timeline.start}..{b.timeline.end} ({b.timeline.frequency})")
+    book.text(ws, 2, 1, f"{b.timeline.range_text()} ({b.timeline.frequency})")
     book.text(ws, 3, 0, "Scenario", book.f_bold)
     book.text(ws, 3, 1, book.selected, book.f_selector)
     ws.data_validation(3, 1, 3, 1, {"validate": "list", "source": "=scenario_names"})

@@ -105,8 +105,8 @@ def _series(book: Book, ws, sel):
     book.text(ws, book.series_title_row, 0, "Input series", book.f_title, widen=False)
     for c, text in enumerate(["Input", "Unit", "Scenario", "Source"]):
         book.text(ws, start, c, text, book.f_header)
-    for i, period in enumerate(book.base.timeline.periods):
-        ws.write_number(start, FIRST_PERIOD_COL + i, period, book.f_period)
+    for i in range(book.n):
+        ws.write(start, FIRST_PERIOD_COL + i, book.base.timeline.header(i), book.f_period)
     for r, title in book.input_series_sections:
         book.text(ws, r, 0, title, book.f_section, widen=False)
     for name in book.series_inputs:
@@ -127,7 +127,7 @@ def _series(book: Book, ws, sel):
             if not any(defined):
                 continue
             if not all(defined):
-                raise Unsupported(f"input `{name}` has a value for {book.base.timeline.periods[i]} in some "
+                raise Unsupported(f"input `{name}` has a value for {book.base.timeline.label(i)} in some "
                                   "scenarios only")
             col = FIRST_PERIOD_COL + i
             base_ref = xl_rowcol_to_cell(rows["base"], col, True, False)

@@ -15,8 +15,8 @@ def write(book: Book):
                         "model.", widen=False)
     for c, text in enumerate(["Quantity", "Unit", "Statistic", "Value"]):
         book.text(ws, HEADER_ROW, c, text, book.f_header)
-    for i, period in enumerate(book.base.timeline.periods):
-        ws.write_number(HEADER_ROW, FIRST_PERIOD_COL + i, period, book.f_period)
+    for i in range(book.n):
+        ws.write(HEADER_ROW, FIRST_PERIOD_COL + i, book.base.timeline.header(i), book.f_period)
         book.widen(ws, FIRST_PERIOD_COL + i, 6)
     row = HEADER_ROW + 1
     for name, q in sim.model.quantities.items():
