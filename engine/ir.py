@@ -9,6 +9,7 @@ needs pint.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -317,26 +318,35 @@ class Equation:
     text: str = ""  # the source text of the right-hand side, for explain
 
 
-@dataclass
+@dataclass(frozen=True)
+class InputValues:
+    """An input's values, kept apart from what the input is (read-only arrays)."""
+
+    value: np.ndarray  # in the input's unit (a single value: shape (1,))
+    low: float | None = None  # uncertain inputs: the bounds that --explore searches
+    high: float | None = None
+    distribution: tuple | None = None  # ("uniform", lo, hi), ("triangular", lo, mode, hi),
+    # ("normal", mean, sd, lo, hi), ("lognormal", median, sigma, lo, hi); lo/hi may be None
+
+
+@dataclass(frozen=True)
 class Quantity:
+    """A checked quantity: frozen (the checker builds it as engine/check/scope.py's Draft)."""
+
     name: str
     kind: str  # "input" | "formula"
     type: Type
     unit_text: str  # as the model spelled it, or a compact form of the inferred unit
-    equations: list[Equation]
+    equations: tuple[Equation, ...]
     span: Span | None
     note: str | None = None
     sources: tuple[SourceRef, ...] = ()
     display_scale: str | None = None  # thousand/million/billion/trillion, None = choose
     display_unit: Any = None  # a pint unit to show the values in, None = the quantity's unit
     display_factor: float = 1.0  # magnitude in unit * display_factor = magnitude in display_unit
-    value: np.ndarray | None = None  # inputs: the values, in `unit` (scalar: shape (1,))
-    low: float | None = None  # uncertain inputs: the bounds that --explore searches
-    high: float | None = None
-    distribution: tuple | None = None  # ("uniform", lo, hi), ("triangular", lo, mode, hi),
-    # ("normal", mean, sd, lo, hi), ("lognormal", median, sigma, lo, hi); lo/hi may be None
-    defined: np.ndarray | None = None  # bool per period: where a series has a value
+    defined: np.ndarray | None = None  # bool per period: where a series has a value (read-only)
     declared: bool = False  # inputs: the unit is declared (`input x: USD = ...`): bare numbers are read in it
+    inputs: InputValues | None = None  # an input's values
 
     @property
     def series(self) -> bool:
@@ -345,6 +355,30 @@ class Quantity:
     @property
     def unit(self):
         return self.type.unit
+
+    @property
+    def value(self) -> np.ndarray | None:
+        return self.inputs.value if self.inputs is not None else None
+
+    @property
+    def low(self) -> float | None:
+        return self.inputs.low if self.inputs is not None else None
+
+    @property
+    def high(self) -> float | None:
+        return self.inputs.high if self.inputs is not None else None
+
+    @property
+    def distribution(self) -> tuple | None:
+        return self.inputs.distribution if self.inputs is not None else None
+
+
+def read_only(array: np.ndarray | None) -> np.ndarray | None:
+    if array is None:
+        return None
+    out = np.array(array)
+    out.flags.writeable = False
+    return out
 
 
 @dataclass(frozen=True)
@@ -375,17 +409,19 @@ class Step:
     sequential: bool
 
 
-@dataclass
+@dataclass(frozen=True)
 class CheckedModel:
+    """The checked model of one scenario: frozen, its mappings read-only."""
+
     title: str
     file: str
     timeline: Timeline
-    quantities: dict[str, Quantity]
-    checks: list[Check]
-    plan: list[Step]
+    quantities: Mapping[str, Quantity]
+    checks: tuple[Check, ...]
+    plan: tuple[Step, ...]
     scenario: str
     scenarios: dict[str, str | None]  # every scenario name -> its description ("base" included)
     units: Any  # the UnitSystem, for conversions at the edges (--set, display)
     dependencies: dict[str, set[str]] = field(default_factory=dict)
     sources_text: dict[str, str] = field(default_factory=dict)
-    charts: list["Chart"] = field(default_factory=list)  # the model's `chart` statements
+    charts: tuple["Chart", ...] = ()  # the model's `chart` statements

@@ -48,3 +48,20 @@ def test_rows_and_groups_share_every_handler_but_the_leaves():
     # the handlers are module functions, not methods of either leaf set
     assert all(h.__module__ == "engine.compiler" and not hasattr(compiler.RowLeaves, h.__name__)
                for h in compiler.HANDLERS.values())
+
+
+def test_the_checked_model_is_frozen_after_checking():
+    import engine
+
+    checked = engine.load(__import__("conftest").ROOT / "models" / "openai_capex.ush").checked()
+    q = checked.quantities["cost_per_gw"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        q.note = "changed"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        checked.title = "changed"
+    with pytest.raises(ValueError):
+        q.value[0] = 1.0  # input values are read-only, in their own object
+    assert q.inputs is not None and checked.quantities["revenue"].inputs is None
+    with pytest.raises(TypeError):
+        checked.quantities["x"] = q
+    assert isinstance(q.equations, tuple) and isinstance(checked.plan, tuple)

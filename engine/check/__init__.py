@@ -8,6 +8,8 @@ one reported errors:
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from .. import ir
 from .. import syntax as ast
 from . import calls  # noqa: F401  (registers the typing of calls with expressions.HANDLERS)
@@ -45,12 +47,15 @@ def check(module: ast.Module, scenario: str = "base", source_text: str | None = 
 
 
 def assemble(s: Scope) -> ir.CheckedModel:
+    """The frozen checked model: quantities in source order (for tables and workbooks)."""
     ordered = {}
-    for stmt in s.module.statements:  # source order, for tables and workbooks
+    for stmt in s.module.statements:
         name = getattr(stmt, "name", None)
         if isinstance(stmt, (ast.Input, ast.Equation)) and name in s.quantities and name not in ordered:
-            ordered[name] = s.quantities[name]
+            ordered[name] = s.quantities[name].freeze()
+    scenarios = {"base": None, **{k: v.description for k, v in s.scenarios.items()}}
     return ir.CheckedModel(
-        title=s.title, file=s.file, timeline=s.timeline, quantities=ordered, checks=s.checks, plan=s.plan,
-        scenario=s.scenario, scenarios={"base": None, **{k: v.description for k, v in s.scenarios.items()}},
-        units=s.units, dependencies=s.dependencies, sources_text=s.sources, charts=s.charts)
+        title=s.title, file=s.file, timeline=s.timeline, quantities=MappingProxyType(ordered),
+        checks=tuple(s.checks), plan=tuple(s.plan), scenario=s.scenario, scenarios=MappingProxyType(scenarios),
+        units=s.units, dependencies=MappingProxyType({k: frozenset(v) for k, v in s.dependencies.items()}),
+        sources_text=MappingProxyType(dict(s.sources)), charts=tuple(s.charts))

@@ -10,7 +10,7 @@ from .. import syntax as ast
 from ..diagnostics import Label, Reporter, Span
 from ..graph import Edge, plan_evaluation
 from . import common, definitions, expressions, periods
-from .scope import ANY_UNIT, Abandon, Context, Scope, Unknown
+from .scope import ANY_UNIT, Abandon, Context, Draft, Scope, Unknown
 
 
 def pieces(s: Scope) -> None:
@@ -167,7 +167,7 @@ def type_step(s, step: ir.Step):
         d = declared_unit(s, n)
         if d is not None:
             declared[n] = units[n] = d
-    s.pending = {n: ir.Quantity(n, "formula", ir.Type(units.get(n), ir.SERIES if series[n] else ir.SCALAR), "", [],
+    s.pending = {n: Draft(n, "formula", ir.Type(units.get(n), ir.SERIES if series[n] else ir.SCALAR), "", [],
                                 s.formulas[n][0].span) for n in names}
     for n in names:
         if n in units:

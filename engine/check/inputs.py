@@ -10,7 +10,7 @@ from .. import syntax as ast
 from ..diagnostics import Label, Span
 from . import common, literals, periods
 from .literals import Expect
-from .scope import Abandon, Scope
+from .scope import Abandon, Draft, Scope
 
 # name -> the number of parameters in the input's unit
 DISTRIBUTIONS = {"uniform": 2, "triangular": 3, "normal": 2, "lognormal": 2}
@@ -69,7 +69,7 @@ def typed_input(s, stmt: ast.Input, expect: "Expect | None") -> ir.Quantity | No
     s.input_name = stmt.name
     sources = tuple(ir.SourceRef(s.file, s.date, s.quote) for s in stmt.clauses.sources)
     unit = expect.unit if expect is not None else None
-    q = ir.Quantity(stmt.name, "input", ir.Type(unit, ir.SCALAR), "", [], stmt.span, stmt.clauses.note, sources)
+    q = Draft(stmt.name, "input", ir.Type(unit, ir.SCALAR), "", [], stmt.span, stmt.clauses.note, sources)
     try:
         single_clauses(s, stmt.clauses)
         if isinstance(value, ast.Table):

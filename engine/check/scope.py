@@ -32,6 +32,44 @@ class Unknown(Exception):
 ANY_UNIT = object()  # while inferring a recurrence: "whatever this member's unit turns out to be"
 
 
+@dataclass
+class Draft:
+    """A quantity while the passes build it (ir.Quantity is frozen): freeze() at the end."""
+
+    name: str
+    kind: str
+    type: ir.Type
+    unit_text: str
+    equations: list
+    span: object
+    note: str | None = None
+    sources: tuple = ()
+    display_scale: str | None = None
+    display_unit: object = None
+    display_factor: float = 1.0
+    value: object = None
+    low: float | None = None
+    high: float | None = None
+    distribution: tuple | None = None
+    defined: object = None
+    declared: bool = False
+
+    @property
+    def series(self) -> bool:
+        return self.type.series
+
+    @property
+    def unit(self):
+        return self.type.unit
+
+    def freeze(self) -> ir.Quantity:
+        values = None if self.kind != "input" else ir.InputValues(
+            ir.read_only(self.value), self.low, self.high, self.distribution)
+        return ir.Quantity(self.name, self.kind, self.type, self.unit_text, tuple(self.equations), self.span,
+                           self.note, self.sources, self.display_scale, self.display_unit, self.display_factor,
+                           ir.read_only(self.defined), self.declared, values)
+
+
 class Context:
     """What an expression is being typed for."""
 
