@@ -35,7 +35,7 @@ def shape(node) -> tuple:
     IR declares for each field (engine/ir.py)."""
     kind = type(node)
     if kind not in ir.NODES or kind in (ir.Reduce, ir.Running) or (
-            kind is ir.Func and not builtins.ELEMENTWISE[node.name].groupable):
+            kind is ir.Func and not getattr(builtins.ELEMENTWISE.get(node.name), "groupable", False)):
         raise NotBatchable(kind.__name__)
     if kind is ir.Binary and node.op == "^" and type(node.right) is ir.Const:
         # numpy computes x ** 2.0 as x * x for a scalar exponent, but calls pow() for an array

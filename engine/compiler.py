@@ -98,6 +98,8 @@ def _sum(c, ns):
 
 
 def _func(c, ns):
+    if ns[0].name not in builtins.ELEMENTWISE:
+        raise Unsupported(f"no kernel for the function {ns[0].name}()")
     args = [c([n.args[i] for n in ns]) for i in range(len(ns[0].args))]
     return elementwise_func(ns[0].name, args)
 
@@ -173,6 +175,8 @@ class RowLeaves:
     @staticmethod
     def reduce(ns, compile_):
         node = ns[0]
+        if node.func not in builtins.OVER_PERIODS:
+            raise Unsupported(f"no kernel for the function {node.func}()")
         name, s, e, step = node.name, node.start, node.stop + 1, np.float64(node.step)
         kernel = builtins.OVER_PERIODS[node.func].kernel
         args = [compile_([a]) for a in node.args]

@@ -226,6 +226,8 @@ class Emitter:
             return Piece(builtins.OVER_PERIODS[f].excel.format(first=first, last=last, periods=years), _PREC["+"])
         unit = self.layout.styles[node.name].unit
         lead = [self._plain(a).text for a in node.args]  # npv's rate: a plain number
+        if f not in builtins.OVER_PERIODS:
+            raise Unsupported(f"no Excel form for the function {f}()")
         excel = builtins.OVER_PERIODS[f].excel
         return Piece(f"{excel}({','.join(lead + [cells])})", _PREC["atom"], k * node.step,
                      _times_period(unit, node.step))
@@ -300,7 +302,9 @@ class Emitter:
 
     def _Func(self, node: ir.Func) -> Piece:
         """The registry's Excel form; display scales pass through as its scale rule says."""
-        builtin = builtins.ELEMENTWISE[node.name]
+        builtin = builtins.ELEMENTWISE.get(node.name)
+        if builtin is None:
+            raise Unsupported(f"no Excel form for the function {node.name}()")
         lead = 1 if builtin.unit_rule in ("condition", "index") else 0  # if's condition, choose's index
         head = [self._emit(a) if builtin.unit_rule == "condition" else self._plain(a) for a in node.args[:lead]]
         nodes = list(node.args[lead:])

@@ -65,3 +65,13 @@ def test_the_checked_model_is_frozen_after_checking():
     with pytest.raises(TypeError):
         checked.quantities["x"] = q
     assert isinstance(q.equations, tuple) and isinstance(checked.plan, tuple)
+
+
+def test_a_function_no_entry_describes_is_unsupported_in_every_backend():
+    node = ir.Func("frobnicate", (ir.Const(1.0, ir.Type(None, ir.SCALAR)),), ir.Type(None, ir.SCALAR))
+    with pytest.raises(compiler.Unsupported):
+        compiler.Compiler(compiler.RowLeaves(np.arange(3.0)))([node])
+    with pytest.raises(Unsupported):
+        Emitter(None, None).formula(node, "Calculations", "x", None)
+    with pytest.raises(batching.NotBatchable):
+        batching.shape(node)
