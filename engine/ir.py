@@ -43,10 +43,17 @@ SERIES = Shape((TIME,))
 
 def join(shapes) -> Shape:
     """The shape of a value computed from values of these shapes: the union of their axes."""
-    axes: list[str] = []
+    # Called for every operand the checker types; the common cases (equal shapes, a single value
+    # beside a series) return an existing Shape without building a new one.
+    result = SCALAR
     for shape in shapes:
-        axes += [a for a in shape.axes if a not in axes]
-    return Shape(tuple(axes))
+        if shape is result or shape.axes == result.axes or not shape.axes:
+            continue
+        if not result.axes:
+            result = shape
+            continue
+        result = Shape(result.axes + tuple(a for a in shape.axes if a not in result.axes))
+    return result
 
 
 @dataclass(frozen=True)
@@ -228,16 +235,24 @@ def roles(cls) -> tuple[tuple[str, str | None], ...]:
     return _ROLES[cls]
 
 
+# Only the fields that hold sub-nodes: children() is called for every node of every pass.
+_CHILD_FIELDS = {cls: tuple((name, role) for name, role in _ROLES[cls] if role in ("child", "children", "chain"))
+                 for cls in NODES}
+
+
 def children(node) -> tuple:
     """The sub-nodes of a node, in field order (derived from the roles)."""
+    found = _CHILD_FIELDS.get(type(node))
+    if not found:
+        return ()
     out = []
-    for name, role in _ROLES.get(type(node), ()):
+    for name, role in found:
         value = getattr(node, name)
         if role == "child":
             out.append(value)
         elif role == "children":
             out.extend(value)
-        elif role == "chain":
+        else:  # a chain: (operator, node) pairs
             out.extend(x for _, x in value)
     return tuple(out)
 

@@ -75,3 +75,13 @@ def test_a_function_no_entry_describes_is_unsupported_in_every_backend():
         Emitter(None, None).formula(node, "Calculations", "x", None)
     with pytest.raises(batching.NotBatchable):
         batching.shape(node)
+
+
+def test_shapes_join_as_the_union_of_their_axes_in_first_seen_order():
+    region, series, scalar = ir.Shape(("region",)), ir.SERIES, ir.SCALAR
+    assert ir.join([]) == scalar
+    assert ir.join([scalar, scalar]) == scalar
+    assert ir.join([scalar, series]) == series and ir.join([series, scalar]) == series
+    assert ir.join([series, region]).axes == ("time", "region")
+    assert ir.join([region, series, region]).axes == ("region", "time")
+    assert ir.join(s for s in (ir.Shape(("region", "time")), series)).axes == ("region", "time")
