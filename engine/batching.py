@@ -115,7 +115,7 @@ def regroup(steps: list, keys: list, step_levels: list[int]):
 # ---------------------------------------------------------------------- batched closures
 
 
-def compile_group(nodes: list, row_of: dict[str, int], periods: np.ndarray):
+def compile_group(nodes: list, row_of: dict[str, int], periods: ir.Timeline):
     """One closure g(M, a, b) for k same-shape nodes (one per row of the group), shaped
     prefix + (k, b-a): the row compiler's handlers with the group's leaves (engine/compiler.py)."""
     try:

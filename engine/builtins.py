@@ -8,7 +8,9 @@ Kinds:
   elementwise  f(a, b, ...) period by period            -> ir.Func
   reduction    f([...,] x[a..b]) over periods, one value -> ir.Reduce (its last argument is the series)
   running      f(x) cumulative up to each period        -> ir.Running
-  series       rewritten by the checker (growth -> x[t]/x[t-1] - 1, year -> the period's label)
+  series       rewritten by the checker (growth -> x[t]/x[t-1] - 1)
+  calendar     a fact about the current period (year, quarter, month, length, in_period) -> ir.Period;
+               its Excel form reads the period's header cell (a date: the period's last day)
 
 Unit rules (the checker implements each once, engine/check/calls.py RULES):
   same      arguments of one dimension, the result in the first one's unit
@@ -21,6 +23,8 @@ Unit rules (the checker implements each once, engine/check/calls.py RULES):
   sign      any unit in, a plain number out
   integrate the unit of x times the period length (USD/year -> USD)
   ratio     a plain number (growth rates)
+  length    the timeline's period (calendar: period_length)
+  flag      true/false (calendar: in_period)
 
 Scale rules (the emitter: every workbook cell holds its quantity in its row's display unit, so
 a piece of formula is the engine's value times a factor k; see exports/formulas.py):
@@ -42,7 +46,7 @@ import numpy as np
 @dataclass(frozen=True)
 class Builtin:
     name: str
-    kind: str  # elementwise | reduction | running | series
+    kind: str  # elementwise | reduction | running | series | calendar
     arity: tuple[int, int | None]  # least and most arguments (None: any number)
     signature: str  # for the docs and arity errors: "round(x[, digits])"
     meaning: str  # the docs' "meaning" column
@@ -93,7 +97,8 @@ def _npv(values, step, rate):
 
 
 def _cagr(values, step):
-    years = float(values.shape[-1] - 1)
+    """Per year: `step` is one period in years (1/12 on a monthly timeline)."""
+    years = float(values.shape[-1] - 1) * float(step)
     return (values[..., -1:] / values[..., :1]) ** (1.0 / years) - 1.0
 
 
@@ -145,15 +150,30 @@ ENTRIES = (
     Builtin("max", "reduction", (1, 1), "max(x[a..b])", "the largest over the periods", "keep", "unit of `x`",
             lambda v, step: v.max(axis=-1, keepdims=True), "MAX"),
     Builtin("npv", "reduction", (2, 2), "npv(rate, x[a..b])", "discounted total, first period discounted once "
-            "(Excel's NPV)", "integrate", "as `total`; `rate` a plain number or percent per period", _npv, "NPV"),
-    Builtin("cagr", "reduction", (1, 1), "cagr(x[a..b])", "(x[b]/x[a])^(1/(b−a)) − 1", "ratio", "plain number",
-            _cagr, "({last}/{first})^(1/{periods})-1"),
+            "(Excel's NPV)", "integrate", "as `total`; `rate` per period (a plain number, yearly timelines) or per time (10 %/year: "
+            "10/12 % a month, as NPV(10%/12, …))", _npv, "NPV"),
+    Builtin("cagr", "reduction", (1, 1), "cagr(x[a..b])", "growth per year: (x[b]/x[a])^(1/years from a to b) − 1, "
+            "on every timeline", "ratio", "plain number", _cagr, "({last}/{first})^(1/{periods})-1"),
     Builtin("running_total", "running", (1, 1), "running_total(x)", "cumulative total up to the current period",
             "integrate", "as `total`", lambda v, step: np.cumsum(v, axis=-1) * step, "SUM"),
     Builtin("running_sum", "running", (1, 1), "running_sum(x)", "cumulative sum up to the current period", "keep",
             "as `sum`", lambda v, step: np.cumsum(v, axis=-1), "SUM"),
-    Builtin("growth", "series", (1, 1), "growth(x)", "x[t] / x[t−1] − 1", "ratio", "plain number"),
-    Builtin("year", "series", (0, 0), "year()", "the current period as a number (2027)", "plain", "plain number"),
+    Builtin("growth", "series", (1, 1), "growth(x)", "x[t] / x[t−1] − 1: per period (a month on a monthly "
+            "timeline); a year's growth is (1 + growth(x))^12 − 1 there, or x[t] / x[t−12] − 1", "ratio",
+            "plain number"),
+    # ------------------------------------------------------------------ the calendar
+    Builtin("year", "calendar", (0, 0), "year()", "the current period's calendar year (2027)", "plain",
+            "plain number", excel="YEAR({period})"),
+    Builtin("quarter", "calendar", (0, 0), "quarter()", "the current period's quarter, 1 to 4 (monthly and "
+            "quarterly timelines)", "plain", "plain number", excel="ROUNDUP(MONTH({period})/3,0)"),
+    Builtin("month", "calendar", (0, 0), "month()", "the current period's month, 1 to 12 (monthly timelines)",
+            "plain", "plain number", excel="MONTH({period})"),
+    Builtin("period_length", "calendar", (0, 0), "period_length()", "the current period's length: 1 month, "
+            "1 quarter or 1 year (pint's: 1 month = 1/12 year)", "length", "the timeline's period (month, "
+            "quarter, year)", excel="1"),
+    Builtin("in_period", "calendar", (1, 1), "in_period(a..b)", "true in periods a to b, false elsewhere (a "
+            "flag, as FAST models write them)", "flag", "true/false",
+            excel="AND({period}>={first},{period}<={last})"),
 )
 
 ELEMENTWISE = {b.name: b for b in ENTRIES if b.kind == "elementwise"}

@@ -58,8 +58,16 @@ def _at(c, ns):
 
 
 def _period(c, ns):
-    periods = c.leaves.periods
-    return lambda ctx, a, b: periods[a:b]
+    values = calendar(c.leaves.timeline, ns[0])
+    return lambda ctx, a, b: values[a:b]
+
+
+def calendar(timeline: ir.Timeline, node: ir.Period) -> np.ndarray:
+    """The values of a Period node over the whole timeline."""
+    if node.what == "within":
+        i = np.arange(len(timeline))
+        return (i >= node.first) & (i <= node.last)
+    return timeline.calendar(node.what)
 
 
 def _reduce(c, ns):
@@ -153,8 +161,8 @@ def elementwise_func(name: str, args: list):
 class RowLeaves:
     """One formula: values come from the env by name; constants are scalars."""
 
-    def __init__(self, periods: np.ndarray):
-        self.periods = periods
+    def __init__(self, timeline: ir.Timeline):
+        self.timeline = timeline
 
     @staticmethod
     def param(values: list[float]):
@@ -195,8 +203,8 @@ class GroupLeaves:
     """k same-shape formulas: values are rows gathered from the value matrix; a constant that
     differs between the rows is a column."""
 
-    def __init__(self, row_of: dict[str, int], periods: np.ndarray):
-        self.row_of, self.periods = row_of, periods
+    def __init__(self, row_of: dict[str, int], timeline: ir.Timeline):
+        self.row_of, self.timeline = row_of, timeline
 
     @staticmethod
     def param(values: list[float]):

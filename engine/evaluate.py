@@ -19,7 +19,7 @@ class Evaluator:
     def __init__(self, model: ir.CheckedModel):
         self.model = model
         self.n = len(model.timeline)
-        self.periods = model.timeline.years()  # year(): the calendar year of each period
+        self.timeline = model.timeline  # year(), month(), ...: the calendar of each period
         self.compile = _RowCompiler(self)
         # Every quantity owns one row of the value matrix (a scalar uses its first column).
         self.row_of = {name: i for i, name in enumerate(model.quantities)}
@@ -135,8 +135,8 @@ class Evaluator:
                 coefficient = None
             else:
                 coefficient = batching.compile_group([_coefficient_node(c) for _, c, _ in parts],
-                                                     self.row_of, self.periods)
-            terms = [(op, batching.compile_group([p[2][j][1] for p in parts], self.row_of, self.periods))
+                                                     self.row_of, self.timeline)
+            terms = [(op, batching.compile_group([p[2][j][1] for p in parts], self.row_of, self.timeline))
                      for j, (op, _) in enumerate(parts[0][2])]
             pieces.append((eq, coefficient, terms))
         lo = min(eq.start or 0 for eq, _, _ in pieces)
@@ -445,7 +445,7 @@ class _RowCompiler(compiler.Compiler):
     equation's periods before the period loop and then sliced per period."""
 
     def __init__(self, ev: "Evaluator"):
-        super().__init__(compiler.RowLeaves(ev.periods))
+        super().__init__(compiler.RowLeaves(ev.timeline))
         self.ev = ev
 
     def __call__(self, nodes: list):

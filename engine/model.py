@@ -131,7 +131,8 @@ def input_values(checked: ir.CheckedModel, overrides: dict) -> dict[str, np.ndar
                                        hint=f"write {name}=VALUE"))
             continue
         try:
-            values[name][checked.timeline.parse(period)] = number
+            first, last = checked.timeline.parse(period)  # a year on a monthly timeline: its 12 months
+            values[name][first:last + 1] = number
         except ValueError as err:
             problems.append(Diagnostic("bad-override", f"cannot set `{key}`: {err}", None,
                                        hint=f"a period of {checked.timeline.range_text()}, e.g. "
@@ -207,11 +208,15 @@ class Results:
     def unit(self, name: str) -> str:
         return self.model.units.text(self.model.quantities[name].unit) if self.model.quantities[name].unit else "bool"
 
-    def value(self, name: str, period: int | None = None) -> float:
+    def value(self, name: str, period: int | str | None = None) -> float:
+        """One value: a single value's, or a series' at a period (2027, "2027Q3", "2027-03")."""
         array = self.values[name]
         if period is None:
             return float(array.reshape(-1)[0])
-        return float(array[self.model.timeline.index(period)])
+        first, last = self.model.timeline.parse(str(period))
+        if first != last:
+            raise ValueError(f"{period} is {last - first + 1} periods of this timeline; name one of them")
+        return float(array[first])
 
     def to_dict(self) -> dict:
         from .report import results_dict

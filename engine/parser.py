@@ -84,7 +84,8 @@ FRIENDLY = {
     "UNIT": "a unit", "STRING": "a quoted string", "DATE": "a date (YYYY-MM-DD)", "SCALE": "a scale word",
     "COMP_OP": "a comparison", "ADD_OP": "+ or -", "MUL_OP": "* or /", "EQUAL": "=", "COLON": ":",
     "COMMA": ",", "LPAR": "(", "RPAR": ")", "LSQB": "[", "RSQB": "]", "LBRACE": "{", "RBRACE": "}",
-    "CIRCUMFLEX": "^", "FREQUENCY": "yearly", "T": "t",
+    "CIRCUMFLEX": "^", "FREQUENCY": "yearly, quarterly or monthly", "T": "t",
+    "PERIOD": "a period (2027, 2027Q3, 2027-03)",
 }
 
 
@@ -270,12 +271,31 @@ class _Builder(Transformer_NonRecursive):
     def _tspan(self, tok: Token) -> Span:
         return Span(self.file, tok.line, tok.column, tok.end_line, tok.end_column)
 
-    def _int(self, tok: Token) -> int:
+    def _int(self, tok: Token, hint: str = "periods are written 2027 (a year), 2027Q3 or 2027-03") -> int:
         value = float(str(tok).replace("_", ""))
         if not abs(value) <= 1_000_000 or value != int(value):
             raise _BuildError(Diagnostic("bad-period", f"`{tok}` is not a period", self._tspan(tok),
-                                         (Label(self._tspan(tok)),), "periods are whole years, e.g. 2027"))
+                                         (Label(self._tspan(tok)),), hint))
         return int(value)
+
+    def period(self, meta, children):
+        """2027, 2027Q3 or 2027-03 -> a PeriodLabel; a month or quarter that does not exist is an error here."""
+        tok = children[0]
+        text = str(tok)
+        if tok.type == "NUMBER":
+            return ast.PeriodLabel(self._int(tok))
+        year, kind, number = (text[:4], "quarter", text[5:]) if "Q" in text else (text[:4], "month", text[5:])
+        span = self._tspan(tok)
+        if kind == "quarter" and not (len(number) == 1 and 1 <= int(number) <= 4):
+            raise _BuildError(Diagnostic("bad-period", f"`{text}` is not a quarter: quarters run from Q1 to Q4",
+                                         span, (Label(span),), f"e.g. {year}Q1"))
+        if kind == "month" and not (1 <= int(number) <= 12):
+            raise _BuildError(Diagnostic("bad-period", f"`{text}` is not a month: months run from 01 to 12",
+                                         span, (Label(span),), f"e.g. {year}-01 for January {year}"))
+        if kind == "month" and len(number) != 2:
+            raise _BuildError(Diagnostic("bad-period", f"`{text}`: write a month with two digits", span,
+                                         (Label(span),), f"write {year}-{int(number):02d}"))
+        return ast.PeriodLabel(int(year), kind, int(number))
 
     # -- statements
     def start(self, meta, children):
@@ -286,7 +306,7 @@ class _Builder(Transformer_NonRecursive):
 
     def timeline_stmt(self, meta, children):
         start, end, freq = children
-        return ast.Timeline(self._int(start), self._int(end), str(freq), self._span(meta))
+        return ast.Timeline(start, end, str(freq), self._span(meta))
 
     def unit_stmt(self, meta, children):
         name, definition = children
@@ -336,7 +356,7 @@ class _Builder(Transformer_NonRecursive):
         return tuple(ast.Name(str(tok), self._tspan(tok)) for tok in children)
 
     def for_clause(self, meta, children):
-        return (self._int(children[0]), self._int(children[1]))
+        return (children[0], children[1])
 
     def table(self, meta, children):
         return ast.Table(tuple(c for c in children if c is not None), self._span(meta))
@@ -363,17 +383,17 @@ class _Builder(Transformer_NonRecursive):
 
     def relative(self, meta, children):
         sign, number = children
-        offset = self._int(number)
+        offset = self._int(number, "t-k reads k periods back, t+k k periods ahead: k is a whole number")
         return ast.Relative(offset if str(sign) == "+" else -offset, self._span(meta))
 
     def fixed(self, meta, children):
-        return ast.Fixed(self._int(children[0]), self._span(meta))
+        return ast.Fixed(children[0], self._span(meta))
 
     def period_range(self, meta, children):
-        return ast.PeriodRange(self._int(children[0]), self._int(children[1]), self._span(meta))
+        return ast.PeriodRange(children[0], children[1], self._span(meta))
 
     def open_range(self, meta, children):
-        return ast.PeriodRange(self._int(children[0]), None, self._span(meta))
+        return ast.PeriodRange(children[0], None, self._span(meta))
 
     # -- expressions
     def quantity(self, meta, children):
@@ -401,6 +421,14 @@ class _Builder(Transformer_NonRecursive):
     def call(self, meta, children):
         func, *args = children
         return ast.Call(str(func), tuple(a for a in args if a is not None), self._span(meta))
+
+    def period_call(self, meta, children):
+        """in_period(2025-01..2026-06): a function of a range of periods (the checker says which
+        functions take one)."""
+        func, start, end = children
+        span = Span(self.file, start.span.line, start.span.col, end.span.end_line, end.span.end_col) \
+            if hasattr(start, "span") else self._span(meta)
+        return ast.Call(str(func), (ast.PeriodRange(start, end, span),), self._span(meta))
 
     def unary(self, meta, children):
         return ast.Unary(str(children[0]), children[1], self._span(meta))

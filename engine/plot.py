@@ -15,7 +15,7 @@ def plot(model, names: list[str], scenarios: list[str], output: Path, title: str
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import matplotlib.ticker  # noqa: F401
+    import matplotlib.dates  # noqa: F401
 
     from .files import check_output
 
@@ -39,7 +39,8 @@ def plot(model, names: list[str], scenarios: list[str], output: Path, title: str
     if len(axes_units) > 2:
         raise ModelError([Diagnostic("plot", "plot draws at most two units at once (a left and a right axis)",
                                      None, hint="plot the quantities in separate charts")])
-    periods = np.array([checked.timeline.header(i) for i in range(len(checked.timeline))])
+    tl = checked.timeline
+    periods = np.array([np.datetime64(tl.end_date(i)) for i in range(len(tl))])  # a date axis: period ends
     with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):  # titles are plain text: "$5 to $6"
         fig, left = plt.subplots(figsize=(9, 4.8), dpi=110)
         axes = {axes_units[0]: left}
@@ -66,10 +67,12 @@ def plot(model, names: list[str], scenarios: list[str], output: Path, title: str
         for unit, ax in axes.items():
             ax.set_ylabel(unit or "plain number")
         left.set_xlabel(f"period ({checked.timeline.frequency})")
-        if len(periods) <= TICK_EVERY_PERIOD_UP_TO:
-            left.set_xticks(periods)
+        if len(periods) <= TICK_EVERY_PERIOD_UP_TO:  # a tick per period, labelled as the model writes it
+            left.set_xticks(periods, tl.labels(), rotation=0 if tl.per_year == 1 else 60, fontsize=8)
         else:  # a label per period would be a black band
-            left.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=12, integer=True))
+            locator = matplotlib.dates.AutoDateLocator(maxticks=12)
+            left.xaxis.set_major_locator(locator)
+            left.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(locator))
         left.axhline(0, color="#999999", linewidth=0.8)
         left.grid(True, alpha=0.3)
         # Labels are passed with their lines: matplotlib would drop a label starting with "_" (a quantity `_y`).

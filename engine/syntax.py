@@ -30,15 +30,37 @@ class Relative:  # x[t-1], x[t+2]
 
 
 @dataclass(frozen=True)
-class Fixed:  # x[2027]
-    period: int
+class PeriodLabel:
+    """A period as written: 2027 (a year), 2027Q3 (a quarter), 2027-03 (a month). The checker
+    reads it against the timeline (engine/ir.py Timeline.span_of)."""
+
+    year: int
+    kind: str = "year"  # "year" | "quarter" | "month"
+    number: int = 0  # the quarter (1..4) or the month (1..12); 0 for a year
+
+    def __str__(self) -> str:
+        return label_text(self.year, self.kind, self.number)
+
+
+def label_text(year: int, kind: str, number: int) -> str:
+    """How the language writes a period: 2027, 2027Q3, 2027-03."""
+    if kind == "quarter":
+        return f"{year}Q{number}"
+    if kind == "month":
+        return f"{year}-{number:02d}"
+    return str(year)
+
+
+@dataclass(frozen=True)
+class Fixed:  # x[2027], x[2027Q3], x[2027-03]
+    period: PeriodLabel
     span: Span = _span()
 
 
 @dataclass(frozen=True)
 class PeriodRange:  # x[2025..2029]; end None means "to the end of the timeline" (x[2027..])
-    start: int
-    end: int | None
+    start: PeriodLabel
+    end: PeriodLabel | None
     span: Span = _span()
 
 
@@ -217,9 +239,9 @@ class ModelHeader:
 
 
 @dataclass(frozen=True)
-class Timeline:
-    start: int
-    end: int
+class Timeline:  # timeline 2025-01..2033-12 monthly
+    start: PeriodLabel
+    end: PeriodLabel
     frequency: str
     span: Span = _span()
 
@@ -263,7 +285,7 @@ class Scenario:
 @dataclass(frozen=True)
 class Check:
     name: str
-    periods: tuple[int, int] | None  # for t in A..B
+    periods: tuple[PeriodLabel, PeriodLabel] | None  # for t in A..B
     expr: object
     span: Span = _span()
 

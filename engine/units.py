@@ -31,7 +31,12 @@ class UnitError(Exception):
 
 
 def _base_registry_definitions() -> list[str]:
-    return ["USD = [currency] = usd"]
+    # pint's `quarter` is a quarter of a hundredweight (a mass); in a financial model it is three
+    # months. Unit text spells it `quarter` and is read as this unit (see _QUARTER).
+    return ["USD = [currency] = usd", "quarter_year = 3 * month"]
+
+
+_QUARTER = re.compile(r"\bquarters?\b")
 
 
 @lru_cache(maxsize=16)
@@ -62,6 +67,7 @@ class UnitSystem:
         return self._parse(text)
 
     def _parse_uncached(self, text: str) -> pint.Unit:
+        text = _QUARTER.sub("quarter_year", text)
         if text in ("%", "percent"):
             return self.registry.percent
         if text in ("1", "dimensionless"):
@@ -205,7 +211,7 @@ class UnitSystem:
         """pint-parsable long form, as the JSON contract wants: 'USD / year', 'gigawatt'."""
         if not unit.dimensionality and unit == self.dimensionless:
             return "dimensionless"
-        return str(unit)
+        return str(unit).replace("quarter_year", "quarter")
 
     def _short_uncached(self, unit: pint.Unit) -> str:
         """Compact form for tables: 'USD/year', 'GW', '%' (as self.short, memoised)."""
@@ -227,7 +233,8 @@ _BASE_WORDS = {"[currency]": "money", "[time]": "time", "[length]": "length", "[
                "[temperature]": "temperature", "[information]": "information", "[current]": "current"}
 
 _SHORT = {"gigawatt": "GW", "megawatt": "MW", "kilowatt": "kW", "terawatt": "TW", "watt": "W",
-          "gigawatt_hour": "GWh", "percent": "%", "year": "year", "month": "month", "day": "day"}
+          "gigawatt_hour": "GWh", "percent": "%", "year": "year", "month": "month", "day": "day",
+          "quarter_year": "quarter"}
 
 
 def scaled(number: float, scale: str | None) -> float:

@@ -4,6 +4,8 @@ an error at its equation when a spreadsheet cannot hold it)."""
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import math
 
 import numpy as np
@@ -40,7 +42,7 @@ class Book:
         self.wb = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False,
                                              "strings_to_numbers": False})
         self.worksheet_class = worksheet_class
-        self.layout = Layout()
+        self.layout = Layout(timeline=self.base.timeline)
         for name, q in self.base.quantities.items():
             self.layout.styles[name] = row_style(q, results["base"].values[name], self.base.units)
         self.emitter = Emitter(self.layout, self.base.units)
@@ -53,14 +55,39 @@ class Book:
         self.f_title = self.wb.add_format({"bold": True, "font_size": 16})
         self.f_bold = self.wb.add_format({"bold": True})
         self.f_header = self.wb.add_format({"bold": True, "bottom": 1, "bg_color": "#DDEBF7"})
-        self.f_period = self.wb.add_format({"bold": True, "bottom": 1, "bg_color": "#DDEBF7", "align": "right",
-                                            "num_format": self.base.timeline.header_format})
+        self._period_formats: dict[str, object] = {}
         self.f_section = self.wb.add_format({"bold": True, "font_size": 12, "bg_color": "#F2F2F2", "top": 1})
         self.f_text = self.wb.add_format({})
         self.f_wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})
         self.f_selector = self.wb.add_format({"bold": True, "bg_color": "#FFF2CC", "border": 1,
                                               "font_color": INPUT_BLUE})
         self.f_follow = self.wb.add_format({"font_color": "#808080", "italic": True})
+
+    def period_format(self, number_format: str):
+        if number_format not in self._period_formats:
+            self._period_formats[number_format] = self.wb.add_format(
+                {"bold": True, "bottom": 1, "bg_color": "#DDEBF7", "align": "right", "num_format": number_format})
+        return self._period_formats[number_format]
+
+    def period_headers(self, ws, row: int, timeline: ir.Timeline | None = None, first_col: int | None = None):
+        """One header cell per period: a real date (the period's last day) shown as 2027, Q3 2027
+        or Mar 2027, which formulas read (YEAR, MONTH, in_period's comparisons)."""
+        tl = timeline or self.base.timeline
+        col0 = FIRST_PERIOD_COL if first_col is None else first_col
+        for i in range(len(tl)):
+            ws.write_datetime(row, col0 + i, _dt.datetime.combine(tl.header(i), _dt.time()),
+                              self.period_format(tl.header_format(i)))
+            self.widen(ws, col0 + i, 8 if tl.kind == "month" else 7)
+
+    def year_row(self, ws, row: int):
+        """Below a sub-annual header: each period's calendar year (what the Annual sheet groups by)."""
+        tl = self.base.timeline
+        if tl.per_year == 1:
+            return
+        self.text(ws, row, 0, "Year", self.f_follow)
+        years = tl.calendar("year")
+        for i in range(len(tl)):
+            ws.write_number(row, FIRST_PERIOD_COL + i, float(years[i]), self.f_follow)
 
     def sheet(self, name: str):
         return self.wb.add_worksheet(name, self.worksheet_class)

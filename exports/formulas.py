@@ -213,7 +213,17 @@ class Emitter:
                      self.layout.styles[node.name].unit)
 
     def _Period(self, node: ir.Period) -> Piece:
-        return Piece(self.layout.period_header(self.sheet), _PREC["atom"])
+        """A calendar function, read from the period's header cell (a date: the period's last day)."""
+        builtin = builtins.OVER_PERIODS.get({"within": "in_period", "length": "period_length"}.get(node.what, node.what))
+        if builtin is None or builtin.kind != "calendar":
+            raise Unsupported(f"no Excel form for the period's {node.what}")
+        header = self.layout.period_header(self.sheet)
+        if node.what == "within":
+            first, last = (self.layout.period_date(i) for i in (node.first, node.last))
+            return Piece(builtin.excel.format(period=header, first=first, last=last), _PREC["atom"])
+        if node.what == "length":  # one period, in the timeline's own unit (the row says month)
+            return Piece("1", _PREC["atom"], 1.0, self.units.short(node.type.unit), 1.0)
+        return Piece(builtin.excel.format(period=header), _PREC["atom"])
 
     def _Reduce(self, node: ir.Reduce) -> Piece:
         cells = self.layout.row_range(node.name, node.start, node.stop, self.sheet)
@@ -222,7 +232,7 @@ class Emitter:
         if f == "cagr":  # a ratio of two cells of one row: their unit cancels
             first = self.layout.cell(node.name, node.start, self.sheet)
             last = self.layout.cell(node.name, node.stop, self.sheet)
-            years = self._number(float(node.stop - node.start), "periods in the cagr", "unit")
+            years = self._number(float(node.stop - node.start) * node.step, "years in the cagr", "unit")
             return Piece(builtins.OVER_PERIODS[f].excel.format(first=first, last=last, periods=years), _PREC["+"])
         unit = self.layout.styles[node.name].unit
         lead = [self._plain(a).text for a in node.args]  # npv's rate: a plain number

@@ -120,6 +120,7 @@ class Layout:
     styles: dict[str, RowStyle] = field(default_factory=dict)
     constants: dict[tuple[str, float, str], Constant] = field(default_factory=dict)
     constants_start: int = 3
+    timeline: ir.Timeline | None = None
 
     def _ref(self, place: Place, sheet: str, cell: str) -> str:
         return cell if place.sheet == sheet else f"{sheet_ref(place.sheet)}!{cell}"
@@ -148,6 +149,11 @@ class Layout:
     def period_header(self, sheet):
         cell = f"{relative_column(0)}${HEADER_ROW + 1}"
         return cell if sheet == "Calculations" else f"Calculations!{cell}"
+
+    def period_date(self, i: int) -> str:
+        """The last day of period i as a formula reads it: DATE(2026,6,30)."""
+        d = self.timeline.end_date(i)
+        return f"DATE({d.year},{d.month},{d.day})"
 
     def cell_factor(self, name) -> float:
         return self.styles[name].cell_factor or 1.0

@@ -34,7 +34,7 @@ RESERVED_NAMES = {"scenario", "scenario_index", "scenario_names", "all_checks_ok
 _FUNCTION = re.compile(r"([A-Z][A-Z0-9.]*)\(")
 # The registry's Excel forms (engine/builtins.py) and what the writer itself uses.
 CLASSIC_FUNCTIONS = frozenset(builtins.excel_functions() | {
-    "SUM", "AND", "OR", "NOT", "TRUE", "FALSE", "CHOOSE", "MATCH", "INDEX", "IFERROR", "COUNTIF", "ABS"})
+    "SUM", "AND", "OR", "NOT", "TRUE", "FALSE", "CHOOSE", "MATCH", "INDEX", "IFERROR", "COUNTIF", "ABS", "DATE"})
 
 
 class _Worksheet(xlsxwriter.worksheet.Worksheet):

@@ -1,5 +1,6 @@
 """The workbook computes what the engine computes: stored values, `formulas`, LibreOffice."""
 
+import datetime as dt
 import os
 import zipfile
 from pathlib import Path
@@ -162,7 +163,9 @@ def test_layout_is_what_finance_teams_expect(exported):
     assert wb.sheetnames == ["Cover", "Inputs", "Calculations", "Checks", "Constants", "Charts"]
     calc = wb["Calculations"]
     assert [calc.cell(4, c).value for c in range(1, 4)] == ["Quantity", "Unit", "Value"]
-    assert [calc.cell(4, c).value for c in range(5, 14)] == list(range(2025, 2034))
+    # real dates (each period's last day), shown as the year
+    assert [calc.cell(4, c).value.date() for c in range(5, 14)] == [dt.date(y, 12, 31) for y in range(2025, 2034)]
+    assert {calc.cell(4, c).number_format for c in range(5, 14)} == {"yyyy"}
     assert calc.freeze_panes == "E5"
     inputs = wb["Inputs"]
     assert [inputs.cell(5, c).value for c in range(1, 8)] == ["Input", "Unit", "Live value", "Source", "base",

@@ -241,7 +241,7 @@ def test_a_long_timeline_plots_with_readable_ticks(tmp_path, monkeypatch):
 
     captured = {}
     monkeypatch.setattr(plt, "close", lambda fig: captured.setdefault("fig", fig))
-    model = engine.loads('model "long"\ntimeline 1..2000 yearly\ninput a: USD = {1..2000: 5}\nb = a * 2\n', "l.ush")
+    model = engine.loads('model "long"\ntimeline 2000..3999 yearly\ninput a: USD = {2000..3999: 5}\nb = a * 2\n', "l.ush")
     plot(model, ["b"], ["base"], tmp_path / "p.png")
     ticks = captured["fig"].axes[0].get_xticks()
     assert len(ticks) <= 15

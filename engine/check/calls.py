@@ -97,6 +97,12 @@ def type_Call(s, node: ast.Call, ctx):
                          hint=did_you_mean(f, builtins.NAMES) or "functions: " + ", ".join(builtins.NAMES))
         raise Abandon
     arity(s, node, builtin, ctx)
+    if builtin.kind == "calendar":
+        return calendar_function(s, node, builtin, ctx)
+    if any(isinstance(a, ast.PeriodRange) for a in node.args):
+        ctx.report.error("type", f"{node.func}() does not take a range of periods", node.span, Label(node.span),
+                         hint=f"write {builtin.signature}")
+        raise Abandon
     if builtin.kind == "reduction":
         return reduction(s, node, builtin, ctx)
     if builtin.kind in ("running", "series"):
@@ -122,15 +128,16 @@ def range_arg(s, arg, node, ctx):
         t = expressions.quantity_type(s, arg.name, arg.span, ctx)
         if t.series:
             return arg.name, 0, len(s.timeline) - 1, t
-    if isinstance(arg, ast.Indexed) and isinstance(arg.index, ast.PeriodRange):
+    if isinstance(arg, ast.Indexed) and isinstance(arg.index, (ast.PeriodRange, ast.Fixed)):  # x[2026]: its periods
         if arg.name not in s.inputs and arg.name not in s.formulas:
             expressions.unknown_name(s, arg.name, arg.span, ctx)
         t = expressions.quantity_type(s, arg.name, arg.span, ctx)
         start, stop = periods.period_span(s, arg.index, ctx.report)
         return arg.name, start, stop, t
     span = getattr(arg, "span", node.span)
+    x = arg.name if isinstance(arg, (ast.Name, ast.Indexed)) else "x"
     ctx.report.error("shape", f"{node.func}() reads a series over periods", span, Label(span),
-                     hint=f"write {node.func}(x[{s.timeline.range_text()}])")
+                     hint=f"write {node.func}({x}[{s.timeline.range_text()}])")
     raise Abandon
 
 
@@ -138,23 +145,16 @@ def reduction(s, node: ast.Call, builtin, ctx):
     """f([plain numbers,] x[a..b]): the leading arguments (npv's rate) are plain numbers or
     percent, the last is a series over a range of periods."""
     f = node.func
-    extra = []
-    for arg in node.args[:-1]:
-        value = expressions.numeric(s, expressions.expr(s, arg, ctx), ctx, "the discount rate")
-        if not s.units.is_dimensionless(value.type.unit):
-            ctx.report.error("unit-mismatch", f"{f}'s rate is a plain number or percent per period, not "
-                             f"{common.u(s, value.type.unit)}", value.span,
-                             Label(value.span, common.u(s, value.type.unit)))
-            raise Abandon
-        extra.append(expressions.plain(s, value))
+    extra = [rate_per_period(s, expressions.numeric(s, expressions.expr(s, arg, ctx), ctx, "the discount rate"),
+                             f, ctx) for arg in node.args[:-1]]
     target = node.args[-1]
     name, start, stop, t = range_arg(s, target, node, ctx)
     if t.boolean:
         expressions.numeric(s, ir.Const(0.0, t, target.span), ctx, f"`{name}`")
     if builtin.unit_rule == "integrate":
         factor, unit = s.units.simplify(s.units.mul(t.unit, s.timeline.step_unit))
-    elif builtin.unit_rule == "ratio":
-        factor, unit = 1.0, s.units.dimensionless
+    elif builtin.unit_rule == "ratio":  # cagr: per year, whatever the periods (step: a period in years)
+        factor, unit = 1.0 / s.timeline.per_year, s.units.dimensionless
         if stop <= start:
             ctx.report.error("bad-period", f"{f}() needs at least two periods", target.span, Label(target.span))
             raise Abandon
@@ -164,13 +164,62 @@ def reduction(s, node: ast.Call, builtin, ctx):
     return ir.Reduce(f, name, start, stop, factor, tuple(extra), ir.Type(unit, shape), node.span)
 
 
-def series_function(s, node: ast.Call, builtin, ctx):
-    if node.func == "year":
-        if not ctx.series:
-            ctx.report.error("shape", "year() is the current period: only inside a series", node.span,
-                             Label(node.span))
+# The calendar functions a timeline has: what each period knows about itself.
+CALENDAR_ON = {"quarter": ("monthly", "quarterly"), "month": ("monthly",)}
+
+
+def calendar_function(s, node: ast.Call, builtin, ctx):
+    """year(), quarter(), month(), period_length(), in_period(a..b): series over the timeline."""
+    f, tl = node.func, s.timeline
+    if not ctx.series:
+        ctx.report.error("shape", f"{f}() is about the current period: only inside a series", node.span,
+                         Label(node.span), hint=f"e.g. x[t] = ... {f}() ..., or a check `for t in ...`")
+        raise Abandon
+    allowed = CALENDAR_ON.get(f)
+    if allowed and tl.frequency not in allowed:
+        ctx.report.error("bad-period", f"{f}() needs a {' or '.join(allowed)} timeline; this one is {tl.frequency}",
+                         node.span, Label(node.span),
+                         hint="on a quarterly timeline quarter() says which quarter; year() works on every timeline")
+        raise Abandon
+    first = last = 0
+    if f == "in_period":
+        arg = node.args[0]
+        if not isinstance(arg, ast.PeriodRange):
+            span = getattr(arg, "span", node.span)
+            ctx.report.error("type", "in_period() takes a range of periods", span, Label(span),
+                             hint=f"write in_period({tl.range_text(0, min(len(tl) - 1, tl.per_year - 1))})")
             raise Abandon
-        return ir.Period(ir.Type(s.units.dimensionless, ir.SERIES), node.span)
+        first, last = periods.period_span(s, arg, ctx.report)
+        return ir.Period("within", first, last, ir.Type(None, ir.SERIES), node.span)
+    if f == "period_length":
+        return ir.Period("length", 0, 0, ir.Type(tl.step_unit, ir.SERIES), node.span)
+    return ir.Period(f, 0, 0, ir.Type(s.units.dimensionless, ir.SERIES), node.span)
+
+
+def rate_per_period(s, value, f: str, ctx):
+    """npv's rate as a plain number per period. A rate per time (10 %/year) becomes its share of
+    one period (10 %/year on months: 10/12 % a month, as Excel users write NPV(10%/12, ...)); a
+    plain rate is per period, which only a yearly timeline can take without a guess."""
+    units, tl = s.units, s.timeline
+    unit = value.type.unit
+    if units.is_dimensionless(unit):
+        if tl.per_year != 1:
+            ctx.report.error("unit-mismatch", f"{f}'s rate is plain, so it would be per {tl.kind}: say per what",
+                             value.span, Label(value.span, "per period?"),
+                             hint=f"write the rate per year (e.g. 10 %/year: {tl.per_year} compounding periods a "
+                                  f"year) or per {tl.kind} (e.g. 1 %/{tl.kind})")
+            raise Abandon
+        return expressions.plain(s, value)
+    per_period = units.mul(unit, tl.step_unit)
+    if not units.is_dimensionless(per_period):
+        ctx.report.error("unit-mismatch", f"{f}'s rate is a plain number per period or a rate per time (10 %/year), "
+                         f"not {common.u(s, unit)}", value.span, Label(value.span, common.u(s, unit)))
+        raise Abandon
+    factor = units.factor(per_period, units.dimensionless)
+    return ir.Convert(value, factor, unit, ir.Type(units.dimensionless, value.type.shape), value.span)
+
+
+def series_function(s, node: ast.Call, builtin, ctx):
     arg = node.args[0]
     if not (isinstance(arg, ast.Name) or (isinstance(arg, ast.Indexed) and isinstance(arg.index, ast.Current))):
         span = getattr(arg, "span", node.span)

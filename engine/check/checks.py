@@ -21,8 +21,12 @@ def type_check(s, stmt: ast.Check) -> ir.Check | None:
     try:
         if stmt.periods is not None:
             a, b = stmt.periods
-            start = periods.period_index(s, a, stmt.span)
-            stop = periods.period_index(s, b, stmt.span)
+            start = periods.label_span(s, a, stmt.span)[0]
+            stop = periods.label_span(s, b, stmt.span)[1]
+            if stop < start:
+                s.report.error("bad-period", f"the range {a}..{b} is empty", stmt.span, Label(stmt.span),
+                               hint=f"write it from the earlier period: for t in {b}..{a}")
+                raise Abandon
         ctx = Context(None, True, s.report)
         node = expressions.expr(s, stmt.expr, ctx)
         expressions.boolean(s, node, ctx, "a check")

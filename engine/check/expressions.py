@@ -126,7 +126,7 @@ def type_Indexed(s, node: ast.Indexed, ctx):
         offset = index.offset if isinstance(index, ast.Relative) else 0
         return ir.Ref(name, offset, t, node.span)
     if isinstance(index, ast.Fixed):
-        i = periods.period_index(s, index.period, index.span, ctx.report)
+        i = periods.period_index(s, index.period, index.span, ctx.report, name)
         return ir.At(name, i, ir.Type(t.unit, ir.SCALAR), node.span)
     ctx.report.error("shape", "a period range reads several values; reduce it", node.span, Label(node.span),
                      hint=f"total({name}[...]) integrates a flow; sum, average, min, max also take ranges")

@@ -265,7 +265,7 @@ def reads_series(s, name, series, members) -> bool:
             elif isinstance(node, ast.Indexed):
                 if isinstance(node.index, (ast.Current, ast.Relative)):
                     return True
-            elif isinstance(node, ast.Call) and common.call_kind(node) in ("running", "series"):
+            elif isinstance(node, ast.Call) and common.call_kind(node) in ("running", "series", "calendar"):
                 return True
             elif isinstance(node, ast.Call) and common.is_reduction(node):
                 stack.extend(node.args[:-1])  # the series it reduces is one value; npv's rate may not be

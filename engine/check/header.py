@@ -10,6 +10,7 @@ from ..diagnostics import Label
 from ..units import SCALES, UnitError, UnitSystem, scaled
 
 MAX_PERIODS = 10_000
+FIRST_YEAR, LAST_YEAR = 1900, 9999  # the dates a spreadsheet holds (the workbook's period headers are dates)
 
 
 def read(s) -> None:
@@ -43,18 +44,38 @@ def timeline_stmt(s, statements):
 
 
 def timeline(s, stmt: ast.Timeline) -> ir.Timeline:
-    if stmt.frequency != "yearly":
-        s.report.error("unsupported", f"`{stmt.frequency}` timelines are not supported yet", stmt.span,
-                       Label(stmt.span), hint="use yearly periods; quarterly and monthly are planned")
-    if stmt.end < stmt.start:
+    """`timeline 2025-01..2033-12 monthly`; the ends may be coarser than the periods (2025..2033
+    monthly is 2025-01..2033-12), not finer."""
+    kind, per_year, unit = ir.FREQUENCIES[stmt.frequency]
+    probe = ir.Timeline(stmt.frequency, 0, 0, None)
+    try:
+        first = probe.span_of(stmt.start.year, stmt.start.kind, stmt.start.number)[0]
+        last = probe.span_of(stmt.end.year, stmt.end.kind, stmt.end.number)[1]
+    except ValueError as err:
+        s.report.error("bad-period", str(err), stmt.span, Label(stmt.span),
+                       hint=f"a {stmt.frequency} timeline is written {_example(stmt.frequency)}")
+        s.fail_if_errors()
+    for end in (stmt.start, stmt.end):
+        if not FIRST_YEAR <= end.year <= LAST_YEAR:
+            s.report.error("bad-period", f"{end} is not a year a spreadsheet can date: periods run from {FIRST_YEAR} "
+                           f"to {LAST_YEAR}", stmt.span, Label(stmt.span),
+                           hint="periods are calendar years (2027), quarters (2027Q3) or months (2027-03)")
+            s.fail_if_errors()
+    if last < first:
         s.report.error("bad-period", f"the timeline ends ({stmt.end}) before it starts ({stmt.start})",
-                       stmt.span, Label(stmt.span))
-    elif stmt.end - stmt.start + 1 > MAX_PERIODS:
-        s.report.error("limit", f"the timeline has more than {MAX_PERIODS} periods", stmt.span,
-                       Label(stmt.span))
+                       stmt.span, Label(stmt.span), hint=f"write it from the earlier period: timeline "
+                       f"{stmt.end}..{stmt.start} {stmt.frequency}")
+    elif last - first + 1 > MAX_PERIODS:
+        s.report.error("limit", f"the timeline has {last - first + 1:,} periods, more than {MAX_PERIODS:,}",
+                       stmt.span, Label(stmt.span),
+                       hint="a longer horizon is a coarser timeline: quarterly or yearly")
     s.fail_if_errors()
-    periods = tuple(range(stmt.start, stmt.end + 1))
-    return ir.Timeline(stmt.start, stmt.end, stmt.frequency, periods, s.units.parse("year"))
+    return ir.Timeline(stmt.frequency, first, last - first + 1, s.units.parse(unit))
+
+
+def _example(frequency: str) -> str:
+    return {"yearly": "timeline 2025..2033 yearly", "quarterly": "timeline 2025Q1..2027Q4 quarterly",
+            "monthly": "timeline 2025-01..2033-12 monthly"}[frequency]
 
 
 def unit_system(s, statements) -> UnitSystem:

@@ -20,29 +20,54 @@ def verify(s: Scope) -> None:
 
 
 def period_span(s, period, report: Reporter | None = None) -> tuple[int, int]:
-    """Timeline indices (inclusive) of a table key, an equation's selector or a range reference."""
+    """Timeline indices (inclusive) of a table key, an equation's selector or a range reference:
+    a label coarser than the periods covers all of its periods (2026 on a monthly timeline)."""
     report = report or s.report
     if isinstance(period, ast.Fixed):
-        i = period_index(s, period.period, period.span, report)
-        return i, i
-    start = period_index(s, period.start, period.span, report)
-    stop = len(s.timeline) - 1 if period.end is None else period_index(s, period.end, period.span, report)
+        return label_span(s, period.period, period.span, report)
+    start = label_span(s, period.start, period.span, report)[0]
+    stop = len(s.timeline) - 1 if period.end is None else label_span(s, period.end, period.span, report)[1]
     if stop < start:
         report.error("bad-period", f"the range {period.start}..{period.end} is empty", period.span,
-                     Label(period.span))
+                     Label(period.span), hint=f"write it from the earlier period: {period.end}..{period.start}")
         raise Abandon
     return start, stop
 
 
-def period_index(s, period: int, span: Span, report: Reporter | None = None) -> int:
-    tl = s.timeline
-    if not tl.contains(period):
-        (report or s.report).error("bad-period", f"{period} is outside the timeline {tl.range_text()}", span,
-                                   Label(span),
-                                   hint=f"use a period from {tl.label(0)} to {tl.label(len(tl) - 1)}, or "
-                                        "extend the timeline")
+def label_span(s, label: ast.PeriodLabel, span: Span, report: Reporter | None = None) -> tuple[int, int]:
+    """The indices a written period covers; an error if it is finer than the timeline's periods
+    or not (wholly) on the timeline."""
+    tl, report = s.timeline, report or s.report
+    try:
+        first, last = tl.span_of(label.year, label.kind, label.number)
+    except ValueError as err:
+        report.error("bad-period", str(err), span, Label(span),
+                     hint=f"periods on this timeline are {tl.kind}s, e.g. {tl.label(0)}")
         raise Abandon
-    return tl.index(period)
+    if tl.contains(first, last):
+        return first, last
+    inside = (max(first, 0), min(last, len(tl) - 1))
+    if inside[0] <= inside[1]:
+        report.error("bad-period", f"{label} is only partly on the timeline {tl.range_text()}", span,
+                     Label(span), hint=f"write the periods it has: {tl.range_text(*inside)}")
+    else:
+        report.error("bad-period", f"{label} is outside the timeline {tl.range_text()}", span, Label(span),
+                     hint=f"use a period from {tl.label(0)} to {tl.label(len(tl) - 1)}, or extend the timeline")
+    raise Abandon
+
+
+def period_index(s, label: ast.PeriodLabel, span: Span, report: Reporter | None = None,
+                 name: str | None = None) -> int:
+    """The index of one period (x[2027-03] in an expression): a coarser label is an error here."""
+    first, last = label_span(s, label, span, report)
+    if first != last:
+        tl, x = s.timeline, name or "x"
+        (report or s.report).error(
+            "bad-period", f"{label} is a {label.kind}: {last - first + 1} periods on this {tl.frequency} timeline, "
+            "not one value", span, Label(span),
+            hint=f"write {x}[{tl.label(last)}] (its last period) or total({x}[{label}]) (its total)")
+        raise Abandon
+    return first
 
 
 def coverage(s, expr, start: int | None, stop: int | None, owner: str | None = None):

@@ -33,9 +33,8 @@ def write(book: Book):
                         "the unit of their row.", widen=False)
     for c, text in enumerate(["Quantity", "Unit", "Value", ""]):
         book.text(ws, HEADER_ROW, c, text, book.f_header)
-    for i in range(book.n):
-        ws.write(HEADER_ROW, FIRST_PERIOD_COL + i, book.base.timeline.header(i), book.f_period)
-        book.widen(ws, FIRST_PERIOD_COL + i, 6)
+    book.period_headers(ws, HEADER_ROW)
+    book.year_row(ws, HEADER_ROW + 1)
     ws.freeze_panes(HEADER_ROW + 1, FIRST_PERIOD_COL)
     for r, title in book.calc_sections:
         book.text(ws, r, 0, title, book.f_section, widen=False)

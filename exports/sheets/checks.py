@@ -17,9 +17,7 @@ def write(book: Book) -> list[str]:
     book.text(ws, 1, 0, "Each check is a live TRUE/FALSE formula; the Cover counts those that fail.", widen=False)
     for c, text in enumerate(["Check", "Holds", "Periods", ""]):
         book.text(ws, HEADER_ROW, c, text, book.f_header)
-    for i in range(book.n):
-        ws.write(HEADER_ROW, FIRST_PERIOD_COL + i, book.base.timeline.header(i), book.f_period)
-        book.widen(ws, FIRST_PERIOD_COL + i, 6)
+    book.period_headers(ws, HEADER_ROW)
     sel = book.selected_results()
     outcome = {c["name"]: c["passed"] for c in sel.checks}
     per_period = dict(book.model.evaluator(book.selected).check_values(sel.values))

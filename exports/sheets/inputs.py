@@ -105,8 +105,7 @@ def _series(book: Book, ws, sel):
     book.text(ws, book.series_title_row, 0, "Input series", book.f_title, widen=False)
     for c, text in enumerate(["Input", "Unit", "Scenario", "Source"]):
         book.text(ws, start, c, text, book.f_header)
-    for i in range(book.n):
-        ws.write(start, FIRST_PERIOD_COL + i, book.base.timeline.header(i), book.f_period)
+    book.period_headers(ws, start)
     for r, title in book.input_series_sections:
         book.text(ws, r, 0, title, book.f_section, widen=False)
     for name in book.series_inputs:

@@ -15,9 +15,7 @@ def write(book: Book):
                         "model.", widen=False)
     for c, text in enumerate(["Quantity", "Unit", "Statistic", "Value"]):
         book.text(ws, HEADER_ROW, c, text, book.f_header)
-    for i in range(book.n):
-        ws.write(HEADER_ROW, FIRST_PERIOD_COL + i, book.base.timeline.header(i), book.f_period)
-        book.widen(ws, FIRST_PERIOD_COL + i, 6)
+    book.period_headers(ws, HEADER_ROW)
     row = HEADER_ROW + 1
     for name, q in sim.model.quantities.items():
         if q.unit is None or (q.kind == "input" and q.distribution is None):
