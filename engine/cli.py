@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--format", choices=["table", "json", "csv"], default="table")
     run.add_argument("--sources", action="store_true", help="show each input's sources under it")
     run.add_argument("--only", nargs="+", metavar="NAME", help="show only these quantities")
+    run.add_argument("--by", choices=["year", "quarter"],
+                     help="roll a monthly or quarterly model up to years (or quarters): flows average, the rest "
+                          "take the last period, `rollup` clauses decide otherwise")
 
     chk = sub.add_parser("check", help="compile the model and run its checks (every scenario by default)")
     chk.add_argument("model")
@@ -218,8 +221,18 @@ def _overrides(pairs: list[str]) -> dict[str, str]:
 def cmd_run(args) -> int:
     from . import report
 
+    from . import rollup
+
     model = _load(args.model)
+    if args.by:
+        try:
+            rollup.grouping(model.checked("base").timeline, args.by)
+        except ValueError as err:
+            coarser = [b for b in rollup.BY if ir_per_year(rollup.BY[b]) < model.checked("base").timeline.per_year]
+            raise UsageError(f"{err}" + (f"; try --by {coarser[0]}" if coarser else "")) from None
     results = model.run(args.scenario, _overrides(args.set))
+    if args.by:
+        results = rollup.roll_up(results, args.by)
     names = args.only
     if names:
         unknown = [n for n in names if n not in results.model.quantities]
@@ -229,6 +242,8 @@ def cmd_run(args) -> int:
             raise UsageError(f"no quantity named `{unknown[0]}`" + (f"; {hint}" if hint else ""))
     if args.format == "json":
         data = results.to_dict()
+        if args.by:
+            data["rollup"] = {"by": args.by, "rules": rollup.rules(results.model)}
         if names:
             data["quantities"] = {n: data["quantities"][n] for n in names}
         print(json_text(data, indent=2))
@@ -237,6 +252,12 @@ def cmd_run(args) -> int:
     else:
         sys.stdout.write(report.table(results, names, sources=args.sources))
     return EXIT_OK if results.passed else EXIT_CHECK_FAILED
+
+
+def ir_per_year(frequency: str) -> int:
+    from .ir import FREQUENCIES
+
+    return FREQUENCIES[frequency][1]
 
 
 def cmd_check(args) -> int:

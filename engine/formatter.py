@@ -190,6 +190,8 @@ def _clause(clause, level: int, notes: Notes) -> list[Line]:
         text = "display " + (f"{clause.scale} " if clause.scale else "") + clause.unit.text
     elif isinstance(clause, ast.Note):
         text = f"note {_string(clause.text)}"
+    elif isinstance(clause, ast.Rollup):
+        text = f"rollup {clause.rule}"
     else:
         parts = [_string(clause.file)] + ([clause.date] if clause.date else [])
         text = "source " + " ".join(parts + ([_string(clause.quote)] if clause.quote is not None else []))
@@ -364,4 +366,6 @@ def expr(node) -> str:
         return "{" + ", ".join(f"{_index(p)}: {expr(v)}" for p, v in node.entries) + "}"
     if isinstance(node, ast.Range):
         return f"{expr(node.low)} .. {expr(node.high)}"
+    if isinstance(node, ast.PeriodRange):  # in_period(2025-01..2026-06)
+        return _index(node)
     raise AssertionError(type(node).__name__)

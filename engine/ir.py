@@ -453,6 +453,7 @@ class Quantity:
     defined: np.ndarray | None = None  # bool per period: where a series has a value (read-only)
     declared: bool = False  # inputs: the unit is declared (`input x: USD = ...`): bare numbers are read in it
     inputs: InputValues | None = None  # an input's values
+    rollup: str | None = None  # the `rollup` clause: how a sub-annual series rolls up (engine/rollup.py)
 
     @property
     def series(self) -> bool:

@@ -336,6 +336,15 @@ class _Builder(Transformer_NonRecursive):
         scale, unit = children
         return ast.Display(str(scale) if scale else None, unit, self._span(meta))
 
+    def rollup_clause(self, meta, children):
+        from .rollup import RULES
+
+        rule = children[0]
+        if str(rule) not in RULES:
+            raise _BuildError(Diagnostic("bad-rollup", f"`{rule}` is not a roll-up rule", self._tspan(rule),
+                                         (Label(self._tspan(rule)),), "write rollup " + " | ".join(RULES)))
+        return ast.Rollup(str(rule), self._span(meta))
+
     def base_clause(self, meta, children):
         return ast.Base(children[0], self._span(meta))
 

@@ -204,6 +204,12 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Rollup:  # rollup sum: how the quantity rolls up from months or quarters to years
+    rule: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class Base:  # base 55 billion USD/GW: a range's base value
     value: object
     span: Span = _span()
@@ -213,7 +219,7 @@ class Base:  # base 55 billion USD/GW: a range's base value
 class Clauses:
     """The clauses under a statement, in the author's order (`fmt` keeps it)."""
 
-    items: tuple = ()  # of Source | Note | Display | Base
+    items: tuple = ()  # of Source | Note | Display | Base | Rollup
 
     @property
     def sources(self) -> tuple[Source, ...]:
@@ -226,6 +232,10 @@ class Clauses:
     @property
     def display(self) -> Display | None:
         return next((c for c in self.items if isinstance(c, Display)), None)
+
+    @property
+    def rollup(self) -> Rollup | None:
+        return next((c for c in self.items if isinstance(c, Rollup)), None)
 
     @property
     def base(self):

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from .. import ir
 from .. import syntax as ast
 from . import calls  # noqa: F401  (registers the typing of calls with expressions.HANDLERS)
-from . import checks, definitions, formulas, header, inputs, periods
+from . import checks, definitions, formulas, header, inputs, periods, rollups
 from .literals import LiteralError, parse_literal
 from .scope import Scope
 
@@ -26,6 +26,7 @@ PASSES = (
     ("dependency graph and evaluation plan", formulas.plan, True),
     ("formulas typed in dependency order", formulas.type_formulas, False),
     ("periods read exist and have values", periods.verify, False),
+    ("roll-up rules stated where the unit's rule is meaningless", rollups.verify, False),
     ("checks and charts typed", checks.type_all, True),
 )
 __doc__ += "\n" + "\n".join(f"  {k}. {what}" for k, (what, _, _) in enumerate(PASSES, 1)) + "\n"

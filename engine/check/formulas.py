@@ -243,6 +243,7 @@ def type_step(s, step: ir.Step):
             for eq in q.equations:
                 q.defined[eq.start:eq.stop + 1] = True
         common.display(s, q, next((e.clauses.display for e in s.formulas[n] if e.clauses.display), None))
+        q.rollup = next((e.clauses.rollup.rule for e in s.formulas[n] if e.clauses.rollup), None)
         for e in s.formulas[n]:
             if e.clauses.sources:
                 q.sources += tuple(ir.SourceRef(s.file, s.date, s.quote) for s in e.clauses.sources)

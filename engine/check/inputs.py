@@ -72,6 +72,12 @@ def typed_input(s, stmt: ast.Input, expect: "Expect | None") -> ir.Quantity | No
     q = Draft(stmt.name, "input", ir.Type(unit, ir.SCALAR), "", [], stmt.span, stmt.clauses.note, sources)
     try:
         single_clauses(s, stmt.clauses)
+        if stmt.clauses.rollup is not None:
+            span = stmt.clauses.rollup.span
+            s.report.error("bad-rollup", "an input rolls up by its unit; it takes no `rollup` clause", span,
+                           Label(span), hint="write a per-period amount as a flow (`input x: USD/month = ...` "
+                           "rolls up to its average rate) or put the clause on a formula that reads the input")
+            raise Abandon
         if isinstance(value, ast.Table):
             input_table(s, q, value, expect)
         elif isinstance(value, ast.Range):
@@ -103,7 +109,7 @@ def single_clauses(s, clauses: ast.Clauses):
         if isinstance(c, ast.Source):
             continue
         if type(c) in seen:
-            word = {ast.Note: "note", ast.Display: "display", ast.Base: "base"}[type(c)]
+            word = {ast.Note: "note", ast.Display: "display", ast.Base: "base", ast.Rollup: "rollup"}[type(c)]
             s.report.error("duplicate-definition", f"`{word}` is given twice", c.span,
                            Label(c.span, "again here"), Label(seen[type(c)].span, "first here"),
                            hint=f"keep one `{word}` clause")

@@ -6,6 +6,7 @@ engine/check/__init__.py) reads the fields the earlier ones filled and fills its
   inputs       quantities (the inputs), broken
   formulas     pieces, dependencies, the plan; quantities (the formulas), pending while typing
   periods      -- (errors only)
+  rollups      -- (errors only)
   checks       checks, charts
 
 Errors are never raised at the user from a pass: they go to `report` (Numbat-style data) and the
@@ -53,6 +54,7 @@ class Draft:
     distribution: tuple | None = None
     defined: object = None
     declared: bool = False
+    rollup: str | None = None
 
     @property
     def series(self) -> bool:
@@ -67,7 +69,7 @@ class Draft:
             ir.read_only(self.value), self.low, self.high, self.distribution)
         return ir.Quantity(self.name, self.kind, self.type, self.unit_text, tuple(self.equations), self.span,
                            self.note, self.sources, self.display_scale, self.display_unit, self.display_factor,
-                           ir.read_only(self.defined), self.declared, values)
+                           ir.read_only(self.defined), self.declared, values, self.rollup)
 
 
 class Context:
