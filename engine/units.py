@@ -68,6 +68,8 @@ class UnitSystem:
 
     def _parse_uncached(self, text: str) -> pint.Unit:
         text = _QUARTER.sub("quarter_year", text)
+        if text.startswith("%") and len(text) > 1:  # 8 %/year
+            text = "percent" + text[1:]
         if text in ("%", "percent"):
             return self.registry.percent
         if text in ("1", "dimensionless"):

@@ -3,7 +3,8 @@
 Sheets (exports/sheets/, one module each): Cover (scenario selector, master check, how to read),
 Inputs (blue values, one column per scenario, a live column picked by the selector, sources),
 Calculations (one row per quantity, one column per period, formulas that keep their shape across
-a row, in the model's sections), Checks, Constants (every number a formula uses), Charts, and
+a row, in the model's sections), Annual and Quarterly (a monthly or quarterly model's series
+rolled up by live formulas), Checks, Constants (every number a formula uses), Charts, and
 Scenarios / Simulation when needed. Every number is in the unit its row states, as the command
 line prints it; every formula cell also stores the engine's value.
 
@@ -24,7 +25,7 @@ from engine.diagnostics import Diagnostic
 from .book import Book, ExportError
 from .formulas import Unsupported
 from .layout import sheet_ref
-from .sheets import calculations, charts, checks, constants, cover, inputs, simulation
+from .sheets import calculations, charts, checks, constants, cover, inputs, rollups, simulation
 
 RESERVED_NAMES = {"scenario", "scenario_index", "scenario_names", "all_checks_ok"}
 
@@ -135,6 +136,7 @@ def _write(book: Book):
     book.cover_ws = book.sheet("Cover")
     book.inputs_ws = book.sheet("Inputs")
     book.calcs_ws = book.sheet("Calculations")
+    rollup_sheets = [(by, title, book.sheet(title)) for by, title in rollups.wanted(book)]
     book.checks_ws = book.sheet("Checks")
     book.constants_ws = book.sheet("Constants")
     book.charts_ws = book.sheet("Charts")
@@ -143,6 +145,8 @@ def _write(book: Book):
     try:
         inputs.write(book)
         calculations.write(book)
+        for by, title, ws in rollup_sheets:
+            rollups.write(book, by, title, ws)
         checks.write(book)
     except Unsupported as err:  # not tied to one equation (each equation's own is located)
         raise ExportError([Diagnostic("export-unsupported", f"cannot export to Excel: {err}", None,

@@ -28,6 +28,12 @@ def verify(s: Scope) -> None:
                 s.report.error("bad-rollup", f"`{name}` is a single value: it has nothing to roll up", q.span,
                                Label(q.span), hint="remove the `rollup` clause")
                 continue
+            if q.unit is None and q.rollup in ("sum", "average"):
+                s.report.error("bad-rollup", f"`{name}` is true/false: it rolls up by `last`, `first`, `min` (every "
+                               f"period) or `max` (any period), not by `{q.rollup}`", q.span, Label(q.span),
+                               hint=f"write `rollup max` for 'true in any {s.timeline.kind}', or count the periods "
+                                    "with a number: if(flag, 1, 0)")
+                continue
             if s.timeline.per_year == 1 or not q.series or q.unit is None or rollup.is_flow(q.unit, s.units):
                 continue
             if carries_itself(q, set(step.names)):

@@ -1,0 +1,85 @@
+"""Annual (and, for a monthly model, Quarterly): every series rolled up to years (quarters) as
+live formulas over its monthly or quarterly cells, by the rule `run --by year` uses
+(engine/rollup.py): AVERAGE of a flow's rates, the last period's cell for anything else, or the
+model's `rollup` clause (SUM, AVERAGE, MIN, MAX, the first or last cell). Numbers are in the
+unit of the row they roll up, so LibreOffice recalculates them to the engine's roll-up."""
+
+from __future__ import annotations
+
+from engine import rollup
+
+from ..book import FIRST_PERIOD_COL, HEADER_ROW, Book
+from ..formulas import Unsupported
+
+_EXCEL = {"sum": "SUM", "average": "AVERAGE", "min": "MIN", "max": "MAX"}
+_BOOLEAN = {"min": "AND", "max": "OR"}  # true/false: all periods, any period
+SHEETS = (("year", "Annual"), ("quarter", "Quarterly"))  # --by, sheet name
+
+
+def wanted(book: Book) -> list[tuple[str, str]]:
+    """The roll-up sheets this timeline has: none for a yearly model."""
+    out = []
+    for by, title in SHEETS:
+        try:
+            rollup.grouping(book.base.timeline, by)
+        except ValueError:
+            continue
+        out.append((by, title))
+    return out
+
+
+def write(book: Book, by: str, title: str, ws):
+    base = book.base
+    g = rollup.grouping(base.timeline, by)
+    book.text(ws, 0, 0, title, book.f_title, widen=False)
+    book.text(ws, 1, 0, f"Every series rolled up from {base.timeline.kind}s to {by}s, as live formulas: a flow "
+                        "(a unit per time) averages its rate, anything else shows its last period, unless the "
+                        "model's `rollup` clause says otherwise. Numbers are in the unit of their row.", widen=False)
+    for c, text in enumerate(["Quantity", "Unit", "Rule", ""]):
+        book.text(ws, HEADER_ROW, c, text, book.f_header)
+    book.period_headers(ws, HEADER_ROW, g.timeline)
+    rolled = rollup.roll_up(book.selected_results(), by)
+    row = HEADER_ROW + 2
+    for name, q in base.quantities.items():
+        if not q.series:
+            continue
+        how = _rule(book, name)
+        book.text(ws, row, 0, name, book.f_bold)
+        book.text(ws, row, 1, book.layout.styles[name].unit)
+        book.text(ws, row, 2, how)
+        fmt = book.fmt(q if q.unit is not None else None)
+        for k, (a, b) in enumerate(g.groups):
+            if not _defined(q, how, a, b):
+                continue  # as the engine: a year with a period without a value has no roll-up
+            text = "=" + _formula(book, name, how, a, b, title)
+            book.formula(ws, row, FIRST_PERIOD_COL + k, text, rolled.values[name][k],
+                         q if q.unit is not None else None, fmt)
+        row += 1
+    ws.freeze_panes(HEADER_ROW + 1, FIRST_PERIOD_COL)
+    book.size_columns(ws, minimum=4, maximum=40)
+    book.print_setup(ws, label_columns=2)
+
+
+def _rule(book: Book, name: str) -> str:
+    rules = {rollup.rule(book.checked[s].quantities[name], book.base.units) for s in book.scenarios}
+    if len(rules) > 1:
+        raise Unsupported(f"the scenarios roll `{name}` up by different rules ({', '.join(sorted(rules))})")
+    return rules.pop()
+
+
+def _defined(q, how: str, a: int, b: int) -> bool:
+    if q.defined is None:
+        return True
+    if how == "last":
+        return bool(q.defined[b])
+    if how == "first":
+        return bool(q.defined[a])
+    return bool(q.defined[a:b + 1].all())
+
+
+def _formula(book: Book, name: str, how: str, a: int, b: int, sheet: str) -> str:
+    if book.base.quantities[name].unit is None and how in _BOOLEAN:  # MIN and MAX skip TRUE/FALSE cells
+        return f"{_BOOLEAN[how]}({book.layout.row_range(name, a, b, sheet)})"
+    if how in _EXCEL:
+        return f"{_EXCEL[how]}({book.layout.row_range(name, a, b, sheet)})"
+    return book.layout.cell(name, b if how == "last" else a, sheet)
