@@ -279,19 +279,28 @@ def test_cli_export(tmp_path, capsys):
 SERIES_LEAVES = ["revenue[t]", "revenue[t-1]", "cash", "capacity", "share"]
 
 
+RANDOM_TIMELINES = {"yearly": ("2025..2028", ["2025", "2026", "2027", "2028"]),
+                    "quarterly": ("2025Q1..2025Q4", ["2025Q1", "2025Q2", "2025Q3", "2025Q4"]),
+                    "monthly": ("2025-01..2025-04", ["2025-01", "2025-02", "2025-03", "2025-04"])}
+
+
 @settings(max_examples=int(os.environ.get("RANDOM_WORKBOOKS", "20")), suppress_health_check=list(HealthCheck), deadline=None)
 @given(expression=EXPRESSIONS, revenue=st.lists(st.integers(1, 900), min_size=4, max_size=4),
-       lag_leaf=st.integers(0, 2))
-def test_random_models_recalculated_by_formulas_equal_the_engine(expression, revenue, lag_leaf, tmp_path_factory):
-    lines = ['model "random"', "timeline 2025..2028 yearly"]
+       lag_leaf=st.integers(0, 2), frequency=st.sampled_from(sorted(RANDOM_TIMELINES)))
+def test_random_models_recalculated_by_formulas_equal_the_engine(expression, revenue, lag_leaf, frequency,
+                                                                 tmp_path_factory):
+    """Random models on yearly, quarterly and monthly timelines: revenue is a rate per year, so
+    on months and quarters every use of it is a rate in another time unit than the period."""
+    span, labels = RANDOM_TIMELINES[frequency]
+    lines = ['model "random"', f"timeline {span} {frequency}"]
     for name, unit in INPUTS.items():
         if name != "revenue":
             lines.append(f"input {name} = {len(name) * 3.7!r} {unit if unit != '1' else ''}".rstrip())
-    lines.append("input revenue: USD/year = {" + ", ".join(f"{2025 + i}: {v}" for i, v in enumerate(revenue)) + "}")
+    lines.append("input revenue: USD/year = {" + ", ".join(f"{p}: {v}" for p, v in zip(labels, revenue)) + "}")
     text = format_expr(expression).replace("revenue", "revenue[t-1]" if lag_leaf == 1 else "revenue[t]")
-    lines.append(f"r[2026..] = {text}")
-    lines.append("acc[2025] = 0 USD")
-    lines.append("acc[2026..] = acc[t-1] + revenue[t] * 1 year")
+    lines.append(f"r[{labels[1]}..] = {text}")
+    lines.append(f"acc[{labels[0]}] = 0 USD")
+    lines.append(f"acc[{labels[1]}..] = acc[t-1] + revenue[t] * period_length()")
     source = "\n".join(lines) + "\n"
     try:
         model = engine.loads(source, "random.ush")

@@ -186,22 +186,27 @@ def _scaled_literals(node, factor):
     return node
 
 
+GROUP_TIMELINES = {"yearly": ("2025..2029", "2025", "2026"), "quarterly": ("2025Q1..2026Q1", "2025Q1", "2025Q2"),
+                   "monthly": ("2025-01..2025-05", "2025-01", "2025-02")}
+
+
 @settings(max_examples=60, deadline=None)
 @given(EXPRESSIONS, st.lists(st.tuples(st.sampled_from(RECURRENCE_TEMPLATES), st.integers(1, 9)), min_size=2, max_size=8),
-       st.integers(2, 5))
-def test_grouped_evaluation_is_bit_for_bit_row_by_row(expression, recurrences, copies):
+       st.integers(2, 5), st.sampled_from(sorted(GROUP_TIMELINES)))
+def test_grouped_evaluation_is_bit_for_bit_row_by_row(expression, recurrences, copies, frequency):
     """Rows of one shape (an expression repeated with other constants; recurrences of several
     forms) are evaluated as groups and a level's recurrences as one loop: every value equals
     the one-row-at-a-time evaluation exactly, deterministic and on a samples axis."""
     import engine.evaluate as evaluate
     from engine.model import input_values
 
-    lines = ['model "groups"', "timeline 2025..2029 yearly"]
+    span, first, second = GROUP_TIMELINES[frequency]
+    lines = ['model "groups"', f"timeline {span} {frequency}"]
     for name, unit in INPUTS.items():
         lines.append(f"input {name} = {len(name) * 1.3!r} {unit if unit != '1' else ''}".rstrip())
     for j, (template, k) in enumerate(recurrences):
-        lines.append(f"y{j}[2025] = {j + 1} USD")
-        lines.append(f"y{j}[2026..] = " + template.format(y=f"y{j}", k=k / 10))
+        lines.append(f"y{j}[{first}] = {j + 1} USD")
+        lines.append(f"y{j}[{second}..] = " + template.format(y=f"y{j}", k=k / 10))
     rows = [f"x{i} = {format_expr(_scaled_literals(expression, i + 1))}" for i in range(copies)]
     try:
         checked = engine.loads("\n".join(lines + rows) + "\n", "groups.ush").checked()
