@@ -67,7 +67,7 @@ def plot(model, names: list[str], scenarios: list[str], output: Path, title: str
         for unit, ax in axes.items():
             ax.set_ylabel(unit or "plain number")
         left.set_xlabel(f"period ({checked.timeline.frequency})")
-        if len(periods) <= TICK_EVERY_PERIOD_UP_TO:  # a tick per period, labelled as the model writes it
+        if len(periods) <= (TICK_EVERY_PERIOD_UP_TO if tl.per_year == 1 else 24):  # a tick per period, as written
             left.set_xticks(periods, tl.labels(), rotation=0 if tl.per_year == 1 else 60, fontsize=8)
         else:  # a label per period would be a black band
             locator = matplotlib.dates.AutoDateLocator(maxticks=12)

@@ -151,10 +151,13 @@ def _pdf_text(book: Path, tmp_path: Path) -> str:
                           text=True).stdout
 
 
-@pytest.mark.parametrize("source", ["openai", "percent"])
+@pytest.mark.parametrize("source", ["openai", "percent", "saas_monthly", "project_quarterly"])
 def test_no_cell_renders_as_hashes_in_libreoffices_pdf(source, tmp_path):
     _need_libreoffice()
-    model = engine.load(OPENAI) if source == "openai" else engine.loads(PERCENT_MODEL, "percent.ush")
+    if source == "percent":
+        model = engine.loads(PERCENT_MODEL, "percent.ush")
+    else:
+        model = engine.load(OPENAI if source == "openai" else OPENAI.parent / f"{source}.ush")
     book = tmp_path / f"{source}.xlsx"
     export_workbook(model, book)
     text = _pdf_text(book, tmp_path)

@@ -132,6 +132,12 @@ def range_arg(s, arg, node, ctx):
         if arg.name not in s.inputs and arg.name not in s.formulas:
             expressions.unknown_name(s, arg.name, arg.span, ctx)
         t = expressions.quantity_type(s, arg.name, arg.span, ctx)
+        if not t.series:  # one value: its "periods" would be a single number, read as a whole range
+            ctx.report.error("shape", f"`{arg.name}` is a single value, not a series: {node.func}() has no periods "
+                             "to read", arg.span, Label(arg.span),
+                             hint=f"a single value over the periods is a formula: {arg.name}_each[t] = {arg.name}, "
+                                  f"then {node.func}({arg.name}_each[{s.timeline.range_text()}])")
+            raise Abandon
         start, stop = periods.period_span(s, arg.index, ctx.report)
         return arg.name, start, stop, t
     span = getattr(arg, "span", node.span)

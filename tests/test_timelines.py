@@ -1,0 +1,358 @@
+"""Monthly and quarterly timelines: period literals, coarser labels covering their periods, rates
+in another time unit than the period, the calendar functions, roll-ups to quarters and years
+(command line and the workbook's Annual and Quarterly sheets, recalculated by LibreOffice), and
+every command on every granularity. Values are checked against hand computation."""
+
+import datetime as dt
+import json
+
+import numpy as np
+import openpyxl
+import pytest
+
+import engine
+from conftest import ROOT, run_cli
+from engine import rollup
+from engine.diagnostics import ModelError
+from exports.layout import row_style
+from exports.xlsx import export_workbook
+from test_export import _need_libreoffice
+from workbook import close, libreoffice_recalculate
+
+MONTH = 1 / 12  # of a year, as pint defines a month
+
+# The issue's examples, line for line, on a timeline that ends where the example's burn table
+# ends (2026-12), with the inputs the fragments read declared above them.
+ISSUE_EXAMPLE = """model "issue examples"
+timeline 2025-01..2026-12 monthly
+input growth = 3 %
+input churned: USD/month = {2025: 10 thousand, 2026: 12 thousand}
+input receipts: USD/month = {2025..2026: 1 billion}
+input cash_after_round = 40 billion USD
+input price: USD/month = {2025: 20, 2026-01..2026-06: 22, 2026-07..: 24}   # a year key fills its 12 months
+input burn: USD/year = {2025: 8 billion, 2026: 17 billion}                  # a yearly rate on a monthly timeline
+mrr[2025-01] = 1 million USD/month
+mrr[2025-02..] = mrr[t-1] * (1 + growth) - churned[t]
+same_month_last_year[2026-01..] = mrr[t-12]
+revenue_2026 = total(mrr[2026])                  # a year on a monthly timeline: its 12 periods (USD)
+revenue_h1 = total(mrr[2026-01..2026-06])
+cash[2026-02] = cash_after_round                 # an anchor at a month
+cash[2026-03..] = cash[t-1] + (receipts[t] - burn[t]) * period_length()
+construction = in_period(2025-01..2026-06)       # a FAST flag: true in those periods
+q = quarter()                                    # 1..4; also month() 1..12 and year()
+m = month()
+y = year()
+"""
+
+
+def _mrr_by_hand():
+    mrr = [1e6]
+    churned = [10e3] * 12 + [12e3] * 12
+    for i in range(1, 24):
+        mrr.append(mrr[-1] * (1 + 0.03) - churned[i])
+    return np.array(mrr)
+
+
+def test_the_issues_examples_run_as_written_and_give_the_hand_values():
+    r = engine.loads(ISSUE_EXAMPLE, "issue.ush").run()
+    assert r.model.timeline.labels()[:3] == ["2025-01", "2025-02", "2025-03"] and len(r.model.timeline) == 24
+    assert list(r.values["price"]) == [20.0] * 12 + [22.0] * 6 + [24.0] * 6
+    assert np.allclose(r.values["burn"], [8e9] * 12 + [17e9] * 12)  # still USD/year, per month
+    mrr = _mrr_by_hand()
+    assert np.allclose(r.values["mrr"], mrr, rtol=1e-13)
+    assert np.isnan(r.values["same_month_last_year"][:12]).all()
+    assert np.allclose(r.values["same_month_last_year"][12:], mrr[:12], rtol=1e-13)  # t-12: twelve months back
+    # total() integrates: each month's rate times one month, in USD
+    assert r.value("revenue_2026") == pytest.approx(mrr[12:].sum(), rel=1e-13)
+    assert r.value("revenue_h1") == pytest.approx(mrr[12:18].sum(), rel=1e-13)
+    cash = [40e9]
+    for i in range(14, 24):  # 2026-03 .. 2026-12: receipts 1 bn a month, burn 17 bn a year = 17/12 bn a month
+        cash.append(cash[-1] + (1e9 - 17e9 * MONTH))
+    assert np.isnan(r.values["cash"][:13]).all()
+    assert np.allclose(r.values["cash"][13:], cash, rtol=1e-13)
+    assert list(r.values["construction"]) == [True] * 18 + [False] * 6
+    assert list(r.values["q"]) == [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4] * 2
+    assert list(r.values["m"]) == list(range(1, 13)) * 2
+    assert list(r.values["y"]) == [2025] * 12 + [2026] * 12
+
+
+def test_a_covenant_checked_every_quarter_on_a_quarterly_timeline():
+    text = """model "q"
+timeline 2026Q1..2027Q4 quarterly
+input debt_service: USD/quarter = {2026: 10 million, 2027: 12 million}
+input cash_flow: USD/year = {2026..2027: 60 million}
+dscr = cash_flow / debt_service
+check "covenant every quarter" for t in 2026Q1..2027Q4: dscr[t] >= 1.3
+"""
+    r = engine.loads(text, "q.ush").run()
+    # 60 million a year is 15 million a quarter: 1.5 in 2026, 1.25 in 2027
+    assert np.allclose(r.values["dscr"], [1.5] * 4 + [1.25] * 4, rtol=1e-14)
+    (check,) = r.checks
+    assert not check["passed"] and "2027Q1" in check["message"]
+
+
+def test_a_quarter_is_three_months_not_pints_quarter_hundredweight():
+    r = engine.loads("""model "q"
+timeline 2026-01..2026-12 monthly
+input sales: USD/quarter = 3 million
+per_month: USD/month = sales
+each[2026-01..] = sales
+in_year = total(each[2026])
+""", "q.ush").run()
+    assert r.value("per_month") == pytest.approx(1e6, rel=1e-14)
+    assert r.value("in_year") == pytest.approx(12e6, rel=1e-14)
+    assert r.unit("sales") == "USD / quarter"
+    with pytest.raises(ModelError, match="single value, not a series"):  # was a silent 1 million
+        engine.loads('model "q"\ntimeline 2026-01..2026-12 monthly\ninput sales: USD/quarter = 3 million\n'
+                     'in_year = total(sales[2026])\n', "q.ush").run()
+
+
+def test_year_and_quarter_keys_cover_their_periods_and_checks_take_coarse_ranges():
+    r = engine.loads("""model "keys"
+timeline 2026-01..2027-12 monthly
+input a: USD/month = {2026: 1, 2027Q1: 2, 2027Q2..2027Q3: 3, 2027-10..: 4}
+s = sum(a[2027Q2])
+check "positive" for t in 2026..2027: a[t] > 0 USD/month
+""", "k.ush").run()
+    assert list(r.values["a"]) == [1] * 12 + [2] * 3 + [3] * 6 + [4] * 3
+    assert r.value("s") == 9
+    assert r.checks[0]["passed"]
+    assert r.value("a", "2027-05") == 3 and r.value("a", "2027-12") == 4
+    with pytest.raises(ValueError, match="12 periods"):
+        r.value("a", 2026)
+
+
+@pytest.mark.parametrize("frequency, span, per_period", [("monthly", "2026-01..2027-12", 1 / 12),
+                                                         ("quarterly", "2026Q1..2027Q4", 1 / 4),
+                                                         ("yearly", "2026..2027", 1.0)])
+def test_rates_integrate_with_the_real_period_length(frequency, span, per_period):
+    """A rate per year on any timeline: total, running_total and npv multiply each period's rate
+    by the period's length (a twelfth of a year for a month); npv's 12 %/year compounds per
+    period (1 % a month, as NPV(12%/12, ...))."""
+    r = engine.loads(f"""model "rates"
+timeline {span} {frequency}
+input flow: USD/year = {{2026: 120 million, 2027: 240 million}}
+whole = total(flow)
+so_far = running_total(flow)
+value = npv(12 %/year, flow)
+""", "r.ush").run()
+    n = len(r.model.timeline)
+    flow = np.array([120e6] * (n // 2) + [240e6] * (n // 2))
+    assert r.value("whole") == pytest.approx(360e6, rel=1e-13)  # 120 + 240 million over the two years
+    assert np.allclose(r.values["so_far"], np.cumsum(flow * per_period), rtol=1e-13)
+    discount = (1 + 0.12 * per_period) ** -np.arange(1, n + 1)
+    assert r.value("value") == pytest.approx((flow * per_period * discount).sum(), rel=1e-13)
+
+
+def test_cagr_is_per_year_and_growth_per_period():
+    r = engine.loads("""model "g"
+timeline 2026-01..2028-01 monthly
+x[2026-01] = 100 USD/month
+x[2026-02..] = x[t-1] * 1.01
+yearly = cagr(x[2026-01..2028-01])
+monthly[2026-02..] = growth(x)
+annualised[2026-02..] = (1 + monthly[t])^12 - 1
+""", "g.ush").run()
+    assert r.value("yearly") == pytest.approx(1.01 ** 12 - 1, rel=1e-12)  # 24 months = 2 years
+    assert np.allclose(r.values["monthly"][1:], 0.01, rtol=1e-12)
+    assert np.allclose(r.values["annualised"][1:], 1.01 ** 12 - 1, rtol=1e-12)
+
+
+ROLLUPS = """model "roll"
+timeline 2026-01..2027-12 monthly
+input flow: USD/month = {2026: 1, 2027: 2}
+input capacity: GW = {2026-01..2026-11: 1, 2026-12..: 3}
+balance[2026-01] = 0 USD
+balance[2026-02..] = balance[t-1] + flow[t] * period_length()
+shown_per_year = flow
+    display USD/year
+amount = flow * period_length()
+    rollup sum
+first_amount = amount
+    rollup first
+least = flow
+    rollup min
+most = flow
+    rollup max
+flag = in_period(2026-06..2026-07)
+any_flag = flag
+    rollup max
+"""
+
+
+def test_flows_average_their_rate_and_everything_else_takes_the_last_period():
+    results = engine.loads(ROLLUPS, "roll.ush").run()
+    by_year = rollup.roll_up(results, "year")
+    v = by_year.values
+    assert by_year.model.timeline.labels() == ["2026", "2027"]
+    assert list(v["flow"]) == [1.0, 2.0]  # the average rate, still USD/month
+    assert list(v["shown_per_year"]) == [1.0, 2.0]
+    assert list(v["capacity"]) == [3.0, 3.0]  # a capacity (GW): December's, not an average
+    assert list(v["balance"]) == [11.0, 35.0]  # the balance at the year's end (USD)
+    assert list(v["amount"]) == [12.0, 24.0]  # rollup sum: a year's amount
+    assert list(v["first_amount"]) == [1.0, 2.0]
+    assert list(v["least"]) == [1.0, 2.0] and list(v["most"]) == [1.0, 2.0]
+    assert list(v["flag"]) == [False, False] and list(v["any_flag"]) == [True, False]
+    by_quarter = rollup.roll_up(results, "quarter")
+    assert by_quarter.model.timeline.labels()[:2] == ["2026Q1", "2026Q2"]
+    assert list(by_quarter.values["amount"][:4]) == [3.0, 3.0, 3.0, 3.0]
+    assert list(by_quarter.values["balance"][:2]) == [2.0, 5.0]
+
+
+def test_twelve_months_at_one_usd_a_month_show_as_twelve_usd_a_year(capsys):
+    path = ROOT / "tests" / "_roll.ush"
+    try:
+        path.write_text(ROLLUPS)
+        code, out, err = run_cli(["run", path, "--by", "year", "--only", "flow", "shown_per_year"], capsys)
+        assert code == 0, err
+        rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line[:1].isalpha()}
+        assert rows["flow"] == ["USD/month", "1.00", "2.00"]
+        assert rows["shown_per_year"] == ["USD/year", "12.00", "24.00"]
+        code, out, _ = run_cli(["run", path, "--by", "quarter", "--format", "json"], capsys)
+        data = json.loads(out)
+        assert data["timeline"][:2] == ["2026Q1", "2026Q2"] and len(data["timeline"]) == 8
+        assert data["rollup"]["by"] == "quarter"
+        assert data["rollup"]["rules"]["flow"] == "average" and data["rollup"]["rules"]["balance"] == "last"
+        assert data["rollup"]["rules"]["amount"] == "sum"
+        assert data["quantities"]["amount"]["values"][:2] == [3.0, 3.0]
+        code, out, _ = run_cli(["run", path, "--by", "year", "--format", "csv"], capsys)
+        assert out.splitlines()[0] == "quantity,unit,value,2026,2027"
+    finally:
+        path.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize("timeline, by, message", [
+    ("2026Q1..2026Q4 quarterly", "quarter", "already quarterly"),
+    ("2026..2027 yearly", "quarter", "already yearly"),
+    ("2026..2027 yearly", "year", "already yearly")])
+def test_a_roll_up_to_the_timelines_own_periods_or_finer_is_a_usage_error(timeline, by, message, tmp_path, capsys):
+    path = tmp_path / "m.ush"
+    path.write_text(f'model "m"\ntimeline {timeline}\ninput a: USD = 1\nb[{timeline.split("..")[0]}..] = a\n')
+    code, out, err = run_cli(["run", path, "--by", by], capsys)
+    assert code == 2 and out == "" and message in err
+    if "quarterly" in timeline:
+        assert "try --by year" in err
+
+
+def test_set_takes_a_month_a_quarter_or_a_whole_year(capsys, tmp_path):
+    model = engine.loads(ISSUE_EXAMPLE, "issue.ush")
+    one = model.run(overrides={"price[2026-03]": "30 USD/month"}).values["price"]
+    assert one[14] == 30 and one[13] == 22 and one[15] == 22
+    quarter = model.run(overrides={"price[2026Q3]": "30 USD/month"}).values["price"]
+    assert list(quarter[18:21]) == [30.0] * 3 and quarter[21] == 24
+    year = model.run(overrides={"price[2025]": "30 USD/month"}).values["price"]
+    assert list(year[:12]) == [30.0] * 12 and year[12] == 22
+    with pytest.raises(ModelError, match="2026-13"):
+        model.run(overrides={"price[2026-13]": "1 USD/month"})
+    with pytest.raises(ModelError, match="outside the timeline"):
+        model.run(overrides={"price[2030-01]": "1 USD/month"})
+
+
+@pytest.mark.parametrize("path", ["saas_monthly", "project_quarterly"])
+def test_every_command_works_on_a_sub_annual_model(path, tmp_path, capsys):
+    model = ROOT / "models" / f"{path}.ush"
+    for args in (["run", model], ["run", model, "--by", "year"], ["check", model], ["check", model, "--explore", "20"],
+                 ["explain", model, "cash" if path == "saas_monthly" else "debt"],
+                 ["simulate", model, "-n", "500"] if path == "project_quarterly" else ["run", model, "--sources"],
+                 ["plot", model, "cash" if path == "saas_monthly" else "debt", "-o", tmp_path / "p.png"],
+                 ["export", model, "-o", tmp_path / "m.xlsx"], ["fmt", "--check", model]):
+        code, out, err = run_cli(args, capsys)
+        assert code == 0, (args, err)
+        assert "Traceback" not in err
+    code, out, _ = run_cli(["explain", model, "cash" if path == "saas_monthly" else "debt"], capsys)
+    assert ("2026-02" in out) if path == "saas_monthly" else ("2026Q2" in out)
+
+
+def test_the_dask_backend_gives_the_numpy_summaries_on_a_quarterly_model():
+    pytest.importorskip("dask.distributed")
+    from engine.uncertainty import simulate
+    from test_montecarlo import summaries
+
+    model = engine.load(ROOT / "models" / "project_quarterly.ush")
+    local = simulate(model, 400, seed=3, chunk=100)
+    remote = simulate(model, 400, seed=3, chunk=100, backend="dask")
+    assert summaries(remote) == summaries(local)
+    assert summaries(local)["timeline"][:2] == ["2026Q1", "2026Q2"]
+
+
+def test_plot_draws_on_a_date_axis(tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from engine.plot import plot
+
+    captured = {}
+    monkeypatch.setattr(plt, "close", lambda fig: captured.setdefault("fig", fig))
+    plot(engine.load(ROOT / "models" / "saas_monthly.ush"), ["mrr"], ["base"], tmp_path / "p.png")
+    axis = captured["fig"].axes[0]
+    line = axis.get_lines()[0]
+    assert np.issubdtype(np.asarray(line.get_xdata()).dtype, np.datetime64)
+    assert np.asarray(line.get_xdata())[0] == np.datetime64("2025-01-31")
+    assert len(axis.get_xticks()) <= 15
+
+
+def _header(ws, row=4, first=5, count=3):
+    return [(ws.cell(row, first + i).value, ws.cell(row, first + i).number_format) for i in range(count)]
+
+
+def test_workbook_headers_are_dates_at_each_periods_end_with_a_year_row(tmp_path):
+    book = tmp_path / "m.xlsx"
+    export_workbook(engine.load(ROOT / "models" / "saas_monthly.ush"), book)
+    wb = openpyxl.load_workbook(book)
+    calc = wb["Calculations"]
+    assert _header(calc) == [(dt.datetime(2025, 1, 31), "mmm yyyy"), (dt.datetime(2025, 2, 28), "mmm yyyy"),
+                             (dt.datetime(2025, 3, 31), "mmm yyyy")]
+    assert calc.cell(5, 1).value == "Year" and [calc.cell(5, 5 + i).value for i in (0, 11, 12)] == [2025, 2025, 2026]
+    assert wb.sheetnames[:5] == ["Cover", "Inputs", "Calculations", "Annual", "Quarterly"]
+    assert _header(wb["Annual"]) == [(dt.datetime(2025, 12, 31), "yyyy"), (dt.datetime(2026, 12, 31), "yyyy"),
+                                     (dt.datetime(2027, 12, 31), "yyyy")]
+    quarterly = tmp_path / "q.xlsx"
+    export_workbook(engine.load(ROOT / "models" / "project_quarterly.ush"), quarterly)
+    wb = openpyxl.load_workbook(quarterly)
+    assert _header(wb["Calculations"]) == [(dt.datetime(2026, 3, 31), '"Q1 "yyyy'),
+                                           (dt.datetime(2026, 6, 30), '"Q2 "yyyy'),
+                                           (dt.datetime(2026, 9, 30), '"Q3 "yyyy')]
+    assert "Quarterly" not in wb.sheetnames and "Annual" in wb.sheetnames
+    formulas = [c.value for row in wb["Calculations"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(f.startswith("=AND(E$4>=DATE(2026,3,31),E$4<=DATE(2027,12,31))") for f in formulas), \
+        "in_period is a live comparison of the header dates"
+
+
+@pytest.mark.parametrize("path", ["saas_monthly", "project_quarterly"])
+def test_libreoffice_recalculates_the_roll_up_sheets_to_the_engines_roll_up(path, tmp_path):
+    """The Annual (and Quarterly) sheets' live formulas, recalculated by LibreOffice, equal
+    `run --by year` (`--by quarter`) for every scenario, in the unit their rows state."""
+    _need_libreoffice()
+    model = engine.load(ROOT / "models" / f"{path}.ush")
+    base = model.run("base")
+    compared = 0
+    for scenario in model.scenarios:
+        book = tmp_path / f"{scenario}.xlsx"
+        export_workbook(model, book, scenario=scenario)
+        wb = openpyxl.load_workbook(libreoffice_recalculate(book, tmp_path / scenario), data_only=True)
+        results = model.run(scenario)
+        for by, sheet in (("year", "Annual"), ("quarter", "Quarterly")):
+            if sheet not in wb.sheetnames:
+                continue
+            rolled = rollup.roll_up(results, by)
+            rows = {r[0].value: r for r in wb[sheet].iter_rows(min_row=6) if r[0].value}
+            assert set(rows) == {n for n, q in results.model.quantities.items() if q.series}
+            for name, row in rows.items():
+                q = base.model.quantities[name]
+                style = row_style(q, base.values[name], base.model.units)
+                assert row[2].value == rollup.rule(q, base.model.units)
+                for k, value in enumerate(rolled.values[name]):
+                    want = None if np.isnan(value) else (bool(value) if q.unit is None else style.to_cell(value))
+                    assert close(row[4 + k].value, want, rel=1e-12), (scenario, sheet, name, k, row[4 + k].value, want)
+                    compared += 1
+    assert compared > 100
+
+
+def test_is_flow_reads_a_time_unit_below_the_line():
+    units = engine.loads('model "u"\ntimeline 2026..2027 yearly\n', "u.ush").checked().units
+    flows = ["USD/year", "USD/month", "GW/year", "USD/quarter", "percent/year", "USD/GW/year"]
+    stocks = ["USD", "GW", "USD/GW", "dimensionless", "year", "MW*year"]
+    assert all(rollup.is_flow(units.parse(u), units) for u in flows)
+    assert not any(rollup.is_flow(units.parse(u), units) for u in stocks)
