@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import engine  # noqa: E402
-from engine import report  # noqa: E402
+from engine import report, rollup  # noqa: E402
 from engine.plot import plot  # noqa: E402
 
 MODEL = ROOT / "models" / "openai_capex.ush"
@@ -36,9 +36,9 @@ def _value(results, name, i=None):
 def section() -> str:
     model = engine.load(MODEL)
     runs = {s: model.run(s) for s in model.scenarios}
-    base = runs["base"]
+    base = rollup.roll_up(runs["base"], "year")  # the monthly model as `unitsheet run --by year` shows it
     periods = base.model.timeline.periods
-    lines = ["### Base case, year by year", "",
+    lines = ["### Base case, year by year (`unitsheet run models/openai_capex.ush --by year`)", "",
              "| quantity | unit | " + " | ".join(map(str, periods)) + " |",
              "|---|---|" + "---:|" * len(periods)]
     for name in SERIES:

@@ -203,11 +203,17 @@ def test_json_contract(capsys, root):
     assert main(["run", str(root / "models/openai_capex.ush"), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["model"] == "OpenAI capex and financing" and data["scenario"] == "base"
-    assert data["timeline"] == list(range(2025, 2034))
+    assert data["timeline"][:3] == ["2025-01", "2025-02", "2025-03"] and data["timeline"][-1] == "2033-12"
+    assert len(data["timeline"]) == 108
     rev = data["quantities"]["revenue"]
     assert rev["unit"] == "USD / year" and rev["kind"] == "series" and rev["values"][0] == 13e9
     cash = data["quantities"]["cash_balance"]
-    assert cash["values"][0] is None and cash["unit"] == "USD"
+    assert cash["values"][0] is None and cash["values"][13] == 40e9 and cash["unit"] == "USD"  # 2026-02
+    assert main(["run", str(root / "models/openai_capex.ush"), "--format", "json", "--by", "year"]) == 0
+    yearly = json.loads(capsys.readouterr().out)
+    assert yearly["timeline"] == list(range(2025, 2034))  # years stay numbers, as before months
+    assert yearly["quantities"]["revenue"]["values"][:3] == [13e9, 30e9, 60e9]
+    assert yearly["rollup"]["rules"]["revenue"] == "average" and yearly["rollup"]["rules"]["cash_balance"] == "last"
     assert data["quantities"]["stargate_capacity_gw"]["unit"] == "gigawatt"
     assert data["quantities"]["amazon_flowback_ratio"]["unit"] == "dimensionless"
     assert all(set(c) == {"name", "passed", "message"} for c in data["checks"])
@@ -268,7 +274,7 @@ def test_explain_lists_formula_inputs_and_sources(capsys, root):
 
     assert main(["explain", str(root / "models/openai_capex.ush"), "cash_balance"]) == 0
     out = capsys.readouterr().out
-    assert "cash_balance[2027..2033] = cash_balance[t-1]" in out
+    assert "cash_balance[2026-03..2033-12] = cash_balance[t-1]" in out
     assert "cash_after_round" in out and "004_ed9f67eefeb93bc3.txt" in out
 
 

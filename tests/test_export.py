@@ -160,12 +160,18 @@ def test_switching_the_selector_reproduces_each_scenario(model_path, exported):
 def test_layout_is_what_finance_teams_expect(exported):
     path = exported[(ROOT / "models" / "openai_capex.ush", "base")]
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Cover", "Inputs", "Calculations", "Checks", "Constants", "Charts"]
+    assert wb.sheetnames == ["Cover", "Inputs", "Calculations", "Annual", "Quarterly", "Checks", "Constants",
+                             "Charts"]
     calc = wb["Calculations"]
     assert [calc.cell(4, c).value for c in range(1, 4)] == ["Quantity", "Unit", "Value"]
-    # real dates (each period's last day), shown as the year
-    assert [calc.cell(4, c).value.date() for c in range(5, 14)] == [dt.date(y, 12, 31) for y in range(2025, 2034)]
-    assert {calc.cell(4, c).number_format for c in range(5, 14)} == {"yyyy"}
+    # real dates (each period's last day), shown as the month, with the year below
+    assert [calc.cell(4, c).value.date() for c in (5, 6, 16, 112)] == [
+        dt.date(2025, 1, 31), dt.date(2025, 2, 28), dt.date(2025, 12, 31), dt.date(2033, 12, 31)]
+    assert {calc.cell(4, c).number_format for c in range(5, 113)} == {"mmm yyyy"}
+    assert [calc.cell(5, c).value for c in (5, 16, 17)] == [2025, 2025, 2026]
+    annual = wb["Annual"]
+    assert [annual.cell(4, c).value.date() for c in range(5, 14)] == [dt.date(y, 12, 31) for y in range(2025, 2034)]
+    assert {annual.cell(4, c).number_format for c in range(5, 14)} == {"yyyy"}
     assert calc.freeze_panes == "E5"
     inputs = wb["Inputs"]
     assert [inputs.cell(5, c).value for c in range(1, 8)] == ["Input", "Unit", "Live value", "Source", "base",
@@ -184,15 +190,16 @@ def test_layout_is_what_finance_teams_expect(exported):
     assert wb["Cover"]["B4"].value == "base"
     assert wb["Cover"].data_validations.dataValidation[0].formula1 == "scenario_names"
     assert wb["Cover"]["B6"].value.startswith("=AND(Checks!")
-    sheet, cell = name_cells(wb, "cash_balance")[3]
-    row = int(cell[1:])
+    sheet, cell = name_cells(wb, "cash_balance")[14]  # 2026-03
+    row = int(cell[1:] if cell[1].isdigit() else cell[2:])
     assert wb[sheet][f"B{row}"].value == "billion USD" and wb[sheet][cell].number_format == "#,##0.00"
     sheet, cell = name_cells(wb, "stargate_capacity_gw")[0]
     assert wb[sheet][f"B{cell[1:]}"].value == "GW"
     # same formula shape across a row: the recurrence reads the previous column (same sheet: no sheet name)
-    sheet, cell = name_cells(wb, "cash_balance")[4]
-    prev = name_cells(wb, "cash_balance")[3][1]
-    assert f"{prev[0]}${prev[1:]}" in wb[sheet][cell].value and "Calculations!" not in wb[sheet][cell].value
+    sheet, cell = name_cells(wb, "cash_balance")[15]
+    prev = name_cells(wb, "cash_balance")[14][1]
+    column, digits = prev.rstrip("0123456789"), prev[len(prev.rstrip("0123456789")):]
+    assert f"{column}${digits}" in wb[sheet][cell].value and "Calculations!" not in wb[sheet][cell].value
     with zipfile.ZipFile(path) as z:
         assert any(n.startswith("xl/charts/chart") for n in z.namelist()), "native charts"
     assert "fullCalcOnLoad" in zipfile.ZipFile(path).read("xl/workbook.xml").decode()
@@ -202,7 +209,7 @@ def test_every_calculated_cell_is_a_formula(exported):
     path = exported[(ROOT / "models" / "openai_capex.ush", "base")]
     wb = openpyxl.load_workbook(path)
     calc = wb["Calculations"]
-    for row in calc.iter_rows(min_row=5, min_col=3):
+    for row in calc.iter_rows(min_row=6, min_col=3):  # below the header and the year row
         for c in row:
             assert c.value is None or (isinstance(c.value, str) and c.value.startswith("=")), c.coordinate
 

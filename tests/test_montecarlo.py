@@ -183,9 +183,9 @@ def test_means_and_probabilities_are_sums_over_every_sample():
 
 def test_sketched_percentiles_are_within_the_stated_relative_error(monkeypatch, root):
     model = engine.load(root / "models/openai_capex.ush")
-    exact = simulate(model, 20_000, seed=1)
+    exact = simulate(model, 5_000, seed=1)
     monkeypatch.setattr(montecarlo, "EXACT_BUDGET", 0)
-    sketched = simulate(model, 20_000, seed=1)
+    sketched = simulate(model, 5_000, seed=1)
     assert exact.alpha is None and sketched.alpha == ALPHA
     assert sketched.check_probability == exact.check_probability
     compared = 0
