@@ -46,13 +46,14 @@ def _process_time(args: list[str], env: dict, repeats: int) -> float:
     return median_time(once, repeats)
 
 
-def measure(n: int, workdir: Path, quick: bool, spreadsheets_up_to: int, timeout: float, log) -> dict:
-    few = 1 if quick or n >= 10_000 else 3
-    many = 5 if n >= 10_000 else 21
-    text = synthetic_model(n)
-    model_path = workdir / f"synthetic_{n}.ush"
+def measure(n: int, workdir: Path, quick: bool, spreadsheets_up_to: int, timeout: float, log,
+            frequency: str = "yearly", periods: int = 40) -> dict:
+    few = 1 if quick or n * periods >= 400_000 else 3
+    many = 5 if n * periods >= 400_000 else 21
+    text = synthetic_model(n, periods, frequency=frequency)
+    model_path = workdir / f"synthetic_{n}_{frequency}.ush"
     model_path.write_text(text)
-    out: dict = {"n": n, "periods": 40, "formula_cells": None}
+    out: dict = {"n": n, "periods": periods, "frequency": frequency, "formula_cells": None}
 
     log(f"N={n}: compile")
     with collector_paused():  # as the pipeline runs it (engine/gcpause.py)
@@ -68,16 +69,16 @@ def measure(n: int, workdir: Path, quick: bool, spreadsheets_up_to: int, timeout
     inputs = input_values(checked, {})
     env = evaluator.run(inputs)
     spec = rows(n)
-    expected = np.array(python_loop(spec))
+    expected = np.array(python_loop(spec, periods))
     got = np.array([env[f"q{i}"] for i in range(n)])
     out["engine_vs_python_loop_max_rel"] = float(np.max(np.abs(got - expected) / np.abs(expected)))
     if not out["engine_vs_python_loop_max_rel"] <= 1e-12:
         raise SystemExit(f"N={n}: the engine and the Python loop disagree ({out['engine_vs_python_loop_max_rel']})")
     out["eval_s"] = median_time(lambda: evaluator.run(inputs), many)
-    out["python_loop_s"] = median_time(lambda: python_loop(spec), many)
-    out["numpy_s"] = median_time(lambda: numpy_rows(spec), many)
+    out["python_loop_s"] = median_time(lambda: python_loop(spec, periods), many)
+    out["numpy_s"] = median_time(lambda: numpy_rows(spec, periods), many)
 
-    book = workdir / f"synthetic_{n}.xlsx"
+    book = workdir / f"synthetic_{n}_{frequency}.xlsx"
     if n <= 10_000:
         log(f"N={n}: export")
         from exports.xlsx import export_workbook
@@ -101,7 +102,7 @@ def measure(n: int, workdir: Path, quick: bool, spreadsheets_up_to: int, timeout
     out["libreoffice_s"] = out["libreoffice_recalc_s"] = None
     if soffice() and book.exists():
         log(f"N={n}: LibreOffice")
-        lo = workdir / f"lo-{n}"
+        lo = workdir / f"lo-{n}-{frequency}"
         pairs = 1 if quick else (5 if n <= 1000 else 2)  # alternated, so drift hits both modes alike
         always, never = [], []
         for _ in range(pairs):
@@ -114,8 +115,8 @@ def measure(n: int, workdir: Path, quick: bool, spreadsheets_up_to: int, timeout
 
     for tool in ("formulas", "pycel"):
         out[f"{tool}_s"] = out[f"{tool}_load_s"] = None
-        if quick or n > spreadsheets_up_to or not book.exists():
-            out[f"{tool}_note"] = "not run (quick mode)" if quick else f"not run above N={spreadsheets_up_to}"
+        if quick or n * periods > spreadsheets_up_to * 40 or not book.exists():
+            out[f"{tool}_note"] = "not run (quick mode)" if quick else f"not run above N={spreadsheets_up_to} x 40"
             continue
         log(f"N={n}: {tool} (timeout {timeout:.0f} s)")
         try:
@@ -137,7 +138,7 @@ def ratios(r: dict) -> dict:
         return None if r.get(a) is None or r.get(b) is None or not r[b] else round(r[a] / r[b], 3)
     limit = min(r["numpy_s"], r["python_loop_s"])
     return {
-        "n": r["n"],
+        "n": r["n"], "periods": r["periods"], "frequency": r["frequency"],
         "eval_over_limit": round(r["eval_s"] / limit, 3),
         "libreoffice_recalc_over_eval": ratio("libreoffice_recalc_s", "eval_s"),
         "libreoffice_process_over_run_process": ratio("libreoffice_s", "run_process_s"),
@@ -185,8 +186,14 @@ ROWS = [("parse", "parse_s"), ("check", "check_s"), ("plan", "plan_s"), ("evalua
         ("`pycel`: recompute after one input", "pycel_recompute_s")]
 
 
+def _column(r: dict) -> str:
+    if r.get("frequency", "yearly") == "yearly":
+        return f"N = {r['n']:,}"
+    return f"N = {r['n']:,}, {r['periods']} months"
+
+
 def markdown(results: list[dict]) -> str:
-    head = "| seconds (median) | " + " | ".join(f"N = {r['n']:,}" for r in results) + " |"
+    head = "| seconds (median) | " + " | ".join(_column(r) for r in results) + " |"
     lines = [head, "|---|" + "---|" * len(results)]
     for label, key in ROWS:
         lines.append(f"| {label} | " + " | ".join(_fmt(r.get(key)) for r in results) + " |")
@@ -211,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--spreadsheets-up-to", type=int, default=1000, help="largest N given to formulas and pycel")
     ap.add_argument("--timeout", type=float, default=900, help="seconds allowed to each spreadsheet evaluator")
     ap.add_argument("--readme", action="store_true", help="write the table into benchmarks/README.md")
+    ap.add_argument("--monthly", type=int, default=1000, metavar="N",
+                    help="also N quantities x 120 months (0: not)")
     args = ap.parse_args(argv)
     sizes = [1000] if args.quick else args.sizes
 
@@ -218,12 +227,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory(prefix="unitsheet-bench-") as tmp:
         results = [measure(n, Path(tmp), args.quick, args.spreadsheets_up_to, args.timeout, log) for n in sizes]
+        if args.monthly:
+            results.append(measure(args.monthly, Path(tmp), args.quick, args.spreadsheets_up_to, args.timeout, log,
+                                   frequency="monthly", periods=120))
     print(markdown(results))
     print()
     print(json.dumps({"ratios": [ratios(r) for r in results], "versions": versions()}))
     if args.readme:
         write_readme(results, Path(__file__).parent / "README.md")
-    r = next((r for r in results if r["n"] == 1000), results[0])
+    r = next((r for r in results if r["n"] == 1000 and r["frequency"] == "yearly"), results[0])
     keys = ["n", "parse_s", "check_s", "eval_s", "export_s", "run_process_s", "numpy_s", "python_loop_s",
             "libreoffice_s", "formulas_s"]
     print(json.dumps({k: r.get(k) for k in keys} | {"run_process_warm_s": r.get("run_process_warm_s"),

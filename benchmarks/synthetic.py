@@ -40,19 +40,29 @@ def rows(n: int, seed: int = 7) -> list[Row]:
     return out
 
 
-def synthetic_model(n: int, periods: int = 40, seed: int = 7, uncertain: bool = False) -> str:
+def labels(periods: int, frequency: str) -> tuple[str, str, str]:
+    """The first, second and last period labels of a timeline starting in FIRST_YEAR."""
+    if frequency == "monthly":
+        last_year, last_month = divmod(periods - 1, 12)
+        return f"{FIRST_YEAR}-01", f"{FIRST_YEAR}-02", f"{FIRST_YEAR + last_year}-{last_month + 1:02d}"
+    return str(FIRST_YEAR), str(FIRST_YEAR + 1), str(FIRST_YEAR + periods - 1)
+
+
+def synthetic_model(n: int, periods: int = 40, seed: int = 7, uncertain: bool = False,
+                    frequency: str = "yearly") -> str:
     """uncertain=True: growth and damping are ranges (Monte Carlo benchmarks); their base values
-    are the deterministic model's."""
-    last = FIRST_YEAR + periods - 1
+    are the deterministic model's. frequency="monthly": the same rows over months (growth and
+    damping are per period, so the numbers are the yearly model's, period for period)."""
+    first, second, last = labels(periods, frequency)
     growth, damping = ("1 % .. 3 %", "0.4 .. 0.6") if uncertain else ("2 %", "0.5")
-    lines = [f'model "synthetic {n} x {periods}"', f"timeline {FIRST_YEAR}..{last} yearly", "",
+    lines = [f'model "synthetic {n} x {periods}"', f"timeline {first}..{last} {frequency}", "",
              f"input growth = {growth}", "input price = 3 USD/MW", f"input damping = {damping}",
-             f"input capacity: GW = {{{FIRST_YEAR}..{last}: 1.5}}", ""]
+             f"input capacity: GW = {{{first}..{last}: 1.5}}", ""]
     for i, row in enumerate(rows(n, seed)):
         name = f"q{i}"
-        lines.append(f"{name}[{FIRST_YEAR}] = {row.initial} USD")
+        lines.append(f"{name}[{first}] = {row.initial} USD")
         if row.kind == -1:
-            lines.append(f"{name}[{FIRST_YEAR + 1}..] = {name}[t-1] * (1 + growth)")
+            lines.append(f"{name}[{second}..] = {name}[t-1] * (1 + growth)")
             continue
         refs = [f"q{r}" for r in row.refs]
         a, b = refs[0], refs[-1]
@@ -66,7 +76,7 @@ def synthetic_model(n: int, periods: int = 40, seed: int = 7, uncertain: bool = 
             term = f"price * capacity[t] * damping - {a}[t] * growth"
         else:
             term = f"{a}[t] / ({b}[t] + 1 USD) * 1 USD"
-        lines.append(f"{name}[{FIRST_YEAR + 1}..] = {name}[t-1] * damping + {term}")
+        lines.append(f"{name}[{second}..] = {name}[t-1] * damping + {term}")
     return "\n".join(lines) + "\n"
 
 
