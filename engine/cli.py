@@ -251,6 +251,10 @@ def cmd_run(args) -> int:
         sys.stdout.write(report.to_csv(results, names))
     else:
         sys.stdout.write(report.table(results, names, sources=args.sources))
+        tl = results.model.timeline
+        if not args.by and tl.per_year > 1 and any(q.series for q in results.model.quantities.values()):
+            coarser = " or --by quarter" if tl.per_year == 12 else ""
+            print(f"({len(tl)} {tl.kind}s: --by year{coarser} rolls them up)")
     return EXIT_OK if results.passed else EXIT_CHECK_FAILED
 
 

@@ -5,8 +5,11 @@ The rule comes from the unit, because the unit says what a number is:
   - a flow, a unit per time (USD/month, USD/year, GW/year), rolls up to its average rate over
     the longer period: its total divided by the period's length. Twelve months at 1 USD/month
     are 12 USD over the year, a rate of 1 USD/month = 12 USD/year, whichever unit is shown;
-  - anything else (a balance in USD, a capacity in GW, a count, a ratio, true/false) takes its
-    value in the last sub-period (the balance at the year's end).
+  - anything else with a unit (a balance in USD, a capacity in GW, a count, a ratio) takes its
+    value in the last sub-period (the balance at the year's end);
+  - true/false has no unit to go by: it rolls up to its value where every sub-period agrees and
+    to no value where they differ (a flag true in June only is neither true nor false for the
+    year: `rollup max` says "any month", `rollup min` "every month").
 A `rollup` clause (sum, average, last, first, min, max) states the rule instead; the checker
 requires one where the unit's rule would be meaningless (engine/check/rollups.py).
 
@@ -43,6 +46,8 @@ def rule(q: ir.Quantity, units) -> str:
     """How q rolls up: its `rollup` clause, else average for a flow and last for anything else."""
     if q.rollup is not None:
         return q.rollup
+    if q.unit is None:
+        return "agree"
     return "average" if is_flow(q.unit, units) else "last"
 
 
@@ -71,7 +76,12 @@ def grouping(timeline: ir.Timeline, by: str) -> Grouping:
     return Grouping(coarse, tuple(groups))
 
 
-_REDUCERS = {"sum": np.sum, "average": np.mean, "min": np.min, "max": np.max,
+def _agree(values, axis):
+    low, high = np.min(values, axis=axis), np.max(values, axis=axis)
+    return np.where(low == high, low, np.nan)
+
+
+_REDUCERS = {"sum": np.sum, "average": np.mean, "min": np.min, "max": np.max, "agree": _agree,
              "last": lambda v, axis: np.take(v, -1, axis=axis), "first": lambda v, axis: np.take(v, 0, axis=axis)}
 
 

@@ -163,7 +163,7 @@ class Book:
         """A live formula with the engine's value stored beside it (in the row's display unit).
         q None: a TRUE/FALSE cell. is_classic: the formula's template passed xlsx.classic()."""
         if q is None or q.unit is None:
-            stored = bool(float(value))
+            stored = "" if math.isnan(float(value)) else bool(float(value))  # no value: a blank, never TRUE
         else:
             stored = self.layout.styles[q.name].to_cell(value)
             if math.isfinite(stored):

@@ -57,8 +57,13 @@ def test_every_input_cites_a_seed_or_is_a_labelled_assumption(model):
 def test_headline_figures(model):
     base, bear = model.run(), model.run("bear")
     assert base.value("burn_through_2029") == pytest.approx(115e9)
-    assert base.value("cash_burn", 2029) == pytest.approx(8e9)
-    assert bear.value("cash_burn", 2029) == pytest.approx(16e9)
+    assert base.value("cash_burn", "2029-01") == pytest.approx(8e9)  # a yearly rate over 2029's months
+    assert bear.value("cash_burn", "2029-12") == pytest.approx(16e9)
+    assert base.value("cash_balance", "2026-02") == 40e9  # the anchor
+    assert base.value("cash_balance", "2026-12") == pytest.approx(40e9 + 65e9 - 17e9 * 10 / 12)
+    assert base.value("revenue_2025_from_run_rates") == pytest.approx(12.0e9, rel=0.01)  # vs ~13 bn reported
+    assert base.value("run_rate", "2025-01") == pytest.approx(12e9 / 1.95)
+    assert base.value("run_rate", "2025-07") == pytest.approx(12e9) and base.value("run_rate", "2025-12") == pytest.approx(20e9)
     assert base.value("round_total") == pytest.approx(120e9) and bear.value("round_total") == pytest.approx(110e9)
     assert base.value("amazon_flowback_ratio") == pytest.approx(138 / 50)
     assert base.value("stargate_capacity_gw") == pytest.approx(500 / 55)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from ..book import Book
+from . import rollups
 from .checks import paint_truth
 
 
@@ -54,6 +55,10 @@ def write(book: Book):
         "Calculations: one row per quantity, one column per period, in the model's sections; each cell is a "
         "formula that reads the previous column for lags. Every number is in the unit its row states, as the "
         "command line prints it.",
+        *([f"{' and '.join(t for _, t in rollups.wanted(book))}: every series rolled up from "
+           f"{b.timeline.kind}s by live formulas over Calculations (a flow averages its rate, a balance shows "
+           "its last period, a row's Rule column says which); they equal `unitsheet run --by year`."]
+          if rollups.wanted(book) else []),
         "Constants: every number a formula uses (unit factors and the model's own numbers), with where it is used.",
         "Checks: the model's claims as live TRUE/FALSE formulas (red when one fails).",
         "Every quantity has a defined name equal to its model name (a leading _ is added where Excel would read "

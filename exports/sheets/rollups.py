@@ -1,7 +1,8 @@
 """Annual (and, for a monthly model, Quarterly): every series rolled up to years (quarters) as
 live formulas over its monthly or quarterly cells, by the rule `run --by year` uses
-(engine/rollup.py): AVERAGE of a flow's rates, the last period's cell for anything else, or the
-model's `rollup` clause (SUM, AVERAGE, MIN, MAX, the first or last cell). Numbers are in the
+(engine/rollup.py): AVERAGE of a flow's rates, the last period's cell for anything else with a
+unit, TRUE/FALSE where a true/false row's periods agree (blank where they differ), or the model's
+`rollup` clause (SUM, AVERAGE, MIN, MAX, the first or last cell; OR and AND for true/false). Numbers are in the
 unit of the row they roll up, so LibreOffice recalculates them to the engine's roll-up."""
 
 from __future__ import annotations
@@ -78,8 +79,11 @@ def _defined(q, how: str, a: int, b: int) -> bool:
 
 
 def _formula(book: Book, name: str, how: str, a: int, b: int, sheet: str) -> str:
+    cells = book.layout.row_range(name, a, b, sheet)
+    if how == "agree":  # true/false: its value where the periods agree, blank where they differ
+        return f'IF(AND({cells}),TRUE,IF(OR({cells}),"",FALSE))'
     if book.base.quantities[name].unit is None and how in _BOOLEAN:  # MIN and MAX skip TRUE/FALSE cells
-        return f"{_BOOLEAN[how]}({book.layout.row_range(name, a, b, sheet)})"
+        return f"{_BOOLEAN[how]}({cells})"
     if how in _EXCEL:
-        return f"{_EXCEL[how]}({book.layout.row_range(name, a, b, sheet)})"
+        return f"{_EXCEL[how]}({cells})"
     return book.layout.cell(name, b if how == "last" else a, sheet)
