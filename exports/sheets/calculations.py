@@ -35,7 +35,7 @@ def write(book: Book):
         book.text(ws, HEADER_ROW, c, text, book.f_header)
     book.period_headers(ws, HEADER_ROW)
     book.year_row(ws, HEADER_ROW + 1)
-    ws.freeze_panes(HEADER_ROW + 1, FIRST_PERIOD_COL)
+    ws.freeze_panes(HEADER_ROW + (2 if book.base.timeline.per_year > 1 else 1), FIRST_PERIOD_COL)  # and the year row
     for r, title in book.calc_sections:
         book.text(ws, r, 0, title, book.f_section, widen=False)
     sel = book.selected_results()
