@@ -218,6 +218,27 @@ def _overrides(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+def _quantity_names(model, names: list[str]) -> list[str]:
+    """The rows these names stand for: a dimensioned quantity's items (`revenue` is
+    revenue[na, chat], ...), an item row as written (`revenue[na,chat]`), or a quantity."""
+    dims = model.dimensions
+    out = []
+    for name in names:
+        row = _row_name(name)
+        if row in model.quantities:
+            out.append(row)
+        elif name in dims.of:
+            out.extend(dims.names(name))
+        else:
+            from .diagnostics import did_you_mean
+            hint = did_you_mean(name, list(model.quantities) + list(dims.of))
+            raise UsageError(f"no quantity named `{name}`" + (f"; {hint}" if hint else ""))
+    return out
+
+
+from .explain import _row_name  # noqa: E402  (one spelling of item rows for every command)
+
+
 def cmd_run(args) -> int:
     from . import report
 
@@ -233,19 +254,14 @@ def cmd_run(args) -> int:
     results = model.run(args.scenario, _overrides(args.set))
     if args.by:
         results = rollup.roll_up(results, args.by)
-    names = args.only
-    if names:
-        unknown = [n for n in names if n not in results.model.quantities]
-        if unknown:
-            from .diagnostics import did_you_mean
-            hint = did_you_mean(unknown[0], results.model.quantities)
-            raise UsageError(f"no quantity named `{unknown[0]}`" + (f"; {hint}" if hint else ""))
+    names = _quantity_names(results.model, args.only) if args.only else None
     if args.format == "json":
         data = results.to_dict()
         if args.by:
             data["rollup"] = {"by": args.by, "rules": rollup.rules(results.model)}
         if names:
-            data["quantities"] = {n: data["quantities"][n] for n in names}
+            wanted = dict.fromkeys(results.model.dimensions.quantity_of(n) for n in names)
+            data["quantities"] = {n: data["quantities"][n] for n in wanted}
         print(json_text(data, indent=2))
     elif args.format == "csv":
         sys.stdout.write(report.to_csv(results, names))
@@ -387,6 +403,8 @@ def cmd_plot(args) -> int:
         names, title = list(charts[args.chart].names) + names, title or args.chart
     if not names:
         raise UsageError("name the quantities to draw, or a declared chart with --chart TITLE")
+    checked = model.checked()
+    names = _quantity_names(checked, names) if checked.dimensions else names  # one line per item
     plot(model, names, args.scenario or ["base"], args.output, title)
     print(f"wrote {args.output}")
     return EXIT_OK

@@ -63,6 +63,9 @@ class Reporter:
     """Collects diagnostics during one pass."""
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # A dimensioned model is checked item by item from the same text: one error per place in
+    # the text is enough (engine/dimensions.py).
+    once_per_span: bool = False
 
     def error(self, kind: str, message: str, span: Span | None, *labels: Label,
               hint: str | None = None, notes: tuple[str, ...] = ()) -> None:
@@ -70,7 +73,18 @@ class Reporter:
 
     def raise_if_any(self, sources: dict[str, str] | None = None) -> None:
         if self.diagnostics:
-            raise ModelError(self.diagnostics, sources)
+            raise ModelError(once_per_place(self.diagnostics) if self.once_per_span else self.diagnostics, sources)
+
+
+def once_per_place(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The first error of each kind at each place in the text (items checked from one line)."""
+    seen, out = set(), []
+    for d in diagnostics:
+        key = (d.kind, d.span)
+        if d.span is None or key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
 
 
 # ---------------------------------------------------------------------------- rendering

@@ -40,13 +40,44 @@ def overview(model, scenario: str = "base") -> tuple[str, dict]:
     return "\n".join(lines) + "\n", {"model": checked.title, "scenario": scenario, "quantities": data}
 
 
+EXPLAINED_ITEMS = 6  # a dimensioned quantity: this many items in full, then how to ask for the others
+
+
 def explain(model, name: str, scenario: str = "base") -> tuple[str, dict]:
     results = model.run(scenario)
     checked = results.model
-    q = checked.quantities.get(name)
-    if q is None:
-        hint = did_you_mean(name, checked.quantities)
+    dims = checked.dimensions
+    name = _row_name(name)
+    if name in dims.of:  # every item (the first few in full)
+        rows = dims.names(name)
+        parts = [_explain_one(results, row) for row in rows[:EXPLAINED_ITEMS]]
+        head = f"{name}: by {', '.join(dims.of[name])} ({len(rows)} items)\n\n"
+        more = (f"\n... and {len(rows) - EXPLAINED_ITEMS} more items: unitsheet explain MODEL '{rows[-1]}'\n"
+                if len(rows) > EXPLAINED_ITEMS else "")
+        return head + "\n".join(text for text, _ in parts) + more, {
+            "name": name, "dims": list(dims.of[name]), "items": [data for _, data in parts]}
+    if name not in checked.quantities:
+        hint = did_you_mean(name, list(checked.quantities) + list(dims.of))
         raise ModelError([Diagnostic("unknown-name", f"no quantity named `{name}`", None, hint=hint)])
+    return _explain_one(results, name)
+
+
+def _row_name(text: str) -> str:
+    """`users[na,chat]` -> `users[na, chat]`, as rows are named."""
+    if "[" not in text or not text.endswith("]"):
+        return text.strip()
+    name, _, rest = text.partition("[")
+    return f"{name.strip()}[{', '.join(p.strip() for p in rest[:-1].split(','))}]"
+
+
+def _selected(name: str, periods: str) -> str:
+    """x[2027], and an item row's periods beside its items: x[eu, 2027]."""
+    return f"{name[:-1]}, {periods}]" if name.endswith("]") else f"{name}[{periods}]"
+
+
+def _explain_one(results, name: str) -> tuple[str, dict]:
+    checked = results.model
+    q = checked.quantities[name]
     shown, factor = report.display(q, results.values[name], checked.units)
     unit = ("a plain number" if q.unit == checked.units.dimensionless else checked.units.text(q.unit)) \
         if q.unit is not None else "true/false"
@@ -63,9 +94,9 @@ def explain(model, name: str, scenario: str = "base") -> tuple[str, dict]:
         if eq.start is None:
             lhs = name
         elif eq.start == eq.stop:
-            lhs = f"{name}[{periods[eq.start]}]"
+            lhs = _selected(name, periods[eq.start])
         else:
-            lhs = f"{name}[{periods[eq.start]}..{periods[eq.stop]}]"
+            lhs = _selected(name, f"{periods[eq.start]}..{periods[eq.stop]}")
         formulas.append(f"{lhs} = {eq.text}")
     if formulas:
         lines.append("formula:")

@@ -164,9 +164,17 @@ def _head(stmt) -> str:
     if isinstance(stmt, ast.Check):
         periods = f" for t in {stmt.periods[0]}..{stmt.periods[1]}" if stmt.periods else ""
         return f"check {_string(stmt.name)}{periods}: "
-    keyword = "input " if isinstance(stmt, ast.Input) else ""
-    index = f"[{_index(stmt.index)}]" if isinstance(stmt, ast.Equation) and stmt.index is not None else ""
+    if isinstance(stmt, ast.Input):
+        keyword, index = "input ", (" by " + ", ".join(d.name for d in stmt.dims) if stmt.dims else "")
+    else:
+        keyword, index = "", _selector(stmt.items, stmt.index)
     return keyword + stmt.name + index + (f": {stmt.unit.text}" if stmt.unit else "") + " = "
+
+
+def _selector(items, index) -> str:
+    """[eu, 2026..]: the items, then the period; nothing when there are neither."""
+    parts = [item.name for item in items] + ([_index(index)] if index is not None else [])
+    return f"[{', '.join(parts)}]" if parts else ""
 
 
 def _simple_statement(stmt) -> str:
@@ -176,6 +184,8 @@ def _simple_statement(stmt) -> str:
         return f"timeline {stmt.start}..{stmt.end} {stmt.frequency}"
     if isinstance(stmt, ast.UnitDef):
         return f"unit {stmt.name}" + (f" = {_quantity(stmt.definition)}" if stmt.definition else "")
+    if isinstance(stmt, ast.Dimension):
+        return f"dimension {stmt.name} = {{" + ", ".join(item.name for item in stmt.items) + "}"
     if isinstance(stmt, ast.Chart):
         return f"chart {_string(stmt.title)}: " + ", ".join(name.name for name in stmt.names)
     raise AssertionError(type(stmt).__name__)
@@ -221,7 +231,8 @@ def _parts(node, anchor: float, notes: Notes) -> tuple[str, list[Part], str]:
         parts += [Part(x, op + " ", text=_wrap(x, PREC["+"] + 1)) for op, x in node.rest]
         opening, closing = "(", ")"
     elif isinstance(node, ast.Call):
-        parts = [Part(a, suffix="," if i < len(node.args) - 1 else "") for i, a in enumerate(node.args)]
+        over = " over " + ", ".join(d.name for d in node.over) if node.over else ""
+        parts = [Part(a, suffix="," if i < len(node.args) - 1 else over) for i, a in enumerate(node.args)]
         opening, closing = f"{node.func}(", ")"
     else:
         parts = [Part(v, f"{_index(p)}: ", ",", anchor=p.span.line) for p, v in node.entries]
@@ -271,6 +282,8 @@ def _must_break(part: Part, notes: Notes) -> bool:
 
 
 def _index(index) -> str:
+    if isinstance(index, ast.Item):  # a table's key
+        return index.name
     if isinstance(index, ast.Current):
         return "t"
     if isinstance(index, ast.Relative):
@@ -337,9 +350,10 @@ def expr(node) -> str:
     if isinstance(node, ast.Name):
         return node.name
     if isinstance(node, ast.Indexed):
-        return f"{node.name}[{_index(node.index)}]"
+        return node.name + _selector(node.items, node.index)
     if isinstance(node, ast.Call):
-        return f"{node.func}(" + ", ".join(expr(a) for a in node.args) + ")"
+        over = " over " + ", ".join(d.name for d in node.over) if node.over else ""
+        return f"{node.func}(" + ", ".join(expr(a) for a in node.args) + over + ")"
     if isinstance(node, ast.Unary):
         return node.op + _wrap(node.operand, PREC["unary"])
     if isinstance(node, ast.Binary):

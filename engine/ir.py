@@ -517,6 +517,44 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Dimensions:
+    """The model's named dimensions (engine/dimensions.py). A dimensioned quantity is checked and
+    computed as one quantity per item combination, named as the language selects it:
+    `revenue[na, chat]`; this records which those are, for the commands and the workbook."""
+
+    items: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # dimension -> its items, in order
+    of: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # quantity -> its dimensions, in order
+    rows: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # item name -> (quantity, items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def names(self, quantity: str) -> list[str]:
+        """The quantities `quantity` stands for: its item rows, or itself."""
+        if quantity not in self.of:
+            return [quantity]
+        return [item_name(quantity, combo) for combo in self.combinations(self.of[quantity])]
+
+    def combinations(self, dims) -> list[tuple[str, ...]]:
+        out: list[tuple[str, ...]] = [()]
+        for d in dims:
+            out = [combo + (item,) for combo in out for item in self.items[d]]
+        return out
+
+    def quantity_of(self, name: str) -> str:
+        """`revenue[na, chat]` -> `revenue`; any other name -> itself."""
+        return self.rows[name][0] if name in self.rows else name
+
+
+def item_name(quantity: str, items) -> str:
+    """How the language selects one item combination: revenue[na, chat]."""
+    return f"{quantity}[{', '.join(items)}]" if items else quantity
+
+
+NO_DIMENSIONS = Dimensions()
+
+
+@dataclass(frozen=True)
 class CheckedModel:
     """The checked model of one scenario: frozen, its mappings read-only."""
 
@@ -532,3 +570,4 @@ class CheckedModel:
     dependencies: dict[str, set[str]] = field(default_factory=dict)
     sources_text: dict[str, str] = field(default_factory=dict)
     charts: tuple["Chart", ...] = ()  # the model's `chart` statements
+    dimensions: Dimensions = NO_DIMENSIONS

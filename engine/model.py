@@ -111,8 +111,8 @@ def input_values(checked: ir.CheckedModel, overrides: dict) -> dict[str, np.ndar
     taken as already in the input's unit (what the engine stores); bool and number do not mix."""
     values = {name: q.value.copy() for name, q in checked.quantities.items() if q.kind == "input"}
     problems = []
-    for key, raw in overrides.items():
-        name, period = _split_key(key)
+    for key, raw in _item_overrides(checked, overrides, problems).items():
+        name, period = _split_key(key, checked)
         q = checked.quantities.get(name)
         if q is None or q.kind != "input":
             problems.append(_not_an_input(checked, name, q))
@@ -178,10 +178,53 @@ def _short_number(v: float) -> str:
     return f"{v:,.6g}" if abs(v) < 1e15 else f"{v:.6g}"
 
 
-def _split_key(key: str) -> tuple[str, str | None]:
-    """`name` or `name[period]`: the period as written, for the timeline to read."""
-    if key.endswith("]") and "[" in key:
+def _item_overrides(checked: ir.CheckedModel, overrides: dict, problems: list) -> dict:
+    """Keys naming items, as rows are named: `price[eu]` is the row price[eu],
+    `price[eu, 2027]` its 2027, `price` (by region) every item."""
+    dims = checked.dimensions
+    if not dims:
+        return overrides
+    from .diagnostics import did_you_mean
+
+    out = {}
+    for key, raw in overrides.items():
         name, _, rest = key.partition("[")
+        name = name.strip()
+        if name not in dims.of:
+            out[key] = raw
+            continue
+        known = [i for d in dims.of[name] for i in dims.items[d]]
+        parts = [p.strip() for p in rest.rstrip().removesuffix("]").split(",")] if rest else []
+        items = [p for p in parts if p in known]
+        periods = [p for p in parts if p not in known]
+        wrong = [p for p in periods if not _looks_like_period(p)]
+        if wrong or len(periods) > 1:
+            hint = did_you_mean(wrong[0], known) if wrong else None
+            problems.append(Diagnostic("bad-override", f"cannot set `{key}`: " + (
+                f"`{wrong[0]}` is not an item of `{name}` (by {', '.join(dims.of[name])})" if wrong
+                else "it names more than one period"), None,
+                hint=hint or f"items: {', '.join(known)}; e.g. {dims.names(name)[0]}=VALUE"))
+            continue
+        for row in [r for r in dims.names(name) if set(items) <= set(dims.rows[r][1])]:
+            out[row + (f"[{periods[0]}]" if periods else "")] = raw
+    return out
+
+
+def _looks_like_period(text: str) -> bool:
+    try:
+        ir.parse_label(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _split_key(key: str, checked: ir.CheckedModel | None = None) -> tuple[str, str | None]:
+    """`name` or `name[period]`: the period as written, for the timeline to read. An item row
+    (`price[eu]`) is a name; `price[eu][2027]` is its 2027."""
+    if checked is not None and key in checked.quantities:
+        return key, None
+    if key.endswith("]") and "[" in key:
+        name, _, rest = key.rpartition("[") if key.count("[") > 1 else key.partition("[")
         return name, rest[:-1].strip()
     return key, None
 

@@ -315,14 +315,24 @@ class _Builder(Transformer_NonRecursive):
     def _clauses(self, items) -> ast.Clauses:
         return ast.Clauses(tuple(items))
 
+    def dimension_stmt(self, meta, children):
+        name, *items = children
+        return ast.Dimension(str(name), tuple(ast.Item(str(t), self._tspan(t)) for t in items if t is not None),
+                             self._span(meta), self._tspan(name))
+
     def input_stmt(self, meta, children):
-        name, unit, value, *clauses = children
-        return ast.Input(str(name), unit, value, self._clauses(clauses), self._span(meta), self._tspan(name))
+        name, dims, unit, value, *clauses = children
+        return ast.Input(str(name), unit, value, self._clauses(clauses), self._span(meta), self._tspan(name),
+                         dims=dims or ())
+
+    def by_clause(self, meta, children):
+        return tuple(ast.Name(str(tok), self._tspan(tok)) for tok in children)
 
     def equation(self, meta, children):
         name, selector, unit, value, *clauses = children
-        return ast.Equation(str(name), selector, unit, value, self._clauses(clauses), self._span(meta),
-                            self._tspan(name))
+        index, items = selector if selector is not None else (None, ())
+        return ast.Equation(str(name), index, unit, value, self._clauses(clauses), self._span(meta),
+                            self._tspan(name), items=items)
 
     def source_clause(self, meta, children):
         file, date, quote = children
@@ -371,11 +381,11 @@ class _Builder(Transformer_NonRecursive):
         return ast.Table(tuple(c for c in children if c is not None), self._span(meta))
 
     def table_entry(self, meta, children):
-        period, value = children
-        if not isinstance(period, (ast.Fixed, ast.PeriodRange)):
-            raise _BuildError(Diagnostic("bad-period", "a table row needs a period, e.g. 2027 or 2028..2033",
-                                         self._span(meta), (Label(self._span(meta)),)))
-        return (period, value)
+        key, value = children
+        if not isinstance(key, (ast.Fixed, ast.PeriodRange, ast.Item)):
+            raise _BuildError(Diagnostic("bad-period", "a table row needs a period (2027 or 2028..2033) or an "
+                                         "item of a dimension", self._span(meta), (Label(self._span(meta)),)))
+        return (key, value)
 
     def range(self, meta, children):
         return ast.Range(children[0], children[1], self._span(meta))
@@ -385,7 +395,17 @@ class _Builder(Transformer_NonRecursive):
 
     # -- periods
     def selector(self, meta, children):
-        return children[0]
+        """[t-1], [eu], [na, chat, 2027] -> (the period or None, the items)."""
+        items = tuple(c for c in children if isinstance(c, ast.Item))
+        periods = [c for c in children if not isinstance(c, ast.Item)]
+        if len(periods) > 1:
+            span = periods[1].span
+            raise _BuildError(Diagnostic("bad-period", "a selector takes one period", span, (Label(span),),
+                                         "write the items and one period, e.g. x[eu, 2027]"))
+        return (periods[0] if periods else None, items)
+
+    def item(self, meta, children):
+        return ast.Item(str(children[0]), self._tspan(children[0]))
 
     def current(self, meta, children):
         return ast.Current(self._span(meta))
@@ -425,7 +445,12 @@ class _Builder(Transformer_NonRecursive):
         return ast.Name(str(children[0]), self._span(meta))
 
     def indexed(self, meta, children):
-        return ast.Indexed(str(children[0]), children[1], self._span(meta))
+        index, items = children[1]
+        return ast.Indexed(str(children[0]), index, self._span(meta), items=items)
+
+    def over_call(self, meta, children):
+        func, arg, *dims = children
+        return ast.Call(str(func), (arg,), self._span(meta), over=tuple(ast.Name(str(t), self._tspan(t)) for t in dims))
 
     def call(self, meta, children):
         func, *args = children

@@ -35,10 +35,18 @@ def display(q: ir.Quantity, values: np.ndarray, units) -> tuple[str, float]:
 
 
 def results_dict(results) -> dict:
+    """The JSON contract. A dimensioned quantity is one entry: "dims", "items" and its values
+    nested in dimension order, then periods (docs/cli.md)."""
     model = results.model
     units = model.units
+    dims = model.dimensions
     quantities = {}
     for name, q in model.quantities.items():
+        if name in dims.rows:
+            quantity = dims.rows[name][0]
+            if quantity not in quantities:
+                quantities[quantity] = _dimensioned_entry(results, quantity)
+            continue
         values = results.values[name]
         shown, _ = display(q, values, units)
         entry = {"unit": units.text(q.unit) if q.unit is not None else "bool",
@@ -56,6 +64,45 @@ def results_dict(results) -> dict:
         quantities[name] = entry
     return {"model": model.title, "scenario": model.scenario, "timeline": list(model.timeline.periods),
             "quantities": quantities, "checks": results.checks}
+
+
+def _dimensioned_entry(results, quantity: str) -> dict:
+    model, units, dims = results.model, results.model.units, results.model.dimensions
+    rows = dims.names(quantity)
+    qs = {row: model.quantities[row] for row in rows}
+    q = qs[rows[0]]
+    shown, _ = display(q, block_values(results, rows), units)
+    entry = {"unit": units.text(q.unit) if q.unit is not None else "bool", "display_unit": shown,
+             "kind": "series" if q.series else "scalar", "dims": list(dims.of[quantity]),
+             "items": {d: list(dims.items[d]) for d in dims.of[quantity]}}
+    per_row = iter(rows)
+
+    def nest(depth: int):
+        if depth == len(dims.of[quantity]):
+            row = next(per_row)
+            values = results.values[row]
+            return [_json_number(v, q) for v in values] if q.series else _json_number(values[0], q)
+        return [nest(depth + 1) for _ in dims.items[dims.of[quantity][depth]]]
+
+    entry["values" if q.series else "value"] = nest(0)
+    entry["source"] = [s.to_dict() for s in q.sources] or None
+    entry["input"] = q.kind == "input"
+    if q.note:
+        entry["note"] = q.note
+    if any(x.low is not None for x in qs.values()):
+        ranges = iter([[x.low, x.high] if x.low is not None else None for x in qs.values()])
+
+        def nest_ranges(depth: int):
+            if depth == len(dims.of[quantity]):
+                return next(ranges)
+            return [nest_ranges(depth + 1) for _ in dims.items[dims.of[quantity][depth]]]
+        entry["range"] = nest_ranges(0)
+    return entry
+
+
+def block_values(results, rows) -> np.ndarray:
+    """Every value of a dimensioned quantity's rows (its display scale is chosen over all of them)."""
+    return np.concatenate([np.asarray(results.values[r], dtype=float).reshape(-1) for r in rows])
 
 
 def _json_number(v, q):
@@ -105,10 +152,12 @@ def table(results, names: list[str] | None = None, sources: bool = False) -> str
     periods = model.timeline.labels()
     names = names or list(model.quantities)
     series_rows, scalar_rows = [], []
+    dims = model.dimensions
     for name in names:
         q = model.quantities[name]
         values = results.values[name]
-        shown, factor = display(q, values, model.units)
+        shown, factor = display(q, values if name not in dims.rows else
+                                block_values(results, dims.names(dims.rows[name][0])), model.units)
         row = [name, shown] + cells(values if q.series else values[:1], q, model.units, factor)
         (series_rows if q.series else scalar_rows).append((row, q))
     out = [f"{model.title}  (scenario: {model.scenario})", ""]

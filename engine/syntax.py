@@ -91,17 +91,25 @@ class Name:  # revenue (the current period for a series) or a unit name such as 
 
 
 @dataclass(frozen=True)
-class Indexed:  # revenue[t-1]
+class Item:  # eu in price[eu]: an item of a named dimension (only a name inside brackets)
     name: str
-    index: Index
     span: Span = _span()
 
 
 @dataclass(frozen=True)
-class Call:  # max(a, b), total(burn[2025..2029])
+class Indexed:  # revenue[t-1], price[eu], users[na, chat], mrr[eu, 2027]
+    name: str
+    index: Index | None  # None: items only
+    span: Span = _span()
+    items: tuple = ()  # of Item, in the order written
+
+
+@dataclass(frozen=True)
+class Call:  # max(a, b), total(burn[2025..2029]), sum(revenue over region, product)
     func: str
     args: tuple
     span: Span = _span()
+    over: tuple = ()  # of Name: the dimensions `sum(x over D)` removes
 
 
 @dataclass(frozen=True)
@@ -161,8 +169,8 @@ class Not:
 
 
 @dataclass(frozen=True)
-class Table:  # {2025: 13 billion, 2026..2027: 30 billion}
-    entries: tuple  # of (Fixed | PeriodRange, expression)
+class Table:  # {2025: 13 billion, 2026..2027: 30 billion};  {na: 20, eu: {2025: 1, 2026..: 2}}
+    entries: tuple  # of (Fixed | PeriodRange | Item, expression | Table | Range)
     span: Span = _span()
 
 
@@ -264,6 +272,14 @@ class UnitDef:  # unit token  /  unit kilotoken = 1000 token
 
 
 @dataclass(frozen=True)
+class Dimension:  # dimension region = {na, eu, apac}
+    name: str
+    items: tuple  # of Item
+    span: Span = _span()
+    name_span: Span = _span()
+
+
+@dataclass(frozen=True)
 class Input:
     name: str
     unit: UnitText | None
@@ -271,6 +287,7 @@ class Input:
     clauses: Clauses
     span: Span = _span()
     name_span: Span = _span()
+    dims: tuple = ()  # of Name: `input price by region, product = ...`
 
 
 @dataclass(frozen=True)
@@ -282,6 +299,10 @@ class Equation:
     clauses: Clauses
     span: Span = _span()
     name_span: Span = _span()
+    items: tuple = ()  # of Item: `price[eu] = ...`, `promo[eu, 2026..] = ...` (one item's own equation)
+    # Set by engine/dimensions.py on an item's copy of the general equation where the item has its
+    # own equations too: it only defines the periods those leave.
+    fallback: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -312,6 +333,8 @@ class Module:
     file: str
     statements: tuple
     comments: tuple = field(default=(), compare=False, repr=False)  # (line, text, own_line)
+    # engine/dimensions.py's Dimensions once the module is written out item by item, else None
+    dimensions: object = field(default=None, compare=False, repr=False)
 
 
 def children(node) -> list:

@@ -15,6 +15,7 @@ from dataclasses import replace
 from . import ir
 from . import syntax as ast
 from .check import check
+from .dimensions import expand
 from .diagnostics import Diagnostic, Label, ModelError
 
 
@@ -31,6 +32,7 @@ def check_all(module: ast.Module, text: str | None) -> dict[str, ir.CheckedModel
     """{scenario: checked model} for "base" and every scenario; raises ModelError with every
     error of every scenario."""
     sources = {module.file: text} if text is not None else {}
+    module = expand(module, text)  # dimensioned statements item by item, once for every scenario
     checked: dict[str, ir.CheckedModel] = {}
     found: list[Diagnostic] = []
     try:

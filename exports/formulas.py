@@ -291,9 +291,33 @@ class Emitter:
     def _Sum(self, node: ir.Sum) -> Piece:
         nodes = [node.first] + [x for _, x in node.rest]
         pieces, k = self._common([self._emit(x) for x in nodes], nodes)
+        block = self._block_sum(node, nodes, pieces, k)
+        if block is not None:
+            return block
         parts = [self._wrap(pieces[0], _PREC["+"])]
         parts += [op + self._wrap(piece, _PREC["+"] + 1) for (op, _), piece in zip(node.rest, pieces[1:])]
         return Piece("".join(parts), _PREC["+"], k, pieces[0].unit)
+
+    def _block_sum(self, node: ir.Sum, nodes, pieces, k) -> Piece | None:
+        """a + b + c over the consecutive rows of a block (a dimensioned quantity's items, as
+        `sum(x over D)` writes it out) -> SUM(first:last), which reads as what it is."""
+        if len(nodes) < 3 or any(op != "+" for op, _ in node.rest):
+            return None
+        if not all(isinstance(n, ir.Ref) and n.offset == 0 or isinstance(n, ir.At) for n in nodes):
+            return None
+        if len({(type(n), getattr(n, "period", None), n.type.series) for n in nodes}) != 1:
+            return None
+        places = [self.layout.places[n.name] for n in nodes]
+        if len({(p.sheet, p.column) for p in places}) != 1 or \
+                [p.row for p in places] != list(range(places[0].row, places[0].row + len(places))):
+            return None
+        if not all(_same(p.k, self._cell_k(n.name)) and p.literal is None for p, n in zip(pieces, nodes)):
+            return None  # a term converted to another scale: keep the written-out sum
+        first, last = pieces[0].text, pieces[-1].text
+        prefix = first[:first.index("!") + 1] if "!" in first else ""
+        if prefix and last.startswith(prefix):
+            last = last[len(prefix):]
+        return Piece(f"SUM({first}:{last})", _PREC["atom"], k, pieces[0].unit)
 
     def _Compare(self, node: ir.Compare) -> Piece:
         (left, right), _ = self._common([self._emit(node.left), self._emit(node.right)], [node.left, node.right])

@@ -24,7 +24,7 @@ from engine.diagnostics import Diagnostic
 
 from .book import Book, ExportError
 from .formulas import Unsupported
-from .layout import sheet_ref
+from .layout import FIRST_PERIOD_COL, sheet_ref
 from .sheets import calculations, charts, checks, constants, cover, inputs, rollups, simulation
 
 RESERVED_NAMES = {"scenario", "scenario_index", "scenario_names", "all_checks_ok"}
@@ -96,14 +96,21 @@ def looks_like_cell(name: str) -> bool:
 def excel_name(name: str) -> str:
     """The workbook's defined name for a model quantity: the name itself, or `_` + name where
     Excel would read it as a cell reference or it clashes with the workbook's own names.
-    Reversible: model names never need the prefix, so a leading `_` is dropped to read it back."""
+    Reversible: model names never need the prefix, so a leading `_` is dropped to read it back.
+    An item row `revenue[na, chat]` is `revenue.na.chat`: model names and items never contain a
+    dot, so it cannot collide with a quantity's name or another row's (the block is `revenue`)."""
+    if name.endswith("]") and "[" in name:
+        quantity, _, items = name[:-1].partition("[")
+        return excel_name(quantity) + "." + ".".join(i.strip() for i in items.split(","))
     if looks_like_cell(name) or name.lower() in RESERVED_NAMES or name.startswith("_"):
         return "_" + name
     return name
 
 
 def model_name(defined: str) -> str:
-    return defined[1:] if defined.startswith("_") else defined
+    quantity, *items = defined.split(".")
+    quantity = quantity[1:] if quantity.startswith("_") else quantity
+    return f"{quantity}[{', '.join(items)}]" if items else quantity
 
 
 # ---------------------------------------------------------------------------- export
@@ -187,3 +194,15 @@ def _define_names(book: Book):
         else:
             ref = "=" + book.layout.row_range(name, 0, book.n - 1, "")
         wb.define_name(excel_name(name), ref)
+    dims = book.base.dimensions
+    for quantity in dims.of:  # a block: every item row of a dimensioned quantity, when they are adjacent
+        rows = dims.names(quantity)
+        places = [book.layout.places[r] for r in rows]
+        first, last = places[0], places[-1]
+        if {(p.sheet, p.column) for p in places} != {(first.sheet, first.column)} or \
+                last.row - first.row != len(rows) - 1:
+            continue
+        a, b = (first.column, first.column) if first.column is not None else (FIRST_PERIOD_COL, FIRST_PERIOD_COL + book.n - 1)
+        ref = (f"={sheet_ref(first.sheet)}!{xl_rowcol_to_cell(first.row, a, True, True)}:"
+               f"{xl_rowcol_to_cell(last.row, b, True, True)}")
+        wb.define_name(excel_name(quantity), ref)

@@ -282,7 +282,8 @@ def test_only_selects_rows_in_csv_too(tmp_path, capsys):
 
 def test_a_formula_too_long_for_excel_names_the_quantity_and_its_line(tmp_path, capsys):
     body = "".join(f"input v{i} = {i} USD\n" for i in range(700))
-    body += "big = " + " + ".join(f"v{i}" for i in range(700)) + "\n"
+    # in reverse order: 700 consecutive rows added in order would be SUM(first:last)
+    body += "big = " + " + ".join(f"v{i}" for i in reversed(range(700))) + "\n"
     path = tmp_path / "m.ush"
     path.write_text(HEADER + body)
     code, out, err = run_cli(["export", path, "-o", tmp_path / "m.xlsx"], capsys)

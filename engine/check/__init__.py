@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from .. import ir
+from .. import dimensions, ir
 from .. import syntax as ast
 from . import calls  # noqa: F401  (registers the typing of calls with expressions.HANDLERS)
-from . import checks, definitions, formulas, header, inputs, periods, rollups
+from . import checks, definitions, formulas, header, inputs, items, periods, rollups
 from .literals import LiteralError, parse_literal
 from .scope import Scope
 
@@ -25,6 +25,7 @@ PASSES = (
     ("periods each formula equation defines", formulas.pieces, False),
     ("dependency graph and evaluation plan", formulas.plan, True),
     ("formulas typed in dependency order", formulas.type_formulas, False),
+    ("the items of a dimensioned quantity share one shape and unit", items.verify, False),
     ("periods read exist and have values", periods.verify, False),
     ("roll-up rules stated where the unit's rule is meaningless", rollups.verify, False),
     ("checks and charts typed", checks.type_all, True),
@@ -38,8 +39,10 @@ def check(module: ast.Module, scenario: str = "base", source_text: str | None = 
           base: ir.CheckedModel | None = None) -> ir.CheckedModel:
     """The checked model of one scenario. base: the checked base model, whose units a
     scenario's replacement formulas keep (engine/validate.py passes it)."""
+    module = dimensions.expand(module, source_text)  # item by item (itself without dimensions)
     s = Scope(module, module.file, {module.file: source_text} if source_text is not None else {},
               base_model=base, scenario=scenario)
+    s.report.once_per_span = bool(module.dimensions)
     for _, run, stop in PASSES:
         run(s)
         if stop:
@@ -59,4 +62,5 @@ def assemble(s: Scope) -> ir.CheckedModel:
         title=s.title, file=s.file, timeline=s.timeline, quantities=MappingProxyType(ordered),
         checks=tuple(s.checks), plan=tuple(s.plan), scenario=s.scenario, scenarios=MappingProxyType(scenarios),
         units=s.units, dependencies=MappingProxyType({k: frozenset(v) for k, v in s.dependencies.items()}),
-        sources_text=MappingProxyType(dict(s.sources)), charts=tuple(s.charts))
+        sources_text=MappingProxyType(dict(s.sources)), charts=tuple(s.charts),
+        dimensions=s.module.dimensions or ir.NO_DIMENSIONS)

@@ -64,7 +64,10 @@ def coverage_of_formulas(s):
         pieces = []
         general = []
         scalar = []
+        fallbacks = [eq for eq in equations if eq.fallback]  # an item's copy of the general equation
         for eq in equations:
+            if eq.fallback:
+                continue
             if eq.index is None:
                 scalar.append(eq)
             elif isinstance(eq.index, ast.Current):
@@ -92,6 +95,16 @@ def coverage_of_formulas(s):
             free = [i for i in range(n) if i not in owner]
             for start, stop in runs(free):
                 pieces.append((general[0], start, stop))
+            owner.update((i, general[0]) for i in free)
+        for eq in fallbacks:  # the periods the item's own equations leave (engine/dimensions.py)
+            try:
+                start, stop = (0, n - 1) if isinstance(eq.index, ast.Current) else periods.period_span(s, eq.index)
+            except Abandon:
+                continue
+            free = [i for i in range(start, stop + 1) if i not in owner]
+            for first, last in runs(free):
+                pieces.append((eq, first, last))
+            owner.update((i, eq) for i in free)
         if scalar:
             pieces.append((scalar[0], None, None))
         s.pieces[name] = pieces
