@@ -237,3 +237,24 @@ def test_a_model_by_region_on_a_monthly_timeline_rolls_up_per_item(tmp_path, cap
     data = json.loads(out)["quantities"]["mrr"]
     assert data["dims"] == ["region"]
     assert data["values"][1][0] == pytest.approx(eu[:12].mean(), rel=1e-12)  # a flow: the year's average rate
+
+
+def test_the_readme_dimensions_example_runs_as_written():
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```\n(dimension region.*?\n)```", readme, re.S).group(1)
+    v = engine.loads("timeline 2025..2026 yearly\n" + block).run("eu_cut").values
+    assert v["revenue_total"][0] == pytest.approx(1.2e6 * 20 + 0.8e6 * 15 + 0.5e6 * 12)
+    assert v["local_price[apac]"][0] == pytest.approx(10)
+
+
+def test_the_docs_dimensions_example_runs_as_written():
+    import re
+
+    docs = (ROOT / "docs" / "language.md").read_text()
+    block = re.search(r"## Dimensions.*?```\n(.*?\n)```", docs, re.S).group(1)
+    results = engine.loads("timeline 2025..2028 yearly\n" + block).run("eu_price_cut")
+    assert results.values["fee[apac]"][0] == 4 and results.values["promo[eu]"][1] == pytest.approx(15 * 0.9)
+    assert results.values["eu_capex_2027"][0] == pytest.approx(0.5e9)
+    assert [c["name"] for c in results.checks] == ["capex holds up [na]", "capex holds up [eu]", "capex holds up [apac]"]
