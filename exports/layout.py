@@ -1,10 +1,11 @@
 """Where things live in the workbook, and how each row shows its quantity.
 
-A row states a unit (its Unit column: `billion USD/year`, `%`, `GW`) and every number in the row
-is the quantity in that unit, the same number the command line's table prints: 90.83 in a
-`billion USD` row, 0.07 shown as 7.0 % in a percent row (Excel keeps percentages as fractions).
-So an analyst who types 55 into a `billion USD/GW` cell, or 8% into a percent cell, gets the
-engine's result for 55 billion USD/GW or 8 %. RowStyle holds the factor from the engine's value
+A row states a unit (its Unit column: `billion USD/year`, `%`, `%/year`, `GW`) and every number
+in the row is the quantity in that unit, the same number the command line's table prints: 90.83
+in a `billion USD` row, 0.07 shown as 7.0 % in a percent row (Excel keeps percentages as
+fractions), and likewise 0.08 shown as 8.00 % in a `%/year` row. So an analyst who types 55 into
+a `billion USD/GW` cell, or 8% into a percent or `%/year` cell, gets the engine's result for 55
+billion USD/GW, 8 % or 8 %/year. RowStyle holds the factor from the engine's value
 (in the quantity's own unit) to the cell, the unit text and a short number format.
 """
 
@@ -56,12 +57,33 @@ def row_style(q: ir.Quantity, values: np.ndarray, units) -> RowStyle:
     unit_factor = q.display_factor  # report.display divides it by the scale word's power
     unit = q.display_unit if q.display_unit is not None else q.unit
     finite = np.abs(values[np.isfinite(values)]) * factor
-    if unit == units.percent:  # Excel's percent: the fraction, shown x 100
-        return RowStyle(unit_factor, 100.0, "%", _format(finite, percent=True), percent=True)
+    if is_percent(unit, units):  # Excel's percent: the fraction, shown x 100 (8 %/year is 0.08)
+        text = "%" if unit == units.percent else _unscaled(shown)
+        shown_values = np.abs(values[np.isfinite(values)]) * unit_factor
+        return RowStyle(unit_factor, 100.0, text, _format(shown_values, percent=True), percent=True)
     plain = unit == units.dimensionless
     if plain and (finite == np.round(finite)).all() and (finite < 10_000).all():
         return RowStyle(unit_factor, 1.0, shown or "number", "General")  # years, counts, switches: 2027
     return RowStyle(unit_factor, float(scale), shown or "number", _format(finite))
+
+
+def is_percent(unit, units) -> bool:
+    """A percentage, plain (%) or per time (%/year, %/month): its cells hold the fraction with a
+    percent format, so that typing 8% into a %/year row means 8 %/year, as in a % row."""
+    if unit is None:
+        return False
+    if unit == units.percent:
+        return True
+    if dict(unit._units).get("percent") != 1:
+        return False
+    rest = unit / units.percent
+    return rest.dimensionality == units.registry.parse_units("1/year").dimensionality
+
+
+def _unscaled(shown: str) -> str:
+    """The unit text without a scale word (a percentage is never shown as 'million %/year')."""
+    word, _, rest = shown.partition(" ")
+    return rest if word in SCALES and rest else shown
 
 
 def _format(magnitudes: np.ndarray, percent: bool = False) -> str:

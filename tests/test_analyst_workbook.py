@@ -57,8 +57,8 @@ def _typed(value: float, style) -> float:
 
 def _set_text(typed_cell_value: float, style) -> str:
     """What `--set` is given for the same value: the number as shown, with the row's unit."""
-    if style.percent:
-        return f"{typed_cell_value * 100!r} %"
+    if style.percent:  # % or %/year: the cell holds the fraction
+        return f"{typed_cell_value * 100!r} {style.unit}"
     return f"{typed_cell_value!r} {style.unit}" if style.unit not in ("number", "") else repr(typed_cell_value)
 
 

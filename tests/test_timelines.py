@@ -358,3 +358,142 @@ def test_is_flow_reads_a_time_unit_below_the_line():
     stocks = ["USD", "GW", "USD/GW", "dimensionless", "year", "MW*year"]
     assert all(rollup.is_flow(units.parse(u), units) for u in flows)
     assert not any(rollup.is_flow(units.parse(u), units) for u in stocks)
+
+
+PERCENT_PER_TIME = """model "percent per time"
+timeline 2026Q1..2027Q4 quarterly
+input debt = 1 million USD
+input interest_rate = 8 %/year
+input monthly_fee: %/month = 0.5
+input tax = 35 %
+interest[t] = debt * interest_rate
+interest_in_quarter = debt * interest_rate * period_length()
+    rollup sum
+fees = debt * monthly_fee
+all_in_rate = interest_rate + monthly_fee
+after_tax = interest * (1 - tax)
+value = npv(interest_rate, interest)
+"""
+
+
+def test_percent_per_time_cells_hold_the_fraction_as_plain_percent_cells_do(tmp_path):
+    """A %/year input is stored as a plain % input is (8 %/year: 0.08, a percent format), so that
+    typing 10% into it means 10 %/year: LibreOffice's recalculation then equals `run --set
+    interest_rate=10 %/year`. Formula rows in %/year are fractions with a percent format too."""
+    from test_analyst_workbook import _Wrapped
+    from test_export import engine_cells
+    from workbook import name_cells
+
+    _need_libreoffice()
+    model = engine.loads(PERCENT_PER_TIME, "p.ush")
+    book = tmp_path / "p.xlsx"
+    export_workbook(model, book)
+    wb = openpyxl.load_workbook(book)
+    inputs = wb["Inputs"]
+    cells = {}
+    for name, fraction in (("interest_rate", 0.08), ("monthly_fee", 0.005), ("tax", 0.35)):
+        row = int(name_cells(wb, name)[0][1][1:])
+        base = inputs[f"E{row}"]  # the base scenario's column
+        assert base.value == pytest.approx(fraction, rel=1e-15) and "%" in base.number_format, name
+        assert "%" in inputs[f"C{row}"].number_format  # the live value
+        cells[name] = base
+    assert inputs[f"B{cells['interest_rate'].row}"].value == "%/year"
+    assert inputs[f"B{cells['monthly_fee'].row}"].value == "%/month"
+    sheet, cell = name_cells(wb, "all_in_rate")[0]
+    assert wb[sheet][f"B{wb[sheet][cell].row}"].value == "%/year" and "%" in wb[sheet][cell].number_format
+    cells["interest_rate"].value = 0.10  # what a spreadsheet stores when an analyst types 10%
+    typed = tmp_path / "typed.xlsx"
+    wb.save(typed)
+    recalculated = openpyxl.load_workbook(libreoffice_recalculate(typed, tmp_path), data_only=True)
+    expected = model.run(overrides={"interest_rate": "10 %/year"})
+    assert expected.value("interest") == pytest.approx(100_000)
+    compared = 0
+    for sheet, cell, value in engine_cells(_Wrapped(model, expected), "typed", recalculated):
+        assert close(recalculated[sheet][cell].value, value, rel=1e-9), (sheet, cell, value)
+        compared += 1
+    assert compared > 30
+
+
+def _errors(text: str) -> list:
+    with pytest.raises(ModelError) as caught:
+        engine.loads(text, "m.ush").checked()
+    return caught.value.diagnostics
+
+
+MONTHLY_MRR = """model "m"
+timeline 2026-01..2027-12 monthly
+input mrr: USD/month = {2026: 10, 2027: 20}
+input burn: USD/year = {2026..2027: 120}
+input days_outstanding = 45 day
+"""
+
+
+@pytest.mark.parametrize("timeline", ["2026-01..2027-12 monthly", "2026Q1..2027Q4 quarterly", "2026..2027 yearly"])
+def test_rollup_sum_on_a_flow_is_refused_at_the_clause(timeline):
+    """Twelve monthly rates added up are no number at all (and were shown as USD/month): the
+    clause is refused where it stands, with the default and the per-period amount as the way out."""
+    errors = _errors(f'model "m"\ntimeline {timeline}\ninput mrr: USD/month = {{2026..2027: 10}}\n'
+                     "revenue = mrr * 0.9\n    rollup sum\n")
+    assert len(errors) == 1
+    e = errors[0]
+    assert e.kind == "bad-rollup" and (e.span.line, e.span.col) == (5, 5)
+    assert "`revenue` is a flow (USD/month)" in e.message and "rates" in e.message
+    assert "average rate" in e.hint and "`revenue * period_length()`" in e.hint and "`rollup sum`" in e.hint
+    ok = engine.loads(f'model "m"\ntimeline {timeline}\ninput mrr: USD/month = {{2026..2027: 10}}\n'
+                      "revenue = mrr * 0.9\n    rollup average\n", "m.ush")
+    ok.checked()  # the other rules on a flow stand
+
+
+@pytest.mark.parametrize("formula, written", [
+    ("mrr * 1 month", "* 1 month"), ("mrr * 30 day", "* 30 day"), ("1 month * mrr", "* 1 month"),
+    ("mrr / (1 / 1 month)", "/ (1 / 1 month)"), ("burn * 1 year / 12", "* 1 year"),
+    ("(mrr - burn) * 1 month", "* 1 month")])
+def test_a_flow_times_a_written_time_is_an_amount_per_period_that_needs_its_rule(formula, written):
+    """`rev = mrr * 1 month` is each month's revenue in USD: by the unit's rule (`last`) a year
+    would show December alone, so the clause is required, exactly as for `* period_length()`."""
+    errors = _errors(MONTHLY_MRR + f"rev = {formula}\n")
+    assert [e.kind for e in errors] == ["missing-rollup"]
+    assert errors[0].span.line == 6 and "amount per period" in errors[0].message
+    assert "`rollup sum`" in errors[0].hint and f"drop `{written}`" in errors[0].hint
+    results = engine.loads(MONTHLY_MRR + f"rev = {formula}\n    rollup sum\n", "m.ush").run()
+    by_year = rollup.roll_up(results, "year")
+    assert by_year.values["rev"][0] == pytest.approx(results.values["rev"][:12].sum())
+    # an amount built on it is one too (its sum is right, its last month is not)
+    assert "missing-rollup" in [e.kind for e in _errors(MONTHLY_MRR + f"rev = {formula}\n    rollup sum\n"
+                                                        "both = rev + rev\n")]
+
+
+@pytest.mark.parametrize("formula", [
+    "mrr * days_outstanding",  # receivables: a balance held as days of revenue, read from an input
+    "mrr * 1 month / 1 year",  # back to a flow (USD/year): it rolls up by its rate
+    "mrr * 2",  # a flow
+    "mrr[2026-12] * 1 year"])  # a single value: nothing rolls up
+def test_what_is_not_an_amount_per_period_needs_no_clause(formula):
+    engine.loads(MONTHLY_MRR + f"x = {formula}\n", "m.ush").checked()
+    balance = MONTHLY_MRR + "cash[2026-01] = 0 USD\ncash[2026-02..] = cash[t-1] + mrr[t] * 1 month\n"
+    engine.loads(balance, "m.ush").checked()  # carries itself forward: its last month is right
+    yearly = MONTHLY_MRR.replace("2026-01..2027-12 monthly", "2026..2027 yearly")
+    engine.loads(yearly + "rev = mrr * 1 month\n", "m.ush").checked()  # nothing rolls up on a yearly timeline
+
+
+@pytest.mark.parametrize("timeline, advice", [("2026-01..2026-12 monthly", "`* period_length()`, one month"),
+                                              ("2026Q1..2026Q4 quarterly", "`* period_length()`, one quarter"),
+                                              ("2026..2027 yearly", "`* 1 year`")])
+def test_the_rate_hint_multiplies_by_the_periods_own_length(timeline, advice):
+    """cash[t-1] + mrr on months: `* 1 year` would add twelve months of MRR each month."""
+    first = timeline.split("..")[0]
+    errors = _errors(f'model "m"\ntimeline {timeline}\ninput mrr: USD/month = 10\ncash[{first}] = 0 USD\n'
+                     "cash[t] = cash[t-1] + mrr\n")
+    hints = [e.hint for e in errors if e.kind == "unit-mismatch"]
+    assert hints and advice in hints[0], hints
+    if "yearly" not in timeline:
+        assert "1 year" not in hints[0]
+
+
+@pytest.mark.parametrize("call, hint", [
+    ("npv(10 %/year, cf * 2)", "npv(10 %/year, x[2026Q1..2027Q4])"),
+    ("npv(10 %/year, one[2026])", "npv(10 %/year, one_each[2026Q1..2027Q4])")])
+def test_the_npv_hint_keeps_the_rate(call, hint):
+    errors = _errors('model "m"\ntimeline 2026Q1..2027Q4 quarterly\ninput cf: USD/quarter = {2026..2027: 10}\n'
+                     f"input one = 5 USD/quarter\nvalue = {call}\n")
+    assert [e.kind for e in errors] == ["shape"] and hint in errors[0].hint, errors[0].hint

@@ -136,15 +136,23 @@ def range_arg(s, arg, node, ctx):
             ctx.report.error("shape", f"`{arg.name}` is a single value, not a series: {node.func}() has no periods "
                              "to read", arg.span, Label(arg.span),
                              hint=f"a single value over the periods is a formula: {arg.name}_each[t] = {arg.name}, "
-                                  f"then {node.func}({arg.name}_each[{s.timeline.range_text()}])")
+                                  f"then {node.func}({leading(s, node)}{arg.name}_each[{s.timeline.range_text()}])")
             raise Abandon
         start, stop = periods.period_span(s, arg.index, ctx.report)
         return arg.name, start, stop, t
     span = getattr(arg, "span", node.span)
     x = arg.name if isinstance(arg, (ast.Name, ast.Indexed)) else "x"
+    first = "" if x != "x" or not common.text(s, arg) else f"make it a series first (x[t] = {common.text(s, arg)}), then "
     ctx.report.error("shape", f"{node.func}() reads a series over periods", span, Label(span),
-                     hint=f"write {node.func}({x}[{s.timeline.range_text()}])")
+                     hint=f"{first}write {node.func}({leading(s, node)}{x}[{s.timeline.range_text()}])")
     raise Abandon
+
+
+def leading(s, node: ast.Call) -> str:
+    """The arguments before the series, as written (`10 %/year, ` for npv), for a hint that
+    rewrites the call: the hint must keep them."""
+    texts = [common.text(s, a) or "..." for a in node.args[:-1]]
+    return "".join(f"{t}, " for t in texts)
 
 
 def reduction(s, node: ast.Call, builtin, ctx):

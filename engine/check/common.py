@@ -85,9 +85,17 @@ def rate_hint(s, a, b) -> str | None:
     for shorter, longer, side, other in ((db, da, "right", "left"), (da, db, "left", "right")):
         if longer == shorter * year:  # one side lacks a time factor the other has
             if shorter.get("[time]", 0) < 0:
-                return (f"the {side} side is a rate per time: multiply it by a period (`* 1 year`) or integrate "
-                        "it with total(...)")
+                return (f"the {side} side is a rate per time: multiply it by {_a_period(s)} or integrate it "
+                        "with total(...)")
             return (f"the {other} side is an amount times a time: total() integrates a rate; an amount per "
                     "period is added up with sum(...)")
     return None
 
+
+def _a_period(s) -> str:
+    """What turns a rate into one period's amount: a year on a yearly timeline; on a monthly or
+    quarterly one the current period's length (`* 1 year` would add a year's worth each month)."""
+    timeline = s.timeline
+    if timeline is None or timeline.per_year == 1:
+        return "a period (`* 1 year`)"
+    return f"the period's length (`* period_length()`, one {timeline.kind})"

@@ -46,8 +46,8 @@ def place(book: Book):
 def write(book: Book):
     ws = book.inputs_ws
     book.text(ws, 0, 0, "Inputs", book.f_title, widen=False)
-    book.text(ws, 1, 0, "Blue cells are inputs, in the unit of their row (type 8% in a % row, 55 in a "
-                        "'billion USD/GW' row). The live value follows the scenario chosen on the Cover; a grey "
+    book.text(ws, 1, 0, "Blue cells are inputs, in the unit of their row (type 8% in a % or %/year row, 55 "
+                        "in a 'billion USD/GW' row). The live value follows the scenario chosen on the Cover; a grey "
                         "scenario cell keeps the base value.", widen=False)
     header = ["Input", "Unit", "Live value", "Source"] + book.scenarios
     for c, text in enumerate(header):
