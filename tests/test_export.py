@@ -47,9 +47,13 @@ def shown_factor(model, name: str) -> float:
 
     base = model.run("base")
     q = base.model.quantities[name]
-    _, factor = report.display(q, base.values[name], base.model.units)
+    dims = base.model.dimensions
+    values = report.block_values(base, dims.names(dims.rows[name][0])) if name in dims.rows else base.values[name]
+    _, factor = report.display(q, values, base.model.units)
     unit = q.display_unit if q.display_unit is not None else q.unit
-    return factor * (0.01 if unit == base.model.units.percent else 1.0)
+    from exports.layout import is_percent  # % and %/year rows hold the fraction (8 %/year: 0.08)
+
+    return factor * 0.01 if is_percent(unit, base.model.units) else factor
 
 
 def engine_cells(model_path, scenario: str, wb) -> list[tuple[str, str, object]]:
@@ -185,7 +189,9 @@ def test_layout_is_what_finance_teams_expect(exported):
     assert inputs[f"D{row}"].comment is not None and "50 to $60 billion" in inputs[f"D{row}"].comment.text
     names = set(wb.defined_names.keys())
     assert {"scenario", "scenario_index", "all_checks_ok"} <= names
-    assert set(engine.load(ROOT / "models" / "openai_capex.ush").checked().quantities) <= names
+    checked = engine.load(ROOT / "models" / "openai_capex.ush").checked()
+    assert {excel_name(n) for n in checked.quantities} <= names  # item rows too: round_immediate.amazon
+    assert {"round_immediate", "round_immediate.amazon"} <= names  # a block and one of its rows
     assert wb.defined_names["scenario"].attr_text == "Cover!$B$4"
     assert wb["Cover"]["B4"].value == "base"
     assert wb["Cover"].data_validations.dataValidation[0].formula1 == "scenario_names"
@@ -293,21 +299,32 @@ RANDOM_TIMELINES = {"yearly": ("2025..2028", ["2025", "2026", "2027", "2028"]),
 
 @settings(max_examples=int(os.environ.get("RANDOM_WORKBOOKS", "20")), suppress_health_check=list(HealthCheck), deadline=None)
 @given(expression=EXPRESSIONS, revenue=st.lists(st.integers(1, 900), min_size=4, max_size=4),
-       lag_leaf=st.integers(0, 2), frequency=st.sampled_from(sorted(RANDOM_TIMELINES)))
+       lag_leaf=st.integers(0, 2), frequency=st.sampled_from(sorted(RANDOM_TIMELINES)), by_region=st.booleans())
 def test_random_models_recalculated_by_formulas_equal_the_engine(expression, revenue, lag_leaf, frequency,
-                                                                 tmp_path_factory):
+                                                                 by_region, tmp_path_factory):
     """Random models on yearly, quarterly and monthly timelines: revenue is a rate per year, so
-    on months and quarters every use of it is a rate in another time unit than the period."""
+    on months and quarters every use of it is a rate in another time unit than the period. With
+    by_region, revenue varies by a dimension (its items differ), so every formula reading it is a
+    block of item rows, and a sum over the dimension reads the block."""
     span, labels = RANDOM_TIMELINES[frequency]
     lines = ['model "random"', f"timeline {span} {frequency}"]
     for name, unit in INPUTS.items():
         if name != "revenue":
             lines.append(f"input {name} = {len(name) * 3.7!r} {unit if unit != '1' else ''}".rstrip())
-    lines.append("input revenue: USD/year = {" + ", ".join(f"{p}: {v}" for p, v in zip(labels, revenue)) + "}")
+    table = "{" + ", ".join(f"{p}: {v}" for p, v in zip(labels, revenue)) + "}"
+    if by_region:
+        other = "{" + ", ".join(f"{p}: {v * 3 + 1}" for p, v in zip(labels, revenue)) + "}"
+        lines.append("dimension region = {na, eu, apac}")
+        lines.append(f"input revenue by region: USD/year = {{na: {table}, eu: {other}, default: {table}}}")
+    else:
+        lines.append("input revenue: USD/year = " + table)
     text = format_expr(expression).replace("revenue", "revenue[t-1]" if lag_leaf == 1 else "revenue[t]")
     lines.append(f"r[{labels[1]}..] = {text}")
     lines.append(f"acc[{labels[0]}] = 0 USD")
     lines.append(f"acc[{labels[1]}..] = acc[t-1] + revenue[t] * period_length()")
+    if by_region:
+        lines.append("acc_total = sum(acc over region)")
+        lines.append("r_total = sum(r over region)" if "revenue" in text else "r_total = r")
     source = "\n".join(lines) + "\n"
     try:
         model = engine.loads(source, "random.ush")

@@ -118,10 +118,9 @@ def name_ok(s, name: str, span: Span) -> bool:
     return True
 
 
-def duplicate(s, name: str, span: Span, first: Span):
+def duplicate(s, name: str, span: Span, first: Span, hint: str = "rename one of them, or use a scenario to replace a value"):
     s.report.error("duplicate-definition", f"`{name}` is defined twice", span,
-                   Label(span, "defined again here"), Label(first, "first defined here"),
-                   hint="rename one of them, or use a scenario to replace a value")
+                   Label(span, "defined again here"), Label(first, "first defined here"), hint=hint)
 
 
 def apply_scenario(s, scenario: ast.Scenario, inputs, formulas):

@@ -88,9 +88,12 @@ def coverage_of_formulas(s):
                 pieces.append((eq, start, stop))
         for extra in (scalar + general)[1:]:
             first = (scalar + general)[0]
-            definitions.duplicate(s, name, extra.name_span, first.name_span)
+            definitions.duplicate(s, name, *_in_order(extra.name_span, first.name_span))
         if scalar and (pieces or general):
-            definitions.duplicate(s, name, scalar[0].name_span, (pieces[0][0] if pieces else general[0]).name_span)
+            other = (pieces[0][0] if pieces else general[0]).name_span
+            definitions.duplicate(s, name, *_in_order(scalar[0].name_span, other),
+                                  hint=f"`{name} = ...` defines every period: write `{name}[t] = ...` for the "
+                                       "periods the other equations leave")
         if general:
             free = [i for i in range(n) if i not in owner]
             for start, stop in runs(free):
@@ -108,6 +111,11 @@ def coverage_of_formulas(s):
         if scalar:
             pieces.append((scalar[0], None, None))
         s.pieces[name] = pieces
+
+
+def _in_order(a: Span, b: Span) -> tuple[Span, Span]:
+    """(the later, the earlier): the one defined again, the one defined first."""
+    return (a, b) if (a.line, a.col) >= (b.line, b.col) else (b, a)
 
 
 def overlap(s, name, eq, other, i):
