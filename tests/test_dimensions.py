@@ -258,3 +258,50 @@ def test_the_docs_dimensions_example_runs_as_written():
     assert results.values["fee[apac]"][0] == 4 and results.values["promo[eu]"][1] == pytest.approx(15 * 0.9)
     assert results.values["eu_capex_2027"][0] == pytest.approx(0.5e9)
     assert [c["name"] for c in results.checks] == ["capex holds up [na]", "capex holds up [eu]", "capex holds up [apac]"]
+
+
+ISSUE_EXAMPLE = """timeline 2025..2028 yearly
+dimension region = {na, eu, apac}
+dimension product = {chat, api}
+
+input price by region: USD/month = {na: 20, eu: 18, apac: 12}
+input users by region, product = {
+    na:   {chat: 1.2 million, api: 0.10 million},
+    eu:   {chat: 0.8 million, api: 0.05 million},
+    apac: {chat: 0.5 million, api: 0.02 million},
+}
+input churn by region = 1 %                             # the same value for every item
+input growth by region = {na: 2 % .. 4 %, eu: 1 % .. 3 %, apac: 3 % .. 8 %}   # a range per item
+input capex by region: USD/year = {na: {2025: 1 billion, 2026..: 2 billion}, eu: 0.5 billion, apac: 0.2 billion}
+
+revenue = users * price                     # by region, product: dimensions follow the operands
+revenue_by_region = sum(revenue over product)
+revenue_total = sum(revenue over region, product)
+eu_share = revenue_by_region[eu] / revenue_total       # an item selects one slice
+na_chat = users[na, chat]
+subscribers[2025] = users
+subscribers[2026..] = subscribers[t-1] * (1 + growth - churn)   # by region, product, over time
+local_price = price                          # by region
+local_price[apac] = price[na] * 0.5          # one item's own equation overrides the general one
+promo = price
+promo[eu, 2026..] = price[eu] * 0.9          # one item over some periods
+mrr = subscribers * local_price
+mrr_by_region = sum(mrr over product)
+eu_mrr_2027 = mrr_by_region[eu, 2027]        # an item and a period
+capex_total = sum(capex over region)
+check "every region grows": mrr_by_region[2027] > mrr_by_region[2025]
+
+scenario eu_price_cut { price[eu] = 15 USD/month }
+"""
+
+
+def test_the_issue_text_runs_as_written_through_every_command(tmp_path, capsys):
+    path = tmp_path / "issue.ush"
+    path.write_text(ISSUE_EXAMPLE)
+    for argv in (["run", path], ["run", path, "--format", "json"], ["run", path, "--scenario", "eu_price_cut"],
+                 ["check", path], ["explain", path, "subscribers"], ["fmt", path],
+                 ["export", path, "-o", tmp_path / "issue.xlsx"]):
+        code, out, err = run_cli(argv, capsys)
+        assert code == 0, (argv, err)
+    v = engine.load(path).run("eu_price_cut").values
+    assert v["revenue[eu, chat]"][0] == pytest.approx(0.8e6 * 15)
