@@ -224,7 +224,9 @@ def _quantity_names(model, names: list[str]) -> list[str]:
     dims = model.dimensions
     out = []
     for name in names:
-        row = _row_name(name)
+        from .ir import row_name
+
+        row = row_name(name)
         if row in model.quantities:
             out.append(row)
         elif name in dims.of:
@@ -236,7 +238,6 @@ def _quantity_names(model, names: list[str]) -> list[str]:
     return out
 
 
-from .explain import _row_name  # noqa: E402  (one spelling of item rows for every command)
 
 
 def cmd_run(args) -> int:

@@ -74,6 +74,8 @@ class _Expander:
         self.rows: dict[str, tuple[str, tuple[str, ...]]] = {}
         self.inputs: set[str] = set()
         self.order: dict[str, int] = {}
+        self.defined: set[str] = set()  # every input's and formula's name
+        self.equations_of: dict[str, list[ast.Equation]] = {}
 
     def error(self, kind, message, span, hint=None, *labels):
         self.errors.append(Diagnostic(kind, message, span, (Label(span),) + labels if span else labels, hint))
@@ -86,6 +88,10 @@ class _Expander:
                 self.dimension(stmt)
         self.order = {d: i for i, d in enumerate(self.items)}
         quantities = {s.name: s for s in statements if isinstance(s, (ast.Input, ast.Equation))}
+        self.defined = set(quantities)
+        for stmt in statements:  # a formula's equations, written out together at its first one
+            if isinstance(stmt, ast.Equation):
+                self.equations_of.setdefault(stmt.name, []).append(stmt)
         for name, stmt in quantities.items():
             if name in self.items:
                 self.error("bad-dimension", f"`{name}` is a dimension and a quantity", stmt.name_span,
@@ -95,13 +101,13 @@ class _Expander:
                 self.inputs.add(stmt.name)
                 if stmt.dims:
                     self.of[stmt.name] = self.declared(stmt)
-        self.infer(statements)
+        self.infer()
         out = []
         for stmt in statements:
             if isinstance(stmt, ast.Dimension):
                 continue
             try:
-                out.extend(self.statement(stmt, statements))
+                out.extend(self.statement(stmt))
             except _Skip:
                 continue
         if sum(1 for s in out if isinstance(s, (ast.Input, ast.Equation))) > MAX_ROWS:
@@ -147,14 +153,11 @@ class _Expander:
                 else "dimensions: " + ", ".join(self.items))
 
     # ------------------------------------------------------------------ which dimensions
-    def infer(self, statements):
+    def infer(self):
         """Each formula's dimensions: the union of its equations' operands', to a fixed point
         (a recurrence reads itself; formulas may come in any order). A worklist re-visits the
         formulas that read one whose dimensions grew."""
-        equations: dict[str, list[ast.Equation]] = {}
-        for stmt in statements:
-            if isinstance(stmt, ast.Equation) and stmt.name not in self.inputs:
-                equations.setdefault(stmt.name, []).append(stmt)
+        equations = {name: eqs for name, eqs in self.equations_of.items() if name not in self.inputs}
         readers: dict[str, set[str]] = {}
         for name, eqs in equations.items():
             for eq in eqs:
@@ -274,11 +277,11 @@ class _Expander:
         return row
 
     # ------------------------------------------------------------------ statements
-    def statement(self, stmt, statements) -> list:
+    def statement(self, stmt) -> list:
         if isinstance(stmt, ast.Input):
             return self.input(stmt)
         if isinstance(stmt, ast.Equation):
-            group = [s for s in statements if isinstance(s, ast.Equation) and s.name == stmt.name]
+            group = self.equations_of[stmt.name]
             return self.equations(stmt.name, group) if group[0] is stmt else []
         if isinstance(stmt, ast.Scenario):
             return [self.scenario(stmt)]
@@ -475,7 +478,7 @@ class _Expander:
             if node.name not in self.of:
                 if not node.items:
                     return node
-                if self.defined(node.name):
+                if node.name in self.defined:
                     self.fixed(node.name, (), node.items)  # reports: it has no dimensions
                 # not defined: the checker says so (and what it may have meant)
                 return ast.Name(node.name, node.span) if node.index is None else replace(node, items=())
@@ -504,9 +507,6 @@ class _Expander:
         if isinstance(node, ast.Range):
             return replace(node, low=self.expr(node.low, combo), high=self.expr(node.high, combo))
         return node
-
-    def defined(self, name: str) -> bool:
-        return any(isinstance(s, (ast.Input, ast.Equation)) and s.name == name for s in self.module.statements)
 
     def select(self, name: str, fixed: dict[str, str], combo: dict[str, str], span) -> str:
         """The row of `name` for this combination, with the selector's items in place."""

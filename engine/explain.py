@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import report
+from . import ir, report
 from .diagnostics import ModelError, Diagnostic, did_you_mean
 
 
@@ -47,7 +47,7 @@ def explain(model, name: str, scenario: str = "base") -> tuple[str, dict]:
     results = model.run(scenario)
     checked = results.model
     dims = checked.dimensions
-    name = _row_name(name)
+    name = ir.row_name(name)
     if name in dims.of:  # every item (the first few in full)
         rows = dims.names(name)
         parts = [_explain_one(results, row) for row in rows[:EXPLAINED_ITEMS]]
@@ -60,14 +60,6 @@ def explain(model, name: str, scenario: str = "base") -> tuple[str, dict]:
         hint = did_you_mean(name, list(checked.quantities) + list(dims.of))
         raise ModelError([Diagnostic("unknown-name", f"no quantity named `{name}`", None, hint=hint)])
     return _explain_one(results, name)
-
-
-def _row_name(text: str) -> str:
-    """`users[na,chat]` -> `users[na, chat]`, as rows are named."""
-    if "[" not in text or not text.endswith("]"):
-        return text.strip()
-    name, _, rest = text.partition("[")
-    return f"{name.strip()}[{', '.join(p.strip() for p in rest[:-1].split(','))}]"
 
 
 def _selected(name: str, periods: str) -> str:

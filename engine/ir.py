@@ -525,15 +525,19 @@ class Dimensions:
     items: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # dimension -> its items, in order
     of: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # quantity -> its dimensions, in order
     rows: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # item name -> (quantity, items)
+    _names: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        # every quantity's rows, in dimension order (the last dimension fastest), listed once
+        for quantity, dims in self.of.items():
+            self._names[quantity] = [item_name(quantity, combo) for combo in self.combinations(dims)]
 
     def __bool__(self) -> bool:
         return bool(self.items)
 
     def names(self, quantity: str) -> list[str]:
         """The quantities `quantity` stands for: its item rows, or itself."""
-        if quantity not in self.of:
-            return [quantity]
-        return [item_name(quantity, combo) for combo in self.combinations(self.of[quantity])]
+        return self._names.get(quantity, [quantity])
 
     def combinations(self, dims) -> list[tuple[str, ...]]:
         out: list[tuple[str, ...]] = [()]
@@ -549,6 +553,15 @@ class Dimensions:
 def item_name(quantity: str, items) -> str:
     """How the language selects one item combination: revenue[na, chat]."""
     return f"{quantity}[{', '.join(items)}]" if items else quantity
+
+
+def row_name(text: str) -> str:
+    """A row as a user types it on the command line -> as rows are named: `users[na,chat]` ->
+    `users[na, chat]`; any other text stripped."""
+    if "[" not in text or not text.endswith("]"):
+        return text.strip()
+    name, _, rest = text.partition("[")
+    return item_name(name.strip(), [p.strip() for p in rest[:-1].split(",")])
 
 
 NO_DIMENSIONS = Dimensions()

@@ -105,6 +105,23 @@ def block_values(results, rows) -> np.ndarray:
     return np.concatenate([np.asarray(results.values[r], dtype=float).reshape(-1) for r in rows])
 
 
+def display_values(results, names=None) -> dict[str, np.ndarray]:
+    """The values each row's display unit is chosen over: its own, or its block's (the items of a
+    dimensioned quantity share one scale), each block gathered once."""
+    dims = results.model.dimensions
+    blocks: dict[str, np.ndarray] = {}
+    out = {}
+    for name in names if names is not None else results.model.quantities:
+        if name in dims.rows:
+            quantity = dims.rows[name][0]
+            if quantity not in blocks:
+                blocks[quantity] = block_values(results, dims.names(quantity))
+            out[name] = blocks[quantity]
+        else:
+            out[name] = results.values[name]
+    return out
+
+
 def _json_number(v, q):
     v = float(v)
     if math.isnan(v):
@@ -152,12 +169,11 @@ def table(results, names: list[str] | None = None, sources: bool = False) -> str
     periods = model.timeline.labels()
     names = names or list(model.quantities)
     series_rows, scalar_rows = [], []
-    dims = model.dimensions
+    shown_on = display_values(results, names)
     for name in names:
         q = model.quantities[name]
         values = results.values[name]
-        shown, factor = display(q, values if name not in dims.rows else
-                                block_values(results, dims.names(dims.rows[name][0])), model.units)
+        shown, factor = display(q, shown_on[name], model.units)
         row = [name, shown] + cells(values if q.series else values[:1], q, model.units, factor)
         (series_rows if q.series else scalar_rows).append((row, q))
     out = [f"{model.title}  (scenario: {model.scenario})", ""]

@@ -12,7 +12,7 @@ import numpy as np
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from engine.report import block_values
+from engine.report import display_values
 from engine import ir
 from engine.diagnostics import Diagnostic, Label, ModelError
 from engine.outline import section_of
@@ -44,12 +44,9 @@ class Book:
                                              "strings_to_numbers": False})
         self.worksheet_class = worksheet_class
         self.layout = Layout(timeline=self.base.timeline)
-        dims = self.base.dimensions
+        shown_on = display_values(results["base"])  # a block's rows share one scale: no conversions between items
         for name, q in self.base.quantities.items():
-            values = results["base"].values[name]
-            if name in dims.rows:  # a block's rows share one scale: no conversions between items
-                values = block_values(results["base"], dims.names(dims.rows[name][0]))
-            self.layout.styles[name] = row_style(q, values, self.base.units)
+            self.layout.styles[name] = row_style(q, shown_on[name], self.base.units)
         self.emitter = Emitter(self.layout, self.base.units)
         self.sections = section_of(model.module)
         self.formula_cells = 0
