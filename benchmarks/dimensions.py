@@ -351,7 +351,7 @@ def measure(args, log) -> dict:
     import engine
     from engine.check import check
     from engine.dimensions import expand
-    from engine.evaluate import MATRIX, Evaluator
+    from engine.evaluate import Evaluator
     from engine.gcpause import collector_paused
     from engine.model import Model, input_values
     from engine.parser import parse
@@ -391,10 +391,6 @@ def measure(args, log) -> dict:
     expected = numpy_model(spec)
     out["engine_vs_numpy_max_rel"] = compare(env, spec, expected)
     out["eval_s"] = median_time(lambda: evaluator.run(inputs), many)
-    if hasattr(evaluator, "_views"):  # the run's first step: one view of the value matrix per row (env)
-        matrix = env[MATRIX]
-        out["eval_views_s"] = median_time(lambda: {name: matrix[..., row, :width]
-                                                   for name, row, width in evaluator._views}, many)
     out["model_run_s"] = median_time(lambda: model.run(), many)
     numpy_model(spec)
     out["numpy_s"] = median_time(lambda: numpy_model(spec), many)
@@ -457,7 +453,6 @@ def table(r: dict) -> str:
              f"| ... of which expansion item by item s | {s(r['expand_s'])} |",
              f"| plan s (`Evaluator`) | {s(r['plan_s'])} |",
              f"| evaluate ms (`Evaluator.run`, median) | {s(r['eval_s'] * 1000)} |",
-             f"| ... of which one view per row of the value matrix ms | {s(r['eval_views_s'] * 1000) if 'eval_views_s' in r else '—'} |",
              f"| `Model.run` ms (median) | {s(r['model_run_s'] * 1000)} |",
              f"| numpy by hand ms (limit) | {s(r['numpy_s'] * 1000)} |",
              f"| evaluation / limit | {r['eval_over_limit']:.2f}x |",

@@ -24,7 +24,7 @@ class Evaluator:
         # Every quantity owns one row of the value matrix (a scalar uses its first column).
         self.row_of = {name: i for i, name in enumerate(model.quantities)}
         # its width along the time axis comes from its shape (every period, or one)
-        self._views = [(name, i, q.type.shape.width(self.n)) for i, (name, q) in enumerate(model.quantities.items())]
+        self._where = {name: (i, q.type.shape.width(self.n)) for i, (name, q) in enumerate(model.quantities.items())}
         self._hoist = None
         self._reads: dict = {}  # batching.reads' answers, shared while compiling
         self._analysed = [self._analyse(step) for step in model.plan]
@@ -157,8 +157,7 @@ class Evaluator:
         shape = prefix + (len(self.row_of), self.n)
         previous = since.get(MATRIX) if since is not None else None
         M = previous.copy() if previous is not None and previous.shape == shape else np.full(shape, np.nan)
-        env = {name: M[..., row, :width] for name, row, width in self._views}
-        env[MATRIX] = M
+        env = Values(M, self._where)
         order = self.order
         for name, value in inputs.items():
             env[name][...] = value
@@ -399,6 +398,23 @@ def _stack(values, counts, shape):
 
 
 MATRIX = ("matrix",)  # the env key of the value matrix (quantity names are strings)
+
+
+class Values(dict):
+    """name -> its row of the value matrix (a view), made when first read. A model by dimension
+    has tens of thousands of rows: making every view up front took longer than evaluating it."""
+
+    __slots__ = ("_matrix", "_where")
+
+    def __init__(self, matrix: np.ndarray, where: dict[str, tuple[int, int]]):
+        super().__init__()
+        self._matrix, self._where = matrix, where
+        self[MATRIX] = matrix
+
+    def __missing__(self, name):
+        row, width = self._where[name]  # an unknown name stays a KeyError
+        view = self[name] = self._matrix[..., row, :width]
+        return view
 
 
 def _members(kind: str, compiled) -> list[ir.Quantity]:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -100,8 +101,7 @@ class Model:
                 err.diagnostics = [replace(d, scenario=d.scenario or scenario) for d in err.diagnostics]
             raise
         checks = evaluator.run_checks(env)
-        values = {name: (env[name] if q.series else env[name].reshape(-1)[:1]) for name, q in checked.quantities.items()}
-        return Results(checked, values, checks, env)
+        return Results(checked, QuantityValues(checked, env), checks, env)
 
 
 def input_values(checked: ir.CheckedModel, overrides: dict) -> dict[str, np.ndarray]:
@@ -237,10 +237,30 @@ def _override_number(checked: ir.CheckedModel, q: ir.Quantity, raw):
     return raw
 
 
+class QuantityValues(Mapping):
+    """name -> values (a series' periods, a single value's one), read from the evaluator's rows
+    when asked: a model by dimension has tens of thousands of them, and most callers read a few."""
+
+    def __init__(self, checked: ir.CheckedModel, env: dict):
+        self._quantities, self._env, self._made = checked.quantities, env, {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._made:
+            row = self._env[name]
+            self._made[name] = row if self._quantities[name].series else row.reshape(-1)[:1]
+        return self._made[name]
+
+    def __iter__(self):
+        return iter(self._quantities)
+
+    def __len__(self) -> int:
+        return len(self._quantities)
+
+
 @dataclass
 class Results:
     model: ir.CheckedModel
-    values: dict[str, np.ndarray]
+    values: Mapping[str, np.ndarray]
     checks: list[dict] = field(default_factory=list)
     env: dict | None = field(default=None, repr=False, compare=False)  # the evaluator's, for run(since=)
 

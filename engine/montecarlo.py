@@ -167,25 +167,37 @@ class LogSketch:
         np.percentile does between the buckets of the ranks around q (n - 1) / 100; each
         bucket's value is clipped to the cell's exact minimum and maximum (low, high)."""
         log_gamma = self.log_gamma * 2**self.merges
-        out = np.full((len(qs), self.cells), np.nan)  # NaN for a cell without counts
-        for c in range(self.cells):
-            stores = []
-            for s in (c, self.cells + c):
-                i = np.arange(self.lo[s], self.hi[s] + 1)
-                stores.append((self.counts[self.start[s]:self.start[s] + i.size],
-                               2 * np.exp(i * log_gamma) / (np.exp(log_gamma) + 1)))
-            (pos_counts, pos), (neg_counts, neg) = stores
-            counts = np.concatenate([neg_counts[::-1], self.zeros[c:c + 1], pos_counts])
-            values = np.clip(np.concatenate([-neg[::-1], [0.0], pos]), low[c], high[c])
-            cumulative = np.cumsum(counts)
-            n = cumulative[-1]
-            if n == 0:
-                continue
-            for j, q in enumerate(qs):
-                rank = q / 100 * (n - 1)
-                k = math.floor(rank)
-                below, above = values[np.searchsorted(cumulative, [k, min(k + 1, n - 1)], side="right")]
-                out[j, c] = below + (above - below) * (rank - k)
+        cells = self.cells
+        # The pool's running count: a store's j-th value (0-based, by bucket) is in the first of
+        # its buckets where that count passes the count before the store plus j.
+        running = np.cumsum(self.counts[:self.used], dtype=np.int64)
+        before = np.concatenate([[0], running])[np.minimum(self.start, self.used)]
+        held = before + 0
+        stored = _widths(self.lo, self.hi) > 0
+        held[stored] = running[self.start[stored] + _widths(self.lo, self.hi)[stored] - 1]
+        held -= before  # values in each store
+        positive, negative = held[:cells], held[cells:]
+        n = negative + self.zeros + positive
+        some = n > 0
+
+        def value(rank: np.ndarray) -> np.ndarray:
+            """Each cell's rank-th smallest value (0-based): negatives (largest |x| first), zeros, positives."""
+            out = np.zeros(cells)
+            for sign, which, j in ((-1.0, some & (rank < negative), negative - 1 - rank),
+                                   (1.0, some & (rank >= negative + self.zeros), rank - negative - self.zeros)):
+                store = np.flatnonzero(which) + (cells if sign < 0 else 0)
+                at = np.searchsorted(running, before[store] + j[which], side="right")
+                bucket = self.lo[store] + (at - self.start[store])
+                out[which] = sign * 2 * np.exp(bucket * log_gamma) / (np.exp(log_gamma) + 1)
+            out[some] = np.clip(out[some], low[some], high[some])  # low, high: inf for a cell never added
+            return out
+
+        out = np.full((len(qs), cells), np.nan)  # NaN for a cell without counts
+        for j, q in enumerate(qs):
+            rank = q / 100 * (n - 1)
+            k = np.floor(rank).astype(np.int64)
+            below, above = value(k), value(np.minimum(k + 1, n - 1))
+            out[j, some] = (below + (above - below) * (rank - k))[some]
         return out
 
 
