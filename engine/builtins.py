@@ -25,6 +25,9 @@ Unit rules (the checker implements each once, engine/check/calls.py RULES):
   ratio     a plain number (growth rates)
   length    the timeline's period (calendar: period_length)
   flag      true/false (calendar: in_period)
+  finance   Excel's financial functions: each argument has a role (`roles`; rate per period,
+            count of periods, amount, due 0/1, ...), the result is the unit of the first amount
+            (pmt, pv, sln, ...) or a plain number (nper, rate, irr)
 
 Scale rules (the emitter: every workbook cell holds its quantity in its row's display unit, so
 a piece of formula is the engine's value times a factor k; see exports/formulas.py):
@@ -42,6 +45,8 @@ from typing import Callable
 
 import numpy as np
 
+from . import finance
+
 
 @dataclass(frozen=True)
 class Builtin:
@@ -57,6 +62,13 @@ class Builtin:
     scale: str = "common"  # how display scales pass through (exports/formulas.py)
     groupable: bool = True  # same-shape rows may run as one group (engine/batching.py)
     failure: str | None = None  # why a result is not finite, for runtime errors
+    # Financial functions (unit rule "finance"): each argument's role (engine/check/calls.py
+    # FINANCE_ROLES), the values of the optional ones left out, and whether the result is an
+    # amount each period (it then needs a roll-up rule on sub-annual timelines).
+    roles: tuple[str, ...] = ()
+    defaults: tuple[float, ...] = ()
+    per_period: bool = False
+    dated: bool = False  # a reduction over the periods' end dates (xirr, xnpv): its kernel takes days=
 
     @property
     def variadic(self) -> bool:
@@ -138,6 +150,56 @@ ENTRIES = (
             "keep", "unit of `x`", np.ceil, "-INT(-{0})", scale="engine"),
     Builtin("trunc", "elementwise", (1, 1), "trunc(x)", "x without its fraction, toward zero (trunc(-2.5) = -2)",
             "keep", "unit of `x`", np.trunc, "TRUNC({0})", scale="engine"),
+    # ------------------------------------------------------------------ finance (Excel's, engine/finance.py)
+    Builtin("pmt", "elementwise", (3, 5), "pmt(rate, nper, pv[, fv, due])", "the payment each period that repays "
+            "`pv` (leaving `fv`) in `nper` periods, negative for a positive `pv` (Excel's PMT)", "finance",
+            "`rate` per period; `nper` periods (or a time); `pv`, `fv` amounts of one dimension → the unit of `pv`",
+            finance.pmt, "PMT({0},{1},{2},{3},{4})", scale="engine", groupable=False,
+            failure="pmt() of arguments Excel refuses (#NUM!)", roles=("rate", "count", "amount", "amount", "due"),
+            defaults=(0.0, 0.0), per_period=True),
+    Builtin("ipmt", "elementwise", (4, 6), "ipmt(rate, per, nper, pv[, fv, due])", "the interest part of payment "
+            "number `per` (1 to `nper`; Excel's IPMT)", "finance", "as `pmt`; `per` a period number",
+            finance.ipmt, "IPMT({0},{1},{2},{3},{4},{5})", scale="engine", groupable=False,
+            failure="ipmt() of a payment number outside 1 to nper, or arguments Excel refuses (#NUM!)",
+            roles=("rate", "count", "count", "amount", "amount", "due"), defaults=(0.0, 0.0), per_period=True),
+    Builtin("ppmt", "elementwise", (4, 6), "ppmt(rate, per, nper, pv[, fv, due])", "the principal part of payment "
+            "number `per` (Excel's PPMT): pmt = ipmt + ppmt", "finance", "as `ipmt`", finance.ppmt,
+            "PPMT({0},{1},{2},{3},{4},{5})", scale="engine", groupable=False,
+            failure="ppmt() of a payment number outside 1 to nper, or arguments Excel refuses (#NUM!)",
+            roles=("rate", "count", "count", "amount", "amount", "due"), defaults=(0.0, 0.0), per_period=True),
+    Builtin("pv", "elementwise", (3, 5), "pv(rate, nper, pmt[, fv, due])", "the present value of `nper` payments "
+            "(Excel's PV)", "finance", "as `pmt`; the unit of `pmt`", finance.pv, "PV({0},{1},{2},{3},{4})",
+            scale="engine", groupable=False, failure="pv() of arguments Excel refuses (#NUM!)",
+            roles=("rate", "count", "amount", "amount", "due"), defaults=(0.0, 0.0)),
+    Builtin("fv", "elementwise", (3, 5), "fv(rate, nper, pmt[, pv, due])", "the value after `nper` payments "
+            "(Excel's FV)", "finance", "as `pmt`; the unit of `pmt`", finance.fv, "FV({0},{1},{2},{3},{4})",
+            scale="engine", groupable=False, failure="fv() of arguments Excel refuses (#NUM!)",
+            roles=("rate", "count", "amount", "amount", "due"), defaults=(0.0, 0.0)),
+    Builtin("nper", "elementwise", (3, 5), "nper(rate, pmt, pv[, fv, due])", "the number of periods that repay "
+            "`pv` (Excel's NPER)", "finance", "`pmt`, `pv`, `fv` amounts of one dimension → a plain number of "
+            "periods", finance.nper, "NPER({0},{1},{2},{3},{4})", scale="engine", groupable=False,
+            failure="nper() of payments that never repay the amount (Excel's #NUM!)",
+            roles=("rate", "amount", "amount", "amount", "due"), defaults=(0.0, 0.0)),
+    Builtin("rate", "elementwise", (3, 6), "rate(nper, pmt, pv[, fv, due, guess])", "the rate per period of an "
+            "annuity (Excel's RATE; Newton's method from `guess`, default 10 %)", "finance", "amounts of one "
+            "dimension → a plain number per period", finance.rate, "RATE({0},{1},{2},{3},{4},{5})", scale="engine",
+            groupable=False, failure="rate() did not converge (Excel's #NUM!)",
+            roles=("count", "amount", "amount", "amount", "due", "guess"), defaults=(0.0, 0.0, 0.1)),
+    Builtin("sln", "elementwise", (3, 3), "sln(cost, salvage, life)", "straight-line depreciation per period "
+            "(Excel's SLN)", "finance", "`cost`, `salvage` amounts; `life` periods (or a time) → the unit of `cost`",
+            finance.sln, "SLN({0},{1},{2})", scale="engine", groupable=False, failure="sln() of a life of 0",
+            roles=("amount", "amount", "count"), per_period=True),
+    Builtin("db", "elementwise", (4, 5), "db(cost, salvage, life, period[, months])", "fixed declining balance "
+            "in `period` (Excel's DB: its rate rounded to 3 decimals, a first year of `months`)", "finance",
+            "as `sln`; `period` a period number; `months` 1 to 12", finance.db, "DB({0},{1},{2},{3},{4})",
+            scale="engine", groupable=False, failure="db() of arguments Excel refuses (#NUM!: cost ≤ 0, salvage "
+            "above cost, period beyond life + 1, months outside 1 to 12)",
+            roles=("amount", "amount", "count", "count", "plain"), defaults=(12.0,), per_period=True),
+    Builtin("ddb", "elementwise", (4, 5), "ddb(cost, salvage, life, period[, factor])", "declining balance at "
+            "`factor` (default 2) times the straight-line rate, never below salvage (Excel's DDB)", "finance",
+            "as `db`; `factor` a plain number", finance.ddb, "DDB({0},{1},{2},{3},{4})", scale="engine",
+            groupable=False, failure="ddb() of arguments Excel refuses (#NUM!: period outside 1 to life, salvage "
+            "above cost)", roles=("amount", "amount", "count", "count", "plain"), defaults=(2.0,), per_period=True),
     # ------------------------------------------------------------------ over periods
     Builtin("total", "reduction", (1, 1), "total(x[a..b])", "integrates a flow: Σ x × period length", "integrate",
             "unit of `x` × year (USD/year → USD)", lambda v, step: v.sum(axis=-1, keepdims=True) * step, "SUM"),
@@ -150,8 +212,21 @@ ENTRIES = (
     Builtin("max", "reduction", (1, 1), "max(x[a..b])", "the largest over the periods", "keep", "unit of `x`",
             lambda v, step: v.max(axis=-1, keepdims=True), "MAX"),
     Builtin("npv", "reduction", (2, 2), "npv(rate, x[a..b])", "discounted total, first period discounted once "
-            "(Excel's NPV)", "integrate", "as `total`; `rate` per period (a plain number, yearly timelines) or per time (10 %/year: "
+            "(Excel's NPV)", "integrate", "a flow as `total` (USD/year → USD), an amount per period as it is; `rate` per period (a plain number, yearly timelines) or per time (10 %/year: "
             "10/12 % a month, as NPV(10%/12, …))", _npv, "NPV"),
+    Builtin("irr", "reduction", (1, 2), "irr(x[a..b][, guess])", "the rate per period that makes the NPV of "
+            "the cash flows zero, the first undiscounted (Excel's IRR; Newton's method from `guess`, default 10 %)",
+            "finance", "any unit (cash flows of one sign have none) → a plain number per period", finance.irr,
+            "IRR({series},{0})", scale="engine", failure="irr() found no rate (Excel's #NUM!)",
+            roles=("series", "guess"), defaults=(0.1,)),
+    Builtin("xirr", "reduction", (1, 2), "xirr(x[a..b][, guess])", "as `irr`, per year, on the periods' end "
+            "dates (Excel's XIRR: days / 365)", "finance", "as `irr`; a plain number per year", finance.xirr,
+            "XIRR({series},{dates},{0})", scale="engine", failure="xirr() found no rate (Excel's #NUM!)",
+            roles=("series", "guess"), defaults=(0.1,), dated=True),
+    Builtin("xnpv", "reduction", (2, 2), "xnpv(rate, x[a..b])", "Σ x / (1 + rate)^(days since the first period's "
+            "end / 365): the first undiscounted (Excel's XNPV)", "finance", "as `npv`; `rate` per year (a plain "
+            "number, as Excel's, or 8 %/year)", finance.xnpv, "XNPV({0},{series},{dates})",
+            failure="xnpv() of a rate of -100 % or below", roles=("annual rate", "series"), dated=True),
     Builtin("cagr", "reduction", (1, 1), "cagr(x[a..b])", "growth per year: (x[b]/x[a])^(1/years from a to b) − 1, "
             "on every timeline", "ratio", "plain number", _cagr, "({last}/{first})^(1/{periods})-1"),
     Builtin("running_total", "running", (1, 1), "running_total(x)", "cumulative total up to the current period",

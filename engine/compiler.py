@@ -13,6 +13,8 @@ A node type without a handler is `Unsupported`, never a silent fallback.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import builtins, ir
@@ -180,13 +182,17 @@ class RowLeaves:
         name, i = ns[0].name, ns[0].period
         return lambda env, a, b: env[name][..., i:i + 1]
 
-    @staticmethod
-    def reduce(ns, compile_):
+    def reduce(self, ns, compile_):
         node = ns[0]
         if node.func not in builtins.OVER_PERIODS:
             raise Unsupported(f"no kernel for the function {node.func}()")
         name, s, e, step = node.name, node.start, node.stop + 1, np.float64(node.step)
-        kernel = builtins.OVER_PERIODS[node.func].kernel
+        builtin = builtins.OVER_PERIODS[node.func]
+        kernel = builtin.kernel
+        if builtin.dated:  # xirr, xnpv: days from the first period's end date to each one's
+            first = self.timeline.end_date(s)
+            days = np.array([(self.timeline.end_date(i) - first).days for i in range(s, e)], dtype=float)
+            kernel = functools.partial(kernel, days=days)
         args = [compile_([a]) for a in node.args]
         if not args:
             return lambda env, a, b: kernel(env[name][..., s:e], step)

@@ -64,7 +64,7 @@ class Evaluator:
             q = qs[0]
             pieces = [(eq, None, [("=", eq.expr)]) for eq in q.equations]
             return "vector", _key("vector", q, pieces), pieces
-        if len(qs) == 1 and AFFINE_RECURRENCES:
+        if len(qs) == 1 and AFFINE_RECURRENCES and step.order is None:
             q = qs[0]
             parts = [(eq, _split_affine(eq.expr, q.name, self._reads)) for eq in sorted(q.equations, key=lambda e: e.start)]
             if all(split is not None for _, split in parts):
@@ -88,15 +88,21 @@ class Evaluator:
         for q in qs:
             equations = []
             for eq in q.equations:
-                self._hoist = _Hoister(set(step.names), eq.start, eq.stop, hoisted)
+                self._hoist = _Hoister(set(step.names), eq.start, eq.stop, hoisted) if eq.start is not None else None
                 try:
                     equations.append((eq, _compile(eq.expr, self)))
                 finally:
                     self._hoist = None
             compiled.append((q, equations))
-        # For each period, the members' equations in same-period dependency order.
-        schedule = [[(q, eq, f) for q, equations in compiled for eq, f in equations if eq.start <= p <= eq.stop]
-                    for p in range(self.n)]
+        # (q, eq, f, period): each member's equation for each period, in same-period dependency
+        # order, or in the step's own order of (name, period) (None: a single value's equation).
+        if step.order is None:
+            schedule = [(q, eq, f, p) for p in range(self.n) for q, equations in compiled
+                        for eq, f in equations if eq.start <= p <= eq.stop]
+        else:
+            equation_of = {(q.name, p): (q, eq, f) for q, equations in compiled for eq, f in equations
+                           for p in ([None] if eq.start is None else range(eq.start, eq.stop + 1))}
+            schedule = [equation_of[node] + (node[1],) for node in step.order if node in equation_of]
         return "recurrence", (hoisted, schedule, [(q, eq) for q, equations in compiled for eq, _ in equations])
 
     def _schedule(self, plan: list[ir.Step], analysed):
@@ -277,13 +283,18 @@ class Evaluator:
         for key, f, start, stop in hoisted:
             value = np.asarray(f(env, start, stop + 1), dtype=float)
             env[key] = np.broadcast_to(value, value.shape[:-1] + (stop + 1 - start,))
-        for p, row in enumerate(schedule):
-            for q, eq, f in row:
+        for q, eq, f, p in schedule:
+            if p is None:  # a single value inside the loop (step.order)
+                env[q.name][...] = f(env, 0, 1)
+            else:
                 env[q.name][..., p:p + 1] = f(env, p, p + 1)
         # Checked once afterwards: a value that went wrong in period p can only spread to later ones,
         # so the first non-finite period is where it started.
         first = None  # (period, position in dependency order, q, eq) of the earliest failure
         for order, (q, eq) in enumerate(equations):
+            if eq.start is None:
+                self._verify(q, eq, env[q.name], 0, env)
+                continue
             values = env[q.name][..., eq.start:eq.stop + 1]
             if q.type.boolean or np.isfinite(values).all():
                 continue
@@ -510,8 +521,17 @@ def _diagnose(ev: Evaluator, q: ir.Quantity, eq: ir.Equation, p: int | None, env
     labels = [Label(span, "here")]
     if isinstance(culprit, ir.Binary) and culprit.op == "/" and culprit.right.span:
         labels = [Label(culprit.right.span, f"is 0{where}")]
-    return Diagnostic("runtime", f"{why} in `{q.name}`{where}", span, tuple(labels),
-                      hint="guard it, e.g. if(x == 0, 0, y / x), or check the inputs it reads")
+    return Diagnostic("runtime", f"{why} in `{q.name}`{where}", span, tuple(labels), hint=_hint(culprit))
+
+
+def _hint(node) -> str:
+    if isinstance(node, ir.Reduce) and node.func in ("irr", "xirr"):
+        return (f"an IRR needs an outlay and later inflows (or the reverse) in {node.name}'s periods; where it "
+                f"exists, a guess near it helps: {node.func}({node.name}[...], 5 %)")
+    builtin = builtins.ELEMENTWISE.get(node.name) if isinstance(node, ir.Func) else None
+    if builtin is not None and builtin.unit_rule == "finance":
+        return f"check the arguments it reads against Excel's rules for {builtin.signature}"
+    return "guard it, e.g. if(x == 0, 0, y / x), or check the inputs it reads"
 
 
 def _why(node, ev, env, a, b) -> str:
@@ -521,6 +541,15 @@ def _why(node, ev, env, a, b) -> str:
             return "division by zero"
     if isinstance(node, ir.Func) and builtins.ELEMENTWISE[node.name].failure:
         return builtins.ELEMENTWISE[node.name].failure
+    if isinstance(node, ir.Reduce) and node.func in ("irr", "xirr"):
+        flows = np.asarray(env[node.name][..., node.start:node.stop + 1], dtype=float)
+        if (flows >= 0).all() or (flows <= 0).all():
+            sign = "positive or zero" if (flows >= 0).all() else "negative or zero"
+            return (f"{node.func}() of cash flows that are all {sign}: no rate makes their net present value 0 "
+                    "(Excel shows #NUM!)")
+        return f"{node.func}() found no rate: Newton's method from the guess did not converge (Excel shows #NUM!)"
+    if isinstance(node, ir.Reduce) and builtins.OVER_PERIODS[node.func].failure:
+        return builtins.OVER_PERIODS[node.func].failure
     value = np.asarray(_compile(node, ev)(env, a, b), dtype=float)
     if np.isinf(value).any():
         return "overflow (the value is too large for a float)"

@@ -72,8 +72,12 @@ def strongly_connected(nodes: list[str], succ: dict[str, list[str]]) -> list[lis
     return out
 
 
-def plan_evaluation(edges: dict[str, list[Edge]], formulas, report: Reporter, span_of) -> list[Step]:
-    """Order the formulas (inputs need no step). Reports cycles; returns the plan."""
+def plan_evaluation(edges: dict[str, list[Edge]], formulas, report: Reporter, span_of,
+                    by_period=None) -> list[Step]:
+    """Order the formulas (inputs need no step). Reports cycles; returns the plan.
+    by_period(component): for a loop through fixed periods or ranges (or later periods), the order
+    of (name, period) that computes each value before it is read, or None after reporting the
+    cycle of periods that makes one impossible."""
     names = list(formulas)
     succ = {n: [e.target for e in edges[n] if e.target in formulas] for n in names}
     plan: list[Step] = []
@@ -84,6 +88,11 @@ def plan_evaluation(edges: dict[str, list[Edge]], formulas, report: Reporter, sp
             plan.append(Step((component[0],), False))
             continue
         bad = [(n, e) for n, e in inner if e.kind == "whole" or e.offset > 0]
+        if bad and by_period is not None:
+            order = by_period(component)
+            if order is not None:
+                plan.append(Step(tuple(dict.fromkeys(name for name, _ in order)), True, tuple(order)))
+            continue
         for n, e in bad:
             what = "reads the future" if e.kind == "lag" else "reads fixed periods or a range"
             report.error("cycle", f"`{n}` {what} of `{e.target}`, which depends on `{n}` in turn",

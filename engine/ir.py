@@ -120,16 +120,17 @@ class At:
 
 @dataclass(frozen=True)
 class Reduce:
-    """A reduction of engine/builtins.py (total, sum, average, min, max, npv, cagr) of the series
-    `name` over periods start..stop (inclusive). `step` is the period length in the result's unit
-    factor (total and npv integrate); `args` are its leading arguments (npv's rate)."""
+    """A reduction of engine/builtins.py (total, sum, average, min, max, npv, cagr, irr, ...) of the
+    series `name` over periods start..stop (inclusive). `step` is the period length in the result's
+    unit factor (total and npv integrate); `args` are its other arguments, in order (npv's rate,
+    irr's guess), each a plain number."""
 
     func: str = _role("struct")
     name: str = _role("param")
     start: int = _role("struct")
     stop: int = _role("struct")
     step: float = _role("param")
-    args: tuple = _role("children")  # plain-number expressions before the series (npv's rate), often none
+    args: tuple = _role("children")  # plain-number arguments besides the series (npv's rate), often none
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
@@ -510,10 +511,15 @@ class Chart:
 class Step:
     """One step of the evaluation plan: quantities evaluated together.
     sequential=False: one quantity, each equation vectorised over its periods.
-    sequential=True: a recurrence; all members are evaluated period by period."""
+    sequential=True: a recurrence; all members are evaluated period by period (in `order`, if
+    given)."""
 
     names: tuple[str, ...]
     sequential: bool
+    # A recurrence whose loop goes through fixed periods (debt_at_cod = debt[2027] read by the
+    # amortisation from 2028): every (name, period) in an order where each is computed before it
+    # is read; period None for a single value. None: the members' periods in order, period by period.
+    order: tuple[tuple[str, int | None], ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ class Layout(Protocol):
     def row_range(self, name: str, first: int, last: int, sheet: str) -> str: ...
     def running_range(self, name: str, sheet: str) -> str: ...
     def period_header(self, sheet: str) -> str: ...
+    def header_range(self, first: int, last: int, sheet: str) -> str: ...
     def constant(self, value: float, label: str, owner: str) -> str: ...
     def cell_factor(self, name: str) -> float: ...  # a cell holds the engine's value times this
 
@@ -239,6 +240,12 @@ class Emitter:
         if f not in builtins.OVER_PERIODS:
             raise Unsupported(f"no Excel form for the function {f}()")
         excel = builtins.OVER_PERIODS[f].excel
+        if "{series}" in excel:  # irr, xirr, xnpv: the series (and the header's dates) where Excel wants them
+            dates = self.layout.header_range(node.start, node.stop, self.sheet)
+            text = excel.format(*lead, series=cells, dates=dates)
+            if f == "xnpv":  # an amount, as npv's
+                return Piece(text, _PREC["atom"], k * node.step, _times_period(unit, node.step))
+            return Piece(text, _PREC["atom"])  # a rate: the cells' scale cancels
         return Piece(f"{excel}({','.join(lead + [cells])})", _PREC["atom"], k * node.step,
                      _times_period(unit, node.step))
 

@@ -172,6 +172,12 @@ class Layout:
         cell = f"{relative_column(0)}${HEADER_ROW + 1}"
         return cell if sheet == "Calculations" else f"Calculations!{cell}"
 
+    def header_range(self, first, last, sheet):
+        """The period headers (dates) of periods first..last: XIRR's and XNPV's dates."""
+        a = xl_rowcol_to_cell(HEADER_ROW, FIRST_PERIOD_COL + first, True, True)
+        b = xl_rowcol_to_cell(HEADER_ROW, FIRST_PERIOD_COL + last, True, True)
+        return f"{a}:{b}" if sheet == "Calculations" else f"Calculations!{a}:{b}"
+
     def period_date(self, i: int) -> str:
         """The last day of period i as a formula reads it: DATE(2026,6,30)."""
         d = self.timeline.end_date(i)

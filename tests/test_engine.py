@@ -172,7 +172,8 @@ def test_lead_references_and_fixed_periods():
 
 @pytest.mark.parametrize("body,kind", [
     ("a = b\nb = a\n", "cycle"),
-    ("x[2025] = 1\nx[2026..] = x[t+1]\n", "cycle"),
+    ("x[2025] = 1\nx[2026..] = x[t+1]\n", "lag-before-timeline"),  # x[2029] would read 2030
+    ("a[2025..2028] = b[t+1]\na[2029] = 1\nb[2025] = 0\nb[2026..] = a[t-1]\n", "cycle"),  # a[2025] -> b[2026] -> a[2025]
     ("x = 1\nx = 2\n", "duplicate-definition"),
     ("input a = 1 USD\nb = a[2025]\n", "shape"),
     ("input a: USD = {2025..2029: 1}\nb: USD = sum(a[2025..2029]) + a[2030]\n", "bad-period"),

@@ -3,7 +3,7 @@ reductions over period ranges, running sums and the series functions."""
 
 from __future__ import annotations
 
-from .. import builtins, ir
+from .. import builtins, ir, rollup
 from .. import syntax as ast
 from ..diagnostics import Label, Span, did_you_mean
 from . import common, expressions, periods
@@ -151,7 +151,8 @@ def range_arg(s, arg, node, ctx):
 def leading(s, node: ast.Call) -> str:
     """The arguments before the series, as written (`10 %/year, ` for npv), for a hint that
     rewrites the call: the hint must keep them."""
-    texts = [common.text(s, a) or "..." for a in node.args[:-1]]
+    at = common.series_argument(node)
+    texts = [common.text(s, a) or "..." for a in node.args[:at]]
     return "".join(f"{t}, " for t in texts)
 
 
@@ -159,13 +160,17 @@ def reduction(s, node: ast.Call, builtin, ctx):
     """f([plain numbers,] x[a..b]): the leading arguments (npv's rate) are plain numbers or
     percent, the last is a series over a range of periods."""
     f = node.func
+    if builtin.roles:
+        return finance_reduction(s, node, builtin, ctx)
     extra = [rate_per_period(s, expressions.numeric(s, expressions.expr(s, arg, ctx), ctx, "the discount rate"),
                              f, ctx) for arg in node.args[:-1]]
     target = node.args[-1]
     name, start, stop, t = range_arg(s, target, node, ctx)
     if t.boolean:
         expressions.numeric(s, ir.Const(0.0, t, target.span), ctx, f"`{name}`")
-    if builtin.unit_rule == "integrate":
+    if f == "npv":
+        factor, unit = discounted_unit(s, t.unit)
+    elif builtin.unit_rule == "integrate":
         factor, unit = s.units.simplify(s.units.mul(t.unit, s.timeline.step_unit))
     elif builtin.unit_rule == "ratio":  # cagr: per year, whatever the periods (step: a period in years)
         factor, unit = 1.0 / s.timeline.per_year, s.units.dimensionless
@@ -176,6 +181,45 @@ def reduction(s, node: ast.Call, builtin, ctx):
         factor, unit = 1.0, t.unit
     shape = ir.join(a.type.shape for a in extra)
     return ir.Reduce(f, name, start, stop, factor, tuple(extra), ir.Type(unit, shape), node.span)
+
+
+def discounted_unit(s, unit):
+    """npv's and xnpv's result: a flow's periods are its amounts (USD/year over a year: USD); an
+    amount per period (USD each period) is discounted as it is."""
+    if rollup.is_flow(unit, s.units):
+        return s.units.simplify(s.units.mul(unit, s.timeline.step_unit))
+    return 1.0, unit
+
+
+def finance_reduction(s, node: ast.Call, builtin, ctx):
+    """irr, xirr, xnpv: the series where the registry's roles put it, the other arguments checked
+    for their roles (a guess is a plain number, xnpv's rate per year), defaults filled in."""
+    at = builtin.roles.index("series")
+    target = node.args[at]
+    name, start, stop, t = range_arg(s, target, node, ctx)
+    if t.boolean:
+        expressions.numeric(s, ir.Const(0.0, t, target.span), ctx, f"`{name}`")
+    extra = []
+    for i, role in enumerate(builtin.roles):
+        if role == "series":
+            continue
+        if i < len(node.args):
+            x = expressions.numeric(s, expressions.expr(s, node.args[i], ctx), ctx,
+                                    f"{builtin.name}'s {ROLE_NAMES[role]}")
+            extra.append(FINANCE_ROLES[role](s, x, builtin, node, ctx))
+        else:
+            default = builtin.defaults[i - len(builtin.roles) + len(builtin.defaults)]
+            extra.append(ir.Const(default, ir.Type(s.units.dimensionless, ir.SCALAR), node.span))
+    if stop <= start:
+        ctx.report.error("bad-period", f"{builtin.name}() needs cash flows in at least two periods", target.span,
+                         Label(target.span), hint=f"write {builtin.name}({name}[{s.timeline.range_text()}])")
+        raise Abandon
+    if builtin.name == "xnpv":
+        factor, unit = discounted_unit(s, t.unit)
+    else:
+        factor, unit = 1.0, s.units.dimensionless
+    shape = ir.join(a.type.shape for a in extra)
+    return ir.Reduce(builtin.name, name, start, stop, factor, tuple(extra), ir.Type(unit, shape), node.span)
 
 
 # The calendar functions a timeline has: what each period knows about itself.
@@ -264,7 +308,161 @@ def series_function(s, node: ast.Call, builtin, ctx):
     return ir.Running(node.func, arg.name, factor, ir.Type(unit, ir.SERIES), node.span)
 
 
+# ---------------------------------------------------------------------- financial functions
+
+
+def rule_finance(s, node, builtin, typed, shape, ctx):
+    """Excel's financial functions: each argument checked for its role (FINANCE_ROLES), the
+    optional ones left out filled with Excel's defaults; the result in the first amount's unit
+    (pmt, pv, sln, ...) or a plain number (nper, rate)."""
+    args, amount = finance_args(s, node, builtin, typed, ctx)
+    unit = amount if amount is not None and builtin.name not in ("nper", "rate") else s.units.dimensionless
+    return ir.Func(builtin.name, tuple(args), ir.Type(unit, shape), node.span)
+
+
+def finance_args(s, node, builtin, typed, ctx):
+    """The arguments converted for their roles (defaults appended), and the amounts' unit."""
+    out, amount, first = [], None, None
+    for role, x in zip(builtin.roles, typed):
+        x = expressions.numeric(s, x, ctx, f"{builtin.name}'s {ROLE_NAMES[role]}")
+        if role == "amount":
+            if amount is None:
+                amount, first = x.type.unit, x
+            elif s.units.same_dimension(amount, x.type.unit):
+                x = expressions.convert(s, x, amount)
+            else:
+                ctx.report.error("unit-mismatch", f"{builtin.name}()'s amounts are of one kind: "
+                                 f"{common.u(s, amount)} and {common.u(s, x.type.unit)} are not",
+                                 x.span or node.span, Label(first.span or node.span, common.u(s, amount)),
+                                 Label(x.span or node.span, common.u(s, x.type.unit)),
+                                 hint=f"write each amount in {common.u(s, amount)} (0 USD for none): "
+                                      f"{builtin.signature}")
+                raise Abandon
+        else:
+            x = FINANCE_ROLES[role](s, x, builtin, node, ctx)
+        out.append(x)
+    missing = len(builtin.roles) - len(typed)
+    for value in builtin.defaults[len(builtin.defaults) - missing:]:
+        unit = amount if builtin.roles[len(out)] == "amount" and amount is not None else s.units.dimensionless
+        out.append(ir.Const(value, ir.Type(unit, ir.SCALAR), node.span))
+    return out, amount
+
+
+def _time_part(s, unit):
+    """The product of a unit's time factors: percent/year -> 1/year, percent/year*month -> month/year."""
+    out = s.units.dimensionless
+    for name, exponent in unit._units.items():
+        part = s.units.registry.Unit(name)
+        if part.dimensionality == s.timeline.step_unit.dimensionality:
+            out = out * part ** exponent
+    return out
+
+
+def _typed_in(s, x) -> bool:
+    """A number typed into the model (a literal, or an input read as it is), not computed."""
+    while isinstance(x, ir.Convert):
+        x = x.operand
+    return isinstance(x, ir.Const) or (isinstance(x, (ir.Ref, ir.At)) and x.name in s.inputs)
+
+
+def role_rate(s, x, builtin, node, ctx):
+    """A rate per period, said so: a plain rate on a yearly timeline; on a sub-annual one a rate per
+    its period (0.5 %/month) or one computed (8 %/year * period_length(), or a formula's). A rate per
+    year on a monthly timeline is refused rather than guessed (nominal / 12, or compounded?), and
+    so is a plain rate typed in (a literal or an input): per month, or per year?"""
+    units, tl, f = s.units, s.timeline, builtin.name
+    unit, span = x.type.unit, x.span or node.span
+    if units.is_dimensionless(unit):
+        if tl.per_year != 1 and units.equal(_time_part(s, unit), units.dimensionless) and _typed_in(s, x):
+            ctx.report.error("unit-mismatch", f"{f}'s rate is per period, and a plain rate here would be per "
+                             f"{tl.kind}: say per what", span, Label(span, f"per {tl.kind}?"),
+                             hint=f"write a rate per {tl.kind} (0.5 %/{tl.kind}), or convert one per year "
+                                  f"explicitly: rate * period_length() (8 %/year → 0.667 % a {tl.kind})")
+            raise Abandon
+        return expressions.plain(s, x)
+    per_period = units.mul(unit, tl.step_unit)
+    if not units.is_dimensionless(per_period):
+        ctx.report.error("unit-mismatch", f"{f}'s rate is a plain number per period or a rate per time, not "
+                         f"{common.u(s, unit)}", span, Label(span, common.u(s, unit)))
+        raise Abandon
+    own = units.div(units.dimensionless, _time_part(s, unit))  # the time the rate is per
+    if abs(units.factor(own, tl.step_unit) - 1.0) > 1e-12:
+        ctx.report.error("unit-mismatch", f"{f}'s rate is per period (a {tl.kind}), not per "
+                         f"{units.short(own)}: convert it explicitly", span, Label(span, common.u(s, unit)),
+                         hint=f"the nominal rate per {tl.kind}: {common.text(s, x) or 'rate'} * period_length(); "
+                              f"the compounded one: (1 + {common.text(s, x) or 'rate'} * 1 {units.short(own)})"
+                              f"^(1 {tl.kind} / 1 {units.short(own)}) - 1")
+        raise Abandon
+    factor = units.factor(per_period, units.dimensionless)
+    return ir.Convert(x, factor, unit, ir.Type(units.dimensionless, x.type.shape), x.span)
+
+
+def role_count(s, x, builtin, node, ctx):
+    """A number of periods (or a period number): plain, or a time converted to periods (20 year
+    on a monthly timeline is 240)."""
+    units, tl = s.units, s.timeline
+    if units.is_dimensionless(x.type.unit):
+        return expressions.plain(s, x)
+    if units.same_dimension(x.type.unit, tl.step_unit):
+        return ir.Convert(x, units.factor(x.type.unit, tl.step_unit), x.type.unit,
+                          ir.Type(units.dimensionless, x.type.shape), x.span)
+    span = x.span or node.span
+    ctx.report.error("unit-mismatch", f"{builtin.name}() counts periods: a plain number or a time, not "
+                     f"{common.u(s, x.type.unit)}", span, Label(span, common.u(s, x.type.unit)),
+                     hint=f"e.g. 20 (periods) or 20 year ({20 * tl.per_year} {tl.kind}s on this timeline)")
+    raise Abandon
+
+
+def role_plain(s, x, builtin, node, ctx, what: str = "this argument"):
+    if not s.units.is_dimensionless(x.type.unit):
+        span = x.span or node.span
+        ctx.report.error("unit-mismatch", f"{builtin.name}()'s {what} is a plain number, not "
+                         f"{common.u(s, x.type.unit)}", span, Label(span, common.u(s, x.type.unit)),
+                         hint=f"write {builtin.signature}" + (" with a guess like 10 %" if what == "guess" else ""))
+        raise Abandon
+    return expressions.plain(s, x)
+
+
+def role_guess(s, x, builtin, node, ctx):
+    return role_plain(s, x, builtin, node, ctx, "guess")
+
+
+def role_due(s, x, builtin, node, ctx):
+    """Excel's `type`: 0, payments at the end of each period, or 1, at the start: a literal."""
+    if not (isinstance(x, ir.Const) and s.units.is_dimensionless(x.type.unit) and
+            float(x.value) * s.units.factor(x.type.unit, s.units.dimensionless) in (0.0, 1.0)):
+        span = x.span or node.span
+        ctx.report.error("type", f"{builtin.name}'s `due` is 0 (payments at the end of each period) or 1 (at the "
+                         "start), written as the number", span, Label(span), hint=f"write {builtin.signature}")
+        raise Abandon
+    return expressions.plain(s, x)
+
+
+def role_annual_rate(s, x, builtin, node, ctx):
+    """xnpv's rate: per year, as Excel's XNPV takes it (a plain number), or a rate per time."""
+    units = s.units
+    if units.is_dimensionless(x.type.unit):
+        return expressions.plain(s, x)
+    year = units.parse("year")
+    per_year = units.mul(x.type.unit, year)
+    if not units.is_dimensionless(per_year):
+        span = x.span or node.span
+        ctx.report.error("unit-mismatch", f"{builtin.name}'s rate is per year (8 % or 8 %/year), not "
+                         f"{common.u(s, x.type.unit)}", span, Label(span, common.u(s, x.type.unit)),
+                         hint=f"write {builtin.signature}, e.g. {builtin.name}(8 %, ...)")
+        raise Abandon
+    return ir.Convert(x, units.factor(per_year, units.dimensionless), x.type.unit,
+                      ir.Type(units.dimensionless, x.type.shape), x.span)
+
+
+FINANCE_ROLES = {"rate": role_rate, "count": role_count, "plain": role_plain, "guess": role_guess,
+                 "due": role_due, "annual rate": role_annual_rate}
+ROLE_NAMES = {"rate": "rate", "count": "number of periods", "plain": "argument", "guess": "guess",
+              "due": "due", "annual rate": "rate", "amount": "amount", "series": "cash flows"}
+
+
 # The unit rules of element-wise functions, by the name engine/builtins.py gives them.
 RULES = {"same": rule_same, "condition": rule_condition, "index": rule_index, "keep": rule_keep,
-         "digits": rule_digits, "plain": rule_plain, "root": rule_root, "sign": rule_sign}
+         "digits": rule_digits, "plain": rule_plain, "root": rule_root, "sign": rule_sign,
+         "finance": rule_finance}
 HANDLERS[ast.Call] = type_Call

@@ -22,8 +22,17 @@ def call_kind(node: ast.Call) -> str | None:
 
 
 def is_reduction(node: ast.Call) -> bool:
-    """A call that reduces a series over periods to one value (its last argument is the series)."""
+    """A call that reduces a series over periods to one value (series_argument says which)."""
     return call_kind(node) == "reduction"
+
+
+def series_argument(node: ast.Call) -> int:
+    """The position of the series a reduction reads: the last (npv(rate, x[..])) unless the
+    registry's roles put it elsewhere (irr(x[..], guess))."""
+    builtin = builtins.lookup(node.func, len(node.args))
+    if builtin is not None and "series" in builtin.roles:
+        return builtin.roles.index("series")
+    return len(node.args) - 1
 
 
 def parse_unit(s, text: ast.UnitText):

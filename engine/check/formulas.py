@@ -22,7 +22,142 @@ def plan(s: Scope) -> None:
     """s.dependencies and s.plan, the evaluation order; a cycle is an error."""
     edges = {name: edges_of(s, name) for name in s.formulas}
     s.dependencies = {name: {e.target for e in es} for name, es in edges.items()}
-    s.plan = plan_evaluation(edges, s.formulas, s.report, lambda name: definition_span(s, name))
+    s.plan = plan_evaluation(edges, s.formulas, s.report, lambda name: definition_span(s, name),
+                             lambda component: period_order(s, component))
+
+
+def period_order(s, component: list[str]):
+    """The loop of `component` taken period by period: it reads fixed periods, ranges or later
+    periods of its own members (debt_at_cod = debt[2027], read by debt from 2028). Each (member,
+    period) is a node, a single value one node (period None); an edge is a read. Returns the nodes
+    in an order that computes every value before it is read (by period, then the members' order),
+    or None after reporting a cycle of nodes, naming the quantities, periods and places."""
+    import heapq
+
+    members = set(component)
+    n = len(s.timeline)
+    series = member_shapes(s, component, {m: False for m in component})
+    reads: dict[tuple, list[tuple[tuple, Span]]] = {}
+    for m in component:
+        for eq, start, stop in s.pieces.get(m, ()):
+            if series[m]:
+                first, last = (0, n - 1) if start is None else (start, stop)
+                for p in range(first, last + 1):
+                    reads.setdefault((m, p), []).extend(_reads_at(s, eq.value, p, members, series))
+            else:
+                reads.setdefault((m, None), []).extend(_reads_at(s, eq.value, None, members, series))
+    waiting = {node: {t for t, _ in deps if t in reads and t != node} for node, deps in reads.items()}
+    for node, deps in reads.items():
+        if any(t == node for t, _ in deps):
+            waiting[node].add(node)  # reads itself: a cycle of one
+    readers: dict[tuple, list[tuple]] = {}
+    for node, deps in waiting.items():
+        for t in deps:
+            readers.setdefault(t, []).append(node)
+    position = {m: i for i, m in enumerate(component)}
+    key = (lambda node: (-1 if node[1] is None else node[1], position[node[0]]))  # noqa: E731
+    ready = [key(node) + (node,) for node, deps in waiting.items() if not deps]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        *_, node = heapq.heappop(ready)
+        order.append(node)
+        for reader in readers.get(node, ()):
+            waiting[reader].discard(node)
+            if not waiting[reader]:
+                heapq.heappush(ready, key(reader) + (reader,))
+    if len(order) == len(waiting):
+        return order
+    _report_period_cycle(s, {node for node, deps in waiting.items() if deps}, reads)
+    return None
+
+
+def _node_text(s, node) -> str:
+    name, p = node
+    return name if p is None else f"{name}[{s.timeline.label(p)}]"
+
+
+def _report_period_cycle(s, stuck: set, reads) -> None:
+    """Follow reads among the nodes that could not be ordered until one repeats: that loop."""
+    node = min(stuck, key=lambda x: (-1 if x[1] is None else x[1], x[0]))
+    path, seen, spans = [node], {node: 0}, []
+    while True:
+        target, span = next((t, sp) for t, sp in reads[node] if t in stuck)
+        spans.append((node, target, span))
+        if target in seen:
+            loop = spans[seen[target]:]
+            break
+        seen[target] = len(path)
+        path.append(target)
+        node = target
+    chain = " -> ".join(_node_text(s, a) for a, _, _ in loop) + f" -> {_node_text(s, loop[0][0])}"
+    labels = [Label(span, f"{_node_text(s, a)} reads {_node_text(s, b)}") for a, b, span in loop if span]
+    s.report.error("cycle", f"circular definition through periods: {chain}", labels[0].span, *labels,
+                   hint="each value must read only values computed before it: an earlier period (x[t-1]), "
+                        "or a fixed period that does not depend on this one")
+
+
+def _reads_at(s, node, p, members: set, series: dict) -> list[tuple[tuple, Span]]:
+    """The (member, period) nodes an expression reads when computing period p (None: a single
+    value), with where it reads each."""
+    out = []
+    n = len(s.timeline)
+
+    def add(name, periods, span):
+        for q in periods:
+            if q is None or 0 <= q < n:
+                out.append(((name, q if series[name] else None), span))
+
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name):
+            if node.name in members:
+                add(node.name, [p], node.span)
+        elif isinstance(node, ast.Indexed):
+            if node.name in members:
+                index = node.index
+                if isinstance(index, ast.Current):
+                    add(node.name, [p], node.span)
+                elif isinstance(index, ast.Relative):
+                    add(node.name, [None if p is None else p + index.offset], node.span)
+                elif index is not None:
+                    try:
+                        first, last = periods.period_span(s, index)
+                    except Abandon:
+                        continue
+                    add(node.name, range(first, last + 1), node.span)
+            stack.extend(ast.children(node))
+        elif isinstance(node, ast.Call):
+            kind = common.call_kind(node)
+            for arg in node.args:
+                if isinstance(arg, ast.Name) and arg.name in members and kind in ("reduction", "running"):
+                    upto = n - 1 if kind == "reduction" or p is None else p
+                    add(arg.name, range(0, upto + 1), arg.span)  # total(x): every period; running: up to p
+                elif isinstance(arg, ast.Name) and arg.name in members and node.func == "growth":
+                    add(arg.name, [p, None if p is None else p - 1], arg.span)
+                else:
+                    stack.append(arg)
+        else:
+            stack.extend(ast.children(node))
+    return out
+
+
+def member_shapes(s, names, series: dict) -> dict:
+    """Which of `names` are series: those with a period selector, and those that read a series at
+    the current period (to a fixed point)."""
+    series = dict(series)
+    members = set(names)
+    for n in names:
+        if any(eq.index is not None for eq in s.formulas[n]):
+            series[n] = True
+    changed = True
+    while changed:
+        changed = False
+        for n in names:
+            if not series[n] and reads_series(s, n, series, members):
+                series[n] = changed = True
+    return series
 
 
 def type_formulas(s: Scope) -> None:
@@ -167,16 +302,8 @@ def type_step(s, step: ir.Step):
     members = set(names)
     # Shapes: a formula is a series if it has a period selector, reads a series at the current
     # period, or sits in a recurrence.
-    series = {n: step.sequential for n in names}
-    for n in names:
-        if any(eq.index is not None for eq in s.formulas[n]):
-            series[n] = True
-    changed = True
-    while changed:
-        changed = False
-        for n in names:
-            if not series[n] and reads_series(s, n, series, members):
-                series[n] = changed = True
+    # A loop ordered period by period (step.order) keeps its single values single.
+    series = member_shapes(s, names, {n: step.sequential and step.order is None for n in names})
     last = len(s.timeline) - 1
     for n in names:
         if series[n]:  # `x = ...` that reads a series defines every period
@@ -290,7 +417,8 @@ def reads_series(s, name, series, members) -> bool:
             elif isinstance(node, ast.Call) and common.call_kind(node) in ("running", "series", "calendar"):
                 return True
             elif isinstance(node, ast.Call) and common.is_reduction(node):
-                stack.extend(node.args[:-1])  # the series it reduces is one value; npv's rate may not be
+                at = common.series_argument(node)  # the series it reduces is one value; npv's rate may not be
+                stack.extend(a for i, a in enumerate(node.args) if i != at)
             else:
                 stack.extend(ast.children(node))
     return False

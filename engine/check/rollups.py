@@ -16,7 +16,7 @@ rates added up are neither the year's amount nor its rate.
 
 from __future__ import annotations
 
-from .. import ir
+from .. import builtins, ir
 from .. import rollup
 from ..diagnostics import Label
 from . import common
@@ -53,13 +53,20 @@ def verify(s: Scope) -> None:
                 continue
             reason, written, rate = found
             amounts.add(name)
-            if q.rollup is None:
+            if q.rollup is None and written == "":
+                s.report.error(
+                    "missing-rollup", f"`{name}` is an amount per period ({reason}) in "
+                    f"{s.units.short(q.unit) or 'plain numbers'}: its {s.timeline.kind}s cannot roll up to years "
+                    "by the unit's rule", q.span, Label(q.span),
+                    hint=f"add `rollup sum` under it (a year's payments are the sum of its {s.timeline.kind}s')")
+            elif q.rollup is None:
                 kind = s.timeline.kind
                 level = "" if written is None else (
                     f"; if it is a level rather than a {kind}'s amount (a run-rate, a balance held as days of a "
                     "flow), write `rollup last`")
                 s.report.error(
-                    "missing-rollup", f"`{name}` is an amount per period ({reason}) in {s.units.short(q.unit)}, "
+                    "missing-rollup", f"`{name}` is an amount per period ({reason}) in "
+                    f"{s.units.short(q.unit) or 'plain numbers'}, "
                     f"not a flow: its {kind}s cannot roll up to years by the unit's rule", q.span,
                     Label(q.span),
                     hint=f"add `rollup sum` under it (a year's amount is the sum of its {kind}s'), or make "
@@ -94,6 +101,9 @@ def amount_reason(s, q: ir.Quantity, amounts: set[str]) -> tuple[str, str | None
         for node in walk(eq.expr):
             if isinstance(node, ir.Period) and node.what == "length":
                 return "it multiplies by period_length()", None, None
+            if isinstance(node, ir.Func) and getattr(builtins.ELEMENTWISE.get(node.name), "per_period", False) \
+                    and s.units.same_dimension(node.type.unit, q.unit):
+                return f"{node.name}() gives an amount each period", "", None
             if isinstance(node, ir.Ref) and node.name in amounts and node.type.unit is not None and \
                     s.units.same_dimension(node.type.unit, q.unit):
                 return f"it adds up `{node.name}`, an amount per period", None, None
