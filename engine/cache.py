@@ -102,12 +102,15 @@ def _usable_folder(create: bool) -> Path | None:
     return folder
 
 
+# Reading a file of the cache (untrusted): never follow a symlink, never block on a FIFO.
+_SAFE_OPEN = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
 def _secret(folder: Path, create: bool) -> bytes | None:
     """The per-user key that authenticates entries: 32 random bytes in `key`, mode 0600."""
     path = folder / "key"
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, _SAFE_OPEN)
     except FileNotFoundError:
         if not create:
             return None
@@ -160,9 +163,8 @@ def _signature(secret: bytes, key: str, payload: bytes) -> bytes:
 def _read_entry(path: Path, limit: int) -> bytes | None:
     """The bytes of a regular file of at most `limit` bytes; never follows a symlink, never
     blocks on a FIFO, never reads a device."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, _SAFE_OPEN)
     except OSError:
         return None
     try:
@@ -268,9 +270,8 @@ def _prune(folder: Path, keep: Path) -> None:
 
 
 def _read_entry_header(path: Path) -> bytes | None:
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, _SAFE_OPEN)
     except OSError:
         return None
     try:

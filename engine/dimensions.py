@@ -364,7 +364,7 @@ class _Expander:
         missing = [i for i in self.items[level] if i not in entries]
         if missing and default is None and not bad:
             self.error("bad-item", f"`{name}` has no value for {', '.join(missing)} ({level})", value.span,
-                       f"give every item a value, or one for the rest: default: VALUE")
+                       "give every item a value, or one for the rest: default: VALUE")
             bad = True
         if bad:
             raise _Skip

@@ -110,18 +110,20 @@ def rate(nper_, payment, pv_, fv_, due, guess):
 
 def _newton(step, x, limit: int):
     """x after Newton steps until each one is under EPSILON (at most `limit`), then POLISH more
-    (never undoing the convergence); NaN where it did not converge."""
+    (never undoing the convergence); NaN where it did not converge. A diverging start (inf, NaN)
+    is an outcome, not a warning."""
     done = np.zeros(x.shape, dtype=bool)
-    for _ in range(limit):
-        delta = step(x)
-        x = np.where(done, x, x - delta)
-        done |= np.abs(delta) < EPSILON
-        if done.all():
-            break
-    for _ in range(POLISH):
-        delta = step(x)
-        better = np.isfinite(delta) & (np.abs(delta) < EPSILON)
-        x = np.where(better, x - delta, x)
+    with np.errstate(all="ignore"):
+        for _ in range(limit):
+            delta = step(x)
+            x = np.where(done, x, x - delta)
+            done |= np.abs(delta) < EPSILON
+            if done.all():
+                break
+        for _ in range(POLISH):
+            delta = step(x)
+            better = np.isfinite(delta) & (np.abs(delta) < EPSILON)
+            x = np.where(better, x - delta, x)
     return np.where(done & np.isfinite(x), x, np.nan)
 
 
@@ -179,18 +181,24 @@ def irr(values, step, guess):
     """The rate per period that makes the cash flows' NPV zero, the first undiscounted (Excel's
     IRR): Newton from the guess, at most 20 steps (LibreOffice's ScIRR), then _verified."""
     v = np.asarray(values, dtype=float)
-    i = np.arange(v.shape[-1], dtype=float)
-    x = np.broadcast_to(np.asarray(guess, dtype=float), v.shape[:-1] + (1,)).copy()
+    periods = np.arange(v.shape[-1], dtype=float)
+    x = _newton(_npv_step(v, periods), _start(guess, v), 20)
+    return _verified(x, v, periods)
 
-    def step_(x):
+
+def _npv_step(values, exponents):
+    """The Newton step for Σ values / (1 + x)^exponents = 0 (IRR: periods; XIRR: years)."""
+    def step(x):
         with np.errstate(all="ignore"):
-            grow = (1.0 + x) ** -i
-            value = (v * grow).sum(axis=-1, keepdims=True)
-            slope = (-i * v * grow / (1.0 + x)).sum(axis=-1, keepdims=True)
-            return value / slope
+            discounted = values * (1.0 + x) ** -exponents
+            slope = (-exponents * discounted / (1.0 + x)).sum(axis=-1, keepdims=True)
+            return discounted.sum(axis=-1, keepdims=True) / slope
+    return step
 
-    x = _newton(step_, x, 20)
-    return _verified(x, v, i)
+
+def _start(guess, values):
+    """The guess, one per cash-flow series (leading axes: Monte Carlo samples)."""
+    return np.broadcast_to(np.asarray(guess, dtype=float), values.shape[:-1] + (1,)).copy()
 
 
 def xnpv(values, step, rate_, days):
@@ -207,20 +215,13 @@ def xirr(values, step, guess, days):
     then from -99 %, -98 %, ... where that fails (LibreOffice's XIRR scan)."""
     v = np.asarray(values, dtype=float)
     years = np.asarray(days, dtype=float) / 365.0
-
-    def step_(x):
-        with np.errstate(all="ignore"):
-            grow = (1.0 + x) ** -years
-            value = (v * grow).sum(axis=-1, keepdims=True)
-            slope = (-years * v * grow / (1.0 + x)).sum(axis=-1, keepdims=True)
-            return value / slope
-
-    x = _newton(step_, np.broadcast_to(np.asarray(guess, dtype=float), v.shape[:-1] + (1,)).copy(), 50)
+    step = _npv_step(v, years)
+    x = _newton(step, _start(guess, v), 50)
     for k in range(200):
         missing = np.isnan(x)
         if not missing.any():
             break
-        x = np.where(missing, _newton(step_, np.full(x.shape, -0.99 + 0.01 * k), 50), x)
+        x = np.where(missing, _newton(step, np.full(x.shape, -0.99 + 0.01 * k), 50), x)
     return _verified(x, v, years)
 
 

@@ -3,8 +3,10 @@
 An edge `a -> b` says a formula of `a` reads `b`:
   kind "lag", offset k   a reads b[t+k] (k = 0: the same period; k < 0: an earlier one)
   kind "whole"           a reads b at fixed periods or over a range (b must be complete first)
-A cycle is allowed only through lags that look back (k < 0): that is a recurrence, evaluated
-period by period. Any other cycle is an error that names the quantities in it.
+A cycle through lags that look back (k < 0) is a recurrence, evaluated period by period. A cycle
+that also reads fixed periods, ranges or later periods is ordered by (quantity, period) by the
+checker (by_period), which reports it if some value needs itself. A cycle within one period is
+an error that names the quantities in it.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ def strongly_connected(nodes: list[str], succ: dict[str, list[str]]) -> list[lis
 
 
 def plan_evaluation(edges: dict[str, list[Edge]], formulas, report: Reporter, span_of,
-                    by_period=None) -> list[Step]:
+                    by_period) -> list[Step]:
     """Order the formulas (inputs need no step). Reports cycles; returns the plan.
     by_period(component): for a loop through fixed periods or ranges (or later periods), the order
     of (name, period) that computes each value before it is read, or None after reporting the
@@ -87,23 +89,16 @@ def plan_evaluation(edges: dict[str, list[Edge]], formulas, report: Reporter, sp
         if not inner:
             plan.append(Step((component[0],), False))
             continue
-        bad = [(n, e) for n, e in inner if e.kind == "whole" or e.offset > 0]
-        if bad and by_period is not None:
+        if any(e.kind == "whole" or e.offset > 0 for _, e in inner):
             order = by_period(component)
             if order is not None:
                 plan.append(Step(tuple(dict.fromkeys(name for name, _ in order)), True, tuple(order)))
             continue
-        for n, e in bad:
-            what = "reads the future" if e.kind == "lag" else "reads fixed periods or a range"
-            report.error("cycle", f"`{n}` {what} of `{e.target}`, which depends on `{n}` in turn",
-                         e.span, Label(e.span), hint="inside a recurrence, read only earlier periods: x[t-1]")
         immediate = {n: [e.target for e in edges[n] if e.target in members and e.kind == "lag" and e.offset == 0]
                      for n in component}
         cycle = _find_cycle(component, immediate)
         if cycle:
             _report_cycle(cycle, edges, report, span_of)
-            continue
-        if bad:
             continue
         plan.append(Step(tuple(_topological(component, immediate)), True))
     return plan

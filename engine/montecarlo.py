@@ -170,12 +170,11 @@ class LogSketch:
         cells = self.cells
         # The pool's running count: a store's j-th value (0-based, by bucket) is in the first of
         # its buckets where that count passes the count before the store plus j.
-        running = np.cumsum(self.counts[:self.used], dtype=np.int64)
-        before = np.concatenate([[0], running])[np.minimum(self.start, self.used)]
-        held = before + 0
-        stored = _widths(self.lo, self.hi) > 0
-        held[stored] = running[self.start[stored] + _widths(self.lo, self.hi)[stored] - 1]
-        held -= before  # values in each store
+        cumulative = np.concatenate([[0], np.cumsum(self.counts[:self.used], dtype=np.int64)])
+        running = cumulative[1:]
+        start = np.minimum(self.start, self.used)
+        before = cumulative[start]
+        held = cumulative[np.minimum(start + _widths(self.lo, self.hi), self.used)] - before  # values per store
         positive, negative = held[:cells], held[cells:]
         n = negative + self.zeros + positive
         some = n > 0

@@ -208,8 +208,7 @@ def finance_reduction(s, node: ast.Call, builtin, ctx):
                                     f"{builtin.name}'s {ROLE_NAMES[role]}")
             extra.append(FINANCE_ROLES[role](s, x, builtin, node, ctx))
         else:
-            default = builtin.defaults[i - len(builtin.roles) + len(builtin.defaults)]
-            extra.append(ir.Const(default, ir.Type(s.units.dimensionless, ir.SCALAR), node.span))
+            extra.append(default_argument(s, builtin, i, None, node.span))
     if stop <= start:
         ctx.report.error("bad-period", f"{builtin.name}() needs cash flows in at least two periods", target.span,
                          Label(target.span), hint=f"write {builtin.name}({name}[{s.timeline.range_text()}])")
@@ -273,8 +272,14 @@ def rate_per_period(s, value, f: str, ctx):
         ctx.report.error("unit-mismatch", f"{f}'s rate is a plain number per period or a rate per time (10 %/year), "
                          f"not {common.u(s, unit)}", value.span, Label(value.span, common.u(s, unit)))
         raise Abandon
-    factor = units.factor(per_period, units.dimensionless)
-    return ir.Convert(value, factor, unit, ir.Type(units.dimensionless, value.type.shape), value.span)
+    return per_time(s, value, tl.step_unit)
+
+
+def per_time(s, rate, time):
+    """A rate per time (8 %/year) as the plain number it is over `time` (one period, or a year)."""
+    units = s.units
+    factor = units.factor(units.mul(rate.type.unit, time), units.dimensionless)
+    return ir.Convert(rate, factor, rate.type.unit, ir.Type(units.dimensionless, rate.type.shape), rate.span)
 
 
 def series_function(s, node: ast.Call, builtin, ctx):
@@ -341,11 +346,16 @@ def finance_args(s, node, builtin, typed, ctx):
         else:
             x = FINANCE_ROLES[role](s, x, builtin, node, ctx)
         out.append(x)
-    missing = len(builtin.roles) - len(typed)
-    for value in builtin.defaults[len(builtin.defaults) - missing:]:
-        unit = amount if builtin.roles[len(out)] == "amount" and amount is not None else s.units.dimensionless
-        out.append(ir.Const(value, ir.Type(unit, ir.SCALAR), node.span))
+    out += [default_argument(s, builtin, i, amount, node.span) for i in range(len(typed), len(builtin.roles))]
     return out, amount
+
+
+def default_argument(s, builtin, i: int, amount, span):
+    """Argument i left out: Excel's default (fv 0, due 0, guess 10 %, ...), in the amounts' unit
+    for an amount."""
+    value = builtin.defaults[i - len(builtin.roles) + len(builtin.defaults)]
+    unit = amount if builtin.roles[i] == "amount" and amount is not None else s.units.dimensionless
+    return ir.Const(value, ir.Type(unit, ir.SCALAR), span)
 
 
 def _time_part(s, unit):
@@ -393,8 +403,7 @@ def role_rate(s, x, builtin, node, ctx):
                               f"the compounded one: (1 + {common.text(s, x) or 'rate'} * 1 {units.short(own)})"
                               f"^(1 {tl.kind} / 1 {units.short(own)}) - 1")
         raise Abandon
-    factor = units.factor(per_period, units.dimensionless)
-    return ir.Convert(x, factor, unit, ir.Type(units.dimensionless, x.type.shape), x.span)
+    return per_time(s, x, tl.step_unit)
 
 
 def role_count(s, x, builtin, node, ctx):
@@ -451,8 +460,7 @@ def role_annual_rate(s, x, builtin, node, ctx):
                          f"{common.u(s, x.type.unit)}", span, Label(span, common.u(s, x.type.unit)),
                          hint=f"write {builtin.signature}, e.g. {builtin.name}(8 %, ...)")
         raise Abandon
-    return ir.Convert(x, units.factor(per_year, units.dimensionless), x.type.unit,
-                      ir.Type(units.dimensionless, x.type.shape), x.span)
+    return per_time(s, x, year)
 
 
 FINANCE_ROLES = {"rate": role_rate, "count": role_count, "plain": role_plain, "guess": role_guess,

@@ -3,6 +3,8 @@ shapes and units inferred step by step in dependency order (recurrences by fixed
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 
 from .. import ir
@@ -32,8 +34,6 @@ def period_order(s, component: list[str]):
     period) is a node, a single value one node (period None); an edge is a read. Returns the nodes
     in an order that computes every value before it is read (by period, then the members' order),
     or None after reporting a cycle of nodes, naming the quantities, periods and places."""
-    import heapq
-
     members = set(component)
     n = len(s.timeline)
     series = member_shapes(s, component, {m: False for m in component})
@@ -46,10 +46,7 @@ def period_order(s, component: list[str]):
                     reads.setdefault((m, p), []).extend(_reads_at(s, eq.value, p, members, series))
             else:
                 reads.setdefault((m, None), []).extend(_reads_at(s, eq.value, None, members, series))
-    waiting = {node: {t for t, _ in deps if t in reads and t != node} for node, deps in reads.items()}
-    for node, deps in reads.items():
-        if any(t == node for t, _ in deps):
-            waiting[node].add(node)  # reads itself: a cycle of one
+    waiting = {node: {t for t, _ in deps if t in reads} for node, deps in reads.items()}  # reading itself: never ready
     readers: dict[tuple, list[tuple]] = {}
     for node, deps in waiting.items():
         for t in deps:
@@ -299,7 +296,6 @@ def edges_of(s, name: str) -> list[Edge]:
 
 def type_step(s, step: ir.Step):
     names = step.names
-    members = set(names)
     # Shapes: a formula is a series if it has a period selector, reads a series at the current
     # period, or sits in a recurrence.
     # A loop ordered period by period (step.order) keeps its single values single.
