@@ -288,21 +288,15 @@ class Evaluator:
                 env[q.name][...] = f(env, 0, 1)
             else:
                 env[q.name][..., p:p + 1] = f(env, p, p + 1)
-        # Checked once afterwards: a value that went wrong in period p can only spread to later ones,
-        # so the first non-finite period is where it started.
-        first = None  # (period, position in dependency order, q, eq) of the earliest failure
-        for order, (q, eq) in enumerate(equations):
-            if eq.start is None:
-                self._verify(q, eq, env[q.name], 0, env)
-                continue
-            values = env[q.name][..., eq.start:eq.stop + 1]
-            if q.type.boolean or np.isfinite(values).all():
-                continue
-            bad = eq.start + _first_non_finite(values)
-            first = min(first or (bad, order, q, eq), (bad, order, q, eq), key=lambda x: x[:2])
-        if first is not None:
-            p, _, q, eq = first
-            self._verify(q, eq, env[q.name][..., p:p + 1], p, env)
+        # Checked once afterwards: a value that went wrong can only spread to values computed after
+        # it, so the first non-finite one in the schedule's order is where it started.
+        if all(q.type.boolean or np.isfinite(env[q.name] if eq.start is None else
+                                             env[q.name][..., eq.start:eq.stop + 1]).all() for q, eq in equations):
+            return
+        for q, eq, _, p in schedule:
+            values = env[q.name] if p is None else env[q.name][..., p:p + 1]
+            if not (q.type.boolean or np.isfinite(values).all()):
+                self._verify(q, eq, values, 0 if p is None else p, env)
 
     def _verify(self, q: ir.Quantity, eq: ir.Equation, values: np.ndarray, a: int, env):
         if not self._verifying or q.type.boolean or np.isfinite(values).all():

@@ -362,3 +362,21 @@ def test_the_readme_finance_example_runs_and_the_lender_earns_its_rate():
     assert results.value("lender_irr") == pytest.approx(0.06, rel=1e-9)
     assert results.value("debt_at_cod") == pytest.approx(100e6 * 1.06 ** 2, rel=1e-12)
     assert abs(results.value("debt", 2037)) < 1e-6
+
+
+def test_a_failure_inside_a_loop_through_periods_is_reported_where_it_starts():
+    """principal's ppmt has no payment 8 of 7 in 2035; debt, which reads it, is not the culprit."""
+    text = COD_MODEL.replace("timeline 2025..2034 yearly", "timeline 2025..2035 yearly")
+    with pytest.raises(ModelError) as err:
+        engine.loads(text).run()
+    (d,) = err.value.diagnostics
+    assert d.message.startswith("ppmt() of a payment number outside 1 to nper")
+    assert d.message.endswith("in `principal` for 2035")
+
+
+def test_a_range_in_a_check_hints_at_checking_each_period():
+    with pytest.raises(ModelError) as err:
+        engine.loads('model "m"\ntimeline 2026..2030 yearly\ninput x = 2\ny[t] = x\n'
+                     'check "each": y[2027..2029] >= 1\n').checked()
+    (d,) = err.value.diagnostics
+    assert 'check "..." for t in 2027..2029: y[t]' in d.hint

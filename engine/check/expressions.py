@@ -128,8 +128,12 @@ def type_Indexed(s, node: ast.Indexed, ctx):
     if isinstance(index, ast.Fixed):
         i = periods.period_index(s, index.period, index.span, ctx.report, name)
         return ir.At(name, i, ir.Type(t.unit, ir.SCALAR), node.span)
+    hint = f"total({name}[...]) integrates a flow; sum, average, min, max also take ranges"
+    if ctx.owner is None and isinstance(index, ast.PeriodRange):  # a check: maybe meant for every period
+        periods_text = common.text(s, index) or s.timeline.range_text()
+        hint = f'to check each period: check "..." for t in {periods_text}: {name}[t] ...; or reduce it: {hint}'
     ctx.report.error("shape", "a period range reads several values; reduce it", node.span, Label(node.span),
-                     hint=f"total({name}[...]) integrates a flow; sum, average, min, max also take ranges")
+                     hint=hint)
     raise Abandon
 
 
