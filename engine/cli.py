@@ -160,8 +160,11 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args, fmt: str) -> int:
     from .diagnostics import ModelError, render_all
 
+    _LOADED.clear()
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        _warn(fmt, notes=args.command == "check")
+        return code
     except ModelError as err:
         print(render_all(err, fmt), file=sys.stderr)
         return EXIT_INVALID
@@ -202,10 +205,33 @@ def _error(message: str, fmt: str):
         print(f"unitsheet: error: {message}", file=sys.stderr)
 
 
+_LOADED: list = []  # the models this command loaded: their warnings are printed when it ends
+
+
 def _load(path: str):
     from .model import load
 
-    return load(path)
+    model = load(path)
+    _LOADED.append(model)
+    return model
+
+
+def _warn(fmt: str, notes: bool = False) -> None:
+    """The checker's warnings (a valid model, probably not what was meant), after the output;
+    notes too (suggestions: a loop with a closed form) for `check`."""
+    from .diagnostics import render_text, to_json
+
+    models, _LOADED[:] = list(_LOADED), []
+    for model in models:
+        if model._checked is None:  # fmt: never checked, nothing to warn of
+            continue
+        found = [d for d in model.warnings() if notes or d.severity == "warning"]
+        if not found:
+            continue
+        if fmt == "json":
+            print(json_text({"warnings": [to_json(d) for d in found]}, indent=2), file=sys.stderr)
+        else:
+            print("\n\n".join(render_text(d, {model.file: model.text}) for d in found), file=sys.stderr)
 
 
 def _overrides(pairs: list[str]) -> dict[str, str]:

@@ -66,6 +66,13 @@ class Reporter:
     # A dimensioned model is checked item by item from the same text: one error per place in
     # the text is enough (engine/dimensions.py).
     once_per_span: bool = False
+    # Not errors: the model is valid and runs (a `circular` clause on a quantity in no loop).
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    def warning(self, kind: str, message: str, span: Span | None, *labels: Label,
+                hint: str | None = None, notes: tuple[str, ...] = (), severity: str = "warning") -> None:
+        """A warning, or (severity "note") a suggestion only `check` shows."""
+        self.warnings.append(Diagnostic(kind, message, span, tuple(labels), hint, notes, severity=severity))
 
     def error(self, kind: str, message: str, span: Span | None, *labels: Label,
               hint: str | None = None, notes: tuple[str, ...] = ()) -> None:

@@ -96,13 +96,19 @@ class Evaluator:
             compiled.append((q, equations))
         # (q, eq, f, period): each member's equation for each period, in same-period dependency
         # order, or in the step's own order of (name, period) (None: a single value's equation).
+        # A declared circular loop is one entry, a _Loop, solved by iteration.
         if step.order is None:
             schedule = [(q, eq, f, p) for p in range(self.n) for q, equations in compiled
                         for eq, f in equations if eq.start <= p <= eq.stop]
         else:
             equation_of = {(q.name, p): (q, eq, f) for q, equations in compiled for eq, f in equations
                            for p in ([None] if eq.start is None else range(eq.start, eq.stop + 1))}
-            schedule = [equation_of[node] + (node[1],) for node in step.order if node in equation_of]
+            schedule = []
+            for entry in step.order:
+                if isinstance(entry, ir.Loop):
+                    schedule.append(_Loop(entry, [equation_of[node] + (node[1],) for node in entry.nodes]))
+                else:
+                    schedule.append(equation_of[entry] + (entry[1],))
         return "recurrence", (hoisted, schedule, [(q, eq) for q, equations in compiled for eq, _ in equations])
 
     def _schedule(self, plan: list[ir.Step], analysed):
@@ -283,7 +289,11 @@ class Evaluator:
         for key, f, start, stop in hoisted:
             value = np.asarray(f(env, start, stop + 1), dtype=float)
             env[key] = np.broadcast_to(value, value.shape[:-1] + (stop + 1 - start,))
-        for q, eq, f, p in schedule:
+        for entry in schedule:
+            if type(entry) is _Loop:
+                self._solve(env, entry)
+                continue
+            q, eq, f, p = entry
             if p is None:  # a single value inside the loop (step.order)
                 env[q.name][...] = f(env, 0, 1)
             else:
@@ -293,10 +303,34 @@ class Evaluator:
         if all(q.type.boolean or np.isfinite(env[q.name] if eq.start is None else
                                              env[q.name][..., eq.start:eq.stop + 1]).all() for q, eq in equations):
             return
-        for q, eq, _, p in schedule:
+        for q, eq, _, p in (part for entry in schedule for part in (entry.parts if type(entry) is _Loop else (entry,))):
             values = env[q.name] if p is None else env[q.name][..., p:p + 1]
             if not (q.type.boolean or np.isfinite(values).all()):
                 self._verify(q, eq, values, 0 if p is None else p, env)
+
+    def _solve(self, env, loop: "_Loop"):
+        """A declared circular loop in one period: its members computed in turn, from 0, until no
+        value changes by more than LOOP_TOLERANCE of itself (every Monte Carlo sample at once), at
+        most LOOP_ITERATIONS passes. A loop that does not settle is a runtime error naming it, the
+        period and its last two values; under verify=False its samples that did not settle are NaN."""
+        cells = [(env[q.name] if p is None else env[q.name][..., p:p + 1], f, p) for q, _, f, p in loop.parts]
+        for cell, _, _ in cells:
+            cell[...] = 0.0
+        for _ in range(LOOP_ITERATIONS):
+            previous = [cell.copy() for cell, _, _ in cells]
+            for cell, f, p in cells:
+                cell[...] = f(env, 0, 1) if p is None else f(env, p, p + 1)
+            settled = [_settled(cell, old) for (cell, _, _), old in zip(cells, previous)]
+            if all(s.all() for s in settled):
+                return
+            if not all(np.isfinite(cell).all() for cell, _, _ in cells):
+                return  # a division by zero...: the recurrence's own check finds and names it
+        if not self._verifying:  # the samples that did not settle are failures (Monte Carlo counts them)
+            unsettled = ~np.logical_and.reduce([s[..., 0] for s in settled])
+            for cell, _, _ in cells:
+                cell[unsettled] = np.nan
+            return
+        raise ModelError([_not_settled(self, loop, cells, previous)], self.model.sources_text)
 
     def _verify(self, q: ir.Quantity, eq: ir.Equation, values: np.ndarray, a: int, env):
         if not self._verifying or q.type.boolean or np.isfinite(values).all():
@@ -346,6 +380,24 @@ def _first_non_finite(values: np.ndarray) -> int:
 
 
 AFFINE_RECURRENCES = True  # tests switch it off to compare with the general path
+# A declared circular loop (engine/evaluate.py Evaluator._solve): settled when no value moves by
+# more than this share of itself in a pass; the workbook's iterative calculation has the same count.
+LOOP_TOLERANCE = 1e-12
+LOOP_ITERATIONS = 100
+
+
+class _Loop:
+    """A declared circular loop of a recurrence's schedule: its (q, eq, f, period) parts."""
+
+    __slots__ = ("loop", "parts")
+
+    def __init__(self, loop: ir.Loop, parts: list):
+        self.loop, self.parts = loop, parts
+
+
+def _settled(new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """Per value: unchanged to LOOP_TOLERANCE of its size (exactly equal counts, 0 included)."""
+    return (new == old) | (np.abs(new - old) <= LOOP_TOLERANCE * np.maximum(np.abs(new), np.abs(old)))
 BATCHING = True  # tests switch it off to compare with one step at a time
 
 
@@ -516,6 +568,33 @@ def _diagnose(ev: Evaluator, q: ir.Quantity, eq: ir.Equation, p: int | None, env
     if isinstance(culprit, ir.Binary) and culprit.op == "/" and culprit.right.span:
         labels = [Label(culprit.right.span, f"is 0{where}")]
     return Diagnostic("runtime", f"{why} in `{q.name}`{where}", span, tuple(labels), hint=_hint(culprit))
+
+
+def _not_settled(ev: Evaluator, loop: _Loop, cells, previous) -> Diagnostic:
+    """The loop that did not settle: its members, the period, each one's last two values."""
+    q, eq, _, p = loop.parts[0]
+    units = ev.model.units
+    where = f" in {ev.model.timeline.label(p)}" if p is not None else ""
+    chain = " -> ".join(loop.loop.names + loop.loop.names[:1])
+    notes = []
+    for (cell, _, _), old, (member, _, _, _) in zip(cells, previous, loop.parts):
+        new_value, old_value = (float(np.asarray(v).reshape(-1)[_worst(cell, old)]) for v in (cell, old))
+        unit = units.short(member.unit) if member.unit is not None else ""
+        notes.append(f"`{member.name}`: {_human(old_value, unit)} then {_human(new_value, unit)}")
+    return Diagnostic("runtime", f"the circular loop {chain} does not settle{where}: its values still change "
+                      f"after {LOOP_ITERATIONS} passes", eq.span,
+                      tuple(Label(e.span, f"`{m.name}`") for m, e, _, _ in loop.parts if e.span is not None),
+                      hint="a loop settles when each pass changes it less (interest on the average balance at a "
+                           "rate below 200 %); check the rates it reads, or write the loop in closed form "
+                           "(docs/language.md, \"Circular loops\")",
+                      notes=("the last two passes: " + "; ".join(notes),))
+
+
+def _worst(new: np.ndarray, old: np.ndarray) -> int:
+    """The flat index of the value that moved the most (the sample shown in an error)."""
+    change = np.abs(np.asarray(new, dtype=float) - np.asarray(old, dtype=float)).reshape(-1)
+    change = np.where(np.isnan(change), np.inf, change)
+    return int(np.argmax(change))
 
 
 def _hint(node) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import ir, report
+from .evaluate import LOOP_ITERATIONS, LOOP_TOLERANCE
 from .diagnostics import ModelError, Diagnostic, did_you_mean
 
 
@@ -16,6 +17,23 @@ def upstream_inputs(checked, name: str) -> list[str]:
                 seen.add(dep)
                 stack.append(dep)
     return [n for n, q in checked.quantities.items() if n in seen and q.kind == "input"]
+
+
+def circular_loop(checked, name: str) -> tuple[list[str], str] | None:
+    """The declared circular loop `name` is in: its members, and the periods it is solved in."""
+    found: list[str] = []
+    periods: list[int | None] = []
+    for step in checked.plan:
+        for loop in step.loops:
+            if name in loop.names:
+                found = found or list(loop.names)
+                periods.append(loop.period)
+    if not found:
+        return None
+    if periods[0] is None:
+        return found, "one pass (single values)"
+    tl = checked.timeline
+    return found, tl.range_text(min(periods), max(periods)) if len(periods) > 1 else tl.label(periods[0])
 
 
 def overview(model, scenario: str = "base") -> tuple[str, dict]:
@@ -96,6 +114,12 @@ def _explain_one(results, name: str) -> tuple[str, dict]:
     direct = sorted(checked.dependencies.get(name, ()))
     if direct:
         lines.append("reads: " + ", ".join(direct))
+    loop = circular_loop(checked, name)
+    if loop:
+        names, periods_solved = loop
+        lines.append(f"circular: {' -> '.join(names + names[:1])}, declared; solved in each period of "
+                     f"{periods_solved} by iteration (to {LOOP_TOLERANCE:g} of each value, at most {LOOP_ITERATIONS} "
+                     "passes; the workbook turns on iterative calculation)")
     inputs = upstream_inputs(checked, name)
     if inputs:
         lines.append("inputs it depends on:")
@@ -117,6 +141,7 @@ def _explain_one(results, name: str) -> tuple[str, dict]:
         lines.append(f"  {report.cells(values[:1], q, checked.units, factor)[0]} {shown}".rstrip())
     data = {"name": name, "kind": q.kind, "unit": unit, "display_unit": shown, "series": q.series,
             "formula": formulas, "reads": direct, "inputs": inputs,
+            "circular": list(loop[0]) if loop else None,
             "sources": [s.to_dict() for s in q.sources],
             "values" if q.series else "value": ([None if v != v else float(v) for v in values] if q.series
                                                 else float(values[0]))}

@@ -202,6 +202,8 @@ def _clause(clause, level: int, notes: Notes) -> list[Line]:
         text = f"note {_string(clause.text)}"
     elif isinstance(clause, ast.Rollup):
         text = f"rollup {clause.rule}"
+    elif isinstance(clause, ast.Circular):
+        text = "circular"
     else:
         parts = [_string(clause.file)] + ([clause.date] if clause.date else [])
         text = "source " + " ".join(parts + ([_string(clause.quote)] if clause.quote is not None else []))

@@ -6,7 +6,8 @@ An edge `a -> b` says a formula of `a` reads `b`:
 A cycle through lags that look back (k < 0) is a recurrence, evaluated period by period. A cycle
 that also reads fixed periods, ranges or later periods is ordered by (quantity, period) by the
 checker (by_period), which reports it if some value needs itself. A cycle within one period is
-an error that names the quantities in it.
+an error that names the quantities in it, unless every one of them is declared `circular`: the
+loop is then solved period by period (also ordered by the checker, the loop one block of it).
 """
 
 from __future__ import annotations
@@ -75,50 +76,71 @@ def strongly_connected(nodes: list[str], succ: dict[str, list[str]]) -> list[lis
 
 
 def plan_evaluation(edges: dict[str, list[Edge]], formulas, report: Reporter, span_of,
-                    by_period) -> list[Step]:
+                    by_period, circular: dict[str, Span] | None = None) -> list[Step]:
     """Order the formulas (inputs need no step). Reports cycles; returns the plan.
-    by_period(component): for a loop through fixed periods or ranges (or later periods), the order
-    of (name, period) that computes each value before it is read, or None after reporting the
-    cycle of periods that makes one impossible."""
+    by_period(component): for a loop through fixed periods or ranges (or later periods), or one
+    with a declared circular loop in it, the order of blocks of (name, period) that computes each
+    value before it is read, or None after reporting the cycle of periods that makes one
+    impossible. circular: the formulas declared `circular`, with the clause's place; one that is
+    in no loop within a period is warned of."""
+    circular = circular or {}
     names = list(formulas)
     succ = {n: [e.target for e in edges[n] if e.target in formulas] for n in names}
     plan: list[Step] = []
+    looped: set[str] = set()
     for component in strongly_connected(names, succ):
         members = set(component)
         inner = [(n, e) for n in component for e in edges[n] if e.target in members]
         if not inner:
             plan.append(Step((component[0],), False))
             continue
-        if any(e.kind == "whole" or e.offset > 0 for _, e in inner):
-            order = by_period(component)
-            if order is not None:
-                plan.append(Step(tuple(dict.fromkeys(name for name, _ in order)), True, tuple(order)))
-            continue
         immediate = {n: [e.target for e in edges[n] if e.target in members and e.kind == "lag" and e.offset == 0]
                      for n in component}
-        cycle = _find_cycle(component, immediate)
-        if cycle:
-            _report_cycle(cycle, edges, report, span_of)
+        loops = same_period_loops(component, immediate)
+        refused = False
+        for loop in loops:
+            if not all(n in circular for n in loop):
+                _report_cycle(_cycle_in(loop, immediate), edges, report, span_of, circular)
+                refused = True
+        if refused:
+            continue
+        looped.update(n for loop in loops for n in loop)
+        if loops or any(e.kind == "whole" or e.offset > 0 for _, e in inner):
+            order = by_period(component)
+            if order is not None:
+                step = Step((), True, tuple(order))
+                plan.append(Step(tuple(dict.fromkeys(name for name, _ in step.nodes())), True, step.order))
             continue
         plan.append(Step(tuple(_topological(component, immediate)), True))
+    for name, span in circular.items():
+        if name not in looped:
+            report.warning("circular-without-loop", f"`{name}` is declared `circular` but is in no loop", span,
+                           Label(span, "no loop within a period goes through it"),
+                           hint="remove the clause: it is for quantities that read each other in the same "
+                                "period (interest on the average balance)")
     return plan
 
 
-def _find_cycle(component: list[str], succ: dict[str, list[str]]) -> list[str] | None:
-    for sub in strongly_connected(component, succ):
-        if len(sub) > 1 or sub[0] in succ.get(sub[0], ()):
-            members = set(sub)
-            path, seen = [sub[0]], {sub[0]: 0}
-            while True:
-                nxt = next(t for t in succ[path[-1]] if t in members)
-                if nxt in seen:
-                    return path[seen[nxt]:] + [nxt]
-                seen[nxt] = len(path)
-                path.append(nxt)
-    return None
+def same_period_loops(component: list[str], immediate: dict[str, list[str]]) -> list[list[str]]:
+    """The loops within one period: groups of quantities that read each other at the same period
+    (or one that reads itself)."""
+    return [sub for sub in strongly_connected(component, immediate)
+            if len(sub) > 1 or sub[0] in immediate.get(sub[0], ())]
 
 
-def _report_cycle(cycle: list[str], edges, report: Reporter, span_of):
+def _cycle_in(loop: list[str], succ: dict[str, list[str]]) -> list[str]:
+    """A path around a loop (a strongly connected group), its first name repeated at the end."""
+    members = set(loop)
+    path, seen = [loop[0]], {loop[0]: 0}
+    while True:
+        nxt = next(t for t in succ[path[-1]] if t in members)
+        if nxt in seen:
+            return path[seen[nxt]:] + [nxt]
+        seen[nxt] = len(path)
+        path.append(nxt)
+
+
+def _report_cycle(cycle: list[str], edges, report: Reporter, span_of, circular: dict[str, Span]):
     labels = []
     for a, b in zip(cycle, cycle[1:]):
         edge = next(e for e in edges[a] if e.target == b and e.kind == "lag" and e.offset == 0)
@@ -127,8 +149,20 @@ def _report_cycle(cycle: list[str], edges, report: Reporter, span_of):
     chain = " -> ".join(cycle)
     first = span_of(cycle[0])
     notes = tuple(f"`{n}` is defined at line {span_of(n).line}" for n in dict.fromkeys(cycle) if span_of(n))
+    declared = [n for n in dict.fromkeys(cycle) if n in circular]
+    if declared:  # a loop on purpose, but not every member says so
+        lacking = [n for n in dict.fromkeys(cycle) if n not in circular]
+        names = ", ".join(f"`{n}`" for n in lacking)
+        report.error("cycle", f"circular definition: {chain}: {names} {'is' if len(lacking) == 1 else 'are'} "
+                     "not declared `circular`", first if first else labels[0].span,
+                     *[Label(span_of(n), f"`{n}` has no `circular` clause") for n in lacking if span_of(n)],
+                     *[Label(circular[n], "declared here") for n in declared],
+                     hint=f"every quantity of a loop says `circular` on a line under it, so that no loop is "
+                          f"made by accident: add it under {names}, or break the loop", notes=notes)
+        return
     report.error("cycle", f"circular definition: {chain}", labels[0].span if labels else first, *labels,
-                 hint="break the loop: one of these must read an earlier period (x[t-1]) or be an input",
+                 hint="break the loop: one of these must read an earlier period (x[t-1]) or be an input; if the "
+                      "loop is meant (interest on the average balance), write `circular` under each of them",
                  notes=notes)
 
 

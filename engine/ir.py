@@ -517,9 +517,37 @@ class Step:
     names: tuple[str, ...]
     sequential: bool
     # A recurrence whose loop goes through fixed periods (debt_at_cod = debt[2027] read by the
-    # amortisation from 2028): every (name, period) in an order where each is computed before it
-    # is read; period None for a single value. None: the members' periods in order, period by period.
-    order: tuple[tuple[str, int | None], ...] | None = None
+    # amortisation from 2028) or holds a declared circular loop: each (name, period) in an order
+    # where it is computed before it is read (period None for a single value), a declared loop
+    # within one period as one Loop, solved together. None: the members' periods in order.
+    order: tuple | None = None  # of (name, period) | Loop
+
+    @property
+    def loops(self) -> list["Loop"]:
+        return [entry for entry in self.order or () if isinstance(entry, Loop)]
+
+    def nodes(self) -> list[tuple[str, int | None]]:
+        """The (name, period) of the order, a loop's nodes in their place."""
+        out = []
+        for entry in self.order or ():
+            out.extend(entry.nodes if isinstance(entry, Loop) else (entry,))
+        return out
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A declared circular loop within one period (`circular` on each member): its (name, period)
+    nodes, solved together by iteration (engine/evaluate.py), by iterative calculation in Excel."""
+
+    nodes: tuple[tuple[str, int | None], ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(name for name, _ in self.nodes))
+
+    @property
+    def period(self) -> int | None:
+        return self.nodes[0][1]
 
 
 @dataclass(frozen=True)
@@ -590,3 +618,4 @@ class CheckedModel:
     sources_text: dict[str, str] = field(default_factory=dict)
     charts: tuple["Chart", ...] = ()  # the model's `chart` statements
     dimensions: Dimensions = NO_DIMENSIONS
+    warnings: tuple = ()  # Diagnostics of severity "warning": valid, but probably not meant

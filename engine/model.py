@@ -75,6 +75,18 @@ class Model:
                              {self.file: self.text})
         return self._checked[scenario]
 
+    def warnings(self) -> list[Diagnostic]:
+        """What the checker warns of, in the base model and every scenario, each once (the
+        model is checked if it was not)."""
+        seen, out = set(), []
+        for checked in (self.checked(s) for s in self.scenarios):
+            for d in checked.warnings:
+                key = (d.kind, d.message, d.span)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(d if checked.scenario == "base" else replace(d, scenario=checked.scenario))
+        return out
+
     @property
     def scenarios(self) -> list[str]:
         return list(self.checked().scenarios)

@@ -355,6 +355,9 @@ class _Builder(Transformer_NonRecursive):
                                          (Label(self._tspan(rule)),), "write rollup " + " | ".join(RULES)))
         return ast.Rollup(str(rule), self._span(meta))
 
+    def circular_clause(self, meta, children):
+        return ast.Circular(self._span(meta))
+
     def base_clause(self, meta, children):
         return ast.Base(children[0], self._span(meta))
 

@@ -218,6 +218,11 @@ class Rollup:  # rollup sum: how the quantity rolls up from months or quarters t
 
 
 @dataclass(frozen=True)
+class Circular:  # circular: the quantity is in a loop within one period, on purpose
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class Base:  # base 55 billion USD/GW: a range's base value
     value: object
     span: Span = _span()
@@ -227,7 +232,7 @@ class Base:  # base 55 billion USD/GW: a range's base value
 class Clauses:
     """The clauses under a statement, in the author's order (`fmt` keeps it)."""
 
-    items: tuple = ()  # of Source | Note | Display | Base | Rollup
+    items: tuple = ()  # of Source | Note | Display | Base | Rollup | Circular
 
     @property
     def sources(self) -> tuple[Source, ...]:
@@ -244,6 +249,10 @@ class Clauses:
     @property
     def rollup(self) -> Rollup | None:
         return next((c for c in self.items if isinstance(c, Rollup)), None)
+
+    @property
+    def circular(self) -> Circular | None:
+        return next((c for c in self.items if isinstance(c, Circular)), None)
 
     @property
     def base(self):

@@ -14,6 +14,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from engine.report import display_values
 from engine import ir
+from engine.evaluate import LOOP_ITERATIONS
 from engine.diagnostics import Diagnostic, Label, ModelError
 from engine.outline import section_of
 
@@ -29,6 +30,25 @@ class ExportError(ModelError):
     pass
 
 
+class IterativeWorkbook(xlsxwriter.Workbook):
+    """A workbook whose circular references are meant (a model's declared `circular` loops):
+    Excel and LibreOffice iterate them, at most LOOP_ITERATIONS passes, until no cell changes by
+    more than ITERATE_DELTA. XlsxWriter has no option for it (its _write_calc_pr writes calcId,
+    calcMode and fullCalcOnLoad only): this writes the same element with the iterate attributes."""
+
+    def _write_calc_pr(self) -> None:
+        attributes = [("calcId", self.calc_id)]
+        if self.calc_on_load:
+            attributes.append(("fullCalcOnLoad", "1"))
+        attributes += [("iterate", "1"), ("iterateCount", str(LOOP_ITERATIONS)), ("iterateDelta", ITERATE_DELTA)]
+        self._xml_empty_tag("calcPr", attributes)
+
+
+# The spreadsheets' iteration stops when no cell changes by more than this (an absolute change,
+# in the cells' display units: billions of USD, percent as fractions).
+ITERATE_DELTA = "1E-15"
+
+
 class Book:
     def __init__(self, path: str, model, checked: dict, results: dict, selected: str, simulation, worksheet_class):
         self.model = model
@@ -40,8 +60,12 @@ class Book:
         self.scenarios = list(checked)
         self.n = len(self.base.timeline)
         self.letters = [xl_col_to_name(c) for c in range(FIRST_PERIOD_COL + self.n + 2)]
-        self.wb = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False,
-                                             "strings_to_numbers": False})
+        # A model with a declared circular loop needs iterative calculation, with the engine's limits.
+        iterative = any(step.loops for c in checked.values() for step in c.plan)
+        workbook_class = IterativeWorkbook if iterative else xlsxwriter.Workbook
+        self.wb = workbook_class(path, {"strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False})
+        self.iterative = iterative
         self.worksheet_class = worksheet_class
         self.layout = Layout(timeline=self.base.timeline)
         shown_on = display_values(results["base"])  # a block's rows share one scale: no conversions between items

@@ -3,7 +3,6 @@
 import datetime as dt
 import os
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import openpyxl

@@ -380,3 +380,21 @@ def test_a_range_in_a_check_hints_at_checking_each_period():
                      'check "each": y[2027..2029] >= 1\n').checked()
     (d,) = err.value.diagnostics
     assert 'check "..." for t in 2027..2029: y[t]' in d.hint
+
+
+def test_a_loop_member_that_reads_a_series_only_through_another_formula_is_a_series():
+    """principal reads the time only through `flag` and `k`, formulas outside the loop: it was
+    ordered as a single value while planning (they were not typed yet) and came out NaN."""
+    text = """model "repro"
+timeline 2026..2030 yearly
+debt[2026] = 100 USD
+debt[2027..] = debt[t-1] - principal * 1 year
+debt_at_start = debt[2026]
+flag = year() >= 2027
+k = year() - 2026
+principal: USD/year = if(flag, -ppmt(7 %, k, 4, debt_at_start) / 1 year, 0 USD/year)
+"""
+    results = engine.loads(text).run()
+    want = [-finance.ppmt(0.07, k, 4, 100.0, 0.0, 0.0) for k in range(1, 5)]
+    assert np.allclose(results.values["principal"][1:], want, rtol=1e-12)
+    assert abs(results.values["debt"][-1]) < 1e-9

@@ -4,9 +4,7 @@ name, whole or not at all, with the target's mode, and clear usage errors for ba
 import os
 import subprocess
 import sys
-import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -198,7 +196,6 @@ def test_bad_simulation_arguments_are_usage_errors(args, needle, model, capsys):
 @pytest.mark.parametrize("text", ["C:\\data\\new\\q1.txt", 'say "hi"', "ends with \\", "\\\\server\\share", "a\\\"b",
                                   "tab\there", "ünïcödé € 40 %"])
 def test_fmt_prints_strings_as_written_and_they_parse_back_byte_for_byte(text):
-    from engine import syntax as ast
     from engine.formatter import _string, format_module
     from engine.parser import parse
 

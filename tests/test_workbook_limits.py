@@ -12,7 +12,7 @@ import pytest
 import engine
 from engine.diagnostics import ModelError
 from exports import limits
-from exports.xlsx import excel_name, export_workbook
+from exports.xlsx import export_workbook
 from test_export import _need_libreoffice, engine_cells
 from workbook import close, libreoffice_recalculate, name_cells
 

@@ -63,4 +63,4 @@ def assemble(s: Scope) -> ir.CheckedModel:
         checks=tuple(s.checks), plan=tuple(s.plan), scenario=s.scenario, scenarios=MappingProxyType(scenarios),
         units=s.units, dependencies=MappingProxyType({k: frozenset(v) for k, v in s.dependencies.items()}),
         sources_text=MappingProxyType(dict(s.sources)), charts=tuple(s.charts),
-        dimensions=s.module.dimensions or ir.NO_DIMENSIONS)
+        dimensions=s.module.dimensions or ir.NO_DIMENSIONS, warnings=tuple(s.report.warnings))

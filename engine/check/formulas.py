@@ -10,7 +10,7 @@ import numpy as np
 from .. import ir
 from .. import syntax as ast
 from ..diagnostics import Label, Reporter, Span
-from ..graph import Edge, plan_evaluation
+from ..graph import Edge, plan_evaluation, strongly_connected
 from . import common, definitions, expressions, periods
 from .scope import ANY_UNIT, Abandon, Context, Draft, Scope, Unknown
 
@@ -24,16 +24,20 @@ def plan(s: Scope) -> None:
     """s.dependencies and s.plan, the evaluation order; a cycle is an error."""
     edges = {name: edges_of(s, name) for name in s.formulas}
     s.dependencies = {name: {e.target for e in es} for name, es in edges.items()}
+    s.circular = {name: eq.clauses.circular.span for name, eqs in s.formulas.items() for eq in eqs
+                  if eq.clauses.circular is not None}
     s.plan = plan_evaluation(edges, s.formulas, s.report, lambda name: definition_span(s, name),
-                             lambda component: period_order(s, component))
+                             lambda component: period_order(s, component), s.circular)
 
 
 def period_order(s, component: list[str]):
     """The loop of `component` taken period by period: it reads fixed periods, ranges or later
-    periods of its own members (debt_at_cod = debt[2027], read by debt from 2028). Each (member,
-    period) is a node, a single value one node (period None); an edge is a read. Returns the nodes
-    in an order that computes every value before it is read (by period, then the members' order),
-    or None after reporting a cycle of nodes, naming the quantities, periods and places."""
+    periods of its own members (debt_at_cod = debt[2027], read by debt from 2028), or holds a
+    declared circular loop. Each (member, period) is a node, a single value one node (period
+    None); an edge is a read. Returns blocks of nodes in an order that computes every value before
+    it is read (by period, then the members' order), the nodes of a declared circular loop in one
+    period as one ir.Loop. None after reporting a cycle of nodes, naming the quantities, periods
+    and places."""
     members = set(component)
     n = len(s.timeline)
     series = member_shapes(s, component, {m: False for m in component})
@@ -46,27 +50,41 @@ def period_order(s, component: list[str]):
                     reads.setdefault((m, p), []).extend(_reads_at(s, eq.value, p, members, series))
             else:
                 reads.setdefault((m, None), []).extend(_reads_at(s, eq.value, None, members, series))
-    waiting = {node: {t for t, _ in deps if t in reads} for node, deps in reads.items()}  # reading itself: never ready
-    readers: dict[tuple, list[tuple]] = {}
-    for node, deps in waiting.items():
-        for t in deps:
-            readers.setdefault(t, []).append(node)
-    position = {m: i for i, m in enumerate(component)}
+    succ = {node: [t for t, _ in deps if t in reads] for node, deps in reads.items()}
+    source = {name: i for i, name in enumerate(s.formulas)}  # ties broken in the order of the text
+    position = {m: source[m] for m in component}
     key = (lambda node: (-1 if node[1] is None else node[1], position[node[0]]))  # noqa: E731
-    ready = [key(node) + (node,) for node, deps in waiting.items() if not deps]
+    # Nodes that need each other: a declared loop within one period is one block; any other
+    # (a loop across periods, or through a quantity not declared circular) is an error.
+    blocks, loops, stuck = [], set(), set()
+    for group in strongly_connected(list(reads), succ):
+        if len(group) == 1 and group[0] not in succ[group[0]]:
+            blocks.append((group[0],))
+        elif len({p for _, p in group}) == 1 and all(m in s.circular for m, _ in group):
+            loops.add(len(blocks))
+            blocks.append(tuple(sorted(group, key=key)))
+        else:
+            stuck.update(group)
+    if stuck:
+        _report_period_cycle(s, stuck, reads)
+        return None
+    block_of = {node: i for i, block in enumerate(blocks) for node in block}
+    waiting = [{block_of[t] for node in block for t in succ[node]} - {i} for i, block in enumerate(blocks)]
+    readers: dict[int, list[int]] = {}
+    for i, deps in enumerate(waiting):
+        for j in deps:
+            readers.setdefault(j, []).append(i)
+    ready = [key(blocks[i][0]) + (i,) for i, deps in enumerate(waiting) if not deps]
     heapq.heapify(ready)
     order = []
     while ready:
-        *_, node = heapq.heappop(ready)
-        order.append(node)
-        for reader in readers.get(node, ()):
-            waiting[reader].discard(node)
+        *_, i = heapq.heappop(ready)
+        order.append(ir.Loop(blocks[i]) if i in loops else blocks[i][0])
+        for reader in readers.get(i, ()):
+            waiting[reader].discard(i)
             if not waiting[reader]:
-                heapq.heappush(ready, key(reader) + (reader,))
-    if len(order) == len(waiting):
-        return order
-    _report_period_cycle(s, {node for node, deps in waiting.items() if deps}, reads)
-    return None
+                heapq.heappush(ready, key(blocks[reader][0]) + (reader,))
+    return order
 
 
 def _node_text(s, node) -> str:
@@ -89,9 +107,18 @@ def _report_period_cycle(s, stuck: set, reads) -> None:
         node = target
     chain = " -> ".join(_node_text(s, a) for a, _, _ in loop) + f" -> {_node_text(s, loop[0][0])}"
     labels = [Label(span, f"{_node_text(s, a)} reads {_node_text(s, b)}") for a, b, span in loop if span]
+    looped = {a for a, _, _ in loop}
+    declared = any(name in s.circular for name, _ in looped)
+    one_period = len({p for _, p in looped}) == 1
+    if declared and one_period:  # a loop within one period, through a fixed period's read
+        why = "; `circular` is for quantities that read each other at the current period ([t]), not a fixed one"
+    elif declared:
+        why = "; `circular` solves a loop within one period, not one that runs across periods"
+    else:
+        why = ""
     s.report.error("cycle", f"circular definition through periods: {chain}", labels[0].span, *labels,
                    hint="each value must read only values computed before it: an earlier period (x[t-1]), "
-                        "or a fixed period that does not depend on this one")
+                        "or a fixed period that does not depend on this one" + why)
 
 
 def _reads_at(s, node, p, members: set, series: dict) -> list[tuple[tuple, Span]]:
@@ -159,8 +186,65 @@ def member_shapes(s, names, series: dict) -> dict:
 
 def type_formulas(s: Scope) -> None:
     """Every formula's shape, unit and typed equations into s.quantities, step by step."""
-    for step in s.plan:
+    for i, step in enumerate(s.plan):
+        if step.order is not None:
+            # Ordered again now that the formulas it reads are typed: while planning, a member that
+            # reads a series only through another formula (flag = year() >= 2027) could not be
+            # known to be a series, and its periods would be missing from the order.
+            order = period_order(s, list(step.names))
+            if order is None:
+                s.broken.update(step.names)
+                continue
+            step = s.plan[i] = ir.Step(step.names, True, tuple(order))
         type_step(s, step)
+    for step in s.plan:
+        for loop in {frozenset(loop.names): loop for loop in step.loops}.values():
+            suggest_closed_form(s, loop)
+
+
+def suggest_closed_form(s: Scope, loop: ir.Loop) -> None:
+    """A declared loop whose equations are linear in its members (interest on the average
+    balance) has a closed form: `check` says so (a note, not a warning: iteration is exact too)."""
+    members = set(loop.names)
+    if not all(n in s.quantities and all(linear_in(eq.expr, members) for eq in s.quantities[n].equations)
+               for n in members):
+        return
+    names = list(loop.names)
+    span = s.circular.get(names[0])
+    s.report.warning(
+        "linear-loop", f"the circular loop {' -> '.join(names + names[:1])} is linear: it has a closed form", span,
+        *([Label(span)] if span else []),
+        hint="solving it by hand needs no iteration, in the engine or the workbook: for interest on the average "
+             "balance, closing = opening + draw + r × (opening + closing) / 2 − repay gives closing = (opening × "
+             "(1 + r/2) + draw − repay) / (1 − r/2); see \"Circular loops\" in docs/language.md",
+        severity="note")
+
+
+def linear_in(node, members: set) -> bool:
+    """Is the node affine in the members read at the current period (sums, products by and
+    quotients by what does not read them, conversions)?"""
+    if not _reads_now(node, members):
+        return True
+    if isinstance(node, ir.Ref):
+        return True  # a member at the current period
+    if isinstance(node, (ir.Sum, ir.Unary, ir.Convert)):
+        return all(linear_in(child, members) for child in ir.children(node))
+    if isinstance(node, ir.Binary) and node.op == "*":
+        reading = [c for c in (node.left, node.right) if _reads_now(c, members)]
+        return len(reading) == 1 and linear_in(reading[0], members)
+    if isinstance(node, ir.Binary) and node.op == "/":
+        return not _reads_now(node.right, members) and linear_in(node.left, members)
+    return False
+
+
+def _reads_now(node, members: set) -> bool:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ir.Ref) and n.name in members and n.offset == 0:
+            return True
+        stack.extend(ir.children(n))
+    return False
 
 
 def edge_for_index(node: ast.Indexed) -> Edge:

@@ -78,6 +78,12 @@ def typed_input(s, stmt: ast.Input, expect: "Expect | None") -> ir.Quantity | No
                            Label(span), hint="write a per-period amount as a flow (`input x: USD/month = ...` "
                            "rolls up to its average rate) or put the clause on a formula that reads the input")
             raise Abandon
+        if stmt.clauses.circular is not None:
+            span = stmt.clauses.circular.span
+            s.report.error("bad-circular", "an input is never part of a loop; `circular` goes on formulas", span,
+                           Label(span), hint="mark each formula of the loop `circular` (interest on the average "
+                           "balance and the balance it reads), and remove it here")
+            raise Abandon
         if isinstance(value, ast.Table):
             input_table(s, q, value, expect)
         elif isinstance(value, ast.Range):
@@ -109,7 +115,8 @@ def single_clauses(s, clauses: ast.Clauses):
         if isinstance(c, ast.Source):
             continue
         if type(c) in seen:
-            word = {ast.Note: "note", ast.Display: "display", ast.Base: "base", ast.Rollup: "rollup"}[type(c)]
+            word = {ast.Note: "note", ast.Display: "display", ast.Base: "base", ast.Rollup: "rollup",
+                    ast.Circular: "circular"}[type(c)]
             s.report.error("duplicate-definition", f"`{word}` is given twice", c.span,
                            Label(c.span, "again here"), Label(seen[type(c)].span, "first here"),
                            hint=f"keep one `{word}` clause")

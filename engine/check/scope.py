@@ -109,6 +109,7 @@ class Scope:
     pieces: dict[str, list] = field(default_factory=dict)  # formula -> [(equation, start, stop)]
     dependencies: dict[str, set[str]] = field(default_factory=dict)
     plan: list = field(default_factory=list)  # of ir.Step
+    circular: dict = field(default_factory=dict)  # formula declared `circular` -> the clause's span
     pending: dict[str, ir.Quantity] = field(default_factory=dict)  # the plan step being typed
     unit_of_model: dict[str, ir.Quantity] = field(default_factory=dict)  # replaced formulas keeping the base unit
     input_name: str = "NAME"  # the input whose value is being read, for hints
