@@ -25,6 +25,9 @@ Unit rules (the checker implements each once, engine/check/calls.py RULES):
   ratio     a plain number (growth rates)
   length    the timeline's period (calendar: period_length)
   flag      true/false (calendar: in_period)
+  vintage   depreciation(x, life[, first]): the unit of x; life a whole number of periods (a
+            literal or an input); its Excel form is a triangle on the Vintages sheet
+            (exports/sheets/vintages.py), each cell an IF of the period against the vintage
   finance   Excel's financial functions: each argument has a role (`roles`; rate per period,
             count of periods, amount, due 0/1, ...), the result is the unit of the first amount
             (pmt, pv, sln, ...) or a plain number (nper, rate, irr)
@@ -73,6 +76,21 @@ class Builtin:
     @property
     def variadic(self) -> bool:
         return self.arity[1] is None
+
+
+def vintage_depreciation(x: np.ndarray, life: int, first: float) -> np.ndarray:
+    """Straight-line depreciation by vintage: each period's x spread over `life` periods, a
+    share `first` of one period's charge in x's own period, full charges after it, and the rest
+    (1 - first) in the period `life` later (first = 0: the `life` periods after x's own).
+    Periods are the last axis."""
+    out = first * x
+    for k in range(1, life + 1):
+        if k >= x.shape[-1]:
+            break
+        share = 1.0 if k < life else 1.0 - first
+        if share:
+            out[..., k:] += share * x[..., :-k]
+    return out / life
 
 
 def excel_round(x, digits):
@@ -233,6 +251,13 @@ ENTRIES = (
             "integrate", "as `total`", lambda v, step: np.cumsum(v, axis=-1) * step, "SUM"),
     Builtin("running_sum", "running", (1, 1), "running_sum(x)", "cumulative sum up to the current period", "keep",
             "as `sum`", lambda v, step: np.cumsum(v, axis=-1), "SUM"),
+    Builtin("depreciation", "running", (2, 3), "depreciation(x, life[, first])", "straight-line depreciation by "
+            "vintage: each period's `x` (capex) charged evenly over the `life` periods after it; `first`: the "
+            "share of one period's charge taken in x's own period (0, the default; 0.5 half-year; 1 from the same "
+            "period), the rest at the end", "vintage", "unit of `x`; `life` a whole number of periods or a time "
+            "(20 year), a literal or an input (not a range); `first` a literal from 0 to 1",
+            vintage_depreciation, "IF", failure="the depreciation life is not a whole number of periods within the "
+            "timeline"),
     Builtin("growth", "series", (1, 1), "growth(x)", "x[t] / x[t−1] − 1: per period (a month on a monthly "
             "timeline); a year's growth is (1 + growth(x))^12 − 1 there, or x[t] / x[t−12] − 1", "ratio",
             "plain number"),

@@ -80,6 +80,32 @@ def _running(c, ns):
     return c.leaves.running(ns)
 
 
+def _vintage(c, ns):
+    node = ns[0]
+    if len(ns) > 1:
+        raise Unsupported("depreciation by vintage runs row by row")
+    name, first, life = node.name, node.first, c([node.life])
+    periods = len(c.leaves.timeline)
+
+    def f(ctx, a, b):
+        x = np.asarray(ctx[name][..., :b], dtype=float)
+        lives = np.asarray(life(ctx, 0, 1), dtype=float)
+        n = whole_periods(lives, periods)
+        if n is None:  # not a whole number of periods in the timeline: the runtime error says so
+            return np.full(x.shape[:-1] + (b - a,), np.nan)
+        return builtins.vintage_depreciation(x, n, first)[..., a:b]
+    return f
+
+
+def whole_periods(lives: np.ndarray, periods: int) -> int | None:
+    """A depreciation life (the same in every sample) as a whole number of periods from 1 to the
+    timeline's length, or None."""
+    first = float(lives.reshape(-1)[0])
+    if not (np.all(lives == first) and first == round(first) and 1 <= first <= periods):
+        return None
+    return int(first)
+
+
 def _convert(c, ns):
     inner, factor = c([n.operand for n in ns]), c.leaves.param([n.factor for n in ns])
     return lambda ctx, a, b: inner(ctx, a, b) * factor
@@ -126,7 +152,7 @@ def _approx_relative(left, right, tol):
 
 
 HANDLERS = {ir.Const: _const, ir.Ref: _ref, ir.At: _at, ir.Period: _period, ir.Reduce: _reduce,
-            ir.Running: _running, ir.Convert: _convert, ir.Unary: _unary, ir.Not: _not, ir.Binary: _binary,
+            ir.Running: _running, ir.Vintage: _vintage, ir.Convert: _convert, ir.Unary: _unary, ir.Not: _not, ir.Binary: _binary,
             ir.Compare: _binary, ir.Sum: _sum, ir.Func: _func, ir.Approx: _approx}
 
 

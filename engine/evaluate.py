@@ -503,7 +503,7 @@ class _Hoister:
         stack = [node]
         while stack:
             n = stack.pop()
-            if isinstance(n, (ir.Ref, ir.At, ir.Reduce, ir.Running)) and n.name in self.members:
+            if isinstance(n, (ir.Ref, ir.At, ir.Reduce, ir.Running, ir.Vintage)) and n.name in self.members:
                 return False
             stack.extend(ir.children(n))
         return True
@@ -598,6 +598,8 @@ def _worst(new: np.ndarray, old: np.ndarray) -> int:
 
 
 def _hint(node) -> str:
+    if isinstance(node, ir.Vintage):
+        return "set the life to a whole number of periods, or a time that is one (3 year on a monthly timeline)"
     if isinstance(node, ir.Reduce) and node.func in ("irr", "xirr"):
         return (f"an IRR needs an outlay and later inflows (or the reverse) in {node.name}'s periods; where it "
                 f"exists, a guess near it helps: {node.func}({node.name}[...], 5 %)")
@@ -621,6 +623,11 @@ def _why(node, ev, env, a, b) -> str:
             return (f"{node.func}() of cash flows that are all {sign}: no rate makes their net present value 0 "
                     "(Excel shows #NUM!)")
         return f"{node.func}() found no rate: Newton's method from the guess did not converge (Excel shows #NUM!)"
+    if isinstance(node, ir.Vintage):
+        lives = np.asarray(_compile(node.life, ev)(env, 0, 1), dtype=float).reshape(-1)
+        return (f"the depreciation life is {lives[0]:g} periods: it must be a whole number of periods from 1 to "
+                f"{ev.n} (the timeline's length)" if np.all(lives == lives[0]) else
+                "the depreciation life differs between samples: it must be one whole number of periods")
     if isinstance(node, ir.Reduce) and builtins.OVER_PERIODS[node.func].failure:
         return builtins.OVER_PERIODS[node.func].failure
     value = np.asarray(_compile(node, ev)(env, a, b), dtype=float)

@@ -147,6 +147,20 @@ class Running:
 
 
 @dataclass(frozen=True)
+class Vintage:
+    """depreciation(name, life, first): each period's value of the series `name` charged over
+    `life` periods (a plain whole number, a literal or an input), `first` of one charge in its own
+    period (builtins.vintage_depreciation). The workbook writes the vintage triangle."""
+
+    func: str = _role("struct")
+    name: str = _role("param")
+    life: Any = _role("child")
+    first: float = _role("struct")
+    type: Type = _role("type")
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
 class Period:
     """A fact about the current period (engine/builtins.py calendar functions): its calendar
     year, quarter or month (numbers), its length (1 period, in the timeline's step unit), or
@@ -236,7 +250,7 @@ class Approx:
     span: Span | None = field(**_SPAN)
 
 
-NODES = (Const, Ref, At, Period, Reduce, Running, Unary, Binary, Sum, Compare, Not, Func, Convert, Approx)
+NODES = (Const, Ref, At, Period, Reduce, Running, Vintage, Unary, Binary, Sum, Compare, Not, Func, Convert, Approx)
 _ROLES = {cls: tuple((f.name, f.metadata.get("role")) for f in fields(cls)) for cls in NODES}
 
 

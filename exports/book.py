@@ -88,6 +88,7 @@ class Book:
         self.f_selector = self.wb.add_format({"bold": True, "bg_color": "#FFF2CC", "border": 1,
                                               "font_color": INPUT_BLUE})
         self.f_follow = self.wb.add_format({"font_color": "#808080", "italic": True})
+        self.f_input = self.wb.add_format({"font_color": INPUT_BLUE, "bg_color": "#FFFFE0"})
 
     def period_format(self, number_format: str):
         if number_format not in self._period_formats:

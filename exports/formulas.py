@@ -249,6 +249,12 @@ class Emitter:
         return Piece(f"{excel}({','.join(lead + [cells])})", _PREC["atom"], k * node.step,
                      _times_period(unit, node.step))
 
+    def _Vintage(self, node: ir.Vintage) -> Piece:
+        """The total of the depreciation's vintage triangle (exports/sheets/vintages.py) in the
+        current period's column: its cells are in the capex row's unit."""
+        return Piece(self.layout.vintage_total(node, self.owner, self.sheet), _PREC["atom"],
+                     self._cell_k(node.name), self.layout.styles[node.name].unit)
+
     def _Running(self, node: ir.Running) -> Piece:
         k = self._cell_k(node.name)
         unit = _times_period(self.layout.styles[node.name].unit, node.step)

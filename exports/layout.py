@@ -133,6 +133,48 @@ class Constant:
     users: list[str] = field(default_factory=list)
 
 
+VINTAGES = "Vintages"
+VINTAGE_TOP = 3  # the Vintages sheet's first block starts on row 4 (below its title and notes)
+
+
+@dataclass
+class VintageBlock:
+    """One depreciation() call's triangle: a title row, its life and first-period share, the
+    period numbers and dates, one row per vintage (the period its capex is spent in), a total."""
+
+    node: ir.Vintage
+    owner: str
+    first_row: int
+    periods: int
+
+    @property
+    def life_row(self) -> int:
+        return self.first_row + 1
+
+    @property
+    def share_row(self) -> int:
+        return self.first_row + 2
+
+    @property
+    def number_row(self) -> int:
+        return self.first_row + 3
+
+    @property
+    def header_row(self) -> int:
+        return self.first_row + 4
+
+    def vintage_row(self, v: int) -> int:
+        return self.first_row + 5 + v
+
+    @property
+    def total_row(self) -> int:
+        return self.first_row + 5 + self.periods
+
+    @property
+    def height(self) -> int:
+        return self.periods + 7  # and a blank row
+
+
 @dataclass
 class Layout:
     """Where every quantity and constant lives; answers the emitter's address questions.
@@ -143,6 +185,18 @@ class Layout:
     constants: dict[tuple[str, float, str], Constant] = field(default_factory=dict)
     constants_start: int = 3
     timeline: ir.Timeline | None = None
+    # depreciation() calls -> their vintage triangle on the Vintages sheet (exports/sheets/vintages.py)
+    vintages: dict = field(default_factory=dict)  # (name, life, first) -> VintageBlock
+
+    def vintage_total(self, node: ir.Vintage, owner: str, sheet: str) -> str:
+        """The cell template of a depreciation's total row (the current period's column) on the
+        Vintages sheet, its block of rows placed when first asked for."""
+        key = (node.name, node.life, node.first)
+        if key not in self.vintages:
+            first_row = sum(block.height for block in self.vintages.values()) + VINTAGE_TOP
+            self.vintages[key] = VintageBlock(node, owner, first_row, len(self.timeline))
+        cell = f"{relative_column(0)}${self.vintages[key].total_row + 1}"
+        return cell if sheet == VINTAGES else f"{VINTAGES}!{cell}"
 
     def _ref(self, place: Place, sheet: str, cell: str) -> str:
         return cell if place.sheet == sheet else f"{sheet_ref(place.sheet)}!{cell}"

@@ -25,7 +25,7 @@ from engine.diagnostics import Diagnostic
 from .book import Book, ExportError
 from .formulas import Unsupported
 from .layout import FIRST_PERIOD_COL, sheet_ref
-from .sheets import calculations, charts, checks, constants, cover, inputs, rollups, simulation
+from .sheets import calculations, charts, checks, constants, cover, inputs, rollups, simulation, vintages
 
 RESERVED_NAMES = {"scenario", "scenario_index", "scenario_names", "all_checks_ok"}
 
@@ -155,6 +155,7 @@ def _write(book: Book):
         for by, title, ws in rollup_sheets:
             rollups.write(book, by, title, ws)
         checks.write(book)
+        vintages.write(book)  # the depreciation triangles the formulas above asked for
     except Unsupported as err:  # not tied to one equation (each equation's own is located)
         raise ExportError([Diagnostic("export-unsupported", f"cannot export to Excel: {err}", None,
                                       hint="simplify the model, or report it if Excel should express it")])

@@ -21,6 +21,14 @@ from workbook import (close, formula_cells, formulas_recalculate, libreoffice_re
 
 MODELS = sorted((ROOT / "models").glob("*.ush"))
 CASES = [(m, s) for m in MODELS for s in engine.load(m).scenarios]
+# Models with a declared circular loop: `formulas` silently drops circular references (and all
+# after them), so only LibreOffice, iterating, can recalculate their workbooks.
+CIRCULAR = {m for m in MODELS if any(step.loops for step in engine.load(m).checked().plan)}
+
+
+def _formulas_can_recalculate(model_path):
+    if model_path in CIRCULAR:
+        pytest.skip("a circular model: `formulas` drops circular references; the LibreOffice tests cover it")
 VERIFIED: dict[str, int] = {}  # evaluator -> cells compared, reported at the end of the session
 
 
@@ -82,6 +90,7 @@ def test_stored_values_equal_the_engine_exactly(case, exported):
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
 def test_formulas_recalculation_equals_the_engine(case, exported):
+    _formulas_can_recalculate(case[0])
     path = exported[case]
     computed = formulas_recalculate(path)
     wb = openpyxl.load_workbook(path, data_only=True)
@@ -151,6 +160,7 @@ def test_libreoffice_recalculation_equals_the_engine(case, exported, tmp_path):
 
 @pytest.mark.parametrize("model_path", MODELS, ids=lambda p: p.stem)
 def test_switching_the_selector_reproduces_each_scenario(model_path, exported):
+    _formulas_can_recalculate(model_path)
     base_book = exported[(model_path, "base")]
     wb = openpyxl.load_workbook(base_book, data_only=True)
     for scenario in engine.load(model_path).scenarios[1:]:

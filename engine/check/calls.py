@@ -8,7 +8,7 @@ from .. import syntax as ast
 from ..diagnostics import Label, Span, did_you_mean
 from . import common, expressions, periods
 from .expressions import HANDLERS
-from .scope import Abandon
+from .scope import ANY_UNIT, Abandon, Unknown
 
 
 def rule_same(s, node, builtin, typed, shape, ctx):
@@ -26,9 +26,19 @@ def rule_condition(s, node, builtin, typed, shape, ctx):
         ctx.report.error("type", "both branches of if() must be numbers, or both true/false", node.span,
                          Label(a.span), Label(b.span))
         raise Abandon
+    if a.type.unit is ANY_UNIT or b.type.unit is ANY_UNIT:  # inferring a loop: the other branch's unit
+        if a.type.unit is b.type.unit:
+            raise Unknown
+        return _known(a if b.type.unit is ANY_UNIT else b, shape, node)
     if not a.type.boolean:
         b = expressions.same_dimension(s, a, b, node, ctx, "choose between")
     return ir.Func("if", (cond, a, b), ir.Type(a.type.unit, shape), node.span)
+
+
+def _known(branch, shape, node):
+    """if(c, a, b) while a loop's units are inferred, one branch of unknown unit: the other's unit
+    (the whole formula is checked again once every unit is known)."""
+    return ir.Func("if", (branch, branch, branch), ir.Type(branch.type.unit, shape), node.span)
 
 
 def rule_index(s, node, builtin, typed, shape, ctx):
@@ -105,6 +115,8 @@ def type_Call(s, node: ast.Call, ctx):
         raise Abandon
     if builtin.kind == "reduction":
         return reduction(s, node, builtin, ctx)
+    if builtin.unit_rule == "vintage":
+        return vintage_function(s, node, builtin, ctx)
     if builtin.kind in ("running", "series"):
         return series_function(s, node, builtin, ctx)
     typed = [expressions.expr(s, a, ctx) for a in node.args]
@@ -280,6 +292,99 @@ def per_time(s, rate, time):
     units = s.units
     factor = units.factor(units.mul(rate.type.unit, time), units.dimensionless)
     return ir.Convert(rate, factor, rate.type.unit, ir.Type(units.dimensionless, rate.type.shape), rate.span)
+
+
+def vintage_function(s, node: ast.Call, builtin, ctx):
+    """depreciation(x, life[, first]): x a numeric series (by name), life a whole number of periods
+    (a plain number or a time) that is a literal or an input and no range, first a literal 0..1."""
+    arg = node.args[0]
+    if not (isinstance(arg, ast.Name) or (isinstance(arg, ast.Indexed) and isinstance(arg.index, ast.Current))):
+        span = getattr(arg, "span", node.span)
+        ctx.report.error("shape", "depreciation() takes a series name first (the capex of each period)", span,
+                         Label(span), hint="make it a quantity first: capex_total = ..., then "
+                                           "depreciation(capex_total, life)")
+        raise Abandon
+    if arg.name not in s.inputs and arg.name not in s.formulas:
+        expressions.unknown_name(s, arg.name, arg.span, ctx)
+    t = expressions.quantity_type(s, arg.name, arg.span, ctx)
+    if not t.series or t.boolean:
+        ctx.report.error("shape", f"depreciation() takes a numeric series; `{arg.name}` is not one", arg.span,
+                         Label(arg.span))
+        raise Abandon
+    if not ctx.series:
+        ctx.report.error("shape", "depreciation() gives a series, but this is a single value", node.span,
+                         Label(node.span))
+        raise Abandon
+    life = depreciation_life(s, node.args[1], ctx)
+    first = 0.0
+    if len(node.args) > 2:
+        typed = expressions.expr(s, node.args[2], ctx)
+        share = known_value(s, expressions.plain(s, typed)) if isinstance(typed, ir.Const) and \
+            s.units.is_dimensionless(typed.type.unit) else None
+        if share is None or not 0 <= share <= 1:
+            span = node.args[2].span
+            ctx.report.error("type", "depreciation's `first` is the share of one period's charge taken in the capex's "
+                             "own period: a number from 0 to 1", span, Label(span),
+                             hint="0: from the next period (the default); 0.5: half a charge in the first period "
+                                  "(half-year convention); 1: from the same period")
+            raise Abandon
+        first = share
+    return ir.Vintage("depreciation", arg.name, life, first, ir.Type(t.unit, ir.SERIES), node.span)
+
+
+def depreciation_life(s, arg, ctx):
+    """The life as a plain number of periods: a literal or a single-value input, plain (periods)
+    or a time (20 year = 240 months); whole, from 1 to the timeline's length, where its value is
+    known (the model's or the scenario's; a --set value is checked when it runs)."""
+    typed = expressions.expr(s, arg, ctx)
+    span = arg.span
+    source = typed.operand if isinstance(typed, ir.Convert) else typed
+    q = s.quantities.get(source.name) if isinstance(source, ir.Ref) else None
+    if not (isinstance(source, ir.Const) or (q is not None and q.kind == "input" and not q.type.series)):
+        ctx.report.error("type", "a depreciation life is a number written here or an input", span, Label(span),
+                         hint="write the life (20 year, or 240 for months) or name an input: input dep_life = 20 year")
+        raise Abandon
+    if q is not None and (q.low is not None or q.distribution is not None):
+        ctx.report.error("type", f"`{source.name}` is a range: a depreciation life cannot vary between samples",
+                         span, Label(span), hint=f"give {source.name} one value (scenarios may set others)")
+        raise Abandon
+    unit, n = typed.type.unit, len(s.timeline)
+    if s.units.is_dimensionless(unit):
+        periods = expressions.plain(s, typed)
+    elif s.units.same_dimension(unit, s.timeline.step_unit):
+        periods = expressions.convert(s, typed, s.timeline.step_unit)
+        periods = ir.Convert(periods, 1.0, periods.type.unit, ir.Type(s.units.dimensionless, ir.SCALAR), span)
+    else:
+        ctx.report.error("unit-mismatch", f"a depreciation life is a number of periods or a time, not "
+                         f"{common.u(s, unit)}", span, Label(span, common.u(s, unit)),
+                         hint="write 20 year, or a plain number of periods")
+        raise Abandon
+    value = known_value(s, periods)
+    if value is not None and not (abs(value - round(value)) < 1e-9 and 1 <= round(value) <= n):
+        kind = s.timeline.kind
+        why = ("it must be at least one period" if value < 1 else
+               f"it is longer than the timeline ({n} {kind}s)" if value > n else
+               f"it must be a whole number of {kind}s")
+        ctx.report.error("bad-life", f"a depreciation life of {value:g} {kind}s: {why}", span,
+                         Label(span, f"{value:g} {kind}s"),
+                         hint=f"a whole number of {kind}s from 1 to {n}" + (f", or a time that is one ({n} {kind}s = "
+                                                                            f"the timeline)" if value > n else ""))
+        raise Abandon
+    return periods
+
+
+def known_value(s, node) -> float | None:
+    """The value of a literal or an input's single value (through conversions), else None."""
+    if isinstance(node, ir.Const):
+        return float(node.value)
+    if isinstance(node, ir.Convert):
+        inner = known_value(s, node.operand)
+        return None if inner is None else inner * node.factor
+    if isinstance(node, ir.Ref):
+        q = s.quantities.get(node.name)
+        if q is not None and q.kind == "input" and q.value is not None:
+            return float(q.value[0])
+    return None
 
 
 def series_function(s, node: ast.Call, builtin, ctx):

@@ -86,7 +86,7 @@ def coverage(s, expr, start: int | None, stop: int | None, owner: str | None = N
             defined(s, node.name, node.period, node.period, node.span)
         elif isinstance(node, ir.Reduce):
             defined(s, node.name, node.start, node.stop, node.span)
-        elif isinstance(node, ir.Running) and stop is not None:
+        elif isinstance(node, (ir.Running, ir.Vintage)) and stop is not None:
             defined(s, node.name, 0, stop, node.span)
 
 
