@@ -26,19 +26,16 @@ def rule_condition(s, node, builtin, typed, shape, ctx):
         ctx.report.error("type", "both branches of if() must be numbers, or both true/false", node.span,
                          Label(a.span), Label(b.span))
         raise Abandon
-    if a.type.unit is ANY_UNIT or b.type.unit is ANY_UNIT:  # inferring a loop: the other branch's unit
+    if a.type.unit is ANY_UNIT or b.type.unit is ANY_UNIT:
+        # Inferring a loop's units: the branch whose unit is known gives it (the whole formula is
+        # checked again once every unit is known).
         if a.type.unit is b.type.unit:
             raise Unknown
-        return _known(a if b.type.unit is ANY_UNIT else b, shape, node)
+        known = a if b.type.unit is ANY_UNIT else b
+        return ir.Func("if", (cond, known, known), ir.Type(known.type.unit, shape), node.span)
     if not a.type.boolean:
         b = expressions.same_dimension(s, a, b, node, ctx, "choose between")
     return ir.Func("if", (cond, a, b), ir.Type(a.type.unit, shape), node.span)
-
-
-def _known(branch, shape, node):
-    """if(c, a, b) while a loop's units are inferred, one branch of unknown unit: the other's unit
-    (the whole formula is checked again once every unit is known)."""
-    return ir.Func("if", (branch, branch, branch), ir.Type(branch.type.unit, shape), node.span)
 
 
 def rule_index(s, node, builtin, typed, shape, ctx):
@@ -297,24 +294,8 @@ def per_time(s, rate, time):
 def vintage_function(s, node: ast.Call, builtin, ctx):
     """depreciation(x, life[, first]): x a numeric series (by name), life a whole number of periods
     (a plain number or a time) that is a literal or an input and no range, first a literal 0..1."""
-    arg = node.args[0]
-    if not (isinstance(arg, ast.Name) or (isinstance(arg, ast.Indexed) and isinstance(arg.index, ast.Current))):
-        span = getattr(arg, "span", node.span)
-        ctx.report.error("shape", "depreciation() takes a series name first (the capex of each period)", span,
-                         Label(span), hint="make it a quantity first: capex_total = ..., then "
-                                           "depreciation(capex_total, life)")
-        raise Abandon
-    if arg.name not in s.inputs and arg.name not in s.formulas:
-        expressions.unknown_name(s, arg.name, arg.span, ctx)
-    t = expressions.quantity_type(s, arg.name, arg.span, ctx)
-    if not t.series or t.boolean:
-        ctx.report.error("shape", f"depreciation() takes a numeric series; `{arg.name}` is not one", arg.span,
-                         Label(arg.span))
-        raise Abandon
-    if not ctx.series:
-        ctx.report.error("shape", "depreciation() gives a series, but this is a single value", node.span,
-                         Label(node.span))
-        raise Abandon
+    arg, t = series_name_argument(s, node, ctx, "the capex of each period", hint=(
+        "make it a quantity first: capex_total = ..., then depreciation(capex_total, life)"))
     life = depreciation_life(s, node.args[1], ctx)
     first = 0.0
     if len(node.args) > 2:
@@ -387,12 +368,15 @@ def known_value(s, node) -> float | None:
     return None
 
 
-def series_function(s, node: ast.Call, builtin, ctx):
+def series_name_argument(s, node: ast.Call, ctx, what: str = "", hint: str = ""):
+    """The first argument of a function that gives a series from a series (growth, running_total,
+    depreciation): a numeric series named by itself (x or x[t]), in a formula that is a series.
+    Returns (the name's node, its type)."""
     arg = node.args[0]
     if not (isinstance(arg, ast.Name) or (isinstance(arg, ast.Indexed) and isinstance(arg.index, ast.Current))):
         span = getattr(arg, "span", node.span)
-        ctx.report.error("shape", f"{node.func}() takes a series name", span, Label(span),
-                         hint=f"write {node.func}(x)")
+        ctx.report.error("shape", f"{node.func}() takes a series name" + (f" first ({what})" if what else ""), span,
+                         Label(span), hint=hint or f"write {node.func}(x)")
         raise Abandon
     if arg.name not in s.inputs and arg.name not in s.formulas:
         expressions.unknown_name(s, arg.name, arg.span, ctx)
@@ -405,6 +389,11 @@ def series_function(s, node: ast.Call, builtin, ctx):
         ctx.report.error("shape", f"{node.func}() gives a series, but this is a single value", node.span,
                          Label(node.span))
         raise Abandon
+    return arg, t
+
+
+def series_function(s, node: ast.Call, builtin, ctx):
+    arg, t = series_name_argument(s, node, ctx)
     if node.func == "growth":
         now = ir.Ref(arg.name, 0, t, arg.span)
         before = ir.Ref(arg.name, -1, t, arg.span)

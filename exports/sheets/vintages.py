@@ -10,6 +10,7 @@ import numpy as np
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from engine import builtins
+from engine.compiler import whole_periods
 from engine.evaluate import Evaluator
 
 from ..book import FIRST_PERIOD_COL, Book
@@ -58,34 +59,36 @@ def _triangle(book: Book, ws, block, x, capex: np.ndarray, life: float) -> None:
     fmt = book.fmt(x)
     L = xl_rowcol_to_cell(block.life_row, LIFE_COL, True, True)
     share = xl_rowcol_to_cell(block.share_row, LIFE_COL, True, True)
-    whole = int(life) if life == int(life) and life >= 1 else None
+    # the engine's values, stored beside the formulas: each vintage's charges, and their totals
+    whole = whole_periods(np.array([life]), n)
+    shares = _shares(whole, block.node.first, n) if whole else np.full(n, np.nan)
+    totals = builtins.vintage_depreciation(np.asarray(capex, dtype=float).copy(), whole, block.node.first) \
+        if whole else np.full(n, np.nan)
     for v in range(n):
         r = block.vintage_row(v)
         book.text(ws, r, 0, tl.label(v))
         ws.write_number(r, NUMBER_COL, v + 1, book.f_follow)
         book.formula(ws, r, CAPEX_COL, "=" + book.layout.cell(x.name, v, VINTAGES), capex[v], x, fmt)
         V, X = xl_rowcol_to_cell(r, NUMBER_COL, False, True), xl_rowcol_to_cell(r, CAPEX_COL, False, True)
-        charges = builtins.vintage_depreciation(_unit(n, v, capex[v]), whole, block.node.first) if whole else None
         for i in range(n):
             c = FIRST_PERIOD_COL + i
             P = xl_rowcol_to_cell(block.number_row, c, True, False)
             text = f"=IF({P}={V},{share},IF(AND({P}>{V},{P}<{V}+{L}),1,IF({P}={V}+{L},1-{share},0)))*{X}/{L}"
-            book.formula(ws, r, c, text, charges[i] if charges is not None else float("nan"), x, fmt)
+            charge = capex[v] * shares[i - v] / whole if whole and i >= v else (0.0 if whole else np.nan)
+            book.formula(ws, r, c, text, charge, x, fmt)
     total = block.total_row
     book.text(ws, total, 0, f"{block.owner}: total", book.f_bold)
     for i in range(n):
         c = FIRST_PERIOD_COL + i
         first, last = xl_rowcol_to_cell(block.vintage_row(0), c), xl_rowcol_to_cell(block.vintage_row(n - 1), c)
-        value = builtins.vintage_depreciation(np.asarray(capex, dtype=float).copy(), whole, block.node.first)[i] \
-            if whole else float("nan")
-        book.formula(ws, total, c, f"=SUM({first}:{last})", value, x, fmt)
+        book.formula(ws, total, c, f"=SUM({first}:{last})", totals[i], x, fmt)
 
 
-def _unit(n: int, v: int, amount: float) -> np.ndarray:
-    """A series that is `amount` in period v and 0 elsewhere: one vintage."""
-    out = np.zeros(n)
-    out[v] = amount
-    return out
+def _shares(life: int, first: float, n: int) -> np.ndarray:
+    """The share of one charge a vintage takes k periods after it is spent, k = 0..n-1
+    (builtins.vintage_depreciation's rule: first, then full charges, then the rest of the first)."""
+    k = np.arange(n)
+    return np.where(k == 0, first, np.where(k < life, 1.0, np.where(k == life, 1.0 - first, 0.0)))
 
 
 def _number(value: float) -> str:
