@@ -34,7 +34,7 @@ def shape(node) -> tuple:
     equal shape compute alike, so their rows can run as one group. Derived from the roles the
     IR declares for each field (engine/ir.py)."""
     kind = type(node)
-    if kind not in ir.NODES or kind in (ir.Reduce, ir.Running, ir.Vintage) or (
+    if kind not in ir.NODES or kind in (ir.Reduce, ir.Running, ir.Vintage, ir.Shift) or (
             kind is ir.Func and not getattr(builtins.ELEMENTWISE.get(node.name), "groupable", False)):
         raise NotBatchable(kind.__name__)
     if kind is ir.Binary and node.op == "^" and type(node.right) is ir.Const:
@@ -66,6 +66,8 @@ def reads(node, memo: dict | None = None) -> frozenset[str]:
         out = frozenset((node.name,))
     elif isinstance(node, ir.Vintage):
         out = frozenset((node.name,)).union(reads(node.life, memo))
+    elif isinstance(node, ir.Shift):
+        out = frozenset((node.name,)).union(reads(node.by, memo))
     elif isinstance(node, ir.Reduce):
         out = frozenset((node.name,)).union(*(reads(k, memo) for k in ir.children(node)))
     elif isinstance(node, ir.Const):

@@ -97,13 +97,36 @@ def _vintage(c, ns):
     return f
 
 
+def _shift(c, ns):
+    node = ns[0]
+    if len(ns) > 1:
+        raise Unsupported("a shift by an input runs row by row")
+    name, sign, by = node.name, node.sign, c([node.by])
+    periods = len(c.leaves.timeline)
+
+    def f(ctx, a, b):
+        x = np.asarray(ctx[name], dtype=float)
+        out = np.full(x.shape[:-1] + (b - a,), np.nan)
+        k = whole_periods(np.asarray(by(ctx, 0, 1), dtype=float), periods - 1)
+        if k is None:  # not a whole number of periods: the runtime error says so (evaluate._why)
+            return out
+        lo = a + sign * k  # the periods read, lo..lo+(b-a); outside the timeline: no value
+        first, last = max(lo, 0), min(lo + b - a, periods)
+        if first < last:
+            out[..., first - lo:last - lo] = x[..., first:last]
+        return out
+    return f
+
+
 def whole_periods(lives: np.ndarray, periods: int) -> int | None:
-    """A depreciation life (the same in every sample) as a whole number of periods from 1 to the
-    timeline's length, or None."""
+    """A count of periods read from an input (a depreciation life, the lag of x[t-lag]; the same
+    in every sample) as a whole number from 1 to `periods`, or None."""
     first = float(lives.reshape(-1)[0])
-    if not (np.all(lives == first) and first == round(first) and 1 <= first <= periods):
+    whole = round(first) if np.isfinite(first) else 0
+    # within 1e-9, as the checker: 18 month in years is 1.5, 24 month may come out 1.9999999999999998
+    if not (np.all(lives == first) and abs(first - whole) < 1e-9 and 1 <= whole <= periods):
         return None
-    return int(first)
+    return int(whole)
 
 
 def _convert(c, ns):
@@ -151,7 +174,7 @@ def _approx_relative(left, right, tol):
     return np.abs(left - right) <= tol * np.abs(right)
 
 
-HANDLERS = {ir.Const: _const, ir.Ref: _ref, ir.At: _at, ir.Period: _period, ir.Reduce: _reduce,
+HANDLERS = {ir.Const: _const, ir.Ref: _ref, ir.Shift: _shift, ir.At: _at, ir.Period: _period, ir.Reduce: _reduce,
             ir.Running: _running, ir.Vintage: _vintage, ir.Convert: _convert, ir.Unary: _unary, ir.Not: _not, ir.Binary: _binary,
             ir.Compare: _binary, ir.Sum: _sum, ir.Func: _func, ir.Approx: _approx}
 

@@ -202,6 +202,7 @@ class _Expander:
                 own = self.of.get(n.name, ())
                 fixed = {self.item_dim(n.name, own, item, report=False) for item in n.items}
                 out.update(d for d in own if d not in fixed)
+                stack.extend(ast.children(n))  # x[t-lag]: a lag by region varies by region
             elif isinstance(n, ast.Call) and n.over:
                 inner = set().union(*(self.dims_of(a) for a in n.args)) if n.args else set()
                 out.update(inner - {d.name for d in n.over})
@@ -475,6 +476,9 @@ class _Expander:
                 return ast.Name(self.select(node.name, {}, combo, node.span), node.span)
             return node
         if isinstance(node, ast.Indexed):
+            if isinstance(node.index, ast.Shift) and node.index.by.name in self.of:  # each item's own lag
+                by = node.index.by
+                node = replace(node, index=replace(node.index, by=self.expr(by, combo)))
             if node.name not in self.of:
                 if not node.items:
                     return node

@@ -503,7 +503,7 @@ class _Hoister:
         stack = [node]
         while stack:
             n = stack.pop()
-            if isinstance(n, (ir.Ref, ir.At, ir.Reduce, ir.Running, ir.Vintage)) and n.name in self.members:
+            if isinstance(n, (ir.Ref, ir.Shift, ir.At, ir.Reduce, ir.Running, ir.Vintage)) and n.name in self.members:
                 return False
             stack.extend(ir.children(n))
         return True
@@ -598,6 +598,10 @@ def _worst(new: np.ndarray, old: np.ndarray) -> int:
 
 
 def _hint(node) -> str:
+    if isinstance(node, ir.Shift):
+        by = ir.count_input(node.by) or "the lag"
+        return (f"set {by} (--set or a scenario) to a whole number of periods that keeps "
+                f"{node.name}[t{'+' if node.sign > 0 else '-'}{by}] on periods where `{node.name}` has values")
     if isinstance(node, ir.Vintage):
         return "set the life to a whole number of periods, or a time that is one (3 year on a monthly timeline)"
     if isinstance(node, ir.Reduce) and node.func in ("irr", "xirr"):
@@ -623,6 +627,8 @@ def _why(node, ev, env, a, b) -> str:
             return (f"{node.func}() of cash flows that are all {sign}: no rate makes their net present value 0 "
                     "(Excel shows #NUM!)")
         return f"{node.func}() found no rate: Newton's method from the guess did not converge (Excel shows #NUM!)"
+    if isinstance(node, ir.Shift):
+        return _shift_why(node, ev, env, a)
     if isinstance(node, ir.Vintage):
         lives = np.asarray(_compile(node.life, ev)(env, 0, 1), dtype=float).reshape(-1)
         return (f"the depreciation life is {lives[0]:g} periods: it must be a whole number of periods from 1 to "
@@ -634,6 +640,26 @@ def _why(node, ev, env, a, b) -> str:
     if np.isinf(value).any():
         return "overflow (the value is too large for a float)"
     return "the result is not a number"
+
+
+def _shift_why(node: ir.Shift, ev, env, p: int) -> str:
+    """Why x[t-lag] has no value at period p: the lag is not a whole number of periods, or it
+    reaches off the timeline or a period where x has none."""
+    ks = np.asarray(_compile(node.by, ev)(env, 0, 1), dtype=float).reshape(-1)
+    by = ir.count_input(node.by) or "k"
+    written = f"`{node.name}[t{'+' if node.sign > 0 else '-'}{by}]`"
+    tl = ev.model.timeline
+    k = compiler.whole_periods(ks, ev.n - 1)
+    if k is None:
+        if not np.all(ks == ks[0]):
+            return f"{written}: `{by}` differs between samples"
+        return (f"{written}: `{by}` is {ks[0]:g} {tl.kind}s, not a whole number of {tl.kind}s from 1 to "
+                f"{ev.n - 1}")
+    read, periods = p + node.sign * k, f"{k} {tl.kind}" + ("s" if k != 1 else "")
+    if not 0 <= read < ev.n:
+        side = "before the timeline starts" if read < 0 else "after the timeline ends"
+        return f"{side}: {written} with `{by}` = {periods} reaches {tl.label(read)}"
+    return f"no value: {written} with `{by}` = {periods} reads {tl.label(read)}, where `{node.name}` has none"
 
 
 def _explain_comparison(ev: Evaluator, expr, env, p: int, series: bool) -> str:

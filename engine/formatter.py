@@ -290,6 +290,8 @@ def _index(index) -> str:
         return "t"
     if isinstance(index, ast.Relative):
         return f"t{index.offset:+d}"
+    if isinstance(index, ast.Shift):
+        return f"t{'+' if index.sign > 0 else '-'}{index.by.name}"
     if isinstance(index, ast.Fixed):
         return str(index.period)
     return f"{index.start}.." + ("" if index.end is None else str(index.end))

@@ -109,6 +109,18 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class Shift:
+    """A series at the current period shifted back (sign -1) or ahead (+1) by `by` periods: a
+    plain whole number read from an input (x[t-lag]), so it may change with a scenario or --set."""
+
+    name: str = _role("param")
+    sign: int = _role("struct")
+    by: Any = _role("child")
+    type: Type = _role("series")
+    span: Span | None = field(**_SPAN)
+
+
+@dataclass(frozen=True)
 class At:
     """A series at one fixed period."""
 
@@ -250,7 +262,7 @@ class Approx:
     span: Span | None = field(**_SPAN)
 
 
-NODES = (Const, Ref, At, Period, Reduce, Running, Vintage, Unary, Binary, Sum, Compare, Not, Func, Convert, Approx)
+NODES = (Const, Ref, Shift, At, Period, Reduce, Running, Vintage, Unary, Binary, Sum, Compare, Not, Func, Convert, Approx)
 _ROLES = {cls: tuple((f.name, f.metadata.get("role")) for f in fields(cls)) for cls in NODES}
 
 
@@ -279,6 +291,23 @@ def children(node) -> tuple:
         else:  # a chain: (operator, node) pairs
             out.extend(x for _, x in value)
     return tuple(out)
+
+
+def walk(node):
+    """Every node of an expression, itself first."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(children(node))
+
+
+def count_input(node) -> str | None:
+    """The input a count of periods reads (Vintage.life, Shift.by: through conversions), or None
+    for a literal."""
+    while isinstance(node, Convert):
+        node = node.operand
+    return node.name if isinstance(node, Ref) else None
 
 
 # ------------------------------------------------------------------------- the model

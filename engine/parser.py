@@ -418,6 +418,10 @@ class _Builder(Transformer_NonRecursive):
         offset = self._int(number, "t-k reads k periods back, t+k k periods ahead: k is a whole number")
         return ast.Relative(offset if str(sign) == "+" else -offset, self._span(meta))
 
+    def shift(self, meta, children):
+        sign, name = children
+        return ast.Shift(1 if str(sign) == "+" else -1, ast.Name(str(name), self._tspan(name)), self._span(meta))
+
     def fixed(self, meta, children):
         return ast.Fixed(children[0], self._span(meta))
 

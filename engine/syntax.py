@@ -30,6 +30,13 @@ class Relative:  # x[t-1], x[t+2]
 
 
 @dataclass(frozen=True)
+class Shift:  # x[t-lag], x[t+lead]: periods back (sign -1) or ahead (+1), as many as an input says
+    sign: int
+    by: "Name"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class PeriodLabel:
     """A period as written: 2027 (a year), 2027Q3 (a quarter), 2027-03 (a month). The checker
     reads it against the timeline (engine/ir.py Timeline.span_of)."""
@@ -64,7 +71,7 @@ class PeriodRange:  # x[2025..2029]; end None means "to the end of the timeline"
     span: Span = _span()
 
 
-Index = Current | Relative | Fixed | PeriodRange
+Index = Current | Relative | Shift | Fixed | PeriodRange
 
 
 # ------------------------------------------------------------------------- expressions
@@ -368,4 +375,6 @@ def children(node) -> list:
         return [v for _, v in node.entries]
     if isinstance(node, Range):
         return [node.low, node.high]
+    if isinstance(node, Indexed) and isinstance(node.index, Shift):
+        return [node.index.by]  # the input that says how far: read like any name
     return []

@@ -208,6 +208,17 @@ class Emitter:
             return Piece(self.layout.relative_cell(node.name, node.offset, self.sheet), _PREC["atom"], k, unit)
         return Piece(self.layout.cell(node.name, None, self.sheet), _PREC["atom"], k, unit)
 
+    def _Shift(self, node: ir.Shift) -> Piece:
+        """x[t-lag]: INDEX into x's row at the current period's position (COLUMNS of the row up to
+        here) minus the lag's cell, so the lag an analyst types moves the read (OFFSET would do it
+        too, but it is volatile and `formulas` cannot recalculate it)."""
+        row = self.layout.row_range(node.name, 0, len(self.layout.timeline) - 1, self.sheet)
+        here = f"COLUMNS({self.layout.running_range(node.name, self.sheet)})"
+        by = self._plain(node.by)
+        text = f"INDEX({row},{here}{'+' if node.sign > 0 else '-'}{self._wrap(by, _PREC['*'])})"
+        k = 1.0 if node.type.boolean else self._cell_k(node.name)
+        return Piece(text, _PREC["atom"], k, self.layout.styles[node.name].unit)
+
     def _At(self, node: ir.At) -> Piece:
         k = 1.0 if node.type.boolean else self._cell_k(node.name)
         return Piece(self.layout.cell(node.name, node.period, self.sheet), _PREC["atom"], k,

@@ -144,9 +144,9 @@ def test_an_analyst_changing_the_life_in_the_workbook_gets_the_engines_values_fo
 
 
 @pytest.mark.parametrize("life,message", [
-    ("0", "a depreciation life of 0 years: it must be at least one period"),
-    ("2.5 year", "a depreciation life of 2.5 years: it must be a whole number of years"),
-    ("11", "a depreciation life of 11 years: it is longer than the timeline (10 years)"),
+    ("0", "a depreciation life is 0 years: it must be at least one period"),
+    ("2.5 year", "a depreciation life is 2.5 years: it must be a whole number of years"),
+    ("11", "a depreciation life is 11 years: it is longer than the timeline (10 years)"),
     ("3 year .. 5 year", "`dep_life` is a range: a depreciation life cannot vary between samples"),
     ("4 USD", "a depreciation life is a number of periods or a time, not USD"),
 ])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import builtins, ir, rollup
 from .. import syntax as ast
 from ..diagnostics import Label, Span, did_you_mean
-from . import common, expressions, periods
+from . import common, counts, expressions, periods
 from .expressions import HANDLERS
 from .scope import ANY_UNIT, Abandon, Unknown
 
@@ -296,11 +296,11 @@ def vintage_function(s, node: ast.Call, builtin, ctx):
     (a plain number or a time) that is a literal or an input and no range, first a literal 0..1."""
     arg, t = series_name_argument(s, node, ctx, "the capex of each period", hint=(
         "make it a quantity first: capex_total = ..., then depreciation(capex_total, life)"))
-    life = depreciation_life(s, node.args[1], ctx)
+    life = counts.whole_periods(s, node.args[1], ctx, counts.life(s))
     first = 0.0
     if len(node.args) > 2:
         typed = expressions.expr(s, node.args[2], ctx)
-        share = known_value(s, expressions.plain(s, typed)) if isinstance(typed, ir.Const) and \
+        share = counts.known_value(s, expressions.plain(s, typed)) if isinstance(typed, ir.Const) and \
             s.units.is_dimensionless(typed.type.unit) else None
         if share is None or not 0 <= share <= 1:
             span = node.args[2].span
@@ -311,61 +311,6 @@ def vintage_function(s, node: ast.Call, builtin, ctx):
             raise Abandon
         first = share
     return ir.Vintage("depreciation", arg.name, life, first, ir.Type(t.unit, ir.SERIES), node.span)
-
-
-def depreciation_life(s, arg, ctx):
-    """The life as a plain number of periods: a literal or a single-value input, plain (periods)
-    or a time (20 year = 240 months); whole, from 1 to the timeline's length, where its value is
-    known (the model's or the scenario's; a --set value is checked when it runs)."""
-    typed = expressions.expr(s, arg, ctx)
-    span = arg.span
-    source = typed.operand if isinstance(typed, ir.Convert) else typed
-    q = s.quantities.get(source.name) if isinstance(source, ir.Ref) else None
-    if not (isinstance(source, ir.Const) or (q is not None and q.kind == "input" and not q.type.series)):
-        ctx.report.error("type", "a depreciation life is a number written here or an input", span, Label(span),
-                         hint="write the life (20 year, or 240 for months) or name an input: input dep_life = 20 year")
-        raise Abandon
-    if q is not None and (q.low is not None or q.distribution is not None):
-        ctx.report.error("type", f"`{source.name}` is a range: a depreciation life cannot vary between samples",
-                         span, Label(span), hint=f"give {source.name} one value (scenarios may set others)")
-        raise Abandon
-    unit, n = typed.type.unit, len(s.timeline)
-    if s.units.is_dimensionless(unit):
-        periods = expressions.plain(s, typed)
-    elif s.units.same_dimension(unit, s.timeline.step_unit):
-        periods = expressions.convert(s, typed, s.timeline.step_unit)
-        periods = ir.Convert(periods, 1.0, periods.type.unit, ir.Type(s.units.dimensionless, ir.SCALAR), span)
-    else:
-        ctx.report.error("unit-mismatch", f"a depreciation life is a number of periods or a time, not "
-                         f"{common.u(s, unit)}", span, Label(span, common.u(s, unit)),
-                         hint="write 20 year, or a plain number of periods")
-        raise Abandon
-    value = known_value(s, periods)
-    if value is not None and not (abs(value - round(value)) < 1e-9 and 1 <= round(value) <= n):
-        kind = s.timeline.kind
-        why = ("it must be at least one period" if value < 1 else
-               f"it is longer than the timeline ({n} {kind}s)" if value > n else
-               f"it must be a whole number of {kind}s")
-        ctx.report.error("bad-life", f"a depreciation life of {value:g} {kind}s: {why}", span,
-                         Label(span, f"{value:g} {kind}s"),
-                         hint=f"a whole number of {kind}s from 1 to {n}" + (f", or a time that is one ({n} {kind}s = "
-                                                                            f"the timeline)" if value > n else ""))
-        raise Abandon
-    return periods
-
-
-def known_value(s, node) -> float | None:
-    """The value of a literal or an input's single value (through conversions), else None."""
-    if isinstance(node, ir.Const):
-        return float(node.value)
-    if isinstance(node, ir.Convert):
-        inner = known_value(s, node.operand)
-        return None if inner is None else inner * node.factor
-    if isinstance(node, ir.Ref):
-        q = s.quantities.get(node.name)
-        if q is not None and q.kind == "input" and q.value is not None:
-            return float(q.value[0])
-    return None
 
 
 def series_name_argument(s, node: ast.Call, ctx, what: str = "", hint: str = ""):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from .. import builtins, ir
 from .. import syntax as ast
 from ..diagnostics import Label, Span, did_you_mean
-from . import common, literals, periods
+from . import common, counts, literals, periods
 from .scope import ANY_UNIT, Abandon, Context, Unknown
 
 
@@ -118,11 +118,20 @@ def type_Indexed(s, node: ast.Indexed, ctx):
                          hint=f"write {name} without brackets")
         raise Abandon
     index = node.index
-    if isinstance(index, (ast.Current, ast.Relative)):
+    if isinstance(index, (ast.Current, ast.Relative, ast.Shift)):
         if not ctx.series:
             ctx.report.error("shape", "`t` is not defined here: this is a single value", index.span,
                              Label(index.span), hint=f"pick a period: {name}[{s.timeline.label(len(s.timeline) - 1)}]")
             raise Abandon
+        if isinstance(index, ast.Shift):
+            if t.boolean:
+                ctx.report.error("type", f"`{name}` is true/false: only numbers can be read a lag from an input "
+                                 "away", node.span, Label(node.span),
+                                 hint=f"make it a number first: {name}_number = if({name}, 1, 0), then "
+                                      f"{name}_number[{common.text(s, index)}] == 1")
+                raise Abandon
+            by = counts.whole_periods(s, index.by, ctx, counts.lag(s, index, name))
+            return ir.Shift(name, index.sign, by, t, node.span)
         offset = index.offset if isinstance(index, ast.Relative) else 0
         return ir.Ref(name, offset, t, node.span)
     if isinstance(index, ast.Fixed):

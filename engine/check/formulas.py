@@ -145,6 +145,9 @@ def _reads_at(s, node, p, members: set, series: dict) -> list[tuple[tuple, Span]
                     add(node.name, [p], node.span)
                 elif isinstance(index, ast.Relative):
                     add(node.name, [None if p is None else p + index.offset], node.span)
+                elif isinstance(index, ast.Shift):  # as far as the input says: any period on that side
+                    back = range(0, p) if index.sign < 0 else range(p + 1, n)
+                    add(node.name, [None] if p is None else back, node.span)
                 elif index is not None:
                     try:
                         first, last = periods.period_span(s, index)
@@ -253,6 +256,8 @@ def edge_for_index(node: ast.Indexed) -> Edge:
         return Edge(node.name, "lag", 0, node.span)
     if isinstance(index, ast.Relative):
         return Edge(node.name, "lag", index.offset, node.span)
+    if isinstance(index, ast.Shift):  # at least one period back or ahead, however many the input says
+        return Edge(node.name, "lag", index.sign, node.span)
     return Edge(node.name, "whole", 0, node.span)
 
 
@@ -288,7 +293,7 @@ def coverage_of_formulas(s):
                 scalar.append(eq)
             elif isinstance(eq.index, ast.Current):
                 general.append(eq)
-            elif isinstance(eq.index, ast.Relative):
+            elif isinstance(eq.index, (ast.Relative, ast.Shift)):
                 s.report.error("bad-period", "the left of `=` takes t, a period or a range, not a lag",
                                eq.index.span, Label(eq.index.span), hint=f"write {name}[t] = ...")
             else:
@@ -361,6 +366,7 @@ def edges_of(s, name: str) -> list[Edge]:
             elif isinstance(node, ast.Indexed):
                 if node.name in s.inputs or node.name in s.formulas:
                     out.append(edge_for_index(node))
+                stack.extend(ast.children(node))  # x[t-lag] reads lag too
             elif isinstance(node, ast.Call):
                 if common.call_kind(node) == "running" and node.args:
                     target = node.args[0]
@@ -492,7 +498,7 @@ def reads_series(s, name, series, members) -> bool:
                 if q is not None and q.series:
                     return True
             elif isinstance(node, ast.Indexed):
-                if isinstance(node.index, (ast.Current, ast.Relative)):
+                if isinstance(node.index, (ast.Current, ast.Relative, ast.Shift)):
                     return True
             elif isinstance(node, ast.Call) and common.call_kind(node) in ("running", "series", "calendar"):
                 return True

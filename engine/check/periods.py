@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import ir
 from .. import syntax as ast
 from ..diagnostics import Label, Reporter, Span
-from . import common
+from . import common, counts
 from .scope import Abandon, Scope
 
 
@@ -79,9 +79,23 @@ def coverage(s, expr, start: int | None, stop: int | None, owner: str | None = N
         if isinstance(node, ir.Ref) and node.type.series and start is not None:
             first, last = start + node.offset, stop + node.offset
             if first < 0 or last >= n:
-                outside(s, node, start, stop, first < 0, owner)
+                outside(s, node, node.offset, f"`{node.name}[t{node.offset:+d}]`", start, stop, first < 0, owner)
                 continue
             defined(s, node.name, first, last, node.span)
+        elif isinstance(node, ir.Shift) and start is not None:
+            k = counts.known_value(s, node.by)
+            if k is None:
+                continue
+            offset = node.sign * round(k)
+            first, last = start + offset, stop + offset
+            by = ir.count_input(node.by)
+            shown = f"`{node.name}[t{'+' if node.sign > 0 else '-'}{by}]` ({by} = {abs(offset)} {s.timeline.kind}s)"
+            if first < 0 or last >= n:
+                most = start if first < 0 else n - 1 - stop
+                outside(s, node, offset, shown, start, stop, first < 0, owner,
+                        also=f"; or set {by} to at most {most} {s.timeline.kind}s" if most >= 1 else "")
+                continue
+            defined(s, node.name, first, last, node.span, f": {shown} reads it")
         elif isinstance(node, ir.At):
             defined(s, node.name, node.period, node.period, node.span)
         elif isinstance(node, ir.Reduce):
@@ -90,27 +104,28 @@ def coverage(s, expr, start: int | None, stop: int | None, owner: str | None = N
             defined(s, node.name, 0, stop, node.span)
 
 
-def outside(s, ref: ir.Ref, start, stop, before: bool, owner: str | None):
+def outside(s, ref, k: int, shown: str, start, stop, before: bool, owner: str | None, also: str = ""):
+    """`ref` reads k periods away (x[t-1]; x[t-lag], lag's value known), outside the timeline."""
     tl = s.timeline
-    k = ref.offset
     if before:
-        period, later = tl.label(start), tl.label(min(start - k, len(tl) - 1))
+        first_ok = min(-k, len(tl) - 1)  # the first period whose read is on the timeline
+        period, later = tl.label(start), tl.label(first_ok)
         if owner:
             hint = (f"start this formula at {later} ({owner}[{later}..] = ...) and give "
                     f"{owner}[{period}] its own equation if it needs a value there")
         else:
-            hint = f"restrict the check to periods from {later}: for t in {tl.range_text(min(start - k, len(tl) - 1))}"
+            hint = f"restrict the check to periods from {later}: for t in {tl.range_text(first_ok)}"
         s.report.error(
-            "lag-before-timeline", f"`{ref.name}[t{k:+d}]` reaches {tl.label(start + k)} when t = {period}, before "
-            f"the timeline starts ({tl.label(0)})", ref.span, Label(ref.span), hint=hint)
+            "lag-before-timeline", f"{shown} reaches {tl.label(start + k)} when t = {period}, before "
+            f"the timeline starts ({tl.label(0)})", ref.span, Label(ref.span), hint=hint + also)
     else:
         s.report.error(
-            "lag-before-timeline", f"`{ref.name}[t{k:+d}]` reaches {tl.label(stop + k)} when t = {tl.label(stop)}, "
+            "lag-before-timeline", f"{shown} reaches {tl.label(stop + k)} when t = {tl.label(stop)}, "
             f"after the timeline ends ({tl.label(len(tl) - 1)})", ref.span, Label(ref.span),
-            hint="end this formula earlier, or extend the timeline")
+            hint="end this formula earlier, or extend the timeline" + also)
 
 
-def defined(s, name: str, first: int, last: int, span: Span):
+def defined(s, name: str, first: int, last: int, span: Span, how: str = ""):
     q = s.quantities.get(name)
     if q is None or not q.series or q.defined is None or q.defined[first:last + 1].all():
         return
@@ -122,7 +137,7 @@ def defined(s, name: str, first: int, last: int, span: Span):
         have = [i for i in range(len(tl)) if q.defined[i]]
         has = tl.range_text(have[0], have[-1]) if have and len(have) == have[-1] - have[0] + 1 else (
             ", ".join(tl.label(i) for i in have) or "no period")
-        s.report.error("missing-value", f"`{name}` has no value for {tl.label(missing[0])}", span,
+        s.report.error("missing-value", f"`{name}` has no value for {tl.label(missing[0])}{how}", span,
                        Label(span), hint=f"`{name}` is defined for {has}: add an equation for "
                        f"{tl.label(missing[0])} or read it only where it exists")
 

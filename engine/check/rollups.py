@@ -90,15 +90,16 @@ def _sum_of_rates(s: Scope, q: ir.Quantity) -> None:
 
 def carries_itself(q: ir.Quantity, members: set[str]) -> bool:
     """A balance: it reads itself (or its recurrence) in an earlier period."""
-    return any(isinstance(node, ir.Ref) and node.name in members and node.offset < 0
-               for eq in q.equations for node in walk(eq.expr))
+    return any(isinstance(node, ir.Ref) and node.name in members and node.offset < 0 or
+               isinstance(node, ir.Shift) and node.name in members and node.sign < 0
+               for eq in q.equations for node in ir.walk(eq.expr))
 
 
 def amount_reason(s, q: ir.Quantity, amounts: set[str]) -> tuple[str, str | None, str | None] | None:
     """Why q is an amount per period, the `* time` text that makes it one and the flow's unit
     (None, None for period_length() and for a sum of amounts); None if it is not one."""
     for eq in q.equations:
-        for node in walk(eq.expr):
+        for node in ir.walk(eq.expr):
             if isinstance(node, ir.Period) and node.what == "length":
                 return "it multiplies by period_length()", None, None
             if isinstance(node, ir.Func) and getattr(builtins.ELEMENTWISE.get(node.name), "per_period", False) \
@@ -108,7 +109,7 @@ def amount_reason(s, q: ir.Quantity, amounts: set[str]) -> tuple[str, str | None
                     s.units.same_dimension(node.type.unit, q.unit):
                 return f"it adds up `{node.name}`, an amount per period", None, None
     for eq in q.equations:
-        for node in walk(eq.expr):
+        for node in ir.walk(eq.expr):
             found = flow_times_time(s, node, q.unit)
             if found is not None:
                 return found
@@ -130,7 +131,7 @@ def flow_times_time(s, node, unit) -> tuple[str, str, str] | None:
         wanted = time if node.op == "*" else 1 / time
         if other.type.unit.dimensionality != wanted or not written_time(other):
             continue
-        if any(isinstance(n, ir.Period) for n in walk(other)):
+        if any(isinstance(n, ir.Period) for n in ir.walk(other)):
             return None  # period_length(): reported as such
         flow_text, time_text = common.text(s, flow), common.text(s, other)
         if isinstance(other, ir.Binary) or isinstance(other, ir.Unary):
@@ -144,13 +145,6 @@ def flow_times_time(s, node, unit) -> tuple[str, str, str] | None:
 
 def written_time(node) -> bool:
     """A time the formula writes out: literals and period_length(), no quantity."""
-    return all(isinstance(n, (ir.Const, ir.Period, ir.Binary, ir.Unary, ir.Convert)) for n in walk(node)) and \
-        all(n.what == "length" for n in walk(node) if isinstance(n, ir.Period))
+    return all(isinstance(n, (ir.Const, ir.Period, ir.Binary, ir.Unary, ir.Convert)) for n in ir.walk(node)) and \
+        all(n.what == "length" for n in ir.walk(node) if isinstance(n, ir.Period))
 
-
-def walk(node):
-    stack = [node]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(ir.children(node))

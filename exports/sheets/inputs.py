@@ -96,6 +96,30 @@ def _scalar(book: Book, ws, q, sel):
     else:
         formula = f"={base_cell}"
     book.formula(ws, r, LIVE_COL, formula, sel.values[q.name][0], q, book.fmt(q))
+    _count_validation(book, ws, r, q)
+
+
+def _count_validation(book: Book, ws, r: int, q):
+    """An input that counts periods (a lag, a depreciation life) accepts only the whole numbers
+    of periods its scenario's formulas allow (engine/counts.py): typing 2.5, or a lag that would
+    read before the timeline, is refused by the spreadsheet instead of being truncated by INDEX."""
+    kind = book.base.timeline.kind
+    for k, s in enumerate(book.scenarios):
+        limit = book.count_limits(s).get(q.name)
+        if limit is None:
+            continue
+        cell = xl_rowcol_to_cell(r, FIRST_SCENARIO_COL + k)
+        per_cell = limit.per_unit / book.layout.cell_factor(q.name)  # periods per unit the cell shows
+        x = cell if per_cell == 1 else f"{cell}*{per_cell!r}"
+        unit = book.layout.styles[q.name].unit
+        ws.data_validation(r, FIRST_SCENARIO_COL + k, r, FIRST_SCENARIO_COL + k, {
+            "validate": "custom", "ignore_blank": False,  # a blank lag would read the current period
+            "value": f"=AND(ISNUMBER({cell}),ABS({x}-ROUND({x},0))<1E-9,ROUND({x},0)>=1,ROUND({x},0)<={limit.most})",
+            "error_title": f"{q.name}: whole {kind}s",
+            "error_message": (f"{q.name} counts {kind}s ({limit.uses})"[:160] +
+                              f": a whole number of {kind}s from 1 to {limit.most}" +
+                              (f", typed in {unit}" if unit and per_cell != 1 else ""))[:255],
+        })
 
 
 def _series(book: Book, ws, sel):

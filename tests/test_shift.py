@@ -1,0 +1,322 @@
+"""x[t-lag]: a series read a number of periods back (or ahead, x[t+lead]) that an input gives, so
+a scenario or --set can move it. Oracles: the same model with the lag written as a literal
+(x[t-2], the long-proven path), hand values, LibreOffice and `formulas` on the exported
+workbook (INDEX into the row), and the checker's and the engine's errors for every bad lag."""
+
+import re
+import zipfile
+
+import numpy as np
+import openpyxl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import engine
+from engine import counts
+from engine.diagnostics import ModelError
+from engine.formatter import format_module
+from engine.montecarlo import simulate
+from engine.parser import parse
+from exports.xlsx import export_workbook
+
+from conftest import run_cli
+from test_export import _need_libreoffice, engine_cells
+from workbook import close, formulas_recalculate, libreoffice_recalculate, name_cells
+
+MODEL = """model "Bookings to revenue"
+timeline 2025..2032 yearly
+input delay = 2 year
+input bookings: USD/year = {2025: 10, 2026: 20, 2027: 30, 2028: 40, 2029: 50, 2030: 60, 2031: 70, 2032: 80}
+revenue[2027..] = bookings[t-delay]
+revenue[2025..2026] = 0 USD/year
+cash[2025] = 1 USD
+cash[2026..] = cash[t-1] + revenue[t] * 1 year
+scenario slow "Bookings turn into revenue a year later" {
+    delay = 3 year
+    revenue[2025..2027] = 0 USD/year
+    revenue[2028..] = bookings[t-delay]
+}
+check "revenue never exceeds bookings" for t in 2027..2032: revenue[t] <= bookings[t]
+"""
+
+
+def test_hand_values_and_a_scenario_that_moves_the_lag():
+    model = engine.loads(MODEL)
+    base, slow = model.run(), model.run("slow")
+    assert list(base.values["revenue"]) == [0, 0, 10, 20, 30, 40, 50, 60]
+    assert list(slow.values["revenue"]) == [0, 0, 0, 10, 20, 30, 40, 50]
+    assert list(base.values["cash"]) == [1, 1, 11, 31, 61, 101, 151, 211]
+    assert base.passed and slow.passed
+
+
+def test_set_moves_the_lag_and_rows_that_differ_only_in_the_lag_differ():
+    model = engine.loads(MODEL)
+    one = model.run(overrides={"delay": "1 year"})
+    assert list(one.values["revenue"]) == [0, 0, 20, 30, 40, 50, 60, 70]
+    assert not np.array_equal(one.values["revenue"], model.run().values["revenue"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(["yearly", "quarterly", "monthly"]), st.integers(1, 7), st.integers(0, 6),
+       st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=8, max_size=8), st.booleans())
+def test_a_lag_from_an_input_equals_the_same_lag_written_as_a_number(frequency, k, extra, values, recurrence):
+    """The oracle is the literal lag x[t-k]: the same values, bit for bit, for a plain read and for
+    a recurrence that reads itself k periods back, on every timeline (8 periods)."""
+    first, last = {"yearly": ("2025", "2032"), "quarterly": ("2025Q1", "2026Q4"),
+                   "monthly": ("2025-01", "2025-08")}[frequency]
+    head = f'model "m"\ntimeline {first}..{last} {frequency}\n'
+    tl = engine.loads(head).checked().timeline
+    start = min(k + extra, 7)  # the first period whose read x[t-k] is on the timeline, or later
+    table = ", ".join(f"{tl.label(i)}: {v!r}" for i, v in enumerate(values))
+    body = "y[{s}..] = y[t-LAG] * 0.5 + x[t]" if recurrence else "y[{s}..] = x[t-LAG] * 2"
+    text = (head + f"input lag = {k}\ninput x: USD = {{{table}}}\n"
+            f"y[{tl.label(0)}..{tl.label(start - 1)}] = 3 USD\n" + body.format(s=tl.label(start)) + "\n")
+    by_input = engine.loads(text.replace("LAG", "lag")).run().values["y"]
+    literal = engine.loads(text.replace("LAG", str(k))).run().values["y"]
+    assert np.array_equal(by_input, literal)
+
+
+def test_a_time_lag_is_counted_in_the_timeline_s_periods():
+    text = """model "monthly"
+timeline 2025-01..2026-12 monthly
+input delay = 1 quarter
+input x: USD = {2025-01..2026-12: 1}
+x_sum = running_sum(x)
+y[2025-04..] = x_sum[t-delay]
+z[2025-04..] = x_sum[t-3]
+"""
+    r = engine.loads(text).run()
+    assert np.array_equal(r.values["y"][3:], r.values["z"][3:])
+    assert r.values["y"][3] == 1.0  # 2025-04 reads 2025-01
+
+
+def test_a_lead_reads_ahead_and_its_end_is_checked():
+    text = """model "lead"
+timeline 2025..2030 yearly
+input ahead = 1
+input capex: USD = {2025..2030: 5}
+prepay[2025..2029] = capex[t+ahead]
+"""
+    r = engine.loads(text).run()
+    assert list(r.values["prepay"][:5]) == [5, 5, 5, 5, 5]
+    with pytest.raises(ModelError) as err:
+        engine.loads(text.replace("input ahead = 1", "input ahead = 2")).checked()
+    d = err.value.diagnostics[0]
+    assert "after the timeline ends" in d.message and "ahead = 2 years" in d.message
+    assert "at most 1 years" in d.hint
+
+
+def test_a_shift_inside_a_recurrence_of_two_quantities():
+    """b reads a at the same period and a reads b `lag` periods back: a recurrence across two
+    quantities, equal to the literal lag."""
+    text = """model "two"
+timeline 2025..2034 yearly
+input lag = 2
+a[2025..2026] = 1
+a[2027..] = b[t-LAG] + 1
+b = a * 2
+"""
+    by_input = engine.loads(text.replace("LAG", "lag")).run()
+    literal = engine.loads(text.replace("LAG", "2")).run()
+    assert np.array_equal(by_input.values["a"], literal.values["a"])
+    assert list(by_input.values["a"][:5]) == [1, 1, 3, 3, 7]
+
+
+def test_monte_carlo_samples_read_the_shifted_values_of_their_own_sample():
+    text = MODEL.replace("input bookings: USD/year = {2025: 10, 2026: 20, 2027: 30, 2028: 40, 2029: 50, "
+                         "2030: 60, 2031: 70, 2032: 80}",
+                         "input growth = 5 % .. 15 %\nbookings[2025] = 10 USD/year\n"
+                         "bookings[2026..] = bookings[t-1] * (1 + growth)")
+    sim = simulate(engine.loads(text), samples=64, seed=3, keep=["revenue", "bookings"])
+    revenue, bookings = np.asarray(sim.values["revenue"]), np.asarray(sim.values["bookings"])
+    assert revenue.shape[0] == 64 and np.ptp(bookings[:, -1]) > 0  # the samples differ
+    assert np.array_equal(revenue[:, 2:], bookings[:, :-2])
+
+
+def test_fmt_keeps_the_lag_and_explain_shows_the_formula(tmp_path, capsys):
+    formatted = format_module(parse(MODEL, "m.ush"))
+    assert "bookings[t-delay]" in formatted
+    assert engine.loads(formatted).run().values["revenue"][2] == 10
+    path = tmp_path / "m.ush"
+    path.write_text(MODEL)
+    code, out, _ = run_cli(["explain", path, "revenue"], capsys)
+    assert code == 0 and "bookings[t-delay]" in out and "delay" in out
+
+
+# ---------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize("delay,message", [
+    ("0", "the lag `delay` of bookings[t-delay] is 0 years: it must be at least one period"),
+    ("2.5 year", "the lag `delay` of bookings[t-delay] is 2.5 years: it must be a whole number of years"),
+    ("8", "is 8 years: bookings[t-delay] would read before the timeline in every period"),
+    ("1 year .. 2 year", "`delay` is a range: the lag `delay` of bookings[t-delay] cannot vary between samples"),
+    ("2 USD", "the lag `delay` of bookings[t-delay] is a number of periods or a time, not USD"),
+    ("{2025..2032: 1}", "must be an input, not a series"),
+    ("true", "is a number of periods, not true/false"),
+])
+def test_a_bad_lag_is_a_located_error(delay, message):
+    with pytest.raises(ModelError) as err:
+        engine.loads(MODEL.replace("input delay = 2 year", f"input delay = {delay}"), "m.ush").checked()
+    d = err.value.diagnostics[0]
+    assert message in d.message and d.span.line == 5 and d.hint
+
+
+def test_an_unknown_lag_name_suggests_the_input():
+    with pytest.raises(ModelError) as err:
+        engine.loads(MODEL.replace("bookings[t-delay]\nrevenue[2025", "bookings[t-dealy]\nrevenue[2025"),
+                     "m.ush").checked()
+    d = err.value.diagnostics[0]
+    assert "unknown name `dealy`" in d.message and "delay" in d.hint
+
+
+def test_a_lag_on_the_left_and_a_shifted_true_false_series_are_refused():
+    with pytest.raises(ModelError) as err:
+        engine.loads(MODEL + "extra[t-delay] = 1\n").checked()
+    assert "not a lag" in err.value.diagnostics[0].message
+    with pytest.raises(ModelError) as err:
+        engine.loads(MODEL + "flag = bookings > 20 USD/year\nlate[2027..] = flag[t-delay]\n").checked()
+    assert "only numbers can be read a lag from an input away" in err.value.diagnostics[0].message
+
+
+@pytest.mark.parametrize("value,message", [
+    ("3 year", "before the timeline starts: `bookings[t-delay]` with `delay` = 3 years reaches 2024"),
+    ("1.5 year", "`bookings[t-delay]`: `delay` is 1.5 years, not a whole number of years from 1 to 7"),
+    ("0 year", "`delay` is 0 years"),
+])
+def test_a_set_lag_the_model_cannot_take_is_a_runtime_error_naming_it(tmp_path, capsys, value, message):
+    path = tmp_path / "m.ush"
+    path.write_text(MODEL)
+    code, out, err = run_cli(["run", path, "--set", f"delay={value}"], capsys)
+    assert code == 2 and out == ""
+    assert message in err and "m.ush:5:19" in err and "in `revenue` for 2027" in err
+    assert "Traceback" not in err
+
+
+def test_a_set_lag_that_reads_where_the_series_has_no_value_says_so(tmp_path, capsys):
+    text = """model "gap"
+timeline 2025..2032 yearly
+input delay = 1
+capacity[2027..] = 10 GW
+online[2028..] = capacity[t-delay]
+online[2025..2027] = 0 GW
+"""
+    path = tmp_path / "m.ush"
+    path.write_text(text)
+    code, _, err = run_cli(["run", path, "--set", "delay=2"], capsys)
+    assert code == 2
+    assert "no value: `capacity[t-delay]` with `delay` = 2 years reads 2026, where `capacity` has none" in err
+
+
+# ---------------------------------------------------------------------- the workbook
+
+
+@pytest.fixture(scope="module")
+def shift_workbook(tmp_path_factory):
+    model = engine.loads(MODEL)
+    path = tmp_path_factory.mktemp("shift") / "shift.xlsx"
+    export_workbook(model, path)
+    return model, path
+
+
+def test_the_workbook_reads_the_lag_cell_with_index(shift_workbook):
+    _, path = shift_workbook
+    wb = openpyxl.load_workbook(path)
+    (lag_sheet, lag_cell), = name_cells(wb, "delay")
+    sheet, cell = name_cells(wb, "revenue")[4]
+    text = wb[sheet][cell].value
+    assert "INDEX(" in text and "COLUMNS(" in text and f"{lag_sheet}!${lag_cell[0]}${lag_cell[1:]}" in text
+
+
+def test_each_scenario_s_lag_cell_accepts_only_the_lags_its_formulas_allow(shift_workbook):
+    """A data validation per scenario cell: whole years from 1 to 2 in base (revenue from 2027
+    reads 2025 at most two years back), 1 to 3 in `slow`; a blank is refused too."""
+    _, path = shift_workbook
+    with zipfile.ZipFile(path) as z:
+        xml = next(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/") and
+                   b'type="custom"' in z.read(n))
+    rules = re.findall(r'<dataValidation type="custom"([^>]*)>\s*<formula1>([^<]*)</formula1>', xml)
+    assert len(rules) == 2
+    assert [f.rsplit("&lt;=", 1)[1].rstrip(")") for _, f in rules] == ["2", "3"]
+    assert all("allowBlank" not in attrs for attrs, _ in rules)
+
+
+def test_limits_of_the_counting_inputs():
+    checked = engine.loads(MODEL).checked()
+    limit = counts.limits(checked)["delay"]
+    assert (limit.most, limit.per_unit, limit.uses) == (2, 1.0, "bookings[t-delay]")
+    monthly = engine.loads("""model "m"
+timeline 2025-01..2026-12 monthly
+input delay = 1 year
+input x: USD = {2025-01..2026-12: 1}
+y[2026-01..] = x[t-delay]
+""").checked()
+    assert counts.limits(monthly)["delay"].most == 12 and counts.limits(monthly)["delay"].per_unit == 12
+
+
+@pytest.mark.parametrize("scenario", ["base", "slow"])
+def test_formulas_recalculates_the_engines_values(shift_workbook, scenario):
+    model, path = shift_workbook
+    wb = openpyxl.load_workbook(path)
+    inputs = {}
+    if scenario != "base":
+        inputs["Cover!B4"] = scenario
+    computed = formulas_recalculate(path, inputs=inputs or None)
+    compared = 0
+    for sheet, cell, value in engine_cells(model, scenario, wb):
+        if value is not None and sheet != "Cover":
+            assert close(computed[f"{sheet.upper()}!{cell}"], value, rel=1e-9), (scenario, sheet, cell)
+            compared += 1
+    assert compared >= 25
+
+
+def test_libreoffice_recalculates_the_engines_values(shift_workbook, tmp_path):
+    _need_libreoffice()
+    model, path = shift_workbook
+    copy = tmp_path / path.name
+    copy.write_bytes(path.read_bytes())
+    out = libreoffice_recalculate(copy, tmp_path)
+    wb = openpyxl.load_workbook(out, data_only=True)
+    compared = 0
+    for sheet, cell, value in engine_cells(model, "base", wb):
+        if value is not None:
+            assert close(wb[sheet][cell].value, value, rel=1e-9), (sheet, cell, wb[sheet][cell].value, value)
+            compared += 1
+    assert compared >= 25
+
+
+def test_an_analyst_changing_the_lag_in_the_workbook_gets_the_engines_values_for_it(shift_workbook):
+    model, path = shift_workbook
+    wb = openpyxl.load_workbook(path)
+    (sheet, cell), = name_cells(wb, "delay")
+    base_cell = f"{sheet}!E{cell[1:]}"  # the base scenario's column, which the live cell follows
+    computed = formulas_recalculate(path, inputs={base_cell: 1.0})
+    one = model.run(overrides={"delay": "1 year"})
+    for name in ("revenue", "cash"):
+        for (s, c), want in zip(name_cells(wb, name), one.values[name]):
+            assert close(computed[f"{s.upper()}!{c}"], want, rel=1e-9), (name, c)
+
+
+DIMENSIONS = """model "By region"
+timeline 2025..2031 yearly
+dimension region = {na, eu}
+input delay by region = {na: 1 year, eu: 3 year}
+input bookings: USD/year = {2025: 10, 2026: 20, 2027: 30, 2028: 40, 2029: 50, 2030: 60, 2031: 70}
+revenue[2028..] = bookings[t-delay]
+revenue[2025..2027] = 0 USD/year
+"""
+
+
+def test_a_lag_by_region_gives_each_item_its_own_lag(tmp_path):
+    model = engine.loads(DIMENSIONS)
+    r = model.run()
+    assert list(r.values["revenue[na]"][3:]) == [30, 40, 50, 60]
+    assert list(r.values["revenue[eu]"][3:]) == [10, 20, 30, 40]
+    path = tmp_path / "regions.xlsx"
+    export_workbook(model, path)
+    wb = openpyxl.load_workbook(path)
+    computed = formulas_recalculate(path)
+    for sheet, cell, value in engine_cells(model, "base", wb):
+        if value is not None:
+            assert close(computed[f"{sheet.upper()}!{cell}"], value, rel=1e-9), (sheet, cell)
