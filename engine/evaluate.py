@@ -652,14 +652,14 @@ def _shift_why(node: ir.Shift, ev, env, p: int) -> str:
     k = compiler.whole_periods(ks, ev.n - 1)
     if k is None:
         if not np.all(ks == ks[0]):
-            return f"{written}: `{by}` differs between samples"
-        return (f"{written}: `{by}` is {ks[0]:g} {tl.kind}s, not a whole number of {tl.kind}s from 1 to "
-                f"{ev.n - 1}")
+            return f"`{by}` differs between samples, so {written} has no value"
+        return (f"`{by}` = {ks[0]:g} {tl.kind}s is not a whole number of {tl.kind}s from 1 to {ev.n - 1}, so "
+                f"{written} has no value")
     read, periods = p + node.sign * k, f"{k} {tl.kind}" + ("s" if k != 1 else "")
     if not 0 <= read < ev.n:
         side = "before the timeline starts" if read < 0 else "after the timeline ends"
-        return f"{side}: {written} with `{by}` = {periods} reaches {tl.label(read)}"
-    return f"no value: {written} with `{by}` = {periods} reads {tl.label(read)}, where `{node.name}` has none"
+        return f"`{by}` = {periods} makes {written} reach {tl.label(read)}, {side},"
+    return f"`{by}` = {periods} makes {written} read {tl.label(read)}, where `{node.name}` has no value,"
 
 
 def _explain_comparison(ev: Evaluator, expr, env, p: int, series: bool) -> str:

@@ -128,10 +128,7 @@ def _explain_one(results, name: str) -> tuple[str, dict]:
             text, f = report.display(iq, results.values[n], checked.units)
             value = results.values[n]
             shown_value = report.cells(value[:1], iq, checked.units, f)[0] if not iq.series else "(series)"
-            src = iq.sources[0] if iq.sources else None
-            lines.append(f"  {n} = {shown_value} {text}".rstrip()
-                         + (f'   [{src.file}' + (f' {src.date}' if src.date else '') + (f' "{src.quote}"' if src.quote else '') + "]"
-                            if src else "   [no source]"))
+            lines.append(f"  {n} = {shown_value} {text}".rstrip() + f"   [{_provenance(iq)}]")
     lines.append("values:")
     values = results.values[name]
     if q.series:
@@ -146,3 +143,15 @@ def _explain_one(results, name: str) -> tuple[str, dict]:
             "values" if q.series else "value": ([None if v != v else float(v) for v in values] if q.series
                                                 else float(values[0]))}
     return "\n".join(lines) + "\n", data
+
+
+def _provenance(q) -> str:
+    """Where an input's value comes from: its first source, else its note when the note says it
+    is an assumption (ASSUMPTION: ...), else that it has none."""
+    src = q.sources[0] if q.sources else None
+    if src is not None:
+        return src.file + (f" {src.date}" if src.date else "") + (f' "{src.quote}"' if src.quote else "")
+    if q.note and q.note.lstrip().upper().startswith("ASSUMPTION"):
+        note = q.note.strip()
+        return note if len(note) <= 70 else note[:69] + "…"
+    return "no source"

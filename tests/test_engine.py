@@ -279,6 +279,18 @@ def test_explain_lists_formula_inputs_and_sources(capsys, root):
     assert "cash_after_round" in out and "004_ed9f67eefeb93bc3.txt" in out
 
 
+def test_explain_shows_an_assumption_note_where_an_input_has_no_source(tmp_path, capsys):
+    from engine.cli import main
+
+    path = tmp_path / "m.ush"
+    path.write_text(HEADER + 'input churn = 2 %\n    note "ASSUMPTION: monthly logo churn"\n'
+                             'input price = 5 USD\nloss = churn * price\n')
+    assert main(["explain", str(path), "loss"]) == 0
+    out = capsys.readouterr().out
+    assert "churn = 2.00 %   [ASSUMPTION: monthly logo churn]" in out
+    assert "price = 5.00 USD   [no source]" in out
+
+
 def test_to_frame():
     pytest.importorskip("pandas")
     r = run("input a: USD = {2025..2029: 1}\nb = a * 2\n")

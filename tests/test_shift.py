@@ -181,9 +181,9 @@ def test_a_lag_on_the_left_and_a_shifted_true_false_series_are_refused():
 
 
 @pytest.mark.parametrize("value,message", [
-    ("3 year", "before the timeline starts: `bookings[t-delay]` with `delay` = 3 years reaches 2024"),
-    ("1.5 year", "`bookings[t-delay]`: `delay` is 1.5 years, not a whole number of years from 1 to 7"),
-    ("0 year", "`delay` is 0 years"),
+    ("3 year", "`delay` = 3 years makes `bookings[t-delay]` reach 2024, before the timeline starts, in `revenue`"),
+    ("1.5 year", "`delay` = 1.5 years is not a whole number of years from 1 to 7, so `bookings[t-delay]` has no value"),
+    ("0 year", "`delay` = 0 years is not a whole number"),
 ])
 def test_a_set_lag_the_model_cannot_take_is_a_runtime_error_naming_it(tmp_path, capsys, value, message):
     path = tmp_path / "m.ush"
@@ -206,7 +206,7 @@ online[2025..2027] = 0 GW
     path.write_text(text)
     code, _, err = run_cli(["run", path, "--set", "delay=2"], capsys)
     assert code == 2
-    assert "no value: `capacity[t-delay]` with `delay` = 2 years reads 2026, where `capacity` has none" in err
+    assert "`delay` = 2 years makes `capacity[t-delay]` read 2026, where `capacity` has no value, in `online` for 2028" in err
 
 
 # ---------------------------------------------------------------------- the workbook
