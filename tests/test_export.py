@@ -140,6 +140,21 @@ def _need_libreoffice():
         pytest.skip("LibreOffice is not installed here; `make libreoffice` installs it")
 
 
+def libreoffice_equals_the_engine(model, path, tmp_path, scenario: str = "base") -> int:
+    """Recalculate a copy of the workbook at `path` with LibreOffice and compare every quantity's
+    cells with the engine (rel 1e-9); returns how many cells were compared."""
+    _need_libreoffice()
+    copy = tmp_path / path.name
+    copy.write_bytes(path.read_bytes())
+    wb = openpyxl.load_workbook(libreoffice_recalculate(copy, tmp_path), data_only=True)
+    compared = 0
+    for sheet, cell, value in engine_cells(model, scenario, wb):
+        if value is not None:
+            assert close(wb[sheet][cell].value, value, rel=1e-9), (sheet, cell, wb[sheet][cell].value, value)
+            compared += 1
+    return compared
+
+
 @pytest.mark.parametrize("case", CASES, ids=_ids)
 def test_libreoffice_recalculation_equals_the_engine(case, exported, tmp_path):
     _need_libreoffice()

@@ -15,8 +15,8 @@ from engine.diagnostics import ModelError
 from exports.xlsx import export_workbook
 
 from conftest import run_cli
-from test_export import _need_libreoffice, engine_cells
-from workbook import close, formulas_recalculate, libreoffice_recalculate, name_cells
+from test_export import libreoffice_equals_the_engine
+from workbook import close, formulas_recalculate, name_cells
 
 MODEL = """model "Vintages"
 timeline 2025..2034 yearly
@@ -115,18 +115,8 @@ def test_the_workbook_has_a_live_vintage_triangle_the_quantity_reads(vintage_wor
 
 
 def test_libreoffice_recalculates_the_triangles_to_the_engines_values(vintage_workbook, tmp_path):
-    _need_libreoffice()
     model, path = vintage_workbook
-    copy = tmp_path / path.name
-    copy.write_bytes(path.read_bytes())
-    out = libreoffice_recalculate(copy, tmp_path)
-    wb = openpyxl.load_workbook(out, data_only=True)
-    compared = 0
-    for sheet, cell, value in engine_cells(model, "base", wb):
-        if value is not None:
-            assert close(wb[sheet][cell].value, value, rel=1e-9), (sheet, cell, wb[sheet][cell].value, value)
-            compared += 1
-    assert compared >= 40
+    assert libreoffice_equals_the_engine(model, path, tmp_path) >= 40
 
 
 def test_an_analyst_changing_the_life_in_the_workbook_gets_the_engines_values_for_it(vintage_workbook):
@@ -168,3 +158,17 @@ def test_first_must_be_a_share():
     with pytest.raises(ModelError) as err:
         engine.loads(MODEL.replace("depreciation(capex, 4, 0.5)", "depreciation(capex, 4, 2)")).checked()
     assert "a number from 0 to 1" in err.value.diagnostics[0].message
+
+
+def test_the_life_cells_accept_only_whole_periods_within_the_timeline(vintage_workbook):
+    """Each scenario's cell of dep_life has a data validation: whole years from 1 to 10 (INDEX and
+    the triangle would silently use 2.5; the engine refuses it)."""
+    import re
+    import zipfile
+
+    _, path = vintage_workbook
+    with zipfile.ZipFile(path) as z:
+        xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet"))
+    rules = re.findall(r'<dataValidation type="custom"[^>]*errorTitle="dep_life: whole years"[^>]*>'
+                       r'\s*<formula1>([^<]*)</formula1>', xml)
+    assert len(rules) == 2 and all(r.endswith("&lt;=10)") for r in rules)
