@@ -89,7 +89,7 @@ def _vintage(c, ns):
 
     def f(ctx, a, b):
         x = np.asarray(ctx[name][..., :b], dtype=float)
-        lives = np.asarray(life(ctx, 0, 1), dtype=float)
+        lives = np.asarray(life(ctx, a, a + 1), dtype=float)  # (a, a+1): hoisted in a recurrence, it is sliced
         n = whole_periods(lives, periods)
         if n is None:  # not a whole number of periods in the timeline: the runtime error says so
             return np.full(x.shape[:-1] + (b - a,), np.nan)
@@ -107,7 +107,7 @@ def _shift(c, ns):
     def f(ctx, a, b):
         x = np.asarray(ctx[name], dtype=float)
         out = np.full(x.shape[:-1] + (b - a,), np.nan)
-        k = whole_periods(np.asarray(by(ctx, 0, 1), dtype=float), periods - 1)
+        k = whole_periods(np.asarray(by(ctx, a, a + 1), dtype=float), periods - 1)  # as the life above
         if k is None:  # not a whole number of periods: the runtime error says so (evaluate._why)
             return out
         lo = a + sign * k  # the periods read, lo..lo+(b-a); outside the timeline: no value

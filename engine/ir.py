@@ -662,3 +662,4 @@ class CheckedModel:
     charts: tuple["Chart", ...] = ()  # the model's `chart` statements
     dimensions: Dimensions = NO_DIMENSIONS
     warnings: tuple = ()  # Diagnostics of severity "warning": valid, but probably not meant
+    counts: Mapping[str, Any] = field(default_factory=dict)  # inputs that count periods -> engine/period_counts.py Limit

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import cache as parse_cache
-from . import ir
+from . import ir, period_counts
 from . import syntax as ast
 from .check import LiteralError, parse_literal
 from .diagnostics import Diagnostic, ModelError
@@ -149,6 +149,10 @@ def input_values(checked: ir.CheckedModel, overrides: dict) -> dict[str, np.ndar
             problems.append(Diagnostic("bad-override", f"cannot set `{key}`: {err}", None,
                                        hint=f"a period of {checked.timeline.range_text()}, e.g. "
                                             f"{name}[{checked.timeline.label(0)}]=VALUE"))
+    if not problems and overrides:
+        problems = period_counts.verify(checked, values)
+        if problems:  # located in the model: its text shows the read with a caret
+            raise ModelError(problems, checked.sources_text)
     if problems:
         raise ModelError(problems)
     return values

@@ -13,7 +13,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from engine.report import display_values
-from engine import counts, ir
+from engine import ir
 from engine.evaluate import LOOP_ITERATIONS
 from engine.diagnostics import Diagnostic, Label, ModelError
 from engine.outline import section_of
@@ -285,11 +285,8 @@ class Book:
         return out
 
     def count_limits(self, scenario: str) -> dict:
-        """The inputs that count periods in this scenario and what they allow (engine/counts.py)."""
-        cache = self.__dict__.setdefault("_count_limits", {})
-        if scenario not in cache:
-            cache[scenario] = counts.limits(self.checked[scenario])
-        return cache[scenario]
+        """The inputs that count periods in this scenario and what they allow (engine/period_counts.py)."""
+        return self.checked[scenario].counts
 
     def formula_variants(self, name: str) -> list[ir.Quantity]:
         """The quantity as each scenario computes it; a single entry when no scenario changes it."""

@@ -209,13 +209,14 @@ class Emitter:
         return Piece(self.layout.cell(node.name, None, self.sheet), _PREC["atom"], k, unit)
 
     def _Shift(self, node: ir.Shift) -> Piece:
-        """x[t-lag]: INDEX into x's row at the current period's position (COLUMNS of the row up to
-        here) minus the lag's cell, so the lag an analyst types moves the read (OFFSET would do it
-        too, but it is volatile and `formulas` cannot recalculate it)."""
-        row = self.layout.row_range(node.name, 0, len(self.layout.timeline) - 1, self.sheet)
-        here = f"COLUMNS({self.layout.running_range(node.name, self.sheet)})"
-        by = self._plain(node.by)
-        text = f"INDEX({row},{here}{'+' if node.sign > 0 else '-'}{self._wrap(by, _PREC['*'])})"
+        """x[t-lag]: INDEX into x's cells before this period, COLUMNS of them + 1 - lag; x[t+lead]:
+        INDEX into the cells after it, lead. The current cell is in neither range (a recurrence
+        reads no circular reference); the lag is ROUNDed as the engine rounds it (within 1e-9: a
+        lag in years on months is 23.999999999999996 once multiplied) where INDEX would truncate.
+        INDEX, not OFFSET: not volatile, and `formulas` cannot compute OFFSET."""
+        cells = self.layout.beside_range(node.name, self.sheet, node.sign)
+        by = f"ROUND({self._plain(node.by).text},0)"
+        text = f"INDEX({cells},COLUMNS({cells})+1-{by})" if node.sign < 0 else f"INDEX({cells},{by})"
         k = 1.0 if node.type.boolean else self._cell_k(node.name)
         return Piece(text, _PREC["atom"], k, self.layout.styles[node.name].unit)
 

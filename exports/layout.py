@@ -222,6 +222,18 @@ class Layout:
         a = xl_rowcol_to_cell(place.row, FIRST_PERIOD_COL, True, True)
         return self._ref(place, sheet, f"{a}:{relative_column(0)}${place.row + 1}")
 
+    def beside_range(self, name, sheet, side: int):
+        """The cells of a series before the current period (side -1: first..previous column) or
+        after it (+1: next..last): what x[t-lag] and x[t+lead] index into. The current cell is
+        not in it, so a recurrence's INDEX is no circular reference."""
+        place = self.places[name]
+        row = place.row + 1
+        if side < 0:
+            first = xl_rowcol_to_cell(place.row, FIRST_PERIOD_COL, True, True)
+            return self._ref(place, sheet, f"{first}:{relative_column(-1)}${row}")
+        last = xl_rowcol_to_cell(place.row, FIRST_PERIOD_COL + len(self.timeline) - 1, True, True)
+        return self._ref(place, sheet, f"{relative_column(1)}${row}:{last}")
+
     def period_header(self, sheet):
         cell = f"{relative_column(0)}${HEADER_ROW + 1}"
         return cell if sheet == "Calculations" else f"Calculations!{cell}"

@@ -21,7 +21,7 @@ class Count:
 
     what: str  # "a depreciation life"
     code: str  # the error's kind
-    most: int  # the largest value allowed (the smallest is 1)
+    most: int | None  # the largest value allowed (the smallest is 1); None: checked where it is read
     too_long: str  # why more than `most` is wrong
     example: str  # how to write one
     source: str = "is a number written here or an input"  # where it may come from
@@ -36,9 +36,9 @@ def life(s) -> Count:
 def lag(s, index: ast.Shift, name: str) -> Count:
     n = len(s.timeline)
     ahead = index.sign > 0
-    return Count(f"the {'lead' if ahead else 'lag'} `{index.by.name}` of {name}[{_written(index)}]", "bad-lag", n - 1,
-                 f"{name}[{_written(index)}] would read {'after' if ahead else 'before'} the timeline in every period "
-                 f"({n} {s.timeline.kind}s)",
+    # how far is checked where it is read (periods.coverage), with the equation's own periods
+    return Count(f"the {'lead' if ahead else 'lag'} `{index.by.name}` of {name}[{_written(index)}]", "bad-lag", None,
+                 "",
                  f"declare it as an input: input {index.by.name} = 2 year (a whole number of {s.timeline.kind}s; "
                  "scenarios and --set may change it)", "must be an input")
 
@@ -78,13 +78,14 @@ def whole_periods(s, arg, ctx, count: Count):
                          hint="write 2 year, or a plain number of periods")
         raise Abandon
     value = known_value(s, periods)
-    if value is not None and not (abs(value - round(value)) < 1e-9 and 1 <= round(value) <= count.most):
+    if value is not None and not (abs(value - round(value)) < 1e-9 and 1 <= round(value) <= (count.most or value)):
         kind = s.timeline.kind
-        why = ("it must be at least one period" if value < 1 else count.too_long if value > count.most else
-               f"it must be a whole number of {kind}s")
+        why = (f"it must be a whole number of {kind}s" if abs(value - round(value)) >= 1e-9 else
+               "it must be at least one period" if value < 1 else count.too_long)
         shown = f"{value:g} {kind}s"
         ctx.report.error(count.code, f"{count.what} is {shown}: {why}", span, Label(span, shown),
-                         hint=f"a whole number of {kind}s from 1 to {count.most}, or a time that is one")
+                         hint=f"a whole number of {kind}s" + (f" from 1 to {count.most}" if count.most else ", 1 or more")
+                         + ", or a time that is one")
         raise Abandon
     return periods
 

@@ -47,7 +47,7 @@ def period_order(s, component: list[str]):
             if series[m]:
                 first, last = (0, n - 1) if start is None else (start, stop)
                 for p in range(first, last + 1):
-                    reads.setdefault((m, p), []).extend(_reads_at(s, eq.value, p, members, series))
+                    reads.setdefault((m, p), []).extend(_reads_at(s, eq.value, p, members, series, (first, last)))
             else:
                 reads.setdefault((m, None), []).extend(_reads_at(s, eq.value, None, members, series))
     succ = {node: [t for t, _ in deps if t in reads] for node, deps in reads.items()}
@@ -121,9 +121,10 @@ def _report_period_cycle(s, stuck: set, reads) -> None:
                         "or a fixed period that does not depend on this one" + why)
 
 
-def _reads_at(s, node, p, members: set, series: dict) -> list[tuple[tuple, Span]]:
+def _reads_at(s, node, p, members: set, series: dict, periods_of=None) -> list[tuple[tuple, Span]]:
     """The (member, period) nodes an expression reads when computing period p (None: a single
-    value), with where it reads each."""
+    value), with where it reads each. periods_of: the equation's first and last period, which
+    bound what x[t-lag] can read whatever the lag (at t = first, t-lag is on the timeline)."""
     out = []
     n = len(s.timeline)
 
@@ -145,9 +146,12 @@ def _reads_at(s, node, p, members: set, series: dict) -> list[tuple[tuple, Span]
                     add(node.name, [p], node.span)
                 elif isinstance(index, ast.Relative):
                     add(node.name, [None if p is None else p + index.offset], node.span)
-                elif isinstance(index, ast.Shift):  # as far as the input says: any period on that side
-                    back = range(0, p) if index.sign < 0 else range(p + 1, n)
-                    add(node.name, [None] if p is None else back, node.span)
+                elif isinstance(index, ast.Shift) and p is not None:
+                    # as far as the input says, any lag the equation's periods allow: from 1 to
+                    # `first` back (x[t-lag] at t = first), 1 to n-1-`last` ahead; engine/period_counts.py
+                    # holds a --set lag to the same bound, so the order stays right for it
+                    first, last = periods_of or (0, n - 1)
+                    add(node.name, range(p - first, p) if index.sign < 0 else range(p + 1, p + n - last), node.span)
                 elif index is not None:
                     try:
                         first, last = periods.period_span(s, index)

@@ -110,7 +110,9 @@ def outside(s, ref, k: int, shown: str, start, stop, before: bool, owner: str | 
     if before:
         first_ok = min(-k, len(tl) - 1)  # the first period whose read is on the timeline
         period, later = tl.label(start), tl.label(first_ok)
-        if owner:
+        if -k > len(tl) - 1:  # no period of the timeline reaches back that far
+            hint = "the lag is longer than the timeline: shorten it, or extend the timeline"
+        elif owner:
             hint = (f"start this formula at {later} ({owner}[{later}..] = ...) and give "
                     f"{owner}[{period}] its own equation if it needs a value there")
         else:

@@ -101,7 +101,7 @@ def _scalar(book: Book, ws, q, sel):
 
 def _count_validation(book: Book, ws, r: int, q):
     """An input that counts periods (a lag, a depreciation life) accepts only the whole numbers
-    of periods its scenario's formulas allow (engine/counts.py): typing 2.5, or a lag that would
+    of periods its scenario's formulas allow (engine/period_counts.py): typing 2.5, or a lag that would
     read before the timeline, is refused by the spreadsheet instead of being truncated by INDEX."""
     kind = book.base.timeline.kind
     for k, s in enumerate(book.scenarios):

@@ -34,6 +34,7 @@ def write(book: Book) -> None:
         node = block.node
         x = book.base.quantities[node.name]
         life_text = book.emitter.formula(node.life, VINTAGES, block.owner, cell_factor=1.0)
+        life_text = f"=ROUND({life_text.lstrip('=')},0)"  # 36 months in years is 2.9999999999999996 periods
         life = float(np.asarray(evaluator.compile([node.life])(sel.env, 0, 1), dtype=float).reshape(-1)[0])
         r = block.first_row
         args = f"{node.name}, {_number(life)}" + (f", {_number(node.first)}" if node.first else "")
