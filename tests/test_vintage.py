@@ -46,12 +46,13 @@ def test_the_life_follows_a_scenario_and_set():
         pytest.approx([0, 100 / 3, 50, 50, 50 / 3, 0], rel=1e-15)
 
 
-def test_a_set_life_that_is_not_whole_is_a_runtime_error_naming_it(tmp_path, capsys):
+def test_a_set_life_that_is_not_whole_is_an_error_naming_it_before_anything_runs(tmp_path, capsys):
     path = tmp_path / "m.ush"
     path.write_text(MODEL)
     code, _, err = run_cli(["run", path, "--set", "dep_life=2.5 year"], capsys)
     assert code == 2
-    assert "the depreciation life is 2.5 periods: it must be a whole number of periods from 1 to 10" in err
+    assert "`dep_life` = 2.5 years is not a whole number of years" in err
+    assert "--set dep_life to a whole number of years from 1 to 10" in err
     assert "m.ush:5:7" in err
 
 

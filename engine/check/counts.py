@@ -34,7 +34,6 @@ def life(s) -> Count:
 
 
 def lag(s, index: ast.Shift, name: str) -> Count:
-    n = len(s.timeline)
     ahead = index.sign > 0
     # how far is checked where it is read (periods.coverage), with the equation's own periods
     return Count(f"the {'lead' if ahead else 'lag'} `{index.by.name}` of {name}[{_written(index)}]", "bad-lag", None,
