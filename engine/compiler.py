@@ -89,8 +89,7 @@ def _vintage(c, ns):
 
     def f(ctx, a, b):
         x = np.asarray(ctx[name][..., :b], dtype=float)
-        lives = np.asarray(life(ctx, a, a + 1), dtype=float)  # (a, a+1): hoisted in a recurrence, it is sliced
-        n = whole_periods(lives, periods)
+        n = _count(life, ctx, a, periods)
         if n is None:  # not a whole number of periods in the timeline: the runtime error says so
             return np.full(x.shape[:-1] + (b - a,), np.nan)
         return builtins.vintage_depreciation(x, n, first)[..., a:b]
@@ -107,7 +106,7 @@ def _shift(c, ns):
     def f(ctx, a, b):
         x = np.asarray(ctx[name], dtype=float)
         out = np.full(x.shape[:-1] + (b - a,), np.nan)
-        k = whole_periods(np.asarray(by(ctx, a, a + 1), dtype=float), periods - 1)  # as the life above
+        k = _count(by, ctx, a, periods - 1)
         if k is None:  # not a whole number of periods: the runtime error says so (evaluate._why)
             return out
         lo = a + sign * k  # the periods read, lo..lo+(b-a); outside the timeline: no value
@@ -116,6 +115,12 @@ def _shift(c, ns):
             out[..., first - lo:last - lo] = x[..., first:last]
         return out
     return f
+
+
+def _count(f, ctx, a: int, most: int) -> int | None:
+    """A count's closure (a life, a lag) read as whole periods from 1 to `most`, or None. Read at
+    the current period (a, a+1): hoisted before a recurrence's period loop, it is sliced by period."""
+    return whole_periods(np.asarray(f(ctx, a, a + 1), dtype=float), most)
 
 
 def whole_periods(lives: np.ndarray, periods: int) -> int | None:

@@ -1,9 +1,10 @@
 """Inputs that count periods — a depreciation life, the lag of `x[t-lag]` — and the values that
 keep a checked model valid: whole numbers of periods from 1 to the largest that every use allows.
-The checker refuses the model's own values outside them (engine/check/counts.py, periods.py) and
-the engine a --set value (compiler.whole_periods, evaluate._shift_why); the workbook turns them
-into a data validation on the input's cells, so an analyst cannot type a lag that reads off the
-timeline or a life of 2.5 periods (exports/sheets/inputs.py)."""
+The checker records them while it checks every read (periods.coverage -> CheckedModel.counts)
+and refuses the model's own values outside them (engine/check/counts.py, periods.py); `verify`
+refuses a --set value before anything runs; the workbook turns them into a data validation on
+the input's cells, so an analyst cannot type a lag that reads off the timeline or a life of 2.5
+periods (exports/sheets/inputs.py)."""
 
 from __future__ import annotations
 
@@ -23,35 +24,28 @@ class Limit:
     span: Span | None = None  # where the tightest use reads it
 
 
-def limits(timeline: ir.Timeline, quantities, checks) -> dict[str, Limit]:
-    """Each input that counts periods -> its Limit, over a checked scenario's quantities and
-    checks (engine/check/__init__.py stores them as CheckedModel.counts)."""
-    n = len(timeline)
-    out: dict[str, Limit] = {}
-
-    def note(name: str | None, most: int, node, uses: str, span):
-        if name is None:
-            return
-        old = out.get(name)
-        if old is not None and uses not in old.uses.split(", "):
-            uses = f"{old.uses}, {uses}"
-        elif old is not None:
-            uses = old.uses
-        tighter = old is None or most < old.most
-        out[name] = Limit(most if tighter else old.most, factor(node), uses, span if tighter else old.span)
-
-    spans = [(eq.expr, eq.start, eq.stop) for q in quantities.values() for eq in q.equations]
-    spans += [(c.expr, c.start, c.stop) for c in checks]
-    for expr, start, stop in spans:
-        for node in ir.walk(expr):
-            if isinstance(node, ir.Shift) and start is not None:
-                by = ir.count_input(node.by)
-                defined = quantities[node.name].defined
-                most = largest_shift(n, defined, start, stop, node.sign)
-                note(by, most, node.by, f"{node.name}[t{'+' if node.sign > 0 else '-'}{by}]", node.span)
-            elif isinstance(node, ir.Vintage):
-                note(ir.count_input(node.life), n, node.life, f"depreciation({node.name}, ...)", node.span)
-    return out
+def record(limits: dict[str, Limit], node, periods: int, defined=None, start: int = 0, stop: int = 0) -> None:
+    """Note what the count a Shift (over an equation's periods start..stop, reading a series with
+    `defined` periods) or a Vintage reads can take, into `limits` (name -> the tightest Limit).
+    Called by the checker's coverage pass, which visits every read once."""
+    if isinstance(node, ir.Shift):
+        by, most = node.by, largest_shift(periods, defined, start, stop, node.sign)
+        uses = f"{node.name}[t{'+' if node.sign > 0 else '-'}{ir.count_input(by)}]"
+    else:
+        by, most, uses = node.life, periods, f"depreciation({node.name}, ...)"
+    name = ir.count_input(by)
+    if name is None:  # a literal life: nothing to validate
+        return
+    old = limits.get(name)
+    if old is None:
+        limits[name] = Limit(most, factor(by), uses, node.span)
+        return
+    if uses not in old.uses.split(", "):
+        uses = f"{old.uses}, {uses}"
+    else:
+        uses = old.uses
+    tighter = most < old.most
+    limits[name] = Limit(most if tighter else old.most, old.per_unit, uses, node.span if tighter else old.span)
 
 
 def verify(checked: ir.CheckedModel, values: dict) -> list[Diagnostic]:

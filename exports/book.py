@@ -284,10 +284,6 @@ class Book:
                 out.append(s)
         return out
 
-    def count_limits(self, scenario: str) -> dict:
-        """The inputs that count periods in this scenario and what they allow (engine/period_counts.py)."""
-        return self.checked[scenario].counts
-
     def formula_variants(self, name: str) -> list[ir.Quantity]:
         """The quantity as each scenario computes it; a single entry when no scenario changes it."""
         base = self.checked["base"].quantities[name]

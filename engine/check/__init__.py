@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from .. import dimensions, ir, period_counts
+from .. import dimensions, ir
 from .. import syntax as ast
 from . import calls  # noqa: F401  (registers the typing of calls with expressions.HANDLERS)
 from . import checks, definitions, formulas, header, inputs, items, periods, rollups
@@ -64,4 +64,4 @@ def assemble(s: Scope) -> ir.CheckedModel:
         units=s.units, dependencies=MappingProxyType({k: frozenset(v) for k, v in s.dependencies.items()}),
         sources_text=MappingProxyType(dict(s.sources)), charts=tuple(s.charts),
         dimensions=s.module.dimensions or ir.NO_DIMENSIONS, warnings=tuple(s.report.warnings),
-        counts=MappingProxyType(period_counts.limits(s.timeline, ordered, s.checks)))
+        counts=MappingProxyType(dict(s.counts)))

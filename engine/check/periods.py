@@ -3,7 +3,7 @@ typed formulas: every reference reads a period that exists and has a value."""
 
 from __future__ import annotations
 
-from .. import ir
+from .. import ir, period_counts
 from .. import syntax as ast
 from ..diagnostics import Label, Reporter, Span
 from . import common, counts
@@ -83,6 +83,7 @@ def coverage(s, expr, start: int | None, stop: int | None, owner: str | None = N
                 continue
             defined(s, node.name, first, last, node.span)
         elif isinstance(node, ir.Shift) and start is not None:
+            period_counts.record(s.counts, node, n, s.quantities[node.name].defined, start, stop)
             k = counts.known_value(s, node.by)
             if k is None:
                 continue
@@ -101,6 +102,8 @@ def coverage(s, expr, start: int | None, stop: int | None, owner: str | None = N
         elif isinstance(node, ir.Reduce):
             defined(s, node.name, node.start, node.stop, node.span)
         elif isinstance(node, (ir.Running, ir.Vintage)) and stop is not None:
+            if isinstance(node, ir.Vintage):
+                period_counts.record(s.counts, node, n)
             defined(s, node.name, 0, stop, node.span)
 
 

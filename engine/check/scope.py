@@ -113,6 +113,7 @@ class Scope:
     pending: dict[str, ir.Quantity] = field(default_factory=dict)  # the plan step being typed
     unit_of_model: dict[str, ir.Quantity] = field(default_factory=dict)  # replaced formulas keeping the base unit
     input_name: str = "NAME"  # the input whose value is being read, for hints
+    counts: dict = field(default_factory=dict)  # input counting periods -> period_counts.Limit (periods.coverage)
     # checks
     checks: list = field(default_factory=list)
     charts: list = field(default_factory=list)

@@ -105,7 +105,7 @@ def _count_validation(book: Book, ws, r: int, q):
     read before the timeline, is refused by the spreadsheet instead of being truncated by INDEX."""
     kind = book.base.timeline.kind
     for k, s in enumerate(book.scenarios):
-        limit = book.count_limits(s).get(q.name)
+        limit = book.checked[s].counts.get(q.name)
         if limit is None:
             continue
         cell = xl_rowcol_to_cell(r, FIRST_SCENARIO_COL + k)
