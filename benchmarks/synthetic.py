@@ -57,7 +57,10 @@ def synthetic_model(n: int, periods: int = 40, seed: int = 7, uncertain: bool = 
     growth, damping = ("1 % .. 3 %", "0.4 .. 0.6") if uncertain else ("2 %", "0.5")
     lines = [f'model "synthetic {n} x {periods}"', f"timeline {first}..{last} {frequency}", "",
              f"input growth = {growth}", "input price = 3 USD/MW", f"input damping = {damping}",
-             f"input capacity: GW = {{{first}..{last}: 1.5}}", ""]
+             f"input capacity: GW = {{{first}..{last}: 1.5}}"]
+    if frequency != "yearly":  # a capacity is a level: a year shows its last month's
+        lines.append("    rollup last")
+    lines.append("")
     for i, row in enumerate(rows(n, seed)):
         name = f"q{i}"
         lines.append(f"{name}[{first}] = {row.initial} USD")

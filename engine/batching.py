@@ -19,7 +19,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from . import builtins, compiler, ir
+from . import builtins, compiler, ir, spreadsheet_math
 
 ROW_LOOP_LIMIT = 16  # deterministic groups up to this size loop on floats row by row; larger, on numpy columns
 
@@ -143,15 +143,20 @@ def affine_loop(M, rows, a: int, b: int, coefficient, terms) -> None:
         return
     # Many rows (or samples): one numpy call per period and operation.
     A = _periods_first(coefficient, shape)
-    Bs = [(np.add if op == "+" else np.subtract, _periods_first(t, shape)) for op, t in terms]
+    Bs = [(_ADD[op], _periods_first(t, shape)) for op, t in terms]
     X = np.empty((width + 1,) + shape[:-1])
     X[0] = M[..., rows, a - 1]
     for i in range(width):
-        x = X[i + 1]
-        np.multiply(A[i], X[i], out=x)
+        x = np.multiply(A[i], X[i])
         for op, B in Bs:
-            op(x, B[i], out=x)
+            x = op(x, B[i])
+        X[i + 1] = x
     M[..., rows, a:b] = np.moveaxis(X[1:], 0, -1)
+
+
+# + and - as a spreadsheet computes them (engine/spreadsheet_math.py), as the generic evaluation does
+_ADD = {"+": spreadsheet_math.approx_add, "-": spreadsheet_math.approx_sub}
+_ADD_FLOAT = {"+": spreadsheet_math.approx_add_float, "-": spreadsheet_math.approx_sub_float}
 
 
 class _Repeat:
@@ -208,19 +213,16 @@ def _float_loop(prev: float, coefficients: list, terms: list) -> list:
             out.append(prev)
     elif len(terms) == 1:
         op, offsets = terms[0]
-        if op == "+":
-            for c, d in zip(coefficients, offsets):
-                prev = c * prev + d
-                out.append(prev)
-        else:
-            for c, d in zip(coefficients, offsets):
-                prev = c * prev - d
-                out.append(prev)
+        add = _ADD_FLOAT[op]
+        for c, d in zip(coefficients, offsets):
+            prev = add(c * prev, d)
+            out.append(prev)
     else:
+        adds = [(_ADD_FLOAT[op], offsets) for op, offsets in terms]
         for i, c in enumerate(coefficients):
             prev = c * prev
-            for op, offsets in terms:
-                prev = prev + offsets[i] if op == "+" else prev - offsets[i]
+            for add, offsets in adds:
+                prev = add(prev, offsets[i])
             out.append(prev)
     return out
 

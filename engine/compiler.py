@@ -17,17 +17,19 @@ import functools
 
 import numpy as np
 
-from . import builtins, ir
+from . import builtins, ir, spreadsheet_math
 
 
 class Unsupported(Exception):
     """A node this backend has no handler for."""
 
 
-OPERATORS = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "^": np.power,
-             "and": np.logical_and, "or": np.logical_or,
-             "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
-             "==": np.equal, "!=": np.not_equal}
+# + and - snap a cancellation to 0 and comparisons have a tolerance, as a spreadsheet's do
+# (engine/spreadsheet_math.py): the workbook, the engine and Monte Carlo agree on every check.
+OPERATORS = {"+": spreadsheet_math.approx_add, "-": spreadsheet_math.approx_sub, "*": np.multiply,
+             "/": np.divide, "^": np.power, "and": np.logical_and, "or": np.logical_or,
+             **{op: (lambda op: lambda a, b: spreadsheet_math.compare(op, a, b))(op)
+                for op in ("<", "<=", ">", ">=", "==", "!=")}}
 
 
 class Compiler:
@@ -172,11 +174,17 @@ def _approx(c, ns):
     left, right, tol = (c([getattr(n, f) for n in ns]) for f in ("left", "right", "tolerance"))
     if ns[0].relative:
         return lambda ctx, a, b: _approx_relative(left(ctx, a, b), right(ctx, a, b), tol(ctx, a, b))
-    return lambda ctx, a, b: np.abs(left(ctx, a, b) - right(ctx, a, b)) <= tol(ctx, a, b)
+    return lambda ctx, a, b: _within(np.abs(spreadsheet_math.approx_sub(left(ctx, a, b), right(ctx, a, b))),
+                                     tol(ctx, a, b))
 
 
 def _approx_relative(left, right, tol):
-    return np.abs(left - right) <= tol * np.abs(right)
+    """ABS(a-b)<=tol*ABS(b), as the workbook writes it and a spreadsheet computes it."""
+    return _within(np.abs(spreadsheet_math.approx_sub(left, right)), tol * np.abs(right))
+
+
+def _within(distance, allowed):
+    return spreadsheet_math.compare("<=", distance, allowed)
 
 
 HANDLERS = {ir.Const: _const, ir.Ref: _ref, ir.Shift: _shift, ir.At: _at, ir.Period: _period, ir.Reduce: _reduce,
@@ -246,7 +254,8 @@ class RowLeaves:
         if builtin.dated:  # xirr, xnpv: days from the first period's end date to each one's
             first = self.timeline.end_date(s)
             days = np.array([(self.timeline.end_date(i) - first).days for i in range(s, e)], dtype=float)
-            kernel = functools.partial(kernel, days=days)
+            # the kernels count years of 365 days (Excel's); another day count scales the days
+            kernel = functools.partial(kernel, days=days * (365 / self.timeline.year_days))
         args = [compile_([a]) for a in node.args]
         if not args:
             return lambda env, a, b: kernel(env[name][..., s:e], step)

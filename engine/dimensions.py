@@ -320,7 +320,7 @@ class _Expander:
         timeline = next((s for s in self.module.statements if isinstance(s, ast.Timeline)), None)
         if timeline is None:
             return value  # the checker says a timeline is missing
-        return ast.Table(((ast.PeriodRange(timeline.start, None, value.span), value),), value.span)
+        return ast.Table(((ast.PeriodRange(_first_period(timeline), None, value.span), value),), value.span)
 
     def leaves(self, name: str, value, dims, combo: dict[str, str]):
         """(items, value) for every item combination of an input's value: a table by the first
@@ -571,3 +571,15 @@ def _text(node) -> str:
     from .formatter import expr
 
     return expr(node)
+
+
+def _first_period(timeline: ast.Timeline) -> ast.PeriodLabel:
+    """The timeline's first period written at its own frequency (2025 on a monthly timeline is
+    2025-01): a key that reads as one period each, never as a coarser label to split."""
+    start, kind = timeline.start, {"monthly": "month", "quarterly": "quarter", "yearly": "year"}[timeline.frequency]
+    if start.kind == kind or kind == "year":
+        return start
+    if kind == "quarter":
+        return ast.PeriodLabel(start.year, "quarter", 1)
+    return ast.PeriodLabel(start.year, "month", 1 if start.kind == "year" else (start.number - 1) * 3 + 1)
+

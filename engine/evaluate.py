@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import batching, builtins, compiler, ir
+from . import batching, builtins, compiler, ir, spreadsheet_math
 from .diagnostics import Diagnostic, Label, ModelError
 
 
@@ -671,26 +671,44 @@ def _explain_comparison(ev: Evaluator, expr, env, p: int, series: bool) -> str:
     shown = next((ev.model.quantities[n.name] for n in (expr.left, expr.right)
                   if isinstance(n, (ir.Ref, ir.At)) and ev.model.quantities[n.name].display_unit is not None), None)
 
-    def show(node):
+    def side(node):
         value = np.asarray(_compile(node, ev)(env, a, b), dtype=float).reshape(-1)[0]
         if shown is not None and node.type.unit is not None and units.same_dimension(node.type.unit, shown.unit):
-            value *= units.factor(node.type.unit, shown.unit) * shown.display_factor
-            return _human(value, units.short(shown.display_unit))
-        unit = units.short(node.type.unit) if node.type.unit is not None else ""
-        return _human(value, unit)
+            return value * units.factor(node.type.unit, shown.unit) * shown.display_factor, \
+                units.short(shown.display_unit)
+        return value, units.short(node.type.unit) if node.type.unit is not None else ""
+    (left, lu), (right, ru) = side(expr.left), side(expr.right)
+    left_text, right_text = _distinct(left, lu, right, ru)
     op = expr.op if isinstance(expr, ir.Compare) else "~="
-    text = f"{show(expr.left)} {op} {show(expr.right)} is false"
+    text = f"{left_text} {op} {right_text} is false"
     if isinstance(expr, ir.Approx):
         tol = np.asarray(_compile(expr.tolerance, ev)(env, a, b), dtype=float).reshape(-1)[0]
         text += f" (tolerance {tol * 100:g}%)" if expr.relative else f" (tolerance {_human(tol, '')})"
+    elif left != right and bool(spreadsheet_math.approx_equal(left, right)):
+        text += " (equal to 15 digits, as a spreadsheet compares)"
     return text
 
 
-def _human(value: float, unit: str) -> str:
+def _distinct(left: float, lu: str, right: float, ru: str) -> tuple[str, str]:
+    """Both sides as text, with as many digits as it takes to see that they differ (a check that
+    fails on 0.75000000000001 <= 0.75 must not print `75 % <= 75 %`); past 15 digits, the
+    shortest text that reads back as each number (0.30000000000000004, 0.3)."""
+    texts = _human(left, lu), _human(right, ru)
+    for digits in (9, 12, 15):
+        if texts[0] != texts[1] or left == right:
+            return texts
+        texts = _human(left, lu, digits), _human(right, ru, digits)
+    if texts[0] == texts[1] and left != right:
+        texts = f"{float(left)!r} {lu}".rstrip(), f"{float(right)!r} {ru}".rstrip()
+    return texts
+
+
+def _human(value: float, unit: str, digits: int = 0) -> str:
+    """A value for a message: 4 significant digits with a scale word, 6 without (or `digits`)."""
     from .units import SCALE_BY_POWER
 
     magnitude = abs(value)
     for power in (10**12, 10**9, 10**6):
         if magnitude >= power:
-            return f"{value / power:,.4g} {SCALE_BY_POWER[power]} {unit}".rstrip()
-    return f"{value:,.6g} {unit}".rstrip()
+            return f"{value / power:,.{digits or 4}g} {SCALE_BY_POWER[power]} {unit}".rstrip()
+    return f"{value:,.{digits or 6}g} {unit}".rstrip()

@@ -182,6 +182,8 @@ def _simple_statement(stmt) -> str:
         return f"model {_string(stmt.title)}"
     if isinstance(stmt, ast.Timeline):
         return f"timeline {stmt.start}..{stmt.end} {stmt.frequency}"
+    if isinstance(stmt, ast.DayCount):
+        return f"daycount {stmt.convention}"
     if isinstance(stmt, ast.UnitDef):
         return f"unit {stmt.name}" + (f" = {_quantity(stmt.definition)}" if stmt.definition else "")
     if isinstance(stmt, ast.Dimension):
@@ -384,6 +386,8 @@ def expr(node) -> str:
         return "{" + ", ".join(f"{_index(p)}: {expr(v)}" for p, v in node.entries) + "}"
     if isinstance(node, ast.Range):
         return f"{expr(node.low)} .. {expr(node.high)}"
+    if isinstance(node, ast.Split):
+        return expr(node.value) + (" spread even" if node.period is None else f" in {node.period}")
     if isinstance(node, ast.PeriodRange):  # in_period(2025-01..2026-06)
         return _index(node)
     raise AssertionError(type(node).__name__)

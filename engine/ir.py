@@ -347,6 +347,7 @@ class Timeline:
     first: int  # the ordinal of the first period
     count: int
     step_unit: Any  # the length of one period: 1 year, 1 quarter (3 months), 1 month
+    year_days: float = 365  # the model's day count: days in a year (engine/units.py DAYCOUNTS)
 
     def __len__(self) -> int:
         return self.count

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -129,6 +130,7 @@ def input_values(checked: ir.CheckedModel, overrides: dict) -> dict[str, np.ndar
         if q is None or q.kind != "input":
             problems.append(_not_an_input(checked, name, q))
             continue
+        raw, split = _take_split(raw)
         try:
             number = _override_number(checked, q, raw)
         except LiteralError as err:
@@ -144,11 +146,12 @@ def input_values(checked: ir.CheckedModel, overrides: dict) -> dict[str, np.ndar
             continue
         try:
             first, last = checked.timeline.parse(period)  # a year on a monthly timeline: its 12 months
-            values[name][first:last + 1] = number
+            values[name][first:last + 1] = _periods_of(checked, q, key, number, first, last, split, raw)
         except ValueError as err:
             problems.append(Diagnostic("bad-override", f"cannot set `{key}`: {err}", None,
-                                       hint=f"a period of {checked.timeline.range_text()}, e.g. "
-                                            f"{name}[{checked.timeline.label(0)}]=VALUE"))
+                                       hint=getattr(err, "hint", None) or
+                                       f"a period of {checked.timeline.range_text()}, e.g. "
+                                       f"{name}[{checked.timeline.label(0)}]=VALUE"))
     if not problems and overrides:
         problems = period_counts.verify(checked, values)
         if problems:  # located in the model: its text shows the read with a caret
@@ -156,6 +159,58 @@ def input_values(checked: ir.CheckedModel, overrides: dict) -> dict[str, np.ndar
     if problems:
         raise ModelError(problems)
     return values
+
+
+_SPLIT = re.compile(r"\s+(spread\s+even|in\s+(\S+))\s*$")
+
+
+def _take_split(raw):
+    """`100 million USD spread even` / `100 million USD in 2026Q2` -> the value's text and the
+    split (None: spread even; a period label), as a table entry writes it; else (raw, False)."""
+    if not isinstance(raw, str):
+        return raw, False
+    m = _SPLIT.search(raw)
+    if m is None:
+        return raw, False
+    return raw[:m.start()], m.group(2)
+
+
+def _periods_of(checked, q: ir.Quantity, key: str, number, first: int, last: int, split, raw=None):
+    """What `--set x[2026]=...` gives each period of the key, by the rule a table key follows
+    (engine/check/inputs.py fill): a level or a rate repeats; an amount (`rollup sum`) says where
+    it falls; a split needs a key of several periods and an amount. ValueError if not."""
+    tl, width = checked.timeline, last - first + 1
+    amount = q.rollup == "sum"
+    if split is not False:
+        if width == 1 or not amount:
+            raise _SetError(f"`{key}` is one {tl.kind}: there is nothing to spread" if width == 1 else
+                            f"`{q.name}` is not an amount per period (`rollup sum`): only an amount is split",
+                            "give the value alone")
+        if split is None:
+            return np.asarray(number, dtype=float) / width
+        at, at_last = tl.parse(split)
+        if at != at_last or not first <= at <= last:
+            raise _SetError(f"{split} is not one {tl.kind} of {tl.range_text(first, last)}",
+                            f"e.g. in {tl.label(last)}")
+        out = np.zeros(width)
+        out[at - first] = number
+        return out
+    level = q.unit is None or checked.units.is_flow(q.unit) or (q.rollup is not None and not amount)
+    if width > 1 and not level and np.any(np.asarray(number) != 0):
+        raise _SetError(f"{key} covers {width} {tl.kind}s and `{q.name}` is an amount per {tl.kind}: say where the "
+                        "value falls", f'--set "{key}={_text(raw)} spread even" (an equal share in each) or '
+                        f'--set "{key}={_text(raw)} in {tl.label(last)}"')
+    return number
+
+
+def _text(raw) -> str:
+    return raw.strip() if isinstance(raw, str) else "VALUE"
+
+
+class _SetError(ValueError):
+    def __init__(self, message: str, hint: str):
+        super().__init__(message)
+        self.hint = hint
 
 
 LISTED_INPUTS = 12  # a hint names this many inputs, then says how many more

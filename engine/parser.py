@@ -308,6 +308,9 @@ class _Builder(Transformer_NonRecursive):
         start, end, freq = children
         return ast.Timeline(start, end, str(freq), self._span(meta))
 
+    def daycount_stmt(self, meta, children):
+        return ast.DayCount(str(children[0]), self._span(meta))
+
     def unit_stmt(self, meta, children):
         name, definition = children
         return ast.UnitDef(str(name), definition, self._span(meta))
@@ -384,11 +387,20 @@ class _Builder(Transformer_NonRecursive):
         return ast.Table(tuple(c for c in children if c is not None), self._span(meta))
 
     def table_entry(self, meta, children):
-        key, value = children
+        key, value, split = children
         if not isinstance(key, (ast.Fixed, ast.PeriodRange, ast.Item)):
             raise _BuildError(Diagnostic("bad-period", "a table row needs a period (2027 or 2028..2033) or an "
                                          "item of a dimension", self._span(meta), (Label(self._span(meta)),)))
+        if split is not None:
+            start = getattr(value, "span", None) or self._span(meta)
+            value = ast.Split(value, split[0], start.cover(split[1]))
         return (key, value)
+
+    def spread_even(self, meta, children):
+        return (None, self._span(meta))
+
+    def falls_in(self, meta, children):
+        return (children[0], self._span(meta))
 
     def range(self, meta, children):
         return ast.Range(children[0], children[1], self._span(meta))

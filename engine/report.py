@@ -34,6 +34,14 @@ def display(q: ir.Quantity, values: np.ndarray, units) -> tuple[str, float]:
     return text, factor
 
 
+def number_words(value: float, unit: str = "") -> str:
+    """A value as a model writes it, with a scale word: 150 million USD, 37.5 million, 12."""
+    for word, power in sorted(SCALES.items(), key=lambda kv: -kv[1]):
+        if abs(value) >= power and power >= 10**6:
+            return f"{value / power:.6g} {word} {unit}".strip()
+    return f"{value:.6g} {unit}".strip()
+
+
 def results_dict(results) -> dict:
     """The JSON contract. A dimensioned quantity is one entry: "dims", "items" and its values
     nested in dimension order, then periods (docs/cli.md)."""

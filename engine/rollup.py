@@ -21,25 +21,40 @@ has (2025-07..2025-12 for 2025 on a timeline starting in July).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 
 import numpy as np
 
 from . import ir
 
-RULES = ("sum", "average", "last", "first", "min", "max")
+RULES = ("sum", "average", "last", "first", "min", "max", "ratio")
 BY = {"year": "yearly", "quarter": "quarterly"}  # --by -> the frequency rolled up to
 
 
 def is_flow(unit, units) -> bool:
-    """A unit per time: a time unit (year, month, day, ...) in its denominator. GW is energy per
-    time to pint but a capacity to a modeller: only a time unit written below the line counts."""
-    if unit is None:
-        return False
-    registry = units.registry
-    for name, exponent in unit._units.items():
-        if exponent < 0 and registry.parse_units(name).dimensionality == registry.parse_units("year").dimensionality:
-            return True
-    return False
+    """A unit per time (engine/units.py UnitSystem.is_flow: USD/year, and MW * USD/MWh = USD/hour;
+    not GW, a capacity)."""
+    return units.is_flow(unit)
+
+
+def ratio_parts(q: ir.Quantity) -> tuple[str, str, float] | None:
+    """`rollup ratio` on q = a / b: (a, b, the factor from a / b in their units to q's unit), where
+    every equation of q divides the same two series read at the current period; else None. The
+    year's q is the year's a over the year's b, each rolled up by its own rule (a margin: the
+    year's gross profit over the year's revenue, not December's margin)."""
+    found = None
+    for eq in q.equations:
+        node, factor = eq.expr, 1.0
+        while isinstance(node, ir.Convert):
+            node, factor = node.operand, factor * node.factor
+        if not (isinstance(node, ir.Binary) and node.op == "/" and all(
+                isinstance(x, ir.Ref) and x.offset == 0 and x.type.series for x in (node.left, node.right))):
+            return None
+        parts = (node.left.name, node.right.name, factor)
+        if found is not None and parts != found:
+            return None
+        found = parts
+    return found
 
 
 def rule(q: ir.Quantity, units) -> str:
@@ -72,7 +87,7 @@ def grouping(timeline: ir.Timeline, by: str) -> Grouping:
         if i == len(timeline) or keys[i] != keys[start]:
             groups.append((start, i - 1))
             start = i
-    coarse = ir.Timeline(frequency, int(keys[0]), len(groups), None)
+    coarse = ir.Timeline(frequency, int(keys[0]), len(groups), None, timeline.year_days)
     return Grouping(coarse, tuple(groups))
 
 
@@ -102,8 +117,41 @@ def roll_up(results, by: str):
     values = {}
     for name, q in model.quantities.items():
         v = results.values[name]
+        if q.series and rule(q, model.units) == "ratio":
+            continue
         values[name] = roll(v, rule(q, model.units), g) if q.series else v
-    return Results(replace(model, timeline=coarse), values, results.checks)
+    ratios = [name for name, q in model.quantities.items() if q.series and rule(q, model.units) == "ratio"]
+    while ratios:  # a ratio of roll-ups, once its parts are rolled up (a part may be a ratio itself)
+        ready = [n for n in ratios if all(part in values for part in ratio_parts(model.quantities[n])[:2])]
+        if not ready:
+            raise ValueError(f"the ratios {', '.join(ratios)} read each other")
+        for name in ready:
+            a, b, factor = ratio_parts(model.quantities[name])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                values[name] = values[a] / values[b] * factor
+        ratios = [n for n in ratios if n not in ready]
+    quantities = {name: per_coarse_period(q, model.units, coarse.step_unit) for name, q in model.quantities.items()}
+    return Results(replace(model, timeline=coarse, quantities=MappingProxyType(quantities)), values, results.checks)
+
+
+def per_coarse_period(q: ir.Quantity, units, step):
+    """A flow shown per year (per quarter) once rolled up to years (quarters): twelve months of
+    revenue at 100 million USD/month are 1,200 million USD/year, the number an analyst reads as
+    the year's revenue. The scale word stays; a unit without a time below the line is unchanged."""
+    if not q.series or not units.is_flow(q.unit):
+        return q
+    shown = q.display_unit if q.display_unit is not None else q.unit
+    per, power = units.dimensionless, 0
+    for name, exponent in shown._units.items():  # the time part of the unit: month, 1/year, ...
+        part = units.registry.Unit(name)
+        if part.dimensionality == step.dimensionality:
+            per, power = per * part ** exponent, power + exponent
+    if power != -1:  # a rate of a rate (USD/year^2): shown as it is
+        return q
+    target = units.div(units.mul(shown, units.div(units.dimensionless, per)), step)
+    if units.equal(target, shown):
+        return q
+    return replace(q, display_unit=target, display_factor=units.factor(q.unit, target), unit_text="")
 
 
 def rules(model: ir.CheckedModel) -> dict[str, str]:

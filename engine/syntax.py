@@ -182,6 +182,16 @@ class Table:  # {2025: 13 billion, 2026..2027: 30 billion};  {na: 20, eu: {2025:
 
 
 @dataclass(frozen=True)
+class Split:
+    """An amount keyed by a coarser period, said where it falls: `150 million spread even` (an
+    equal share in each of its periods) or `150 million in 2026Q2` (all in one, 0 in the others)."""
+
+    value: object
+    period: "PeriodLabel | None"  # None: spread even
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class Range:  # 50 billion USD/GW .. 60 billion USD/GW
     low: object
     high: object
@@ -281,6 +291,12 @@ class Timeline:  # timeline 2025-01..2033-12 monthly
 
 
 @dataclass(frozen=True)
+class DayCount:  # daycount 365.25: how many days a year has, for every conversion and xnpv/xirr
+    convention: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class UnitDef:  # unit token  /  unit kilotoken = 1000 token
     name: str
     definition: Quantity | None
@@ -375,6 +391,8 @@ def children(node) -> list:
         return [v for _, v in node.entries]
     if isinstance(node, Range):
         return [node.low, node.high]
+    if isinstance(node, Split):
+        return [node.value]
     if isinstance(node, Indexed) and isinstance(node.index, Shift):
         return [node.index.by]  # the input that says how far: read like any name
     return []

@@ -30,28 +30,43 @@ class UnitError(Exception):
         self.hint = hint
 
 
-def _base_registry_definitions() -> list[str]:
+# The length of a year in days, by the model's `daycount` header (docs/language.md "Day count"):
+# finance counts 365 (DSO = receivables / revenue x 365 days; 8,760 hours in a year; Excel's XNPV
+# and XIRR divide days by 365); pint's own year is the Julian 365.25 days. A month is a twelfth of
+# the year and a quarter three months, under either.
+DAYCOUNTS = {"365": 365, "365.25": 365.25}
+DEFAULT_DAYCOUNT = "365"
+
+
+def _base_registry_definitions(daycount: str) -> list[str]:
     # pint's `quarter` is a quarter of a hundredweight (a mass); in a financial model it is three
     # months. Unit text spells it `quarter` and is read as this unit (see _QUARTER).
-    return ["USD = [currency] = usd", "quarter_year = 3 * month"]
+    return [f"year = {DAYCOUNTS[daycount]!r} * day = a = yr = julian_year",
+            "USD = [currency] = usd", "quarter_year = 3 * month"]
 
 
 _QUARTER = re.compile(r"\bquarters?\b")
 
 
 @lru_cache(maxsize=16)
-def _registry(user_definitions: tuple[str, ...]) -> pint.UnitRegistry:
-    registry = pint.UnitRegistry(cache_folder=":auto:", autoconvert_offset_to_baseunit=False)
-    for definition in _base_registry_definitions() + list(user_definitions):
+def _registry(user_definitions: tuple[str, ...], daycount: str) -> pint.UnitRegistry:
+    # on_redefinition: the year is redefined on purpose (DAYCOUNTS); a model's own `unit`
+    # statements cannot redefine anything (engine/check/header.py refuses a known name first).
+    registry = pint.UnitRegistry(cache_folder=":auto:", autoconvert_offset_to_baseunit=False,
+                                 on_redefinition="ignore")
+    for definition in _base_registry_definitions(daycount) + list(user_definitions):
         registry.define(definition)
     return registry
 
 
 class UnitSystem:
-    """One model's units: pint's, plus USD and the model's own `unit` statements."""
+    """One model's units: pint's, plus USD and the model's own `unit` statements, with a year of
+    the model's day count (365 days unless its header says `daycount 365.25`)."""
 
-    def __init__(self, user_definitions: tuple[str, ...] = ()):
-        self.registry = _registry(tuple(user_definitions))
+    def __init__(self, user_definitions: tuple[str, ...] = (), daycount: str = DEFAULT_DAYCOUNT):
+        self.daycount = daycount
+        self.year_days = DAYCOUNTS[daycount]
+        self.registry = _registry(tuple(user_definitions), daycount)
         self.dimensionless = self.registry.dimensionless
         self.percent = self.registry.percent
         self.short = lru_cache(maxsize=None)(self._short_uncached)
@@ -162,7 +177,20 @@ class UnitSystem:
         registry = self.registry
         if unit == registry.percent:  # 2 * 10 % stays 20 %
             return 1.0, unit
-        q = registry.Quantity(1.0, unit).to_reduced_units()
+        factor, kept = self._reduce(1.0, unit)
+        # A unit over another that differs from it by a time (MW over MWh) is that time: MW * USD/MWh
+        # is USD/hour, a flow of money, not "MW*USD/megawatt_hour".
+        while (pair := self._time_pair(kept)) is not None:
+            (above, below), time = pair
+            ratio = registry.Unit(above) / registry.Unit(below)
+            step = float(registry.Quantity(1.0, ratio).to(time).magnitude)
+            factor, kept = self._reduce(factor * step, kept / ratio * time)
+        return factor, kept
+
+    def _reduce(self, factor: float, unit):
+        """Same-dimension units merged (MW/GW -> 0.001), dimensionless ones folded into the factor."""
+        registry = self.registry
+        q = registry.Quantity(factor, unit).to_reduced_units()
         factor, kept = float(q.magnitude), registry.Unit("")
         for name, exponent in q.units._units.items():
             part = registry.Unit(name)
@@ -171,6 +199,47 @@ class UnitSystem:
             else:
                 kept = kept * part**exponent
         return factor, kept
+
+    def _time_pair(self, unit):
+        """((unit above the line, unit below it), the time they make) for the first two units of
+        `unit` whose ratio is a time or one over a time (MW, MWh -> 1/hour); None if none."""
+        time = self.registry.parse_units("year").dimensionality
+        names = list(unit._units.items())
+        for above, a in names:
+            for below, b in names:
+                if a <= 0 or b >= 0:
+                    continue
+                dims = self.registry.parse_units(above).dimensionality / self.registry.parse_units(below).dimensionality
+                if dims == time or dims == 1 / time:
+                    return (above, below), self._nearest_time(above, below, dims == time)
+        return None
+
+    def _nearest_time(self, above: str, below: str, positive: bool):
+        """The time unit that makes their ratio a round number (MW/MWh: exactly 1/hour)."""
+        ratio = self.registry.Unit(above) / self.registry.Unit(below)
+        candidates = [self.registry.Unit(t) for t in ("hour", "day", "year", "month", "minute", "second")]
+        candidates = [c if positive else 1 / c for c in candidates]
+        for c in candidates:
+            step = float(self.registry.Quantity(1.0, ratio).to(c).magnitude)
+            if abs(step - round(step)) < 1e-9 and round(step) >= 1:
+                return c
+        return candidates[0]
+
+    def is_flow(self, unit) -> bool:
+        """A rate per time, decided from the unit as simplified (one place for every function and
+        rule): a time unit below the line, written (USD/year) or made by the algebra (MW *
+        USD/MWh is USD/hour). GW is energy per time to pint but a capacity to a modeller: a flow
+        needs a time unit below the line, not a time in its dimensions."""
+        if unit is None:
+            return False
+        return self._is_flow(unit)
+
+    @lru_cache(maxsize=None)
+    def _is_flow(self, unit) -> bool:
+        time = self.registry.parse_units("year").dimensionality
+        simple = self.simplify(unit)[1]
+        return any(exponent < 0 and self.registry.parse_units(name).dimensionality == time
+                   for name, exponent in simple._units.items())
 
     def describe(self, dims) -> str:
         """Plain words for a dimension: 'money per time' for USD/year, 'power' for GW, 'money x
@@ -235,7 +304,8 @@ _BASE_WORDS = {"[currency]": "money", "[time]": "time", "[length]": "length", "[
                "[temperature]": "temperature", "[information]": "information", "[current]": "current"}
 
 _SHORT = {"gigawatt": "GW", "megawatt": "MW", "kilowatt": "kW", "terawatt": "TW", "watt": "W",
-          "gigawatt_hour": "GWh", "percent": "%", "year": "year", "month": "month", "day": "day",
+          "gigawatt_hour": "GWh", "megawatt_hour": "MWh", "kilowatt_hour": "kWh", "terawatt_hour": "TWh",
+          "watt_hour": "Wh", "percent": "%", "year": "year", "month": "month", "day": "day",
           "quarter_year": "quarter"}
 
 

@@ -254,12 +254,30 @@ class Emitter:
         excel = builtins.OVER_PERIODS[f].excel
         if "{series}" in excel:  # irr, xirr, xnpv: the series (and the header's dates) where Excel wants them
             dates = self.layout.header_range(node.start, node.stop, self.sheet)
-            text = excel.format(*lead, series=cells, dates=dates)
+            lead = self._daycount_rate(f, lead)
+            text = self._daycount_result(f, excel.format(*lead, series=cells, dates=dates))
             if f == "xnpv":  # an amount, as npv's
                 return Piece(text, _PREC["atom"], k * node.step, _times_period(unit, node.step))
             return Piece(text, _PREC["atom"])  # a rate: the cells' scale cancels
         return Piece(f"{excel}({','.join(lead + [cells])})", _PREC["atom"], k * node.step,
                      _times_period(unit, node.step))
+
+    def _daycount_rate(self, f: str, lead: list[str]) -> list[str]:
+        """XNPV counts years of 365 days; under another day count (365.25) its rate is the one
+        that discounts a 365-day year as the model's rate discounts its year: (1+r)^(365/days)-1."""
+        days = self.units.year_days
+        if f != "xnpv" or days == 365:
+            return lead
+        power = self._number(365 / days, f"365 / {days:g} days (the model's day count)", "unit")
+        return [f"POWER(1+{lead[0]},{power})-1"] + lead[1:]
+
+    def _daycount_result(self, f: str, text: str) -> str:
+        """XIRR's rate is per 365-day year; per the model's year it is (1+XIRR)^(days/365)-1."""
+        days = self.units.year_days
+        if f != "xirr" or days == 365:
+            return text
+        power = self._number(days / 365, f"{days:g} / 365 days (the model's day count)", "unit")
+        return f"(POWER(1+{text},{power})-1)"
 
     def _Vintage(self, node: ir.Vintage) -> Piece:
         """The total of the depreciation's vintage triangle (exports/sheets/vintages.py) in the

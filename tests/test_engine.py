@@ -63,18 +63,22 @@ def test_scalar_broadcasts_over_series_and_shape_is_inferred():
 
 def test_total_integrates_a_flow_and_sum_does_not():
     r = run("input burn: USD/year = {2025: 1, 2026: 2, 2027: 3, 2028: 4, 2029: 5}\n"
-            "t1 = total(burn[2025..2027])\ns1 = sum(burn[2026..])\navg = average(burn)\n"
+            "input paid: USD = {2025: 1, 2026: 2, 2027: 3, 2028: 4, 2029: 5}\n"
+            "t1 = total(burn[2025..2027])\ns1 = sum(paid[2026..])\navg = average(burn)\n"
             "lo = min(burn[2025..2029])\nhi = max(burn)\n")
     assert r.value("t1") == 6 and r.unit("t1") == "USD"
-    assert r.value("s1") == 14 and r.unit("s1") == "USD / year"
+    assert r.value("s1") == 14 and r.unit("s1") == "USD"
     assert r.value("avg") == 3 and r.value("lo") == 1 and r.value("hi") == 5
+    assert r.unit("avg") == "USD / year"  # an average of rates is a rate
+    with pytest.raises(ModelError, match=r"sum\(\) would add up its years' rates"):
+        run("input burn: USD/year = {2025..2029: 1}\ns1 = sum(burn[2026..])\n")
 
 
 def test_running_totals_growth_and_year():
-    r = run("input flow: USD/year = {2025..2029: 2}\nrt = running_total(flow)\nrs = running_sum(flow)\n"
-            "g[2026..] = growth(rt)\ny = year()\n")
+    r = run("input flow: USD/year = {2025..2029: 2}\ninput paid: USD = {2025..2029: 2}\nrt = running_total(flow)\n"
+            "rs = running_sum(paid)\ng[2026..] = growth(rt)\ny = year()\n")
     assert list(r.values["rt"]) == [2, 4, 6, 8, 10] and r.unit("rt") == "USD"
-    assert r.unit("rs") == "USD / year"
+    assert list(r.values["rs"]) == [2, 4, 6, 8, 10] and r.unit("rs") == "USD"
     assert r.values["g"][1] == pytest.approx(1.0)
     assert np.isnan(r.values["g"][0])
     assert list(r.values["y"]) == [2025, 2026, 2027, 2028, 2029]

@@ -138,6 +138,7 @@ input annual_rate = 7.2 %/year
 input loan = 2 million USD
 input term = 5 year
 input flows = {2026-01: -1 million USD, 2026-02..: 60 thousand USD}
+    rollup sum
 
 monthly_rate[t] = annual_rate * period_length()
     rollup sum

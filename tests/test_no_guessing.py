@@ -251,7 +251,8 @@ def test_recurrences_written_with_the_lag_in_any_position_of_a_sum_are_affine_an
 
 def test_a_reduction_over_the_whole_timeline_is_a_single_value():
     r = load("input a: USD/year = {2025: 1, 2026: 2, 2027: 4}\ninput r = 10 %\ninput rates: % = {2025..2027: 5}\n"
-             "tot = total(a)\ns = sum(a)\nn = npv(r, a)\navg = average(a)\nlo = min(a)\nc = cagr(a)\n"
+             "input paid: USD = {2025: 1, 2026: 2, 2027: 4}\n"
+             "tot = total(a)\ns = sum(paid)\nn = npv(r, a)\navg = average(a)\nlo = min(a)\nc = cagr(a)\n"
              "by_year = npv(rates, a)\n").run()
     for name in ("tot", "s", "n", "avg", "lo", "c"):
         assert not r.model.quantities[name].series, name

@@ -72,7 +72,7 @@ def test_a_lag_from_an_input_equals_the_same_lag_written_as_a_number(frequency, 
     table = ", ".join(f"{tl.label(i)}: {v!r}" for i, v in enumerate(values))
     body = "y[{s}..] = y[t-LAG] * 0.5 + x[t]" if recurrence else "y[{s}..] = x[t-LAG] * 2"
     unit = {"yearly": " year", "quarterly": " quarter", "monthly": " month"}[frequency] if with_unit else ""
-    text = (head + f"input lag = {k}{unit}\ninput x: USD = {{{table}}}\n"
+    text = (head + f"input lag = {k}{unit}\ninput x: USD = {{{table}}}\n    rollup last\n"
             f"y[{tl.label(0)}..{tl.label(start - 1)}] = 3 USD\n" + body.format(s=tl.label(start)) + "\n")
     by_input = engine.loads(text.replace("LAG", "lag")).run().values["y"]
     literal = engine.loads(text.replace("LAG", str(k))).run().values["y"]
@@ -84,6 +84,7 @@ def test_a_time_lag_is_counted_in_the_timeline_s_periods():
 timeline 2025-01..2026-12 monthly
 input delay = 1 quarter
 input x: USD = {2025-01..2026-12: 1}
+    rollup sum
 x_sum = running_sum(x)
 y[2025-04..] = x_sum[t-delay]
 z[2025-04..] = x_sum[t-3]
@@ -282,6 +283,7 @@ def test_limits_of_the_counting_inputs():
 timeline 2025-01..2026-12 monthly
 input delay = 1 year
 input x: USD = {2025-01..2026-12: 1}
+    rollup last
 y[2026-01..] = x[t-delay]
 """).checked()
     assert monthly.counts["delay"].most == 12 and monthly.counts["delay"].per_unit == 12

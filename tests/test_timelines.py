@@ -82,6 +82,7 @@ timeline 2026Q1..2027Q4 quarterly
 input debt_service: USD/quarter = {2026: 10 million, 2027: 12 million}
 input cash_flow: USD/year = {2026..2027: 60 million}
 dscr = cash_flow / debt_service
+    rollup min
 check "covenant every quarter" for t in 2026Q1..2027Q4: dscr[t] >= 1.3
 """
     r = engine.loads(text, "q.ush").run()
@@ -111,7 +112,7 @@ def test_year_and_quarter_keys_cover_their_periods_and_checks_take_coarse_ranges
     r = engine.loads("""model "keys"
 timeline 2026-01..2027-12 monthly
 input a: USD/month = {2026: 1, 2027Q1: 2, 2027Q2..2027Q3: 3, 2027-10..: 4}
-s = sum(a[2027Q2])
+s = total(a[2027Q2]) / 1 month
 check "positive" for t in 2026..2027: a[t] > 0 USD/month
 """, "k.ush").run()
     assert list(r.values["a"]) == [1] * 12 + [2] * 3 + [3] * 6 + [4] * 3
@@ -151,7 +152,9 @@ x[2026-01] = 100 USD/month
 x[2026-02..] = x[t-1] * 1.01
 yearly = cagr(x[2026-01..2028-01])
 monthly[2026-02..] = growth(x)
+    rollup average
 annualised[2026-02..] = (1 + monthly[t])^12 - 1
+    rollup last
 """, "g.ush").run()
     assert r.value("yearly") == pytest.approx(1.01 ** 12 - 1, rel=1e-12)  # 24 months = 2 years
     assert np.allclose(r.values["monthly"][1:], 0.01, rtol=1e-12)
@@ -162,6 +165,7 @@ ROLLUPS = """model "roll"
 timeline 2026-01..2027-12 monthly
 input flow: USD/month = {2026: 1, 2027: 2}
 input capacity: GW = {2026-01..2026-11: 1, 2026-12..: 3}
+    rollup last
 balance[2026-01] = 0 USD
 balance[2026-02..] = balance[t-1] + flow[t] * period_length()
 shown_per_year = flow
@@ -207,7 +211,7 @@ def test_twelve_months_at_one_usd_a_month_show_as_twelve_usd_a_year(capsys):
         code, out, err = run_cli(["run", path, "--by", "year", "--only", "flow", "shown_per_year"], capsys)
         assert code == 0, err
         rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line[:1].isalpha()}
-        assert rows["flow"] == ["USD/month", "1.00", "2.00"]
+        assert rows["flow"] == ["USD/year", "12.00", "24.00"]  # by year, a flow shows the year's amount
         assert rows["shown_per_year"] == ["USD/year", "12.00", "24.00"]
         code, out, _ = run_cli(["run", path, "--by", "quarter", "--format", "json"], capsys)
         data = json.loads(out)
@@ -228,7 +232,8 @@ def test_twelve_months_at_one_usd_a_month_show_as_twelve_usd_a_year(capsys):
     ("2026..2027 yearly", "year", "already yearly")])
 def test_a_roll_up_to_the_timelines_own_periods_or_finer_is_a_usage_error(timeline, by, message, tmp_path, capsys):
     path = tmp_path / "m.ush"
-    path.write_text(f'model "m"\ntimeline {timeline}\ninput a: USD = 1\nb[{timeline.split("..")[0]}..] = a\n')
+    path.write_text(f'model "m"\ntimeline {timeline}\ninput a: USD = 1\nb[{timeline.split("..")[0]}..] = a\n'
+                    "    rollup last\n")
     code, out, err = run_cli(["run", path, "--by", by], capsys)
     assert code == 2 and out == "" and message in err
     if "quarterly" in timeline:
@@ -445,7 +450,7 @@ def test_rollup_sum_on_a_flow_is_refused_at_the_clause(timeline):
 
 
 @pytest.mark.parametrize("formula, written", [
-    ("mrr * 1 month", "* 1 month"), ("mrr * 30 day", "* 30 day"), ("1 month * mrr", "* 1 month"),
+    ("mrr * 1 month", "* 1 month"), ("1 month * mrr", "* 1 month"),
     ("mrr / (1 / 1 month)", "/ (1 / 1 month)"), ("burn * 1 year / 12", "* 1 year"),
     ("(mrr - burn) * 1 month", "* 1 month")])
 def test_a_flow_times_a_written_time_is_an_amount_per_period_that_needs_its_rule(formula, written):
@@ -463,8 +468,19 @@ def test_a_flow_times_a_written_time_is_an_amount_per_period_that_needs_its_rule
                                                         "both = rev + rev\n")]
 
 
+@pytest.mark.parametrize("formula", ["mrr * days_outstanding", "mrr * 30 day", "mrr * 1 year", "mrr * 1 quarter"])
+def test_a_flow_times_another_time_is_a_level_or_an_amount_and_the_author_says_which(formula):
+    """Receivables as days of revenue (a level), a run-rate (a level), or a month's amount? A time
+    that is not the period's length cannot tell: both readings are offered, and a stated rule is
+    taken as it is."""
+    errors = _errors(MONTHLY_MRR + f"x = {formula}\n")
+    assert [e.kind for e in errors] == ["missing-rollup"] and errors[0].span.line == 6
+    assert "`rollup last`" in errors[0].hint and "`rollup sum`" in errors[0].hint
+    for rule in ("last", "sum"):
+        engine.loads(MONTHLY_MRR + f"x = {formula}\n    rollup {rule}\n", "m.ush").checked()
+
+
 @pytest.mark.parametrize("formula", [
-    "mrr * days_outstanding",  # receivables: a balance held as days of revenue, read from an input
     "mrr * 1 month / 1 year",  # back to a flow (USD/year): it rolls up by its rate
     "mrr * 2",  # a flow
     "mrr[2026-12] * 1 year"])  # a single value: nothing rolls up

@@ -177,6 +177,8 @@ def reduction(s, node: ast.Call, builtin, ctx):
     name, start, stop, t = range_arg(s, target, node, ctx)
     if t.boolean:
         expressions.numeric(s, ir.Const(0.0, t, target.span), ctx, f"`{name}`")
+    if f == "sum":
+        no_sum_of_rates(s, node, name, t, ctx)
     if f == "npv":
         factor, unit = discounted_unit(s, t.unit)
     elif builtin.unit_rule == "integrate":
@@ -190,6 +192,23 @@ def reduction(s, node: ast.Call, builtin, ctx):
         factor, unit = 1.0, t.unit
     shape = ir.join(a.type.shape for a in extra)
     return ir.Reduce(f, name, start, stop, factor, tuple(extra), ir.Type(unit, shape), node.span)
+
+
+def no_sum_of_rates(s, node: ast.Call, name: str, t: ir.Type, ctx) -> None:
+    """sum() (or running_sum()) over periods of a flow adds rates: four quarters at 400 million
+    USD/year are not 1,600 million USD/year. total() integrates them into the amount."""
+    if not rollup.is_flow(t.unit, s.units):
+        return
+    kind, unit = s.timeline.kind, common.u(s, t.unit)
+    amount = s.units.short(s.units.simplify(s.units.mul(t.unit, s.timeline.step_unit))[1])
+    other = "total" if node.func == "sum" else "running_total"
+    rewritten = common.text(s, node).replace(node.func + "(", other + "(", 1) or f"{other}({name})"
+    ctx.report.error("unit-mismatch", f"`{name}` is a flow ({unit}): {node.func}() would add up its {kind}s' rates, "
+                     f"and a sum of rates is no number (two {kind}s at 400 {unit} are not 800 {unit})",
+                     node.span, Label(node.span, unit),
+                     hint=f"integrate it into the amount ({amount}): `{rewritten}`; average, min and max of a rate "
+                          "are rates")
+    raise Abandon
 
 
 def discounted_unit(s, unit):
@@ -339,6 +358,8 @@ def series_name_argument(s, node: ast.Call, ctx, what: str = "", hint: str = "")
 
 def series_function(s, node: ast.Call, builtin, ctx):
     arg, t = series_name_argument(s, node, ctx)
+    if node.func == "running_sum":
+        no_sum_of_rates(s, node, arg.name, t, ctx)
     if node.func == "growth":
         now = ir.Ref(arg.name, 0, t, arg.span)
         before = ir.Ref(arg.name, -1, t, arg.span)

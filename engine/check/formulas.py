@@ -482,6 +482,8 @@ def type_step(s, step: ir.Step):
                 q.defined[eq.start:eq.stop + 1] = True
         common.display(s, q, next((e.clauses.display for e in s.formulas[n] if e.clauses.display), None))
         q.rollup = next((e.clauses.rollup.rule for e in s.formulas[n] if e.clauses.rollup), None)
+        if q.rollup is None and n in s.replaced and s.base_model is not None and n in s.base_model.quantities:
+            q.rollup = s.base_model.quantities[n].rollup  # a scenario's formula measures what the model's does
         for e in s.formulas[n]:
             if e.clauses.sources:
                 q.sources += tuple(ir.SourceRef(s.file, s.date, s.quote) for s in e.clauses.sources)

@@ -7,7 +7,7 @@ import numpy as np
 from .. import ir
 from .. import syntax as ast
 from ..diagnostics import Label
-from ..units import SCALES, UnitError, UnitSystem, scaled
+from ..units import DAYCOUNTS, DEFAULT_DAYCOUNT, SCALES, UnitError, UnitSystem, scaled
 
 MAX_PERIODS = 10_000
 FIRST_YEAR, LAST_YEAR = 1900, 9999  # the dates a spreadsheet holds (the workbook's period headers are dates)
@@ -18,7 +18,7 @@ def read(s) -> None:
     statements = s.module.statements
     s.title = title(s, statements)
     stmt = timeline_stmt(s, statements)
-    s.units = unit_system(s, statements)
+    s.units = unit_system(s, statements, daycount(s, statements))
     s.fail_if_errors()
     s.timeline = timeline(s, stmt)
 
@@ -70,7 +70,7 @@ def timeline(s, stmt: ast.Timeline) -> ir.Timeline:
                        stmt.span, Label(stmt.span),
                        hint="a longer horizon is a coarser timeline: quarterly or yearly")
     s.fail_if_errors()
-    return ir.Timeline(stmt.frequency, first, last - first + 1, s.units.parse(unit))
+    return ir.Timeline(stmt.frequency, first, last - first + 1, s.units.parse(unit), s.units.year_days)
 
 
 def _example(frequency: str) -> str:
@@ -78,8 +78,26 @@ def _example(frequency: str) -> str:
             "monthly": "timeline 2025-01..2033-12 monthly"}[frequency]
 
 
-def unit_system(s, statements) -> UnitSystem:
-    base = UnitSystem()
+def daycount(s, statements) -> str:
+    """`daycount 365` (the default) or `daycount 365.25`: the days in a year."""
+    found = [stmt for stmt in statements if isinstance(stmt, ast.DayCount)]
+    for extra in found[1:]:
+        s.report.error("duplicate-definition", "the model has two `daycount` lines", extra.span,
+                       Label(extra.span), Label(found[0].span, "first one here"))
+    if not found:
+        return DEFAULT_DAYCOUNT
+    convention = found[0].convention
+    if convention not in DAYCOUNTS:
+        s.report.error("bad-daycount", f"`daycount {convention}` is not a day count: a year is 365 or 365.25 days",
+                       found[0].span, Label(found[0].span),
+                       hint="write `daycount 365` (the default: 8,760 hours, as Excel's XNPV) or `daycount 365.25` "
+                            "(the Julian year, pint's)")
+        return DEFAULT_DAYCOUNT
+    return convention
+
+
+def unit_system(s, statements, days: str = DEFAULT_DAYCOUNT) -> UnitSystem:
+    base = UnitSystem(daycount=days)
     definitions = []
     for stmt in statements:
         if not isinstance(stmt, ast.UnitDef):
@@ -99,17 +117,17 @@ def unit_system(s, statements) -> UnitSystem:
                            Label(q.span), hint=f"e.g. unit {stmt.name} = 1000 token")
             continue
         try:
-            unit = UnitSystem(tuple(definitions)).parse(q.unit) if q.unit else None
+            unit = UnitSystem(tuple(definitions), days).parse(q.unit) if q.unit else None
         except UnitError as err:
             s.report.error("unknown-unit", str(err), q.span, Label(q.span), hint=err.hint)
             continue
         candidate = f"{stmt.name} = {value!r}" + (f" * {unit}" if unit is not None else "")
         try:
-            UnitSystem(tuple(definitions + [candidate]))
+            UnitSystem(tuple(definitions + [candidate]), days)
         except Exception as err:  # pint refuses the definition: say so, at the statement
             s.report.error("bad-unit", f"cannot define unit `{stmt.name}` ({type(err).__name__})", stmt.span,
                            Label(stmt.span))
             continue
         definitions.append(candidate)
-    return UnitSystem(tuple(definitions)) if definitions else base
+    return UnitSystem(tuple(definitions), days) if definitions else base
 

@@ -72,12 +72,7 @@ def typed_input(s, stmt: ast.Input, expect: "Expect | None") -> ir.Quantity | No
     q = Draft(stmt.name, "input", ir.Type(unit, ir.SCALAR), "", [], stmt.span, stmt.clauses.note, sources)
     try:
         single_clauses(s, stmt.clauses)
-        if stmt.clauses.rollup is not None:
-            span = stmt.clauses.rollup.span
-            s.report.error("bad-rollup", "an input rolls up by its unit; it takes no `rollup` clause", span,
-                           Label(span), hint="write a per-period amount as a flow (`input x: USD/month = ...` "
-                           "rolls up to its average rate) or put the clause on a formula that reads the input")
-            raise Abandon
+        q.rollup = rollup_rule(s, stmt)
         if stmt.clauses.circular is not None:
             span = stmt.clauses.circular.span
             s.report.error("bad-circular", "an input is never part of a loop; `circular` goes on formulas", span,
@@ -105,7 +100,38 @@ def typed_input(s, stmt: ast.Input, expect: "Expect | None") -> ir.Quantity | No
     if unit_stmt is not None and q.unit is not None and expect is not None and expect.bare_ok:
         q.unit_text = unit_stmt.text
     common.display(s, q, stmt.clauses.display)
+    if stmt.clauses.display is None and q.unit is not None:
+        q.display_scale = written_scale(value)
     return q
+
+
+def written_scale(value) -> str | None:
+    """The scale word the author wrote (`0 million USD`, `{2025: 0, 2026: 150 million}`): the
+    input's display scale, so that a row of zeros is shown, and typed into, in millions like its
+    neighbours rather than in plain USD. None where the literals do not agree on one word (the
+    tables then choose one from the values)."""
+    words, bare = set(), False
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Quantity):
+            if node.scale is not None:
+                words.add(node.scale)
+            elif node.number != 0:
+                bare = True
+        elif isinstance(node, ast.Table):
+            stack.extend(v for _, v in node.entries)
+        else:
+            stack.extend(ast.children(node))
+    return words.pop() if len(words) == 1 and not bare else None
+
+
+def rollup_rule(s, stmt: ast.Input) -> str | None:
+    """The input's `rollup` clause (a scenario's value keeps the model's: what the input measures
+    does not change with a scenario)."""
+    base = s.overrides.get(stmt.name)
+    clause = (base or stmt).clauses.rollup or stmt.clauses.rollup
+    return clause.rule if clause is not None else None
 
 
 def single_clauses(s, clauses: ast.Clauses):
@@ -131,7 +157,9 @@ def input_table(s, q: ir.Quantity, table: ast.Table, expect: "Expect | None"):
     unit = expect.unit if expect is not None else None
     for k, (period, expr) in enumerate(table.entries):
         first, last = periods.period_span(s, period)
-        number, entry_unit = literals.literal(s, expr, expect if k == 0 or expect is not None else
+        split = expr if isinstance(expr, ast.Split) else None
+        number, entry_unit = literals.literal(s, split.value if split else expr,
+                                              expect if k == 0 or expect is not None else
                                               literals.like_first(s, unit, "the table's first entry"))
         if k == 0:
             unit = entry_unit
@@ -141,12 +169,110 @@ def input_table(s, q: ir.Quantity, table: ast.Table, expect: "Expect | None"):
                                "table", period.span, Label(period.span), Label(seen[i], "first here"))
                 raise Abandon
             seen[i] = period.span
-            values[i] = number
+        values[first:last + 1] = fill(s, q, unit, number, first, last, period, split or expr)
     if not table.entries and expect is None:
         unit = s.units.dimensionless
     q.type = ir.Type(unit, ir.SERIES)
     q.value = values
     q.defined = ~np.isnan(values)
+
+
+def fill(s, q, unit, number: float, first: int, last: int, key, value) -> np.ndarray:
+    """The values a table key gives its periods. A key coarser than the timeline (a year on
+    quarters) repeats a level or a rate in each period; an amount (`rollup sum`) says where it
+    falls (`spread even`, `in 2026Q2`), and a value that is neither a rate nor said to be one or
+    the other is refused: repeating an acquisition in every quarter would count it four times."""
+    width = last - first + 1
+    amount = q.rollup == "sum"
+    split = value if isinstance(value, ast.Split) else None
+    if split is not None:
+        if not coarse_key_label(s, key) or not amount:
+            why = (f"{key_text(s, key)} is written in {s.timeline.kind}s, each of which takes the value: there is "
+                   "nothing to spread" if not coarse_key_label(s, key) else
+                   f"only an amount per period (`rollup sum`) is split over periods; a level or a rate holds in "
+                   f"each of them")
+            s.report.error("bad-input", why, split.span, Label(split.span),
+                           hint=f"write the value alone: {key_text(s, key)}: {number_text(s, split.value)}")
+            raise Abandon
+        groups = label_groups(s, key, first, last)
+        if split.period is None:  # each of the key's years (quarters) spread over its periods
+            return np.concatenate([np.full(b - a + 1, number / (b - a + 1)) for a, b in groups])
+        at = periods.period_index(s, split.period, split.span)
+        if len(groups) > 1:
+            kind = key.start.kind
+            s.report.error("bad-input", f"{key_text(s, key)} covers {len(groups)} {kind}s, and `in` puts the amount "
+                           f"in one {s.timeline.kind}", split.span, Label(split.span),
+                           hint=f"write a key for each {kind} that has an amount: {key.start}: "
+                                f"{number_text(s, split.value)} in {split.period}")
+            raise Abandon
+        if not first <= at <= last:
+            s.report.error("bad-period", f"{split.period} is not one of the periods of {key_text(s, key)} "
+                           f"({s.timeline.range_text(first, last)})", split.span, Label(split.span),
+                           hint=f"write a {s.timeline.kind} of {key_text(s, key)}, e.g. in {s.timeline.label(last)}")
+            raise Abandon
+        out = np.zeros(width)
+        out[at - first] = number
+        return out
+    coarse = coarse_key_label(s, key) and number != 0 and unit is not None and not s.units.is_flow(unit)
+    if coarse and (amount or q.rollup is None):
+        coarse_key(s, q, unit, number, first, last, key, amount, value)
+    return np.full(width, number)
+
+
+def label_groups(s, key, first: int, last: int) -> list[tuple[int, int]]:
+    """The periods first..last grouped by the key's coarsest label (2026..2027 on quarters: the
+    quarters of 2026, then those of 2027)."""
+    labels = [key.period] if isinstance(key, ast.Fixed) else [key.start] + ([key.end] if key.end else [])
+    width = s.timeline.per_year // min(ir.LABELS_PER_YEAR[label.kind] for label in labels)
+    groups: list[tuple[int, int]] = []
+    for i in range(first, last + 1):
+        if groups and (s.timeline.first + i) // width == (s.timeline.first + groups[-1][0]) // width:
+            groups[-1] = (groups[-1][0], i)
+        else:
+            groups.append((i, i))
+    return groups
+
+
+def coarse_key_label(s, key) -> bool:
+    """A key written as a period coarser than the timeline's (2026, or 2026..2027, on quarters): each
+    of its labels covers several periods. A range of the timeline's own periods (2025Q1..2025Q4)
+    gives each of them the value, as written."""
+    labels = [key.period] if isinstance(key, ast.Fixed) else [key.start] + ([key.end] if key.end else [])
+    return any(ir.LABELS_PER_YEAR[label.kind] < s.timeline.per_year for label in labels)
+
+
+def coarse_key(s, q, unit, number: float, first: int, last: int, key, amount: bool, value):
+    """A coarse key on a value that may be an amount: both readings offered."""
+    tl, key_label = s.timeline, key_text(s, key)
+    shown = common.text(s, value) or number_text(s, None, number, unit)
+    width, kind = last - first + 1, s.timeline.kind
+    where = (f"`{key_label}: {shown} spread even` ({number_text(s, None, number / width, unit)} a {kind}) "
+             f"or `{key_label}: {shown} in {tl.label(last)}`")
+    if amount:
+        s.report.error("missing-split", f"`{q.name}` is an amount per {kind} (`rollup sum`), and {key_label} covers "
+                       f"{width} {kind}s: say where {shown} falls", key.span, Label(key.span, f"{width} {kind}s"),
+                       hint=f"write {where}")
+    else:
+        what = "a plain number" if s.units.is_dimensionless(unit) else f"in {common.u(s, unit)}"
+        s.report.error("missing-rollup", f"`{q.name}` is {what}, not a rate per time, and "
+                       f"{key_label} covers {width} {kind}s: is {shown} a level held in each {kind}, or an amount "
+                       f"that falls in {key_label}?", key.span, Label(key.span, f"{width} {kind}s"),
+                       hint=f"a level: add `rollup last` under the input ({shown} in each {kind}); an amount: add "
+                            f"`rollup sum` and write {where}")
+    raise Abandon
+
+
+def key_text(s, key) -> str:
+    return common.text(s, key) or (str(key.period) if isinstance(key, ast.Fixed) else "this key")
+
+
+def number_text(s, node, value: float | None = None, unit=None) -> str:
+    """A value as the model writes it: `150 million` (the node's own text, or the value with its unit)."""
+    if node is not None:
+        return common.text(s, node) or "VALUE"
+    from ..report import number_words
+
+    return number_words(value, s.units.short(unit) if unit is not None else "")
 
 
 def input_range(s, q: ir.Quantity, rng: ast.Range, expect: "Expect | None", base_node):

@@ -10,6 +10,15 @@ from . import rollups
 from .checks import paint_truth
 
 
+def daycount_text(year_days: float) -> str:
+    """The model's day count as the Cover states it (docs/language.md "Day count")."""
+    hours = f"{year_days * 24:,.0f}"
+    if year_days == 365:
+        return f"a year is 365 days ({hours} hours); XNPV and XIRR count days / 365, as Excel's"
+    return (f"a year is {year_days:g} days ({hours} hours; `daycount {year_days:g}`); XNPV and XIRR are "
+            f"converted to it from Excel's days / 365")
+
+
 def write(book: Book):
     ws = book.cover_ws
     b = book.base
@@ -41,6 +50,8 @@ def write(book: Book):
     else:
         ws.write_boolean(5, 1, True, book.f_bold)
         ws.write_number(6, 1, 0)
+    book.text(ws, 7, 0, "Day count", book.f_bold)
+    book.text(ws, 7, 1, daycount_text(b.units.year_days), widen=False)
     book.text(ws, 8, 0, "Scenarios", book.f_bold)
     for k, s in enumerate(book.scenarios):
         book.text(ws, 9 + k, 0, s)

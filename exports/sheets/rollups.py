@@ -7,6 +7,8 @@ unit of the row they roll up, so LibreOffice recalculates them to the engine's r
 
 from __future__ import annotations
 
+from xlsxwriter.utility import xl_rowcol_to_cell
+
 from engine import rollup
 
 from ..book import FIRST_PERIOD_COL, HEADER_ROW, Book
@@ -40,22 +42,21 @@ def write(book: Book, by: str, title: str, ws):
         book.text(ws, HEADER_ROW, c, text, book.f_header)
     book.period_headers(ws, HEADER_ROW, g.timeline)
     rolled = rollup.roll_up(book.selected_results(), by)
-    row = HEADER_ROW + 2
-    for name, q in base.quantities.items():
-        if not q.series:
-            continue
+    series = [name for name, q in base.quantities.items() if q.series]
+    rows = {name: HEADER_ROW + 2 + k for k, name in enumerate(series)}  # a ratio reads its parts' rows
+    for name in series:
+        q, row = base.quantities[name], rows[name]
         how = _rule(book, name)
         book.text(ws, row, 0, name, book.f_bold)
         book.text(ws, row, 1, book.layout.styles[name].unit)
         book.text(ws, row, 2, how)
         fmt = book.fmt(q if q.unit is not None else None)
         for k, (a, b) in enumerate(g.groups):
-            if not _defined(q, how, a, b):
+            if not _defined(book, name, how, a, b):
                 continue  # as the engine: a year with a period without a value has no roll-up
-            text = "=" + _formula(book, name, how, a, b, title)
+            text = "=" + (_ratio(book, name, rows, k) if how == "ratio" else _formula(book, name, how, a, b, title))
             book.formula(ws, row, FIRST_PERIOD_COL + k, text, rolled.values[name][k],
                          q if q.unit is not None else None, fmt)
-        row += 1
     ws.freeze_panes(HEADER_ROW + 1, FIRST_PERIOD_COL)
     book.size_columns(ws, minimum=4, maximum=40)
     book.print_setup(ws, label_columns=2)
@@ -68,7 +69,24 @@ def _rule(book: Book, name: str) -> str:
     return rules.pop()
 
 
-def _defined(q, how: str, a: int, b: int) -> bool:
+def _ratio(book: Book, name: str, rows: dict, k: int) -> str:
+    """`rollup ratio`: this sheet's cell of the numerator over the denominator's, in the row's unit
+    (each row holds its quantity times its cell factor: one constant brings the ratio to this one's)."""
+    top, bottom, factor = rollup.ratio_parts(book.base.quantities[name])
+    f = book.layout.cell_factor
+    scale = factor * f(name) * f(bottom) / f(top)
+    text = (f"{xl_rowcol_to_cell(rows[top], FIRST_PERIOD_COL + k)}/"
+            f"{xl_rowcol_to_cell(rows[bottom], FIRST_PERIOD_COL + k)}")
+    if abs(scale - 1.0) > 1e-15:
+        text += "*" + book.layout.constant(scale, f"{name}: {top} / {bottom} in the row's unit", name, "unit")
+    return text
+
+
+def _defined(book: Book, name: str, how: str, a: int, b: int) -> bool:
+    q = book.base.quantities[name]
+    if how == "ratio":
+        top, bottom, _ = rollup.ratio_parts(q)
+        return all(_defined(book, part, _rule(book, part), a, b) for part in (top, bottom))
     if q.defined is None:
         return True
     if how == "last":

@@ -1,0 +1,562 @@
+"""Issue 24: the conventions analysts mean. Comparisons as a spreadsheet makes them (item 6)."""
+
+from __future__ import annotations
+
+import numpy as np
+import openpyxl
+import pytest
+import xlsxwriter
+
+from engine import loads, spreadsheet_math
+from tests.test_export import _need_libreoffice
+from tests.workbook import libreoffice_recalculate
+
+OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "=", "!=": "<>"}
+
+
+def _pairs() -> list[tuple[str, float, str, float]]:
+    """Pairs around every edge of the rule (2^-48 of each magnitude, signs, zeros, whole numbers),
+    each number written as a formula of small integers and powers of 2, so that LibreOffice and
+    numpy hold exactly the same double (LibreOffice's decimal parser and its 15-digit output
+    would blur the boundary): (formula of a, a, formula of b in terms of A, b)."""
+    rng = np.random.default_rng(7)
+    out = [("0.1+0.2", 0.1 + 0.2, "0.3", 0.3), ("1+2^-47", 1 + 2 ** -47, "1", 1.0), ("1+2^-49", 1 + 2 ** -49, "1", 1.0),
+           ("0", 0.0, "0", 0.0), ("0", 0.0, "2^-1000", 2.0 ** -1000), ("2^50", 2.0 ** 50, "2^50+1", 2.0 ** 50 + 1),
+           ("2^50+0.5", 2.0 ** 50 + 0.5, "2^50+1", 2.0 ** 50 + 1), ("2^53", 2.0 ** 53, "2^53+2", 2.0 ** 53 + 2),
+           ("-1", -1.0, "1", 1.0), ("-3*2^-20", -3 * 2.0 ** -20, "0", 0.0)]
+    cases = [(int(rng.integers(1, 2 ** 20)) * int(rng.choice([-1, 1])), int(rng.integers(-60, 60)),
+              int(rng.integers(-40, 40))) for _ in range(150)]
+    cases += [(m, 0, k) for m in (1, 3, -5, 2 ** 19 - 1) for k in range(-36, 37, 4)]
+    for m, e, k in cases:
+        a = m * 2.0 ** e
+        b = a * (1 + k * 2.0 ** -53)
+        out.append((f"{m}*2^{e}", a, f"A{{row}}*(1+{k}*2^-53)", b))
+    return out
+
+
+def test_the_rule_is_libreoffices_on_random_and_boundary_values(tmp_path):
+    """Comparisons, + and - of engine/spreadsheet_math.py give what LibreOffice gives, cell by cell."""
+    _need_libreoffice()
+    pairs = _pairs()
+    path = tmp_path / "compare.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("S")
+    for r, (fa, _, fb, _) in enumerate(pairs, start=1):
+        sheet.write_formula(f"A{r}", f"={fa}")
+        sheet.write_formula(f"B{r}", "=" + fb.replace("{row}", str(r)))
+        for c, op in enumerate(OPS.values()):
+            sheet.write_formula(r - 1, 2 + c, f"=A{r}{op}B{r}")
+        sheet.write_formula(r - 1, 8, f"=A{r}-B{r}")
+        sheet.write_formula(r - 1, 9, f"=A{r}+B{r}")
+        sheet.write_formula(r - 1, 10, f"=-A{r}+B{r}")
+    book.close()
+    ws = openpyxl.load_workbook(libreoffice_recalculate(path, tmp_path), data_only=True)["S"]
+    a = np.array([p[1] for p in pairs])
+    b = np.array([p[3] for p in pairs])
+    rows = range(1, len(pairs) + 1)
+    for c, op in enumerate(OPS):
+        engine = spreadsheet_math.compare(op, a, b)
+        office = [bool(ws.cell(r, 3 + c).value) for r in rows]
+        wrong = [(pairs[i][0], pairs[i][2], op, office[i]) for i in range(len(pairs)) if engine[i] != office[i]]
+        assert not wrong, wrong[:5]
+    for column, engine in ((9, spreadsheet_math.approx_sub(a, b)), (10, spreadsheet_math.approx_add(a, b)),
+                           (11, spreadsheet_math.approx_add(-a, b))):
+        office = np.array([ws.cell(r, column).value for r in rows], dtype=float)  # 15 digits: zero or not
+        assert np.array_equal(engine == 0, office == 0), [pairs[i] for i in np.nonzero((engine == 0) != (office == 0))[0]]
+        assert np.allclose(engine, office, rtol=1e-14, atol=0)
+    assert (spreadsheet_math.approx_sub(a, b) == 0).sum() > 20 and (a != b).sum() > 100  # the edge was explored
+    floats = [spreadsheet_math.approx_sub_float(x, y) for _, x, _, y in pairs]
+    assert np.array_equal(np.array(floats), spreadsheet_math.approx_sub(a, b))
+
+
+GEARING = """timeline 2025..2026 yearly
+input cap = 150 million USD .. 160 million USD
+input capex = 190 million USD .. 210 million USD
+gearing = min(cap, 75 % * capex) / capex
+check "gearing within the cap": gearing <= 75 %
+"""
+
+
+def test_a_check_on_a_knife_edge_holds_in_every_sample_as_in_the_workbook():
+    """gearing = min(cap, 75 % * capex) / capex is 0.7500000000000001 in some samples: a spreadsheet
+    says 75 % <= 75 %, and so does the engine (it failed in 196 of 2,000 samples)."""
+    model = loads(GEARING)
+    from engine.montecarlo import simulate
+
+    simulation = simulate(model, samples=2000, seed=1, keep=["gearing"])
+    assert (simulation.values["gearing"] != 0.75).sum() > 100  # the knife edge is really there
+    assert simulation.check_probability["gearing within the cap"] == 1.0
+
+
+def test_a_failing_check_shows_both_sides_with_the_digits_that_differ():
+    model = loads("""timeline 2025..2026 yearly
+x = 0.1 + 0.2
+y = 0.3 + 1e-14
+check "strict": x < 0.3
+check "apart": x >= y
+""")
+    checks = {c["name"]: c["message"] for c in model.run().checks}
+    assert checks["strict"] == ("fails: 0.30000000000000004 < 0.3 is false "
+                                "(equal to 15 digits, as a spreadsheet compares)")
+    assert checks["apart"] == "fails: 0.3 >= 0.30000000000001 is false"
+
+
+def test_a_cancelling_subtraction_is_zero_as_in_the_spreadsheet():
+    """A balance gap of -1.2e-7 USD on 1e9 USD balances is rounding: 0 in LibreOffice, so 0 here."""
+    model = loads("""timeline 2025..2027 yearly
+input assets = 1234567890.1234567 USD
+input liabilities = 1000000000.0000001 USD
+equity = assets - liabilities
+gap[t] = assets - liabilities - equity
+stock[2025] = 0.1 USD
+stock[2026..] = stock[t-1] + 0.2 USD - 0.3 USD
+check "balanced": gap == 0 USD
+""")
+    results = model.run()
+    assert results.passed
+    assert results.values["gap"].tolist() == [0.0, 0.0, 0.0]
+    assert results.values["stock"][1] == 0.0  # 0.1 + 0.2 - 0.3 (5.55e-17 in plain floats)
+
+
+# ------------------------------------------------------------------ helpers
+
+def _errors(text: str):
+    from engine.diagnostics import ModelError
+
+    with pytest.raises(ModelError) as info:
+        loads(text, "m.ush").checked()
+    return info.value.diagnostics
+
+
+def _hint_code(hint: str) -> list[str]:
+    """The code a hint shows, between backticks."""
+    import re
+
+    return re.findall(r"`([^`]+)`", hint)
+
+
+# ------------------------------------------------------------------ item 1: coarse keys
+
+ACQUISITION = """timeline 2025Q1..2026Q4 quarterly
+input acquisition: USD = {2025: 0, 2026: 150 million}
+"""
+
+
+def test_an_amount_keyed_by_a_coarser_period_is_refused_with_both_readings():
+    """It put 150 million in each quarter of 2026 (600 million in all, shown as 150 by year)."""
+    (error,) = _errors(ACQUISITION)
+    assert error.kind == "missing-rollup" and (error.span.line, error.span.col) == (2, 36)
+    assert "level held in each quarter" in error.message and "an amount that falls in 2026" in error.message
+    level, amount = "rollup last", "rollup sum"
+    assert level in error.hint and amount in error.hint
+    # each reading the hint offers, written as it says, runs and means what it says
+    shown = _hint_code(error.hint)
+    spread = next(c for c in shown if c.endswith("spread even"))
+    falls = next(c for c in shown if " in 2026Q4" in c)
+    as_level = loads(ACQUISITION + "    rollup last\n").run().values["acquisition"]
+    assert list(as_level[4:]) == [150e6] * 4
+    for written, expected in ((spread, [37.5e6] * 4), (falls, [0, 0, 0, 150e6])):
+        text = ACQUISITION.replace("2026: 150 million", written) + "    rollup sum\n"
+        values = loads(text).run().values["acquisition"]
+        assert list(values[:4]) == [0] * 4 and np.allclose(values[4:], expected, rtol=0, atol=0)
+
+
+def test_a_split_amount_counts_once_in_sums_and_roll_ups():
+    from engine import rollup
+
+    model = loads(ACQUISITION.replace("150 million}", "150 million spread even}") + "    rollup sum\n"
+                  "paid = sum(acquisition[2025Q1..2026Q4])\n")
+    results = model.run()
+    assert results.value("paid") == 150e6  # was 600 million
+    assert list(rollup.roll_up(results, "year").values["acquisition"]) == [0, 150e6]
+
+
+def test_a_range_of_years_spreads_each_year_over_its_own_quarters():
+    values = loads("timeline 2025Q1..2027Q4 quarterly\ninput fees: USD = {2025: 0, 2026..2027: 40 spread even}\n"
+                   "    rollup sum\n").run().values["fees"]
+    assert list(values) == [0] * 4 + [10] * 8
+
+
+@pytest.mark.parametrize("key, split, message", [
+    ("2026", "in 2025Q2", "2025Q2 is not one of the periods of 2026"),
+    ("2026..2026", "in 2027Q1", "outside the timeline"),
+    ("2026Q1", "spread even", "written in quarters, each of which takes the value"),
+    ("2025..2026", "in 2026Q2", "covers 2 years, and `in` puts the amount in one quarter")])
+def test_a_split_that_cannot_be_done_is_located(key, split, message):
+    (error,) = _errors(f"timeline 2025Q1..2026Q4 quarterly\ninput x: USD = {{{key}: 8 {split}}}\n    rollup sum\n")
+    assert message in error.message and error.span.line == 2
+
+
+def test_a_split_on_a_level_is_refused():
+    (error,) = _errors("timeline 2025Q1..2026Q4 quarterly\ninput h = {2025..2026: 8 spread even}\n    rollup last\n")
+    assert "only an amount per period" in error.message
+
+
+def test_set_of_a_coarse_key_follows_the_tables_rule(tmp_path, capsys):
+    """--set acquisition[2026]=... repeated the amount in each quarter; the API takes the same text."""
+    from conftest import run_cli
+
+    text = ACQUISITION.replace("150 million}", "150 million spread even}") + "    rollup sum\n"
+    model = loads(text)
+    from engine.diagnostics import ModelError
+
+    with pytest.raises(ModelError, match="say where the value falls") as info:
+        model.run(overrides={"acquisition[2026]": "100 million USD"})
+    assert "spread even" in info.value.diagnostics[0].hint
+    spread = model.run(overrides={"acquisition[2026]": "100 million USD spread even"}).values["acquisition"]
+    assert list(spread[4:]) == [25e6] * 4
+    one = model.run(overrides={"acquisition[2026]": "100 million USD in 2026Q3"}).values["acquisition"]
+    assert list(one[4:]) == [0, 0, 100e6, 0]
+    assert list(model.run(overrides={"acquisition[2026Q2]": "7 million USD"}).values["acquisition"][4:]) == \
+        [37.5e6, 7e6, 37.5e6, 37.5e6]  # one quarter: no split needed
+    path = tmp_path / "m.ush"
+    path.write_text(text)
+    code, _, err = run_cli(["run", path, "--set", "acquisition[2026]=100 million USD"], capsys)
+    assert code == 2 and 'acquisition[2026]=100 million USD spread even' in err
+    level = loads("timeline 2025Q1..2026Q4 quarterly\ninput price: USD = {2025..2026: 10}\n    rollup last\n")
+    assert list(level.run(overrides={"price[2026]": "12 USD"}).values["price"][4:]) == [12] * 4
+
+
+def test_inputs_state_their_rule_and_scenarios_keep_it():
+    text = ("timeline 2025Q1..2026Q4 quarterly\ninput capex: USD = {2025: 40 spread even, 2026: 0}\n    rollup sum\n"
+            'scenario later { capex = {2025: 0, 2026: 40 spread even} }\n')
+    from engine import rollup
+
+    model = loads(text)
+    assert list(rollup.roll_up(model.run("later"), "year").values["capex"]) == [0, 40]
+    assert model.checked("later").quantities["capex"].rollup == "sum"
+
+
+# ------------------------------------------------------------------ item 2: sums of flows
+
+@pytest.mark.parametrize("call, fixed", [("sum(revenue[2025Q1..2025Q4])", "total(revenue[2025Q1..2025Q4])"),
+                                         ("running_sum(revenue)", "running_total(revenue)")])
+def test_a_sum_of_a_flow_is_refused_and_the_hint_integrates_it(call, fixed):
+    """Four quarters at 400 million USD/year added up were 1,600 million USD/year."""
+    head = "timeline 2025Q1..2025Q4 quarterly\ninput revenue: USD/year = {2025: 400 million}\n"
+    clause = "    rollup last\n" if "running" in call else ""
+    (error,) = _errors(head + f"x = {call}\n{clause}")
+    assert error.kind == "unit-mismatch" and "sum of rates is no number" in error.message
+    assert _hint_code(error.hint) == [fixed]
+    results = loads(head + f"x = {fixed}\n{clause}").run()
+    assert results.values["x"].reshape(-1)[-1] == pytest.approx(400e6)  # the year's revenue, in USD
+    assert results.unit("x") == "USD"
+
+
+def test_average_min_and_max_of_a_rate_stay_rates():
+    r = loads("timeline 2025Q1..2025Q4 quarterly\ninput revenue: USD/year = {2025Q1..2025Q2: 400, 2025Q3..: 800}\n"
+              "a = average(revenue[2025])\nlo = min(revenue[2025])\nhi = max(revenue[2025])\n").run()
+    assert (r.value("a"), r.value("lo"), r.value("hi")) == (600, 400, 800) and r.unit("a") == "USD / year"
+
+
+def test_a_sum_over_a_dimension_of_a_flow_adds_items_not_periods():
+    r = loads("timeline 2025..2026 yearly\ndimension region = {na, eu}\n"
+              "input revenue by region: USD/year = {na: 1, eu: 2}\ntotal_revenue = sum(revenue over region)\n").run()
+    assert r.value("total_revenue") == 3 and r.unit("total_revenue") == "USD / year"
+
+
+# ------------------------------------------------------------------ item 3: levels and amounts
+
+REVOLVER = """timeline 2026Q1..2027Q4 quarterly
+input min_cash = 20 million USD
+input opening_cash = 50 million USD
+input operating_flow: USD/year = {2026: -120 million, 2027: 60 million}
+cash_before[2026Q1] = opening_cash
+cash_before[2026Q2..] = cash[t-1] + operating_flow[t] * period_length()
+draw = max(min_cash - cash_before, 0 USD)
+cash = cash_before + draw
+"""
+
+
+def test_a_revolver_draw_is_refused_until_it_says_what_it_is():
+    """It rolled up to the year's last quarter (a year's draws of 118 million showed as 5.5)."""
+    (error,) = _errors(REVOLVER)
+    assert error.kind == "missing-rollup" and error.span.line == 8 and "`draw`" in error.message
+    assert "`cash` adds it each quarter as an amount" in error.message
+    assert "rollup last" in error.hint and "rollup sum" in error.hint
+    from engine import rollup
+
+    results = loads(REVOLVER.replace("0 USD)\n", "0 USD)\n    rollup sum\n")).run()
+    draws = results.values["draw"]
+    assert draws[:4].sum() > 0 and draws[3] < draws[:4].sum()  # the year's draws, not its last quarter's
+    by_year = rollup.roll_up(results, "year")
+    assert by_year.values["draw"][0] == pytest.approx(draws[:4].sum(), rel=1e-15)
+    assert by_year.values["cash"][0] == results.values["cash"][3]  # a balance: the year's end
+
+
+def test_a_declared_level_is_a_fact_for_every_quantity_that_reads_it():
+    """liabilities = debt + tax_payable was flagged an amount (tax_payable multiplies by
+    period_length()) and the hint proposed `rollup sum`, which would add balances."""
+    model = loads("""timeline 2026-01..2026-12 monthly
+input tax_rate: %/year = 21
+input borrowed: USD/month = {2026: 1 million}
+debt[2026-01] = 0 USD
+debt[2026-02..] = debt[t-1] + borrowed[t] * period_length()
+tax_payable = debt * tax_rate * period_length()
+    rollup last
+liabilities = debt + tax_payable
+""")
+    assert model.checked().quantities["liabilities"].rollup is None
+    from engine import rollup
+
+    results = model.run()
+    assert rollup.roll_up(results, "year").values["liabilities"][0] == results.values["liabilities"][-1]
+
+
+@pytest.mark.parametrize("formula, reason", [
+    ("mrr * 1 month", "multiplies the flow `mrr` by `1 month`"),
+    ("payment_each[t] * 2", "adds up `payment_each`"),
+])
+def test_a_proven_amount_asks_for_rollup_sum_and_never_offers_last(formula, reason):
+    (error,) = _errors("timeline 2026-01..2026-12 monthly\ninput mrr: USD/month = {2026: 10}\n"
+                       "payment_each[t] = pmt(0.5 %/month, 12, 100 USD)\n    rollup sum\n"
+                       f"x = {formula}\n")
+    assert reason in error.message and "`rollup sum`" in error.hint and "rollup last" not in error.hint
+
+
+@pytest.mark.parametrize("formula, piece", [
+    ("debt_level + mrr * period_length()", "adds a level and an amount per period"),
+    ("revenue_rate / mrr", "a ratio of two rates"),
+    ("12 USD", "single values and constants"),
+    ("mrr * 1 year", "multiplies a flow by 12 months, not by one month"),
+])
+def test_what_cannot_be_proven_is_refused_with_the_piece_that_makes_it_so(formula, piece):
+    (error,) = _errors("timeline 2026-01..2026-12 monthly\ninput mrr: USD/month = {2026: 10}\n"
+                       "input revenue_rate: USD/year = {2026: 120}\ninput debt_level: USD = {2026: 5}\n"
+                       f"    rollup last\nx[t] = {formula}\n")
+    assert error.kind == "missing-rollup" and piece in error.message and error.span.line == 6
+
+
+# ------------------------------------------------------------------ item 4: the day count
+
+WORKING_CAPITAL = """timeline 2026..2027 yearly
+input revenue: USD/year = {2026..2027: 365 million}
+input cogs: USD/year = {2026..2027: 730 million}
+input dso = 60 day
+input dpo = 45 day
+input dio = 30 day
+input capacity = 1 MW
+receivables = revenue * dso
+payables = cogs * dpo
+inventory = cogs * dio
+energy: MWh = capacity * 1 year
+hours_in_a_year = 1 year / 1 hour
+"""
+
+
+def test_a_year_is_365_days_by_default():
+    """DSO = receivables / revenue x 365: 60 days of 365 million a year are 60 million, not 59.96;
+    1 MW for a year is 8,760 MWh (the energy industry's), not 8,766."""
+    r = loads(WORKING_CAPITAL).run()
+    assert r.values["receivables"][0] == pytest.approx(60e6, rel=1e-15)
+    assert r.values["payables"][0] == pytest.approx(90e6, rel=1e-15)
+    assert r.values["inventory"][0] == pytest.approx(60e6, rel=1e-15)
+    assert r.value("energy") == pytest.approx(8760, rel=1e-15) and r.unit("energy") == "megawatt_hour"
+    assert r.value("hours_in_a_year") == pytest.approx(8760, rel=1e-15)
+    julian = loads("daycount 365.25\n" + WORKING_CAPITAL).run()
+    assert julian.values["receivables"][0] == pytest.approx(365e6 * 60 / 365.25, rel=1e-15)
+    assert julian.value("hours_in_a_year") == pytest.approx(8766, rel=1e-15)
+
+
+def test_the_table_shows_megawatt_hours_as_mwh(capsys, tmp_path):
+    from conftest import run_cli
+
+    path = tmp_path / "m.ush"
+    path.write_text(WORKING_CAPITAL)
+    code, out, _ = run_cli(["run", path, "--only", "energy"], capsys)
+    assert code == 0 and "energy  MWh   8,760" in out
+
+
+XNPV = """timeline 2027-11..2028-04 monthly
+{daycount}
+input flows: USD = {{2027-11: -10000, 2027-12: 2750, 2028-01: 4250, 2028-02: 3250, 2028-03: 2750, 2028-04: 1000}}
+    rollup sum
+value = xnpv(9 %, flows[2027-11..2028-04])
+rate = xirr(flows[2027-11..2028-04])
+"""
+
+
+def _xnpv(rate: float, flows, days, year: float) -> float:
+    return sum(v / (1 + rate) ** (d / year) for v, d in zip(flows, days))
+
+
+@pytest.mark.parametrize("daycount, year", [("", 365), ("daycount 365.25", 365.25)])
+def test_xnpv_and_xirr_count_days_over_the_model_s_year(daycount, year, tmp_path):
+    """Excel's XNPV: Σ v / (1 + r)^(days since the first date / 365), over the periods' end dates
+    (February 2028 has 29 days); under `daycount 365.25` over 365.25, and the workbook converts
+    Excel's rate to it, so LibreOffice recalculates the engine's values."""
+    import datetime as dt
+    from scipy.optimize import brentq
+
+    from exports.xlsx import export_workbook
+    from tests.test_export import libreoffice_equals_the_engine
+
+    model = loads(XNPV.format(daycount=daycount))
+    r = model.run()
+    ends = [dt.date(2027, 11, 30), dt.date(2027, 12, 31), dt.date(2028, 1, 31), dt.date(2028, 2, 29),
+            dt.date(2028, 3, 31), dt.date(2028, 4, 30)]
+    days = [(d - ends[0]).days for d in ends]
+    flows = [-10000, 2750, 4250, 3250, 2750, 1000]
+    assert r.value("value") == pytest.approx(_xnpv(0.09, flows, days, year), rel=1e-12)
+    root = brentq(lambda x: _xnpv(x, flows, days, year), 0.01, 100, xtol=1e-14)
+    assert r.value("rate") == pytest.approx(root, rel=1e-9)
+    path = tmp_path / "x.xlsx"
+    export_workbook(model, path)
+    assert libreoffice_equals_the_engine(model, path, tmp_path) >= 8
+
+
+def test_the_cover_states_the_day_count(tmp_path):
+    from exports.xlsx import export_workbook
+
+    for daycount, words in (("", "a year is 365 days (8,760 hours)"), ("daycount 365.25\n", "365.25 days")):
+        path = tmp_path / f"c{len(daycount)}.xlsx"
+        export_workbook(loads(daycount + WORKING_CAPITAL), path)
+        cover = openpyxl.load_workbook(path)["Cover"]
+        assert cover["A8"].value == "Day count" and words in cover["B8"].value
+
+
+# ------------------------------------------------------------------ item 5: flows by dimensionality
+
+POWER = """timeline 2025..2027 yearly
+input capacity = 100 MW
+input tariff = 50 USD/MWh
+revenue[t] = capacity * 25 % * tariff
+value = npv(8 %, revenue[2025..2027])
+whole = total(revenue[2025..2027])
+"""
+
+
+def test_a_flow_hidden_in_a_compound_unit_is_a_flow_everywhere():
+    """npv gave 3,221 "MW*USD/megawatt_hour"; capacity x tariff is money per time."""
+    r = loads(POWER).run()
+    yearly = 100 * 0.25 * 50 * 8760  # USD a year, a 365-day year
+    assert r.unit("revenue") == "USD / hour" and r.values["revenue"][0] == pytest.approx(1250)
+    assert r.unit("value") == "USD"
+    assert r.value("value") == pytest.approx(sum(yearly / 1.08 ** k for k in (1, 2, 3)), rel=1e-12)
+    assert r.value("value") == pytest.approx(28.22e6, rel=1e-4)
+    assert r.value("whole") == pytest.approx(3 * yearly, rel=1e-12)
+    shown = loads(POWER.replace("* tariff\n", "* tariff\n    display million USD/year\n")).run()
+    from engine import report
+
+    text, factor = report.display(shown.model.quantities["revenue"], shown.values["revenue"], shown.model.units)
+    assert text == "million USD/year" and shown.values["revenue"][0] * factor == pytest.approx(yearly / 1e6)
+
+
+def test_one_rule_decides_what_a_flow_is():
+    units = loads("timeline 2025..2026 yearly\n").checked().units
+    flows = ["USD/year", "MW*USD/MWh", "GWh/year", "USD/GW/year", "percent/year", "MW/MWh*USD"]
+    levels = ["USD", "GW", "MW*year", "USD/GW", "MWh", "dimensionless", "year"]
+    assert all(units.is_flow(units.parse(u)) for u in flows)
+    assert not any(units.is_flow(units.parse(u)) for u in levels)
+    assert units.short(units.simplify(units.parse("MW*USD/MWh"))[1]) == "USD/hour"
+
+
+# ------------------------------------------------------------------ item 7: the scale the author wrote
+
+REVOLVER_RATE = """timeline 2026..2027 yearly
+input revolver_open = 0 million USD
+input revolver_rate = 1.725 %
+input facility = 500 million USD
+interest = revolver_open * revolver_rate
+"""
+
+
+def test_a_zero_input_keeps_the_scale_written_in_the_workbook(tmp_path):
+    """`0 million USD` got a USD row among million USD rows: typing 20 there meant 20 USD (the
+    interest came out 3.45e-07 instead of 0.345 million)."""
+    from exports.xlsx import export_workbook
+    from tests.test_export import _need_libreoffice
+    from tests.workbook import name_cells
+
+    model = loads(REVOLVER_RATE)
+    r = model.run()
+    from engine import report
+
+    assert report.display(r.model.quantities["revolver_open"], r.values["revolver_open"], r.model.units)[0] == \
+        "million USD"
+    path = tmp_path / "r.xlsx"
+    export_workbook(model, path)
+    wb = openpyxl.load_workbook(path)
+    (sheet, cell), = name_cells(wb, "revolver_open")
+    row = cell[1:]
+    ws = wb[sheet]
+    assert any(c.value == "million USD" for c in ws[int(row)])  # the row states its scale
+    header = next(r for r in ws.iter_rows() if r[0].value == "Input")
+    base_column = next(c.column_letter for c in header if c.value == "base")
+    ws[f"{base_column}{row}"] = 20  # an analyst types 20 in the base scenario's cell
+    wb.save(path)
+    _need_libreoffice()
+    recalculated = openpyxl.load_workbook(libreoffice_recalculate(path, tmp_path), data_only=True)
+    (isheet, icell), = name_cells(recalculated, "interest")
+    want = model.run(overrides={"revolver_open": "20 million USD"}).value("interest")
+    shown = recalculated[isheet][icell].value
+    assert want == pytest.approx(345_000) and shown == pytest.approx(want, rel=1e-12)  # its row is in USD
+
+
+# ------------------------------------------------------------------ item 8c: roll-ups people read
+
+QUARTERS = """timeline 2026Q1..2026Q4 quarterly
+input revenue: USD/quarter = {2026Q1..2026Q2: 100 million, 2026Q3..: 200 million}
+input costs: USD/quarter = {2026: 120 million}
+gross_profit = revenue - costs
+margin = gross_profit / revenue
+    rollup ratio
+    display %
+"""
+
+
+def test_by_year_shows_a_flow_per_year_and_a_ratio_of_the_years_parts(tmp_path, capsys):
+    from conftest import run_cli
+
+    path = tmp_path / "q.ush"
+    path.write_text(QUARTERS)
+    code, out, _ = run_cli(["run", path, "--by", "year"], capsys)
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line[:1].isalpha()}
+    assert code == 0 and rows["revenue"] == ["million", "USD/year", "600.0"]  # the year's revenue
+    assert rows["margin"] == ["%", "20.00"]  # 120 / 600, not the last quarter's 40 %
+    from engine import rollup
+
+    results = loads(QUARTERS).run()
+    assert results.values["margin"][3] == pytest.approx(0.4)
+    assert rollup.roll_up(results, "year").values["margin"][0] == pytest.approx(0.2, rel=1e-15)
+
+
+def test_the_annual_sheet_computes_the_ratio_of_its_parts_live(tmp_path):
+    from exports.xlsx import export_workbook
+    from tests.test_export import _need_libreoffice
+
+    _need_libreoffice()
+    model = loads(QUARTERS)
+    path = tmp_path / "q.xlsx"
+    export_workbook(model, path)
+    ws = openpyxl.load_workbook(path)["Annual"]
+    row = next(r for r in ws.iter_rows() if r[0].value == "margin")
+    assert row[2].value == "ratio" and row[4].value.count("/") == 1
+    recalculated = openpyxl.load_workbook(libreoffice_recalculate(path, tmp_path), data_only=True)["Annual"]
+    row = next(r for r in recalculated.iter_rows() if r[0].value == "margin")
+    assert row[4].value == pytest.approx(0.2, rel=1e-12)
+
+
+# ------------------------------------------------------------------ the docs, as written
+
+def _docs_blocks() -> list[str]:
+    import re
+
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    section = text[text.index("## Conventions"):text.index("## Quantities and units")]
+    return re.findall(r"```\n(.*?\n)```", section, re.S)
+
+
+def test_the_conventions_in_the_docs_run_as_written():
+    from engine import rollup
+
+    days, keys, ratio = _docs_blocks()
+    r = loads(days).run()
+    assert r.values["receivables"][0] == pytest.approx(60e6) and r.value("energy") == 1.0  # 1 MW.year: 8,760 MWh shown
+    keyed = loads(keys).run()
+    assert keyed.value("paid") == 150e6 and list(keyed.values["fees"][4:]) == [10e6] * 4
+    assert list(rollup.roll_up(keyed, "year").values["headcount"]) == [40, 55]
+    margins = rollup.roll_up(loads(ratio).run(), "year")
+    assert margins.values["margin"][0] == pytest.approx(840 / 1800, rel=1e-15)
