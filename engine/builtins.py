@@ -266,6 +266,12 @@ ENTRIES = (
             "plain number", excel="YEAR({period})"),
     Builtin("quarter", "calendar", (0, 0), "quarter()", "the current period's quarter, 1 to 4 (monthly and "
             "quarterly timelines)", "plain", "plain number", excel="ROUNDUP(MONTH({period})/3,0)"),
+    Builtin("fiscal_year", "calendar", (0, 0), "fiscal_year()", "the current period's fiscal year (2025 in FY2025, "
+            "its July 2024 on years ending June; timelines of fiscal years)", "plain", "plain number",
+            excel="YEAR({period})+(MONTH({period})>{end})"),
+    Builtin("fiscal_quarter", "calendar", (0, 0), "fiscal_quarter()", "the current period's quarter of its fiscal "
+            "year, 1 to 4 (monthly and quarterly timelines of fiscal years)", "plain", "plain number",
+            excel="INT(MOD(MONTH({period})-{end}-1,12)/3)+1"),
     Builtin("month", "calendar", (0, 0), "month()", "the current period's month, 1 to 12 (monthly timelines)",
             "plain", "plain number", excel="MONTH({period})"),
     Builtin("period_length", "calendar", (0, 0), "period_length()", "the current period's length: 1 month, "

@@ -42,7 +42,7 @@ from pathlib import Path
 from . import syntax as ast
 from .diagnostics import Span
 
-FORMAT = 4  # 4: ast.DayCount renumbered the node classes
+FORMAT = 5  # 5: fiscal years (ast.Timeline.ending, ast.PeriodLabel.fiscal)
 MAGIC = b"USHCACHE" + bytes([FORMAT])
 _DIGEST = 32
 _ENTRY_NAME = re.compile(r"^[0-9a-f]{64}\.ast$")

@@ -575,11 +575,17 @@ def _text(node) -> str:
 
 def _first_period(timeline: ast.Timeline) -> ast.PeriodLabel:
     """The timeline's first period written at its own frequency (2025 on a monthly timeline is
-    2025-01): a key that reads as one period each, never as a coarser label to split."""
+    2025-01, FY2025 ending June is 2024-07): a key that reads as one period each, never as a
+    coarser label to split."""
+    from .timeline import MONTHS
+
     start, kind = timeline.start, {"monthly": "month", "quarterly": "quarter", "yearly": "year"}[timeline.frequency]
     if start.kind == kind or kind == "year":
         return start
     if kind == "quarter":
-        return ast.PeriodLabel(start.year, "quarter", 1)
-    return ast.PeriodLabel(start.year, "month", 1 if start.kind == "year" else (start.number - 1) * 3 + 1)
+        return ast.PeriodLabel(start.year, "quarter", 1, start.fiscal)
+    ends = [k for k, m in enumerate(MONTHS, 1) if timeline.ending and m.lower().startswith(timeline.ending.lower()[:3])]
+    shift = (12 - ends[0]) % 12 if start.fiscal and ends else 0
+    first = start.year * 12 - shift + (0 if start.kind == "year" else (start.number - 1) * 3)
+    return ast.PeriodLabel(first // 12, "month", first % 12 + 1)
 

@@ -181,7 +181,7 @@ def _simple_statement(stmt) -> str:
     if isinstance(stmt, ast.ModelHeader):
         return f"model {_string(stmt.title)}"
     if isinstance(stmt, ast.Timeline):
-        return f"timeline {stmt.start}..{stmt.end} {stmt.frequency}"
+        return f"timeline {stmt.start}..{stmt.end} {stmt.frequency}" + (f" ending {stmt.ending}" if stmt.ending else "")
     if isinstance(stmt, ast.DayCount):
         return f"daycount {stmt.convention}"
     if isinstance(stmt, ast.UnitDef):

@@ -8,8 +8,6 @@ needs pint.
 
 from __future__ import annotations
 
-import calendar
-import datetime as _dt
 import re
 from dataclasses import dataclass, field, fields
 from collections.abc import Mapping
@@ -18,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .diagnostics import Span
-from .syntax import label_text
+from .timeline import FREQUENCIES, LABELS_PER_YEAR, MONTHS, Timeline, parse_label  # noqa: F401 (ir's names)
 
 
 TIME = "time"
@@ -311,141 +309,6 @@ def count_input(node) -> str | None:
 
 
 # ------------------------------------------------------------------------- the model
-
-
-# frequency -> (the kind of label its periods have, periods per year, the unit of one period)
-FREQUENCIES = {"yearly": ("year", 1, "year"), "quarterly": ("quarter", 4, "quarter"),
-               "monthly": ("month", 12, "month")}
-LABELS_PER_YEAR = {"year": 1, "quarter": 4, "month": 12}
-_LABEL = re.compile(r"\A([0-9]{4})(?:Q([1-4])|-(0[1-9]|1[0-2]))?\Z")
-
-
-def parse_label(text: str):
-    """'2027', '2027Q3', '2027-03' -> (year, kind, number); ValueError if it is none of them."""
-    m = _LABEL.match(text.strip())
-    if not m:
-        raise ValueError(f"`{text}` is not a period: write 2027, 2027Q3 or 2027-03")
-    year, quarter, month = m.groups()
-    if quarter:
-        return int(year), "quarter", int(quarter)
-    if month:
-        return int(year), "month", int(month)
-    return int(year), "year", 0
-
-
-@dataclass(frozen=True)
-class Timeline:
-    """The periods, and the one place that knows what a period label is. Everything that reads a
-    period from text, prints one, shifts one or puts one in a spreadsheet header asks this class.
-    Periods are indices 0..len-1 everywhere else.
-
-    A period is counted from year 0 in periods of the timeline (its ordinal): 2025-01 on a monthly
-    timeline is 2025 * 12 + 0. A label coarser than the periods (a year on a monthly timeline)
-    covers several of them; a finer one (a month on a quarterly timeline) is an error."""
-
-    frequency: str  # yearly | quarterly | monthly
-    first: int  # the ordinal of the first period
-    count: int
-    step_unit: Any  # the length of one period: 1 year, 1 quarter (3 months), 1 month
-    year_days: float = 365  # the model's day count: days in a year (engine/units.py DAYCOUNTS)
-
-    def __len__(self) -> int:
-        return self.count
-
-    @property
-    def kind(self) -> str:
-        """What one period is: year, quarter or month."""
-        return FREQUENCIES[self.frequency][0]
-
-    @property
-    def per_year(self) -> int:
-        return FREQUENCIES[self.frequency][1]
-
-    @property
-    def periods(self) -> tuple:
-        """The labels as JSON gives them: numbers for years (2027), text otherwise ('2027-03')."""
-        if self.per_year == 1:
-            return tuple(range(self.first, self.first + self.count))
-        return tuple(self.labels())
-
-    # ------------------------------------------------------------------ labels -> indices
-    def span_of(self, year: int, kind: str, number: int = 0) -> tuple[int, int]:
-        """The indices (inclusive) a label covers, possibly outside the timeline: one period, or
-        every period of a coarser label (2026 on a monthly timeline: its 12 months). ValueError
-        for a label finer than the periods, with the label to write instead."""
-        per = LABELS_PER_YEAR[kind]
-        if per > self.per_year:
-            raise ValueError(self._finer(year, kind, number))
-        width = self.per_year // per  # periods in one label
-        ordinal = year * self.per_year + (number - 1) * width if kind != "year" else year * self.per_year
-        return ordinal - self.first, ordinal - self.first + width - 1
-
-    def _finer(self, year: int, kind: str, number: int) -> str:
-        text = label_text(year, kind, number)
-        if self.kind == "quarter":  # a month on a quarterly timeline
-            return f"{text} is a month; this timeline is quarterly: write {year}Q{(number - 1) // 3 + 1}"
-        return f"{text} is a {kind}; this timeline is yearly: write {year}"
-
-    def contains(self, first: int, last: int) -> bool:
-        return 0 <= first and last < self.count
-
-    def parse(self, text: str) -> tuple[int, int]:
-        """The indices a label written as text covers (`--set x[2027-03]=...`); ValueError if it is
-        not a period of this timeline."""
-        first, last = self.span_of(*parse_label(text))
-        if not self.contains(first, last):
-            raise ValueError(f"{text.strip()} is outside the timeline {self.range_text()}")
-        return first, last
-
-    # ------------------------------------------------------------------ indices -> labels
-    def split(self, i: int) -> tuple[int, int]:
-        """(calendar year, number within the year: 1..12, 1..4, or 1) of index i."""
-        year, r = divmod(self.first + i, self.per_year)
-        return year, r + 1
-
-    def label(self, i: int) -> str:
-        """The label of index i; also outside the timeline (what a lag reaches: 2024-12)."""
-        year, number = self.split(i)
-        return label_text(year, self.kind, number)
-
-    def labels(self) -> list[str]:
-        return [self.label(i) for i in range(len(self))]
-
-    def range_text(self, a: int = 0, b: int | None = None) -> str:
-        """'2025..2033': indices a..b as the language writes a range."""
-        return f"{self.label(a)}..{self.label(len(self) - 1 if b is None else b)}"
-
-    # ------------------------------------------------------------------ calendar facts
-    def calendar(self, what: str) -> np.ndarray:
-        """Per period: year (2027), quarter (1..4), month (1..12, of the period's last month) or
-        length (1: one period in step_unit)."""
-        i = np.arange(self.count)
-        year, r = np.divmod(self.first + i, self.per_year)
-        last_month = (r + 1) * (12 // self.per_year)  # the period's last month
-        out = {"year": year, "quarter": (last_month + 2) // 3, "month": last_month,
-               "length": np.ones(self.count)}[what]
-        return np.asarray(out, dtype=float)
-
-    def years(self) -> np.ndarray:
-        return self.calendar("year")
-
-    def end_date(self, i: int) -> _dt.date:
-        """The last day of period i (a spreadsheet's period header holds it)."""
-        year, number = self.split(i)
-        month = number * (12 // self.per_year)
-        return _dt.date(year, month, calendar.monthrange(year, month)[1])
-
-    def header(self, i: int):
-        """What a spreadsheet's period header holds for index i: the period's last day."""
-        return self.end_date(i)
-
-    def header_format(self, i: int) -> str:
-        """The header's number format: 'yyyy', '"Q3 "yyyy', 'mmm yyyy'."""
-        if self.kind == "year":
-            return "yyyy"
-        if self.kind == "quarter":
-            return f'"Q{self.split(i)[1]} "yyyy'
-        return "mmm yyyy"
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ FRIENDLY = {
     "COMP_OP": "a comparison", "ADD_OP": "+ or -", "MUL_OP": "* or /", "EQUAL": "=", "COLON": ":",
     "COMMA": ",", "LPAR": "(", "RPAR": ")", "LSQB": "[", "RSQB": "]", "LBRACE": "{", "RBRACE": "}",
     "CIRCUMFLEX": "^", "FREQUENCY": "yearly, quarterly or monthly", "T": "t",
-    "PERIOD": "a period (2027, 2027Q3, 2027-03)",
+    "PERIOD": "a period (2027, 2027Q3, 2027-03, FY2027)",
 }
 
 
@@ -284,6 +284,9 @@ class _Builder(Transformer_NonRecursive):
         text = str(tok)
         if tok.type == "NUMBER":
             return ast.PeriodLabel(self._int(tok))
+        fiscal, text = text.startswith("FY"), text.removeprefix("FY")
+        if fiscal and len(text) == 4:
+            return ast.PeriodLabel(int(text), fiscal=True)
         year, kind, number = (text[:4], "quarter", text[5:]) if "Q" in text else (text[:4], "month", text[5:])
         span = self._tspan(tok)
         if kind == "quarter" and not (len(number) == 1 and 1 <= int(number) <= 4):
@@ -295,7 +298,7 @@ class _Builder(Transformer_NonRecursive):
         if kind == "month" and len(number) != 2:
             raise _BuildError(Diagnostic("bad-period", f"`{text}`: write a month with two digits", span,
                                          (Label(span),), f"write {year}-{int(number):02d}"))
-        return ast.PeriodLabel(int(year), kind, int(number))
+        return ast.PeriodLabel(int(year), kind, int(number), fiscal)
 
     # -- statements
     def start(self, meta, children):
@@ -305,8 +308,11 @@ class _Builder(Transformer_NonRecursive):
         return ast.ModelHeader(_unquote(children[0]), self._span(meta))
 
     def timeline_stmt(self, meta, children):
-        start, end, freq = children
-        return ast.Timeline(start, end, str(freq), self._span(meta))
+        start, end, freq, ending = children
+        return ast.Timeline(start, end, str(freq), self._span(meta), ending)
+
+    def fiscal_end(self, meta, children):
+        return str(children[0])
 
     def daycount_stmt(self, meta, children):
         return ast.DayCount(str(children[0]), self._span(meta))

@@ -87,7 +87,7 @@ def grouping(timeline: ir.Timeline, by: str) -> Grouping:
         if i == len(timeline) or keys[i] != keys[start]:
             groups.append((start, i - 1))
             start = i
-    coarse = ir.Timeline(frequency, int(keys[0]), len(groups), None, timeline.year_days)
+    coarse = ir.Timeline(frequency, int(keys[0]), len(groups), None, timeline.year_days, timeline.fiscal_end)
     return Grouping(coarse, tuple(groups))
 
 

@@ -44,18 +44,20 @@ class PeriodLabel:
     year: int
     kind: str = "year"  # "year" | "quarter" | "month"
     number: int = 0  # the quarter (1..4) or the month (1..12); 0 for a year
+    fiscal: bool = False  # FY2027, FY2027Q3: a fiscal year or quarter (the timeline says where years end)
 
     def __str__(self) -> str:
-        return label_text(self.year, self.kind, self.number)
+        return label_text(self.year, self.kind, self.number, self.fiscal)
 
 
-def label_text(year: int, kind: str, number: int) -> str:
-    """How the language writes a period: 2027, 2027Q3, 2027-03."""
+def label_text(year: int, kind: str, number: int, fiscal: bool = False) -> str:
+    """How the language writes a period: 2027, 2027Q3, 2027-03; FY2027, FY2027Q3."""
+    prefix = "FY" if fiscal and kind != "month" else ""
     if kind == "quarter":
-        return f"{year}Q{number}"
+        return f"{prefix}{year}Q{number}"
     if kind == "month":
         return f"{year}-{number:02d}"
-    return str(year)
+    return f"{prefix}{year}"
 
 
 @dataclass(frozen=True)
@@ -283,11 +285,12 @@ class ModelHeader:
 
 
 @dataclass(frozen=True)
-class Timeline:  # timeline 2025-01..2033-12 monthly
+class Timeline:  # timeline 2025-01..2033-12 monthly;  timeline FY2025..FY2030 yearly ending June
     start: PeriodLabel
     end: PeriodLabel
     frequency: str
     span: Span = _span()
+    ending: str | None = None  # the month fiscal years end in, as written; None: calendar years
 
 
 @dataclass(frozen=True)

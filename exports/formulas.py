@@ -236,7 +236,7 @@ class Emitter:
             return Piece(builtin.excel.format(period=header, first=first, last=last), _PREC["atom"])
         if node.what == "length":  # one period, in the timeline's own unit (the row says month)
             return Piece("1", _PREC["atom"], 1.0, self.units.short(node.type.unit), 1.0)
-        return Piece(builtin.excel.format(period=header), _PREC["atom"])
+        return Piece(builtin.excel.format(period=header, end=self.layout.timeline.fiscal_end or 12), _PREC["atom"])
 
     def _Reduce(self, node: ir.Reduce) -> Piece:
         cells = self.layout.row_range(node.name, node.start, node.stop, self.sheet)

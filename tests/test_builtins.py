@@ -24,7 +24,7 @@ def test_every_entry_has_a_kernel_an_excel_form_a_unit_rule_and_a_doc_row(entry)
         return
     if entry.kind == "calendar":  # ir.Period: the Timeline computes it; the Excel form reads the header
         assert entry.excel and entry.unit_rule in ("plain", "length", "flag")
-        assert entry.name in ("year", "quarter", "month", "period_length", "in_period")
+        assert entry.name in ("year", "quarter", "month", "fiscal_year", "fiscal_quarter", "period_length", "in_period")
         return
     assert callable(entry.kernel) and entry.excel
     if entry.kind == "elementwise":

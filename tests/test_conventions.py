@@ -560,3 +560,103 @@ def test_the_conventions_in_the_docs_run_as_written():
     assert list(rollup.roll_up(keyed, "year").values["headcount"]) == [40, 55]
     margins = rollup.roll_up(loads(ratio).run(), "year")
     assert margins.values["margin"][0] == pytest.approx(840 / 1800, rel=1e-15)
+
+
+# ------------------------------------------------------------------ item 8: fiscal years
+
+FISCAL_MONTHS = """model "fiscal"
+timeline 2024-07..2026-06 monthly ending June
+input revenue: USD/month = {FY2025: 10, FY2026: 12}
+input headcount = {FY2025: 40, FY2026Q1..FY2026Q2: 50, FY2026Q3..FY2026Q4: 60}
+    rollup last
+fy[t] = fiscal_year()
+    rollup last
+fq[t] = fiscal_quarter()
+    rollup last
+calendar_month[t] = month()
+    rollup last
+h1 = in_period(2025-01..2025-06)
+    rollup max
+"""
+
+
+def test_a_fiscal_year_ending_june_runs_from_july():
+    from engine import rollup
+
+    r = loads(FISCAL_MONTHS).run()
+    tl = r.model.timeline
+    assert tl.labels()[:2] == ["2024-07", "2024-08"] and tl.label(11) == "2025-06"
+    assert list(r.values["revenue"]) == [10] * 12 + [12] * 12
+    assert list(r.values["fy"][[0, 5, 6, 11, 12]]) == [2025, 2025, 2025, 2025, 2026]
+    assert list(r.values["fq"][:12]) == [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]
+    assert list(r.values["calendar_month"][:3]) == [7, 8, 9]
+    assert list(r.values["headcount"][12:]) == [50] * 6 + [60] * 6
+    by_year = rollup.roll_up(r, "year")
+    assert by_year.model.timeline.labels() == ["FY2025", "FY2026"]
+    assert list(by_year.values["revenue"]) == [10, 12] and list(by_year.values["headcount"]) == [40, 60]
+    by_quarter = rollup.roll_up(r, "quarter")
+    assert by_quarter.model.timeline.labels()[:2] == ["FY2025Q1", "FY2025Q2"]
+    assert by_quarter.model.timeline.end_date(0).isoformat() == "2024-09-30"
+
+
+def test_fiscal_years_and_quarters_not_on_calendar_quarters():
+    r = loads('model "m"\ntimeline FY2025Q1..FY2025Q4 quarterly ending May\ninput x: USD/quarter = {FY2025: 4}\n'
+              "q[t] = fiscal_quarter()\n    rollup last\n").run()
+    tl = r.model.timeline
+    assert tl.labels() == ["FY2025Q1", "FY2025Q2", "FY2025Q3", "FY2025Q4"]
+    assert [tl.end_date(i).isoformat() for i in range(4)] == ["2024-08-31", "2024-11-30", "2025-02-28", "2025-05-31"]
+    assert tl.header_format(0) == '"FY2025 Q1"'
+    yearly = loads('model "y"\ntimeline FY2025..FY2027 yearly ending June\ninput r: USD/year = {FY2025..FY2027: 1}\n')
+    results = yearly.run()
+    assert results.to_dict()["timeline"] == ["FY2025", "FY2026", "FY2027"]
+    assert results.model.timeline.end_date(0).isoformat() == "2025-06-30"
+    assert results.model.timeline.header_format(0) == '"FY"yyyy'
+
+
+@pytest.mark.parametrize("text, message", [
+    ("input x: USD/month = {2025: 1}", "2025 is ambiguous on a timeline of fiscal years ending June: the fiscal "
+                                       "year FY2025 (2024-07..2025-06) or the calendar year 2025 (2025-01..2025-12)?"),
+    ("input x: USD/month = {2025Q1: 1}", "the fiscal quarter FY2025Q1 (2024-07..2024-09) or the calendar quarter "
+                                         "2025Q1 (2025-01..2025-03)?"),
+    ("y[t] = year()\n    rollup last", "year() is ambiguous on a timeline of fiscal years ending June"),
+    ("y[t] = quarter()\n    rollup last", "quarter() is ambiguous"),
+])
+def test_a_calendar_year_on_a_fiscal_timeline_is_refused_with_both_readings(text, message):
+    (error,) = _errors('model "m"\ntimeline 2024-07..2026-06 monthly ending June\n' + text + "\n")
+    assert message in error.message + " " + (error.hint or "")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("timeline FY2025..FY2026 yearly\n", "FY2025 is a fiscal year, but this timeline's years are calendar years"),
+    ("timeline 2025..2026 yearly\ny[t] = fiscal_year()\n", "fiscal_year() needs fiscal years"),
+    ("timeline FY2025..FY2026 yearly ending Juin\n", "`Juin` is not a month"),
+])
+def test_fiscal_labels_need_a_fiscal_timeline(text, message):
+    (error,) = _errors('model "m"\n' + text)
+    assert message in error.message
+
+
+def test_the_workbook_of_a_fiscal_model_recalculates_to_the_engine(tmp_path):
+    """Header dates at each month's end, fiscal_year()/fiscal_quarter() as live formulas on them,
+    the Annual sheet by fiscal year: LibreOffice recalculates the engine's values."""
+    from engine import rollup
+    from exports.xlsx import export_workbook
+    from tests.test_export import libreoffice_equals_the_engine
+
+    model = loads(FISCAL_MONTHS)
+    path = tmp_path / "fiscal.xlsx"
+    export_workbook(model, path)
+    assert libreoffice_equals_the_engine(model, path, tmp_path) >= 100
+    annual = openpyxl.load_workbook(libreoffice_recalculate(path, tmp_path / "again"), data_only=True)["Annual"]
+    headers = next(r for r in annual.iter_rows() if r[0].value == "Quantity")
+    assert [c.value.date().isoformat() for c in headers[4:6]] == ["2025-06-30", "2026-06-30"]
+    row = next(r for r in annual.iter_rows() if r[0].value == "revenue")
+    assert [c.value for c in row[4:6]] == list(rollup.roll_up(model.run(), "year").values["revenue"])
+
+
+def test_fmt_keeps_the_year_end():
+    from engine.formatter import format_module
+    from engine.parser import parse
+
+    text = 'model "m"\ntimeline FY2025Q1..FY2026Q4 quarterly ending March\ninput x: USD/quarter = {FY2025: 1, FY2026Q1..: 2}\n'
+    assert format_module(parse(text, "m.ush")) == text

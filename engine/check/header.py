@@ -47,16 +47,19 @@ def timeline(s, stmt: ast.Timeline) -> ir.Timeline:
     """`timeline 2025-01..2033-12 monthly`; the ends may be coarser than the periods (2025..2033
     monthly is 2025-01..2033-12), not finer."""
     kind, per_year, unit = ir.FREQUENCIES[stmt.frequency]
-    probe = ir.Timeline(stmt.frequency, 0, 0, None)
+    ending = fiscal_end(s, stmt)
+    probe = ir.Timeline(stmt.frequency, 0, 0, None, fiscal_end=ending)
     try:
-        first = probe.span_of(stmt.start.year, stmt.start.kind, stmt.start.number)[0]
-        last = probe.span_of(stmt.end.year, stmt.end.kind, stmt.end.number)[1]
+        first = probe.span_of(stmt.start.year, stmt.start.kind, stmt.start.number, stmt.start.fiscal)[0]
+        last = probe.span_of(stmt.end.year, stmt.end.kind, stmt.end.number, stmt.end.fiscal)[1]
     except ValueError as err:
         s.report.error("bad-period", str(err), stmt.span, Label(stmt.span),
-                       hint=f"a {stmt.frequency} timeline is written {_example(stmt.frequency)}")
+                       hint=getattr(err, "hint", None) or f"a {stmt.frequency} timeline is written "
+                                                          f"{_example(stmt.frequency)}")
         s.fail_if_errors()
-    for end in (stmt.start, stmt.end):
-        if not FIRST_YEAR <= end.year <= LAST_YEAR:
+    years = (probe.last_month(first)[0], probe.last_month(last)[0])  # calendar years, fiscal ones included
+    for end, year in zip((stmt.start, stmt.end), years):
+        if not FIRST_YEAR <= end.year <= LAST_YEAR or not FIRST_YEAR <= year <= LAST_YEAR:
             s.report.error("bad-period", f"{end} is not a year a spreadsheet can date: periods run from {FIRST_YEAR} "
                            f"to {LAST_YEAR}", stmt.span, Label(stmt.span),
                            hint="periods are calendar years (2027), quarters (2027Q3) or months (2027-03)")
@@ -70,8 +73,20 @@ def timeline(s, stmt: ast.Timeline) -> ir.Timeline:
                        stmt.span, Label(stmt.span),
                        hint="a longer horizon is a coarser timeline: quarterly or yearly")
     s.fail_if_errors()
-    return ir.Timeline(stmt.frequency, first, last - first + 1, s.units.parse(unit), s.units.year_days)
+    return ir.Timeline(stmt.frequency, first, last - first + 1, s.units.parse(unit), s.units.year_days, ending)
 
+
+def fiscal_end(s, stmt: ast.Timeline) -> int | None:
+    """`ending June`: the month (1..12) fiscal years end in; None for calendar years."""
+    if stmt.ending is None:
+        return None
+    names = {m.lower(): k for k, m in enumerate(ir.MONTHS, 1)} | {m[:3].lower(): k for k, m in enumerate(ir.MONTHS, 1)}
+    month = names.get(stmt.ending.lower())
+    if month is None:
+        s.report.error("bad-period", f"`{stmt.ending}` is not a month", stmt.span, Label(stmt.span),
+                       hint=f"write the month fiscal years end in: timeline FY2025..FY2030 yearly ending June")
+        s.fail_if_errors()
+    return month
 
 def _example(frequency: str) -> str:
     return {"yearly": "timeline 2025..2033 yearly", "quarterly": "timeline 2025Q1..2027Q4 quarterly",

@@ -39,10 +39,10 @@ def label_span(s, label: ast.PeriodLabel, span: Span, report: Reporter | None = 
     or not (wholly) on the timeline."""
     tl, report = s.timeline, report or s.report
     try:
-        first, last = tl.span_of(label.year, label.kind, label.number)
+        first, last = tl.span_of(label.year, label.kind, label.number, label.fiscal)
     except ValueError as err:
         report.error("bad-period", str(err), span, Label(span),
-                     hint=f"periods on this timeline are {tl.kind}s, e.g. {tl.label(0)}")
+                     hint=getattr(err, "hint", None) or f"periods on this timeline are {tl.kind}s, e.g. {tl.label(0)}")
         raise Abandon
     if tl.contains(first, last):
         return first, last
