@@ -72,6 +72,8 @@ class Builtin:
     defaults: tuple[float, ...] = ()
     per_period: bool = False
     dated: bool = False  # a reduction over the periods' end dates (xirr, xnpv): its kernel takes days=
+    serials: bool = False  # a reduction to a period (first_period): its kernel takes the end dates as serials=
+    blank: bool = False  # gives no value where nothing is found (a blank): a formula of its own, read with value_or
 
     @property
     def variadic(self) -> bool:
@@ -91,6 +93,24 @@ def vintage_depreciation(x: np.ndarray, life: int, first: float) -> np.ndarray:
         if share:
             out[..., k:] += share * x[..., :-k]
     return out / life
+
+
+def _first_hit(values):
+    """(whether a true/false series ever holds, the index of the first period it does), per row."""
+    hit = values > 0.5  # NaN (no value) is not true
+    return hit.any(axis=-1, keepdims=True), np.argmax(hit, axis=-1)[..., None]
+
+
+def first_period(values, step, serials):
+    """The end date (a spreadsheet serial) of the first period in which the series holds; NaN if none."""
+    found, first = _first_hit(values)
+    return np.where(found, np.asarray(serials, dtype=float)[first], np.nan)
+
+
+def periods_before(values, step):
+    """How many periods pass before the series first holds (0 if it holds at once); NaN if never."""
+    found, first = _first_hit(values)
+    return np.where(found, first * step, np.nan)
 
 
 def excel_round(x, digits):
@@ -168,6 +188,11 @@ ENTRIES = (
             "keep", "unit of `x`", np.ceil, "-INT(-{0})", scale="engine"),
     Builtin("trunc", "elementwise", (1, 1), "trunc(x)", "x without its fraction, toward zero (trunc(-2.5) = -2)",
             "keep", "unit of `x`", np.trunc, "TRUNC({0})", scale="engine"),
+    Builtin("is_blank", "elementwise", (1, 1), "is_blank(x)", "true where `x` has no value (first_period or "
+            "periods_before that found nothing)", "blank", "any → true/false", np.isnan, '{0}=""', scale="free"),
+    Builtin("value_or", "elementwise", (2, 2), "value_or(x, other)", "`x` where it has a value, else `other` "
+            "(runway_or_never = value_or(runway, 99 year) says what a blank means)", "same", "same dimension",
+            lambda x, other: np.where(np.isnan(x), other, x), 'IF({0}="",{1},{0})', groupable=False),
     # ------------------------------------------------------------------ finance (Excel's, engine/finance.py)
     Builtin("pmt", "elementwise", (3, 5), "pmt(rate, nper, pv[, fv, due])", "the payment each period that repays "
             "`pv` (leaving `fv`) in `nper` periods, negative for a positive `pv` (Excel's PMT)", "finance",
@@ -245,6 +270,15 @@ ENTRIES = (
             "end / 365): the first undiscounted (Excel's XNPV)", "finance", "as `npv`; `rate` per year (a plain "
             "number, as Excel's, or 8 %/year)", finance.xnpv, "XNPV({0},{series},{dates})",
             failure="xnpv() of a rate of -100 % or below", roles=("annual rate", "series"), dated=True),
+    Builtin("first_period", "reduction", (1, 1), "first_period(flag[a..b])", "the first period in which a "
+            "true/false series holds (2027-03; blank if it never does): cash's first negative month", "first",
+            "a true/false series → a period, shown as its label (its end date in the workbook); a formula of its "
+            "own", first_period, 'IFERROR(INDEX({dates},MATCH(TRUE(),{series},0)),"")', scale="free", serials=True,
+            blank=True),
+    Builtin("periods_before", "reduction", (1, 1), "periods_before(flag[a..b])", "how many periods pass before a "
+            "true/false series first holds, from the range's first (a runway; blank if it never does)", "before",
+            "a true/false series → a time in the timeline's periods (14 month); a formula of its own",
+            periods_before, 'IFERROR(MATCH(TRUE(),{series},0)-1,"")', scale="free", blank=True),
     Builtin("cagr", "reduction", (1, 1), "cagr(x[a..b])", "growth per year: (x[b]/x[a])^(1/years from a to b) − 1, "
             "on every timeline", "ratio", "plain number", _cagr, "({last}/{first})^(1/{periods})-1"),
     Builtin("running_total", "running", (1, 1), "running_total(x)", "cumulative total up to the current period",
@@ -283,6 +317,8 @@ ENTRIES = (
 )
 
 ELEMENTWISE = {b.name: b for b in ENTRIES if b.kind == "elementwise"}
+BLANK = {b.name for b in ENTRIES if b.blank}  # a formula made of one of these may have no value
+READS_BLANK = ("is_blank", "value_or")  # the functions that may read such a formula
 OVER_PERIODS = {b.name: b for b in ENTRIES if b.kind != "elementwise"}
 NAMES = sorted({b.name for b in ENTRIES})
 

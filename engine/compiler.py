@@ -13,6 +13,7 @@ A node type without a handler is `Unsupported`, never a silent fallback.
 
 from __future__ import annotations
 
+import datetime
 import functools
 
 import numpy as np
@@ -256,6 +257,8 @@ class RowLeaves:
             days = np.array([(self.timeline.end_date(i) - first).days for i in range(s, e)], dtype=float)
             # the kernels count years of 365 days (Excel's); another day count scales the days
             kernel = functools.partial(kernel, days=days * (365 / self.timeline.year_days))
+        if builtin.serials:  # first_period: each period's end date, as a spreadsheet's date serial
+            kernel = functools.partial(kernel, serials=[serial(self.timeline.end_date(i)) for i in range(s, e)])
         args = [compile_([a]) for a in node.args]
         if not args:
             return lambda env, a, b: kernel(env[name][..., s:e], step)
@@ -314,3 +317,11 @@ def _gather(rows: list[int], columns):
         lo, hi = columns(a, b)
         return M[..., index, lo:hi]
     return many
+
+
+_EPOCH = datetime.date(1899, 12, 30)  # day 0 of a spreadsheet's 1900 date system, from March 1900 on
+
+
+def serial(date: datetime.date) -> float:
+    """A date as a spreadsheet's serial number (what a header cell holds): 2027-03-31 is 46477."""
+    return float((date - _EPOCH).days)

@@ -23,6 +23,7 @@ class Evaluator:
         self.compile = _RowCompiler(self)
         # Every quantity owns one row of the value matrix (a scalar uses its first column).
         self.row_of = {name: i for i, name in enumerate(model.quantities)}
+        self.blank = {name for name, q in model.quantities.items() if ir.blank_function(q)}  # may have no value
         # its width along the time axis comes from its shape (every period, or one)
         self._where = {name: (i, q.type.shape.width(self.n)) for i, (name, q) in enumerate(model.quantities.items())}
         self._hoist = None
@@ -335,6 +336,8 @@ class Evaluator:
     def _verify(self, q: ir.Quantity, eq: ir.Equation, values: np.ndarray, a: int, env):
         if not self._verifying or q.type.boolean or np.isfinite(values).all():
             return
+        if q.name in self.blank and not np.isinf(values).any():
+            return  # first_period() or periods_before() that found nothing: a blank, by design
         p = a + _first_non_finite(values) if eq.start is not None else None
         raise ModelError([_diagnose(self, q, eq, p, env)], self.model.sources_text)
 

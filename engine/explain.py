@@ -44,7 +44,7 @@ def overview(model, scenario: str = "base") -> tuple[str, dict]:
     rows, data = [], []
     for q in ordered:
         shown, factor = report.display(q, results.values[q.name], checked.units)
-        value = "(series)" if q.series else f"{report.cells(results.values[q.name][:1], q, checked.units, factor)[0]}"
+        value = "(series)" if q.series else f"{report.cells(results.values[q.name][:1], q, checked.units, factor, checked.timeline)[0]}"
         src = q.sources[0].file if q.sources else ""
         rows.append([q.name, q.kind, value, shown or ("true/false" if q.unit is None else ""), src])
         data.append({"name": q.name, "kind": q.kind, "series": q.series, "display_unit": shown,
@@ -135,7 +135,7 @@ def _explain_one(results, name: str) -> tuple[str, dict]:
         for p, text in zip(periods, report.cells(values, q, checked.units, factor)):
             lines.append(f"  {p}  {text} {shown}".rstrip() if text else f"  {p}  (no value)")
     else:
-        lines.append(f"  {report.cells(values[:1], q, checked.units, factor)[0]} {shown}".rstrip())
+        lines.append(f"  {report.cells(values[:1], q, checked.units, factor, checked.timeline)[0]} {shown}".rstrip())
     data = {"name": name, "kind": q.kind, "unit": unit, "display_unit": shown, "series": q.series,
             "formula": formulas, "reads": direct, "inputs": inputs,
             "circular": list(loop[0]) if loop else None,

@@ -300,6 +300,20 @@ def walk(node):
         stack.extend(children(node))
 
 
+def blank_function(q) -> str | None:
+    """The function (first_period, periods_before) a formula is made of, where it may give no
+    value; None for any other quantity. Such a formula is one call (the checker says so)."""
+    from .builtins import BLANK
+
+    for eq in getattr(q, "equations", ()):
+        node = eq.expr
+        while isinstance(node, Convert):
+            node = node.operand
+        if isinstance(node, Reduce) and node.func in BLANK:
+            return node.func
+    return None
+
+
 def count_input(node) -> str | None:
     """The input a count of periods reads (Vintage.life, Shift.by: through conversions), or None
     for a literal."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import io
 import math
 
@@ -17,6 +18,8 @@ def display(q: ir.Quantity, values: np.ndarray, units) -> tuple[str, float]:
     chosen from the magnitudes (billion USD, not 1e9 USD)."""
     if q.unit is None:
         return "", 1.0
+    if shows_period(q):
+        return "period", 1.0
     unit = q.display_unit if q.display_unit is not None else q.unit
     factor = q.display_factor
     text = units.short(unit) if q.display_unit is not None else (q.unit_text or units.short(unit))
@@ -59,7 +62,9 @@ def results_dict(results) -> dict:
         shown, _ = display(q, values, units)
         entry = {"unit": units.text(q.unit) if q.unit is not None else "bool",
                  "display_unit": shown, "kind": "series" if q.series else "scalar"}
-        if q.series:
+        if shows_period(q):  # the period's label, or null where none was found
+            entry["unit"], entry["value"] = "period", period_label(float(values[0]), model.timeline)
+        elif q.series:
             entry["values"] = [_json_number(v, q) for v in values]
         else:
             entry["value"] = _json_number(values[0], q)
@@ -142,10 +147,26 @@ def _json_number(v, q):
 NOISE = 1e-9  # a value this much smaller than its row's largest is float noise: shown as 0
 
 
-def cells(values, q: ir.Quantity, units, factor: float = 1.0) -> list[str]:
+def shows_period(q: ir.Quantity) -> bool:
+    """first_period(): a period, held as its end date's spreadsheet serial, shown as its label."""
+    return ir.blank_function(q) == "first_period"
+
+
+def period_label(value: float, timeline) -> str | None:
+    """A first_period() value as the period's label (2027-03); None for no value."""
+    if math.isnan(value):
+        return None
+    date = _dt.date(1899, 12, 30) + _dt.timedelta(days=int(value))
+    return next((timeline.label(i) for i in range(len(timeline)) if timeline.end_date(i) == date), None)
+
+
+def cells(values, q: ir.Quantity, units, factor: float = 1.0, timeline=None) -> list[str]:
     """One row's values as tables show them: in the display unit (`factor` from display()),
     float noise far below the row's precision as 0 (not 1.67e-15), plain whole numbers such as
-    years without a thousands separator (2027, not 2,027)."""
+    years without a thousands separator (2027, not 2,027); a period found by first_period() as
+    its label (given the timeline)."""
+    if timeline is not None and shows_period(q):
+        return [period_label(float(v), timeline) or "" for v in np.atleast_1d(values).tolist()]
     boolean = q.unit is None
     plain = not boolean and (q.display_unit if q.display_unit is not None else q.unit) == units.dimensionless
     shown = [float(v) * (1.0 if boolean else factor) for v in np.atleast_1d(values).tolist()]
@@ -182,7 +203,7 @@ def table(results, names: list[str] | None = None, sources: bool = False) -> str
         q = model.quantities[name]
         values = results.values[name]
         shown, factor = display(q, shown_on[name], model.units)
-        row = [name, shown] + cells(values if q.series else values[:1], q, model.units, factor)
+        row = [name, shown] + cells(values if q.series else values[:1], q, model.units, factor, model.timeline)
         (series_rows if q.series else scalar_rows).append((row, q))
     out = [f"{model.title}  (scenario: {model.scenario})", ""]
     if series_rows:
@@ -232,6 +253,8 @@ def to_csv(results, names: list[str] | None = None) -> str:
         values = results.values[name]
         unit = model.units.text(q.unit) if q.unit is not None else "bool"
         cells = [_csv_cell(v, q.unit is None) for v in values.tolist()]
+        if shows_period(q):
+            unit, cells = "period", [period_label(v, model.timeline) or "" for v in values.tolist()]
         if q.series:
             writer.writerow([name, unit, ""] + cells)
         else:

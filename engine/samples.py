@@ -138,7 +138,7 @@ def summarised_cells(evaluator: Evaluator, matrix: np.ndarray) -> np.ndarray:
     every period of a number (the first column of a single value) where the base case (its
     value matrix) has a value. A sample with inf or NaN in one of them fails."""
     numbers = [evaluator.row_of[name] for name, q in evaluator.model.quantities.items()
-               if q.unit is not None and not q.type.boolean]
+               if q.unit is not None and not q.type.boolean and name not in evaluator.blank]
     mask = np.zeros(matrix.shape, dtype=bool)
     mask[numbers] = np.isfinite(matrix[numbers])
     return np.flatnonzero(mask)

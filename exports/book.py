@@ -107,12 +107,13 @@ class Book:
             self.widen(ws, col0 + i, 8 if tl.kind == "month" else 7)
 
     def year_row(self, ws, row: int):
-        """Below a sub-annual header: each period's calendar year (what the Annual sheet groups by)."""
+        """Below a sub-annual header: each period's year, calendar or fiscal (what the Annual sheet
+        groups by)."""
         tl = self.base.timeline
         if tl.per_year == 1:
             return
-        self.text(ws, row, 0, "Year", self.f_follow)
-        years = tl.calendar("year")
+        self.text(ws, row, 0, "Fiscal year" if tl.fiscal else "Year", self.f_follow)
+        years = tl.calendar("fiscal_year" if tl.fiscal else "year")
         for i in range(len(tl)):
             ws.write_number(row, FIRST_PERIOD_COL + i, float(years[i]), self.f_follow)
 

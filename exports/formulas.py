@@ -121,10 +121,22 @@ class Emitter:
         periods. The writer checks the final formula (with any scenario CHOOSE) against the limits."""
         self.sheet, self.owner = sheet, owner
         self.pending: list[tuple[float, str, str]] = []
-        piece = self._emit(node)
+        found = _blank_call(node)
+        piece = self._found(found) if found is not None else self._emit(node)
         if cell_factor is not None:
             piece = self._at(piece, 1.0 / cell_factor, node, shown_in)
+        if found is not None:  # no period found: a blank cell, never 0 (the factor is applied inside)
+            piece = Piece(f'IFERROR({piece.text},"")', _PREC["atom"], piece.k, piece.unit)
         return "=" + self._constants(piece.text)
+
+    def _found(self, node: ir.Reduce) -> Piece:
+        """first_period: the end date of the first period whose flag holds, from the header row;
+        periods_before: how many periods come before it. MATCH's #N/A (none) becomes a blank."""
+        cells = self.layout.row_range(node.name, node.start, node.stop, self.sheet)
+        if node.func == "first_period":
+            dates = self.layout.header_range(node.start, node.stop, self.sheet)
+            return Piece(f"INDEX({dates},MATCH(TRUE(),{cells},0))", _PREC["atom"])
+        return Piece(f"(MATCH(TRUE(),{cells},0)-1)", _PREC["atom"], 1.0, self.units.short(node.type.unit))
 
     def _constants(self, text: str) -> str:
         """Put each number the final formula uses in the Constants sheet (only those: a literal
@@ -404,6 +416,13 @@ class Emitter:
             text = builtin.excel.format(*texts)
         unit = pieces[0].unit if pieces and rule in ("common", "keep") else ""
         return Piece(text, _PREC["neg"] if text.startswith("-") else _PREC["atom"], k, unit)
+
+
+def _blank_call(node) -> ir.Reduce | None:
+    """The first_period() or periods_before() a formula is made of (engine/ir.py blank_function)."""
+    while isinstance(node, ir.Convert):
+        node = node.operand
+    return node if isinstance(node, ir.Reduce) and node.func in builtins.BLANK else None
 
 
 def _combine(a: str, op: str, b: str) -> str:

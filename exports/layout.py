@@ -52,6 +52,8 @@ def row_style(q: ir.Quantity, values: np.ndarray, units) -> RowStyle:
     """The display unit the command line uses (report.display), as a cell factor and a format."""
     if q.unit is None:
         return RowStyle(None, 1.0, "true/false", TRUE_FALSE)
+    if report.shows_period(q):  # first_period(): the period's end date, shown as its month
+        return RowStyle(1.0, 1.0, "period", "mmm yyyy")
     shown, factor = report.display(q, values, units)
     scale = SCALES.get(shown.split(" ", 1)[0], 1)
     unit_factor = q.display_factor  # report.display divides it by the scale word's power

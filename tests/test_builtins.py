@@ -30,7 +30,7 @@ def test_every_entry_has_a_kernel_an_excel_form_a_unit_rule_and_a_doc_row(entry)
     if entry.kind == "elementwise":
         assert entry.unit_rule in RULES, entry.unit_rule
     else:
-        assert entry.unit_rule in ("integrate", "keep", "ratio", "finance", "vintage")
+        assert entry.unit_rule in ("integrate", "keep", "ratio", "finance", "vintage", "first", "before")
     assert entry.scale in ("common", "keep", "root", "free", "engine")
 
 

@@ -552,7 +552,7 @@ def _docs_blocks() -> list[str]:
 def test_the_conventions_in_the_docs_run_as_written():
     from engine import rollup
 
-    days, keys, ratio = _docs_blocks()
+    days, keys, ratio, first = _docs_blocks()
     r = loads(days).run()
     assert r.values["receivables"][0] == pytest.approx(60e6) and r.value("energy") == 1.0  # 1 MW.year: 8,760 MWh shown
     keyed = loads(keys).run()
@@ -560,6 +560,9 @@ def test_the_conventions_in_the_docs_run_as_written():
     assert list(rollup.roll_up(keyed, "year").values["headcount"]) == [40, 55]
     margins = rollup.roll_up(loads(ratio).run(), "year")
     assert margins.values["margin"][0] == pytest.approx(840 / 1800, rel=1e-15)
+    runway = loads(first).run()
+    assert runway.value("runway") == 11 and runway.to_dict()["quantities"]["first_short"]["value"] == "2026-12"
+    assert not runway.passed  # 11 months is less than a year
 
 
 # ------------------------------------------------------------------ item 8: fiscal years
@@ -660,3 +663,80 @@ def test_fmt_keeps_the_year_end():
 
     text = 'model "m"\ntimeline FY2025Q1..FY2026Q4 quarterly ending March\ninput x: USD/quarter = {FY2025: 1, FY2026Q1..: 2}\n'
     assert format_module(parse(text, "m.ush")) == text
+
+
+# ------------------------------------------------------------------ item 8: a first period, and no value
+
+RUNWAY = """model "runway"
+timeline 2026-01..2027-12 monthly
+input cash_start = 10 million USD
+input burn: USD/month = {2026..2027: 1 million}
+cash[2026-01] = cash_start
+cash[2026-02..] = cash[t-1] - burn[t] * period_length()
+short = cash < 0 USD
+    rollup max
+first_short = first_period(short[2026-01..2027-12])
+runway = periods_before(short[2026-01..2027-12])
+runway_or_never = value_or(runway, 99 year)
+never_short = is_blank(runway)
+scenario frugal { burn = {2026..2027: 0.1 million USD/month} }
+"""
+
+
+def test_the_month_cash_first_goes_negative_and_the_runway(tmp_path, capsys):
+    """No sentinel (99 month) and no 0: a blank where cash never goes negative."""
+    import json
+
+    from conftest import run_cli
+
+    model = loads(RUNWAY)
+    base, frugal = model.run(), model.run("frugal")
+    assert base.value("runway") == 11 and base.unit("runway") == "month"  # 10 million at 1 million a month
+    assert base.to_dict()["quantities"]["first_short"]["value"] == "2026-12"
+    assert np.isnan(frugal.value("runway")) and np.isnan(frugal.value("first_short"))
+    assert frugal.value("runway_or_never") == 99 * 12 and frugal.value("never_short") == 1
+    data = frugal.to_dict()["quantities"]
+    assert data["first_short"]["value"] is None and data["runway"]["value"] is None
+    path = tmp_path / "r.ush"
+    path.write_text(RUNWAY)
+    code, out, _ = run_cli(["run", path, "--scenario", "frugal", "--only", "first_short", "runway"], capsys)
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line[:1].isalpha()}
+    assert code == 0 and rows["first_short"] == ["period"] and rows["runway"] == ["month"]  # blank values
+    code, out, _ = run_cli(["run", path, "--format", "csv", "--only", "first_short"], capsys)
+    assert out.splitlines()[1].startswith("first_short,period,2026-12")
+    assert json.loads(run_cli(["run", path, "--format", "json"], capsys)[1])["quantities"]["runway"]["value"] == 11
+
+
+@pytest.mark.parametrize("formula, message", [
+    ("late = runway > 6 month", "`runway` has no value where periods_before() finds no period"),
+    ("when = first_short", "a period is shown, not computed with"),
+    ("double = 2 * periods_before(short[2026-01..2027-12])", "a single value of its own"),
+    ("rev = first_period(cash[2026-01..2027-12])", "`cash` is a number"),
+])
+def test_a_blank_is_read_only_through_value_or_or_is_blank(formula, message):
+    errors = _errors(RUNWAY + formula + "\n")
+    assert errors and message in errors[0].message
+
+
+def test_libreoffice_finds_the_same_period_and_the_same_blank(tmp_path):
+    from exports.xlsx import export_workbook
+    from tests.test_export import libreoffice_equals_the_engine
+
+    model = loads(RUNWAY)
+    for scenario in ("base", "frugal"):
+        path = tmp_path / f"{scenario}.xlsx"
+        export_workbook(model, path, scenario=scenario)
+        (tmp_path / scenario).mkdir()
+        assert libreoffice_equals_the_engine(model, path, tmp_path / scenario, scenario) >= 50
+    ws = openpyxl.load_workbook(path)["Calculations"]
+    row = next(r for r in ws.iter_rows() if r[0].value == "first_short")
+    assert row[2].number_format == "mmm yyyy" and row[2].value.startswith("=IFERROR(INDEX(")
+
+
+def test_monte_carlo_counts_a_blank_as_no_failure():
+    from engine.montecarlo import simulate
+
+    text = RUNWAY.replace("input cash_start = 10 million USD", "input cash_start = 5 million USD .. 40 million USD")
+    simulation = simulate(loads(text), samples=200, seed=3, keep=["runway"])
+    runway = simulation.values["runway"][:, 0]
+    assert np.isnan(runway).any() and not np.isnan(runway).all() and simulation.dropped == 0

@@ -82,9 +82,22 @@ def plant_wrong_value(path: Path, sheet_index: int, wrong: float) -> str:
 
 
 def close(a, b, rel=1e-9) -> bool:
+    a, b = _serial(a), _serial(b)
     if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):
         return bool(a) == bool(b)
     if a is None or b is None or a == "" or b == "":
         return (a in (None, "")) and (b in (None, ""))
     a, b = float(a), float(b)
     return abs(a - b) <= rel * max(abs(a), abs(b), 1e-300) or a == b
+
+
+def _serial(value):
+    """A date a spreadsheet shows (first_period's cell) as the serial number it holds."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return float((value - dt.date(1899, 12, 30)).days)
+    return value
+

@@ -116,9 +116,23 @@ def type_Call(s, node: ast.Call, ctx):
         return vintage_function(s, node, builtin, ctx)
     if builtin.kind in ("running", "series"):
         return series_function(s, node, builtin, ctx)
-    typed = [expressions.expr(s, a, ctx) for a in node.args]
+    typed = [blank_reader(s, a, ctx) if k == 0 and node.func in builtins.READS_BLANK else expressions.expr(s, a, ctx)
+             for k, a in enumerate(node.args)]
     shape = ir.join(a.type.shape for a in typed)
     return RULES[builtin.unit_rule](s, node, builtin, typed, shape, ctx)
+
+
+def blank_reader(s, arg, ctx):
+    """The first argument of is_blank() or value_or(): it may read a formula that can be blank."""
+    ctx.reads_blank = True
+    try:
+        return expressions.expr(s, arg, ctx)
+    finally:
+        ctx.reads_blank = False
+
+
+def rule_blank(s, node, builtin, typed, shape, ctx):
+    return ir.Func(builtin.name, (typed[0],), ir.Type(None, shape), node.span)
 
 
 def arity(s, node, builtin, ctx):
@@ -171,6 +185,8 @@ def reduction(s, node: ast.Call, builtin, ctx):
     f = node.func
     if builtin.roles:
         return finance_reduction(s, node, builtin, ctx)
+    if builtin.blank:
+        return first_found(s, node, builtin, ctx)
     extra = [rate_per_period(s, expressions.numeric(s, expressions.expr(s, arg, ctx), ctx, "the discount rate"),
                              f, ctx) for arg in node.args[:-1]]
     target = node.args[-1]
@@ -209,6 +225,21 @@ def no_sum_of_rates(s, node: ast.Call, name: str, t: ir.Type, ctx) -> None:
                      hint=f"integrate it into the amount ({amount}): `{rewritten}`; average, min and max of a rate "
                           "are rates")
     raise Abandon
+
+
+def first_found(s, node: ast.Call, builtin, ctx):
+    """first_period(flag[a..b]) and periods_before(flag[a..b]): a true/false series; the first
+    a period (its end date's serial, shown as its label), the second a time in periods."""
+    name, start, stop, t = range_arg(s, node.args[0], node, ctx)
+    if not t.boolean:
+        span = node.args[0].span
+        ctx.report.error("type", f"{node.func}() looks for the first period a true/false series holds; "
+                         f"`{name}` is a number ({common.u(s, t.unit)})", span, Label(span, common.u(s, t.unit)),
+                         hint=f"compare it first: {name}_low = {name} < 0 {common.u(s, t.unit)}, then "
+                              f"{node.func}({name}_low[{s.timeline.range_text()}])")
+        raise Abandon
+    unit = s.units.dimensionless if node.func == "first_period" else s.timeline.step_unit
+    return ir.Reduce(node.func, name, start, stop, 1.0, (), ir.Type(unit, ir.SCALAR), node.span)
 
 
 def discounted_unit(s, unit):
@@ -550,7 +581,7 @@ ROLE_NAMES = {"rate": "rate", "count": "number of periods", "plain": "argument",
 
 
 # The unit rules of element-wise functions, by the name engine/builtins.py gives them.
-RULES = {"same": rule_same, "condition": rule_condition, "index": rule_index, "keep": rule_keep,
+RULES = {"same": rule_same, "condition": rule_condition, "index": rule_index, "keep": rule_keep, "blank": rule_blank,
          "digits": rule_digits, "plain": rule_plain, "root": rule_root, "sign": rule_sign,
          "finance": rule_finance}
 HANDLERS[ast.Call] = type_Call

@@ -75,6 +75,8 @@ def type_Name(s, node: ast.Name, ctx):
         t = quantity_type(s, name, node.span, ctx)
         if t.series and not ctx.series:
             series_in_scalar(s, name, node.span, ctx)
+        if not ctx.reads_blank:
+            no_blank(s, name, node.span, ctx)
         return ir.Ref(name, 0, t, node.span)
     if name == "t":
         ctx.report.error("bad-period", "`t` names the current period only inside brackets", node.span,
@@ -92,6 +94,23 @@ def type_Name(s, node: ast.Name, ctx):
                          hint=f"call it: {name}(...)")
         raise Abandon
     unknown_name(s, name, node.span, ctx)
+
+
+def no_blank(s, name: str, span, ctx) -> None:
+    """A formula that may have no value (first_period, periods_before) is read through is_blank()
+    or value_or(), which say what no value means; a period found is shown, never computed with."""
+    found = ir.blank_function(s.quantities.get(name))
+    if found is None:
+        return
+    if found == "first_period":
+        hint = (f"test it with is_blank({name}); to compute with when it falls, count periods instead: "
+                f"periods_before(...) is a time")
+    else:
+        hint = f"write value_or({name}, 99 year) (what no value means here), or test it with is_blank({name})"
+    ctx.report.error("blank", f"`{name}` has no value where {found}() finds no period: "
+                     f"{'a period is shown, not computed with' if found == 'first_period' else 'say what that means'}",
+                     span, Label(span), hint=hint)
+    raise Abandon
 
 
 def unknown_name(s, name, span, ctx):

@@ -7,7 +7,7 @@ import heapq
 
 import numpy as np
 
-from .. import ir
+from .. import builtins, ir
 from .. import syntax as ast
 from ..diagnostics import Label, Reporter, Span
 from ..graph import Edge, plan_evaluation, strongly_connected
@@ -464,6 +464,7 @@ def type_step(s, step: ir.Step):
             try:
                 node = typed.get((n, k)) or expressions.expr(s, eq.value, Context(n, series[n], s.report))
                 node = conform(s, node, q, eq, n in declared)
+                blank_alone(s, node, q)
             except (Abandon, Unknown):
                 s.broken.add(n)
                 break
@@ -490,6 +491,23 @@ def type_step(s, step: ir.Step):
             if e.clauses.base is not None:
                 s.report.error("bad-input", "`base` goes with an input range", e.clauses.base.span,
                                Label(e.clauses.base.span))
+
+
+def blank_alone(s, node, q) -> None:
+    """first_period() and periods_before() may find nothing: each is a single value of its own
+    (`runway = periods_before(short[2026-01..])`), which other formulas read with value_or() or
+    is_blank(), so that what no value means is written down."""
+    top = node
+    while isinstance(top, ir.Convert):
+        top = top.operand
+    for inner in ir.walk(node):
+        if isinstance(inner, ir.Reduce) and inner.func in builtins.BLANK and (inner is not top or q.series):
+            s.report.error("blank", f"{inner.func}() gives no value where it finds no period, so it is a single "
+                           "value of its own", inner.span, Label(inner.span),
+                           hint=f"make it a quantity: found = {common.text(s, inner) or inner.func + '(flag)'}, then "
+                                f"read it with " + ("is_blank(found)" if inner.func == "first_period" else
+                                                    "value_or(found, 99 year) or is_blank(found)"))
+            raise Abandon
 
 
 def reads_series(s, name, series, members) -> bool:

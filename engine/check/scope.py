@@ -83,6 +83,7 @@ class Context:
         # "any unit": `x + y` then takes y's unit. The result is re-checked in full afterwards.
         self.wildcard = wildcard
         self.unit_name_ok = False
+        self.reads_blank = False  # typing the first argument of is_blank() or value_or()
 
 
 @dataclass
