@@ -153,11 +153,12 @@ def shows_period(q: ir.Quantity) -> bool:
 
 
 def period_label(value: float, timeline) -> str | None:
-    """A first_period() value as the period's label (2027-03); None for no value."""
+    """A first_period() value (its period's end date) as the label of the timeline's period that
+    holds that date (2027-03; FY2027 once rolled up to years); None for no value."""
     if math.isnan(value):
         return None
     date = _dt.date(1899, 12, 30) + _dt.timedelta(days=int(value))
-    return next((timeline.label(i) for i in range(len(timeline)) if timeline.end_date(i) == date), None)
+    return next((timeline.label(i) for i in range(len(timeline)) if date <= timeline.end_date(i)), None)
 
 
 def cells(values, q: ir.Quantity, units, factor: float = 1.0, timeline=None) -> list[str]:

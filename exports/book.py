@@ -104,7 +104,7 @@ class Book:
         for i in range(len(tl)):
             ws.write_datetime(row, col0 + i, _dt.datetime.combine(tl.header(i), _dt.time()),
                               self.period_format(tl.header_format(i)))
-            self.widen(ws, col0 + i, 8 if tl.kind == "month" else 7)
+            self.widen(ws, col0 + i, max(8 if tl.kind == "month" else 7, len(tl.label(i)) + 2))  # FY2026 Q1
 
     def year_row(self, ws, row: int):
         """Below a sub-annual header: each period's year, calendar or fiscal (what the Annual sheet
@@ -187,15 +187,17 @@ class Book:
             ws.write_number(r, c, stored, fmt)
             self.widen(ws, c, shown_text(stored, self.layout.styles[q.name].number_format))
 
-    def formula(self, ws, r: int, c: int, text: str, value, q: ir.Quantity | None, fmt, is_classic=False):
-        """A live formula with the engine's value stored beside it (in the row's display unit).
-        q None: a TRUE/FALSE cell. is_classic: the formula's template passed xlsx.classic()."""
+    def formula(self, ws, r: int, c: int, text: str, value, q: ir.Quantity | None, fmt, is_classic=False,
+                style=None):
+        """A live formula with the engine's value stored beside it (in the row's display unit, or
+        `style`'s). q None: a TRUE/FALSE cell. is_classic: the formula's template passed xlsx.classic()."""
         if q is None or q.unit is None:
             stored = "" if math.isnan(float(value)) else bool(float(value))  # no value: a blank, never TRUE
         else:
-            stored = self.layout.styles[q.name].to_cell(value)
+            style = style or self.layout.styles[q.name]
+            stored = style.to_cell(value)
             if math.isfinite(stored):
-                self.widen(ws, c, shown_text(stored, self.layout.styles[q.name].number_format))
+                self.widen(ws, c, shown_text(stored, style.number_format))
             else:
                 stored = ""
         if is_classic:

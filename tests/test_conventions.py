@@ -552,7 +552,7 @@ def _docs_blocks() -> list[str]:
 def test_the_conventions_in_the_docs_run_as_written():
     from engine import rollup
 
-    days, keys, ratio, first = _docs_blocks()
+    days, keys, ratio, first, comparisons, scales = _docs_blocks()
     r = loads(days).run()
     assert r.values["receivables"][0] == pytest.approx(60e6) and r.value("energy") == 1.0  # 1 MW.year: 8,760 MWh shown
     keyed = loads(keys).run()
@@ -563,6 +563,14 @@ def test_the_conventions_in_the_docs_run_as_written():
     runway = loads(first).run()
     assert runway.value("runway") == 11 and runway.to_dict()["quantities"]["first_short"]["value"] == "2026-12"
     assert not runway.passed  # 11 months is less than a year
+    compared = loads(comparisons).run()
+    assert compared.passed and compared.value("gap") == 0.0
+    from engine import report
+
+    funding = loads(scales)
+    assert funding.warnings() == []
+    q = funding.checked().quantities["revolver_open"]
+    assert report.display(q, q.value, funding.checked().units)[0] == "million USD"
 
 
 # ------------------------------------------------------------------ item 8: fiscal years
@@ -654,7 +662,8 @@ def test_the_workbook_of_a_fiscal_model_recalculates_to_the_engine(tmp_path):
     headers = next(r for r in annual.iter_rows() if r[0].value == "Quantity")
     assert [c.value.date().isoformat() for c in headers[4:6]] == ["2025-06-30", "2026-06-30"]
     row = next(r for r in annual.iter_rows() if r[0].value == "revenue")
-    assert [c.value for c in row[4:6]] == list(rollup.roll_up(model.run(), "year").values["revenue"])
+    rolled = rollup.roll_up(model.run(), "year").values["revenue"]  # the average rate, USD/month
+    assert row[1].value == "USD/year" and [c.value for c in row[4:6]] == [12 * v for v in rolled] == [120, 144]
 
 
 def test_fmt_keeps_the_year_end():
@@ -740,3 +749,29 @@ def test_monte_carlo_counts_a_blank_as_no_failure():
     simulation = simulate(loads(text), samples=200, seed=3, keep=["runway"])
     runway = simulation.values["runway"][:, 0]
     assert np.isnan(runway).any() and not np.isnan(runway).all() and simulation.dropped == 0
+
+
+def test_a_zero_without_a_scale_among_scaled_inputs_is_said():
+    """Rows of one section never mix scales silently: a warning with the word to write."""
+    model = loads('model "m"\ntimeline 2026..2027 yearly\n# ---- Funding ----\ninput facility = 500 million USD\n'
+                  "input revolver_open = 0 USD\ninput term_loan = 200 million USD\n")
+    (warning,) = model.warnings()
+    assert warning.kind == "mixed-scale" and warning.span.line == 5 and "0 million USD" in warning.hint
+    quiet = loads('model "m"\ntimeline 2026..2027 yearly\n# ---- Funding ----\ninput facility = 500 million USD\n'
+                  "input revolver_open = 0 million USD\n")
+    assert quiet.warnings() == []
+
+
+def test_libreoffice_sums_a_split_amount_once_on_the_annual_sheet(tmp_path):
+    """The acquisition keyed by 2026 showed 150 million on the Annual sheet while its quarters held
+    600; spread, its quarters hold 37.5 each and the year 150, recalculated by LibreOffice."""
+    from exports.xlsx import export_workbook
+    from tests.test_export import _need_libreoffice
+
+    _need_libreoffice()
+    model = loads(ACQUISITION.replace("150 million}", "150 million spread even}") + "    rollup sum\n")
+    path = tmp_path / "a.xlsx"
+    export_workbook(model, path)
+    annual = openpyxl.load_workbook(libreoffice_recalculate(path, tmp_path), data_only=True)["Annual"]
+    row = next(r for r in annual.iter_rows() if r[0].value == "acquisition")
+    assert row[1].value == "million USD" and row[2].value == "sum" and [c.value for c in row[4:6]] == [0, 150]

@@ -343,11 +343,14 @@ def test_libreoffice_recalculates_the_roll_up_sheets_to_the_engines_roll_up(path
             if sheet not in wb.sheetnames:
                 continue
             rolled = rollup.roll_up(results, by)
+            rolled_base = rollup.roll_up(base, by)  # a flow's row is per year (per quarter) there
             rows = {r[0].value: r for r in wb[sheet].iter_rows(min_row=6) if r[0].value}
             assert set(rows) == {n for n, q in results.model.quantities.items() if q.series}
             for name, row in rows.items():
-                q = base.model.quantities[name]
-                style = row_style(q, base.values[name], base.model.units)
+                q, shown = base.model.quantities[name], rolled_base.model.quantities[name]
+                style = row_style(q, base.values[name], base.model.units) if shown.display_unit == q.display_unit \
+                    else row_style(shown, rolled_base.values[name], base.model.units)
+                assert row[1].value == style.unit
                 assert row[2].value == rollup.rule(q, base.model.units)
                 for k, value in enumerate(rolled.values[name]):
                     want = None if np.isnan(value) else (bool(value) if q.unit is None else style.to_cell(value))

@@ -20,6 +20,36 @@ def type_inputs(s: Scope) -> None:
     """Every input of the (scenario's) definitions into s.quantities, or into s.broken."""
     for stmt in s.inputs.values():
         type_input(s, stmt)
+    mixed_scales(s)
+
+
+def mixed_scales(s: Scope) -> None:
+    """A row of zeros written without a scale word (`input revolver_open = 0 USD`) among inputs of
+    its section that are all written in one (`million USD`) is shown, and typed into in the
+    workbook, in plain USD: an analyst typing 20 there would mean 20 USD. Said, not guessed."""
+    from ..outline import section_of
+
+    sections = section_of(s.module)
+    groups: dict[tuple, list] = {}
+    rows = s.module.dimensions.rows if s.module.dimensions else {}  # an item's row: its block has one scale
+    for name, stmt in s.inputs.items():
+        q = s.quantities.get(name)
+        if q is not None and q.unit is not None and name in sections and name not in rows:
+            groups.setdefault((sections[name], q.unit.dimensionality), []).append((q, stmt))
+    for (section, _), members in groups.items():
+        words = {q.display_scale for q, _ in members if q.display_scale}
+        if len(words) != 1:
+            continue
+        word = words.pop()
+        for q, stmt in members:
+            values = np.asarray(q.value, dtype=float)
+            if q.display_scale is None and stmt.clauses.display is None and not np.nan_to_num(values).any():
+                unit = s.units.short(q.unit)
+                s.report.warning("mixed-scale", f"`{q.name}` is 0 {unit} among inputs of section `{section}` written "
+                                 f"in {word} {unit}: its row is in plain {unit}, so 20 typed there means 20 {unit}",
+                                 stmt.span, Label(stmt.span),
+                                 hint=f"write its value with the scale word (0 {word} {unit}), or add `display {word} "
+                                      f"{unit}` under it")
 
 
 def expectation(s, stmt: ast.Input) -> "Expect | None":

@@ -12,6 +12,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from engine import rollup
 
 from ..book import FIRST_PERIOD_COL, HEADER_ROW, Book
+from ..layout import row_style
 from ..formulas import Unsupported
 
 _EXCEL = {"sum": "SUM", "average": "AVERAGE", "min": "MIN", "max": "MAX"}
@@ -36,27 +37,30 @@ def write(book: Book, by: str, title: str, ws):
     g = rollup.grouping(base.timeline, by)
     book.text(ws, 0, 0, title, book.f_title, widen=False)
     book.text(ws, 1, 0, f"Every series rolled up from {base.timeline.kind}s to {by}s, as live formulas: a flow "
-                        "(a unit per time) averages its rate, anything else shows its last period, unless the "
-                        "model's `rollup` clause says otherwise. Numbers are in the unit of their row.", widen=False)
+                        f"(a unit per time) averages its rate, shown per {by} (its number is the {by}'s amount), a "
+                        "level shows its last period, an amount sums its periods (the Rule column says which). "
+                        "Numbers are in the unit of their row.", widen=False)
     for c, text in enumerate(["Quantity", "Unit", "Rule", ""]):
         book.text(ws, HEADER_ROW, c, text, book.f_header)
     book.period_headers(ws, HEADER_ROW, g.timeline)
     rolled = rollup.roll_up(book.selected_results(), by)
     series = [name for name, q in base.quantities.items() if q.series]
     rows = {name: HEADER_ROW + 2 + k for k, name in enumerate(series)}  # a ratio reads its parts' rows
+    styles = {name: annual_style(book, rolled, name) for name in series}
     for name in series:
-        q, row = base.quantities[name], rows[name]
+        q, row, style = base.quantities[name], rows[name], styles[name]
         how = _rule(book, name)
         book.text(ws, row, 0, name, book.f_bold)
-        book.text(ws, row, 1, book.layout.styles[name].unit)
+        book.text(ws, row, 1, style.unit)
         book.text(ws, row, 2, how)
-        fmt = book.fmt(q if q.unit is not None else None)
+        fmt = book.number_format(style.number_format) if q.unit is not None else book.fmt(None)
         for k, (a, b) in enumerate(g.groups):
             if not _defined(book, name, how, a, b):
                 continue  # as the engine: a year with a period without a value has no roll-up
-            text = "=" + (_ratio(book, name, rows, k) if how == "ratio" else _formula(book, name, how, a, b, title))
+            text = "=" + (_ratio(book, name, rows, styles, k) if how == "ratio" else
+                          _scaled(book, name, style, _formula(book, name, how, a, b, title)))
             book.formula(ws, row, FIRST_PERIOD_COL + k, text, rolled.values[name][k],
-                         q if q.unit is not None else None, fmt)
+                         q if q.unit is not None else None, fmt, style=style)
     ws.freeze_panes(HEADER_ROW + 1, FIRST_PERIOD_COL)
     book.size_columns(ws, minimum=4, maximum=40)
     book.print_setup(ws, label_columns=2)
@@ -69,12 +73,32 @@ def _rule(book: Book, name: str) -> str:
     return rules.pop()
 
 
-def _ratio(book: Book, name: str, rows: dict, k: int) -> str:
+def annual_style(book: Book, rolled, name: str):
+    """The row's style on this sheet: the Calculations row's, except a flow's, shown per year
+    (per quarter) as `run --by year` shows it (engine/rollup.py per_coarse_period)."""
+    q = rolled.model.quantities[name]
+    if q is book.base.quantities[name] or q.unit is None or q.display_unit is None or \
+            q.display_unit == book.base.quantities[name].display_unit:
+        return book.layout.styles[name]
+    return row_style(q, rolled.values[name], book.base.units)
+
+
+def _scaled(book: Book, name: str, style, text: str) -> str:
+    """A roll-up over Calculations cells (in that row's unit) in this row's unit: AVERAGE(...)*12
+    for a rate per month shown per year."""
+    factor = (style.cell_factor or 1.0) / (book.layout.styles[name].cell_factor or 1.0)
+    if abs(factor - 1.0) < 1e-15:
+        return text
+    return f"({text})*" + book.layout.constant(factor, f"a rate: its {book.base.timeline.kind}s' unit -> the roll-up's",
+                                               name, "unit")
+
+
+def _ratio(book: Book, name: str, rows: dict, styles: dict, k: int) -> str:
     """`rollup ratio`: this sheet's cell of the numerator over the denominator's, in the row's unit
     (each row holds its quantity times its cell factor: one constant brings the ratio to this one's)."""
     top, bottom, factor = rollup.ratio_parts(book.base.quantities[name])
-    f = book.layout.cell_factor
-    scale = factor * f(name) * f(bottom) / f(top)
+    f = {part: styles[part].cell_factor or 1.0 for part in (name, top, bottom)}
+    scale = factor * f[name] * f[bottom] / f[top]
     text = (f"{xl_rowcol_to_cell(rows[top], FIRST_PERIOD_COL + k)}/"
             f"{xl_rowcol_to_cell(rows[bottom], FIRST_PERIOD_COL + k)}")
     if abs(scale - 1.0) > 1e-15:
