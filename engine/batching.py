@@ -132,31 +132,69 @@ def affine_loop(M, rows, a: int, b: int, coefficient, terms) -> None:
     """x[t] = ((coefficient[t] * x[t-1]) op1 term1[t]) op2 term2[t] ... for periods a..b-1 of
     the rows `rows` of M, written back into M. coefficient and terms are arrays broadcastable
     to prefix + (k, b-a); ops are "+" or "-". Same float operations, same order, as the
-    single-row formula evaluated period by period."""
+    single-row formula evaluated period by period, + and - as a spreadsheet computes them
+    (engine/spreadsheet_math.py): the loop runs on plain floats, then one vectorised pass looks for
+    an addition that cancelled to within 2^-48; only then is it run again with the snapping
+    operations (until the first cancellation both give the same numbers, bit for bit)."""
+    _loop(M, rows, a, b, coefficient, terms, _PLAIN, _PLAIN_FLOAT)
+    if terms and _cancelled(M, rows, a, b, coefficient, terms):
+        _loop(M, rows, a, b, coefficient, terms, _ADD, _ADD_FLOAT)
+
+
+def _loop(M, rows, a: int, b: int, coefficient, terms, add: dict, add_float: dict) -> None:
     k, width = len(rows), b - a
     shape = M.shape[:-2] + (k, width)
     if M.ndim == 2 and k <= ROW_LOOP_LIMIT:  # few rows: Python floats beat numpy's per-call cost
         A = _per_row(coefficient, shape)
         Bs = [(op, _per_row(t, shape)) for op, t in terms]
         prevs = M[rows, a - 1].tolist()
-        M[rows, a:b] = [_float_loop(prevs[r], A[r], [(op, B[r]) for op, B in Bs]) for r in range(k)]
+        M[rows, a:b] = [_float_loop(prevs[r], A[r], [(op, B[r]) for op, B in Bs], add_float) for r in range(k)]
         return
     # Many rows (or samples): one numpy call per period and operation.
     A = _periods_first(coefficient, shape)
-    Bs = [(_ADD[op], _periods_first(t, shape)) for op, t in terms]
+    Bs = [(add[op], _periods_first(t, shape)) for op, t in terms]
     X = np.empty((width + 1,) + shape[:-1])
     X[0] = M[..., rows, a - 1]
     for i in range(width):
-        x = np.multiply(A[i], X[i])
+        x = X[i + 1]
+        np.multiply(A[i], X[i], out=x)
         for op, B in Bs:
-            x = op(x, B[i])
-        X[i + 1] = x
+            if add is _PLAIN:
+                op(x, B[i], out=x)
+            else:
+                x[...] = op(x, B[i])
     M[..., rows, a:b] = np.moveaxis(X[1:], 0, -1)
 
 
-# + and - as a spreadsheet computes them (engine/spreadsheet_math.py), as the generic evaluation does
+def _cancelled(M, rows, a: int, b: int, coefficient, terms) -> bool:
+    """Whether one of the loop's additions cancelled to within a spreadsheet's tolerance: its
+    partial sums recomputed from the values the loop wrote (the same operations, all periods at
+    once). Coefficients and terms arrive in the loop's layouts: broadcast to (prefix, k, periods)."""
+    shape = M.shape[:-2] + (len(rows), b - a)
+    so_far = np.multiply(_full(coefficient, shape), M[..., rows, a - 1:b - 1])
+    for op, term in terms:
+        nxt = _PLAIN[op](so_far, _full(term, shape))
+        with np.errstate(invalid="ignore", over="ignore"):
+            maybe = (np.abs(nxt) < np.abs(so_far) * spreadsheet_math.E48) & (nxt != 0)
+        if maybe.any():
+            other = _full(term, shape) if op == "+" else -_full(term, shape)
+            if (maybe & spreadsheet_math.approx_equal(so_far, -other)).any():
+                return True
+        so_far = nxt
+    return False
+
+
+def _full(value, shape) -> np.ndarray:
+    if isinstance(value, PeriodsFirst):
+        return np.moveaxis(value.array, 0, -1)
+    return np.broadcast_to(np.asarray(value, dtype=float), shape)
+
+
+# + and - as a spreadsheet computes them (engine/spreadsheet_math.py), and plain
 _ADD = {"+": spreadsheet_math.approx_add, "-": spreadsheet_math.approx_sub}
 _ADD_FLOAT = {"+": spreadsheet_math.approx_add_float, "-": spreadsheet_math.approx_sub_float}
+_PLAIN = {"+": np.add, "-": np.subtract}
+_PLAIN_FLOAT = {"+": float.__add__, "-": float.__sub__}
 
 
 class _Repeat:
@@ -205,20 +243,36 @@ def _per_row(value, shape) -> list:
     return np.broadcast_to(value, shape).tolist()
 
 
-def _float_loop(prev: float, coefficients: list, terms: list) -> list:
+def _float_loop(prev: float, coefficients: list, terms: list, add_float: dict) -> list:
     out = []
     if not terms:
         for c in coefficients:
             prev = c * prev
             out.append(prev)
+    elif len(terms) == 1 and add_float is _PLAIN_FLOAT:  # the common case, as tight as Python allows
+        op, offsets = terms[0]
+        if op == "+":
+            for c, d in zip(coefficients, offsets):
+                prev = c * prev + d
+                out.append(prev)
+        else:
+            for c, d in zip(coefficients, offsets):
+                prev = c * prev - d
+                out.append(prev)
     elif len(terms) == 1:
         op, offsets = terms[0]
-        add = _ADD_FLOAT[op]
+        add = add_float[op]
         for c, d in zip(coefficients, offsets):
             prev = add(c * prev, d)
             out.append(prev)
+    elif add_float is _PLAIN_FLOAT:
+        for i, c in enumerate(coefficients):
+            prev = c * prev
+            for op, offsets in terms:
+                prev = prev + offsets[i] if op == "+" else prev - offsets[i]
+            out.append(prev)
     else:
-        adds = [(_ADD_FLOAT[op], offsets) for op, offsets in terms]
+        adds = [(add_float[op], offsets) for op, offsets in terms]
         for i, c in enumerate(coefficients):
             prev = c * prev
             for add, offsets in adds:

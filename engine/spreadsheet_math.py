@@ -60,8 +60,8 @@ def _snap(result, a, b):
     """Where a and b (signs already opposite for an addition) cancel to within the tolerance,
     exactly 0. The candidates are found with one cheap test; approx_equal decides on them."""
     with np.errstate(invalid="ignore", over="ignore"):
-        maybe = np.abs(result) < np.abs(a) * E48
-        if not maybe.any():
+        maybe = np.abs(result) < np.abs(a) * E48  # an exact 0 stays 0: nothing to snap
+        if not maybe.any() or not (maybe := maybe & (result != 0)).any():
             return result
         cancel = maybe & approx_equal(a, -np.asarray(b, dtype=float))
         if not cancel.any():

@@ -775,3 +775,22 @@ def test_libreoffice_sums_a_split_amount_once_on_the_annual_sheet(tmp_path):
     annual = openpyxl.load_workbook(libreoffice_recalculate(path, tmp_path), data_only=True)["Annual"]
     row = next(r for r in annual.iter_rows() if r[0].value == "acquisition")
     assert row[1].value == "million USD" and row[2].value == "sum" and [c.value for c in row[4:6]] == [0, 150]
+
+
+@pytest.mark.parametrize("rows", [1, 20])  # the float loop, and the numpy loop over a group
+def test_recurrences_cancel_as_the_general_path_does(rows, monkeypatch):
+    """The affine fast path runs on plain floats and reruns with a spreadsheet's + and - only where
+    an addition cancelled: the same numbers, bit for bit, as the period-by-period evaluation."""
+    from engine import evaluate
+
+    lines = ["timeline 2025..2030 yearly", "input g = 0.3 USD"]
+    for k in range(rows):
+        lines += [f"s{k}[2025] = 0.1 USD", f"s{k}[2026..] = s{k}[t-1] * 1 + 0.2 USD - g + {k} USD * 1e-17"]
+    text = "\n".join(lines) + "\n"
+    fast = loads(text).run().values
+    monkeypatch.setattr(evaluate, "AFFINE_RECURRENCES", False)
+    monkeypatch.setattr(evaluate, "BATCHING", False)
+    slow = loads(text).run().values
+    for k in range(rows):
+        assert np.array_equal(fast[f"s{k}"], slow[f"s{k}"]), k
+    assert fast["s0"][1] == 0.0  # 0.1 + 0.2 - 0.3: 0, not 5.55e-17

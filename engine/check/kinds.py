@@ -261,31 +261,32 @@ def balances(quantities: dict) -> set[str]:
     """The series that carry a value forward from the previous period: `x[t] = x[t-1] + ...` (or
     a decay, `x[t-1] * (1 - churn) + new`), also through a quantity of the same loop (`cash =
     cash_before + draw` with `cash_before = cash[t-1] + flow`), and those intermediate ones."""
-    found = {name for name, q in quantities.items() if q.kind == "formula" and q.series and
-             any(carried(eq.expr, name, quantities, set()) is not None for eq in q.equations)}
-    return found | {name for name, q in quantities.items() if q.kind == "formula" and q.series and any(
-        carried(eq.expr, b, quantities, set()) is not None for b in found for eq in q.equations)}
+    formulas = {name: q for name, q in quantities.items() if q.kind == "formula" and q.series}
+    found = {name for name, q in formulas.items()
+             if any(carried(eq.expr, {name}, quantities, set()) is not None for eq in q.equations)}
+    return found | {name for name, q in formulas.items()
+                    if any(carried(eq.expr, found, quantities, set()) is not None for eq in q.equations)}
 
 
-def carried(expr, target: str, quantities: dict, seen: set):
-    """The operand of `expr` through which it adds `target`'s previous value (a lagged read, or a
+def carried(expr, targets: set, quantities: dict, seen: set):
+    """The operand of `expr` through which it adds a target's previous value (a lagged read, or a
     same-period read of a quantity that adds it), or None."""
     node = expr
     while isinstance(node, ir.Convert):
         node = node.operand
-    if _self_lag(node, target):
+    if _lagged(node, targets):
         return node
     if isinstance(node, ir.Ref) and node.offset == 0 and node.name not in seen and node.type.series:
         q = quantities.get(node.name)
         if q is not None and q.kind == "formula":
             seen.add(node.name)
-            if any(carried(eq.expr, target, quantities, seen) is not None for eq in q.equations):
+            if any(carried(eq.expr, targets, quantities, seen) is not None for eq in q.equations):
                 return node
     if isinstance(node, ir.Binary) and node.op == "*":  # a decaying balance: x[t-1] * (1 - churn)
-        return next((x for x in (node.left, node.right) if _self_lag(_bare(x), target)), None)
+        return next((x for x in (node.left, node.right) if _lagged(_bare(x), targets)), None)
     if isinstance(node, ir.Sum):
         added = [node.first] + [x for op, x in node.rest if op == "+"]
-        return next((x for x in added if carried(x, target, quantities, seen) is not None), None)
+        return next((x for x in added if carried(x, targets, quantities, seen) is not None), None)
     return None
 
 
@@ -294,7 +295,7 @@ def increments(q: ir.Quantity, quantities: dict) -> list:
     out = []
     for eq in q.equations:
         node = _bare(eq.expr)
-        keep = carried(node, q.name, quantities, set())
+        keep = carried(node, {q.name}, quantities, set())
         if keep is None or not isinstance(node, ir.Sum):
             continue
         out += [_bare(x) for x in [node.first] + [x for _, x in node.rest] if x is not keep]
@@ -307,9 +308,10 @@ def _bare(node):
     return node
 
 
-def _self_lag(node, name: str) -> bool:
-    return (isinstance(node, ir.Ref) and node.name == name and node.offset < 0) or \
-        (isinstance(node, ir.Shift) and node.name == name and node.sign < 0)
+def _lagged(node, names: set) -> bool:
+    """A read of one of `names` in an earlier period."""
+    return (isinstance(node, ir.Ref) and node.name in names and node.offset < 0) or \
+        (isinstance(node, ir.Shift) and node.name in names and node.sign < 0)
 
 
 def written_length(units, node, op: str):

@@ -23,13 +23,14 @@ from .scope import Scope
 
 
 def verify(s: Scope) -> None:
-    classifier = kinds.Classifier(s, {n: q.rollup for n, q in s.quantities.items() if q.rollup is not None})
-    sub_annual = s.timeline.per_year > 1
+    classifier = None  # only a sub-annual timeline rolls up: only there is a series classified
     for name, q in list(s.quantities.items()):
         if name in s.broken or not clause_fits(s, q):
             continue
-        if not sub_annual or not q.series or q.unit is None or s.units.is_flow(q.unit):
+        if s.timeline.per_year == 1 or not q.series or q.unit is None or s.units.is_flow(q.unit):
             continue
+        classifier = classifier or kinds.Classifier(s, {n: x.rollup for n, x in s.quantities.items()
+                                                         if x.rollup is not None})
         if name in classifier.balances:
             increments(s, q, classifier)
         if q.rollup is not None:
