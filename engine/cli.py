@@ -272,14 +272,16 @@ def cmd_run(args) -> int:
     from . import rollup
 
     model = _load(args.model)
-    if args.by:
+    timeline = model.checked("base").timeline
+    as_is = args.by and ir_per_year(rollup.BY[args.by]) == timeline.per_year  # --by year of a yearly model
+    if args.by and not as_is:
         try:
-            rollup.grouping(model.checked("base").timeline, args.by)
+            rollup.grouping(timeline, args.by)
         except ValueError as err:
-            coarser = [b for b in rollup.BY if ir_per_year(rollup.BY[b]) < model.checked("base").timeline.per_year]
+            coarser = [b for b in rollup.BY if ir_per_year(rollup.BY[b]) < timeline.per_year]
             raise UsageError(f"{err}" + (f"; try --by {coarser[0]}" if coarser else "")) from None
     results = model.run(args.scenario, _overrides(args.set))
-    if args.by:
+    if args.by and not as_is:
         results = rollup.roll_up(results, args.by)
     names = _quantity_names(results.model, args.only) if args.only else None
     if args.format == "json":
@@ -295,6 +297,8 @@ def cmd_run(args) -> int:
     else:
         sys.stdout.write(report.table(results, names, sources=args.sources))
         tl = results.model.timeline
+        if as_is:
+            print(f"(the timeline is {tl.frequency}: --by {args.by} shows it as it is)")
         if not args.by and tl.per_year > 1 and any(q.series for q in results.model.quantities.values()):
             coarser = " or --by quarter" if tl.per_year == 12 else ""
             print(f"({len(tl)} {tl.kind}s: --by year{coarser} rolls them up)")

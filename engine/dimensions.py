@@ -343,6 +343,10 @@ class _Expander:
                            f"write a table by {level} whose entries are tables by period: "
                            f"{{{self.items[level][0]}: {{2025: ...}}, ...}}")
                 bad = True
+            elif key.name == "default" and default is not None:  # a second one would silently win
+                self.error("bad-item", "`default` is listed twice", key.span, "keep one `default:` entry",
+                           Label(default[0].span, "first here"))
+                bad = True
             elif key.name == "default":
                 default = (key, entry)
             elif key.name not in self.items[level]:

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from .diagnostics import Diagnostic, ModelError
 from .evaluate import MATRIX
-from .model import input_values
+from .overrides import input_values
 from .samples import evaluate_samples, summarised_cells
 
 LOCAL_WORKERS = 2

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,12 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from . import cache as parse_cache
-from . import ir, period_counts
+from . import ir
 from . import syntax as ast
-from .check import LiteralError, parse_literal
 from .diagnostics import Diagnostic, ModelError
 from .evaluate import Evaluator
 from .gcpause import collector_paused
+from .overrides import input_values
 from .parser import parse
 from .validate import check_all
 
@@ -103,8 +102,22 @@ class Model:
         """Evaluate the scenario with `overrides` applied to its inputs. since: earlier results of
         the same scenario; only the formulas downstream of the inputs that differ from them are
         evaluated again (what-if loops, exploration)."""
+        _usage(scenario, since)
         checked = self.checked(scenario)
-        inputs = input_values(checked, overrides or {})
+        inputs = input_values(checked, overrides if overrides is not None else {})
+        return self._evaluate(scenario, checked, inputs, since)
+
+    def run_values(self, scenario: str, values: dict, since: "Results | None" = None) -> "Results":
+        """Evaluate with inputs given in the engine's own units, already checked (the what-if
+        searches: check --explore's points). {input name: number or array}; not for users, whose
+        values go through run(overrides=...) and its rules."""
+        checked = self.checked(scenario)
+        inputs = {name: q.value.copy() for name, q in checked.quantities.items() if q.kind == "input"}
+        for name, value in values.items():
+            inputs[name] = np.broadcast_to(np.asarray(value, dtype=float), inputs[name].shape).copy()
+        return self._evaluate(scenario, checked, inputs, since)
+
+    def _evaluate(self, scenario: str, checked: ir.CheckedModel, inputs: dict, since) -> "Results":
         evaluator = self.evaluator(scenario)
         previous = since.env if since is not None and since.model is checked else None
         try:
@@ -117,195 +130,22 @@ class Model:
         return Results(checked, QuantityValues(checked, env), checks, env)
 
 
-def input_values(checked: ir.CheckedModel, overrides: dict) -> dict[str, np.ndarray]:
-    """Each input's values, with overrides applied: {name or "name[period]": value}. A text value
-    is a literal, checked and converted as a scenario's value is (check.parse_literal: a bare
-    number only for a plain input or one whose unit is declared). A Python number or array is
-    taken as already in the input's unit (what the engine stores); bool and number do not mix."""
-    values = {name: q.value.copy() for name, q in checked.quantities.items() if q.kind == "input"}
-    problems = []
-    for key, raw in _item_overrides(checked, overrides, problems).items():
-        name, period = _split_key(key, checked)
-        q = checked.quantities.get(name)
-        if q is None or q.kind != "input":
-            problems.append(_not_an_input(checked, name, q))
-            continue
-        raw, split = _take_split(raw)
-        try:
-            number = _override_number(checked, q, raw)
-        except LiteralError as err:
-            problems.append(Diagnostic("bad-override", f"cannot set `{key}`: {err}", None,
-                                       hint=_override_hint(checked, q, key, raw, err)))
-            continue
-        if period is None:
-            values[name] = np.broadcast_to(np.asarray(number, dtype=float), values[name].shape).copy()
-            continue
-        if not q.series:
-            problems.append(Diagnostic("bad-override", f"cannot set `{key}`: it is not a series", None,
-                                       hint=f"write {name}=VALUE"))
-            continue
-        try:
-            first, last = checked.timeline.parse(period)  # a year on a monthly timeline: its 12 months
-            values[name][first:last + 1] = _periods_of(checked, q, key, number, first, last, split, raw)
-        except ValueError as err:
-            problems.append(Diagnostic("bad-override", f"cannot set `{key}`: {err}", None,
-                                       hint=getattr(err, "hint", None) or
-                                       f"a period of {checked.timeline.range_text()}, e.g. "
-                                       f"{name}[{checked.timeline.label(0)}]=VALUE"))
-    if not problems and overrides:
-        problems = period_counts.verify(checked, values)
-        if problems:  # located in the model: its text shows the read with a caret
-            raise ModelError(problems, checked.sources_text)
-    if problems:
-        raise ModelError(problems)
-    return values
+def _usage(scenario, since) -> None:
+    """The API's own arguments, refused as the command line refuses bad ones (no raw exceptions)."""
+    if not isinstance(scenario, str):
+        raise ModelError([Diagnostic("usage", f"scenario is a scenario's name as text, not {scenario!r}", None,
+                                     hint='e.g. model.run("bear"); "base" is the model itself')])
+    if since is not None and not isinstance(since, Results):
+        raise ModelError([Diagnostic("usage", f"since is earlier results of model.run(), not {since!r}", None,
+                                     hint="e.g. first = model.run(); model.run(overrides=..., since=first)")])
 
 
-_SPLIT = re.compile(r"\s+(spread\s+even|in\s+(\S+))\s*$")
+class UnknownQuantity(KeyError):
+    """results.values[name] of a name that is not a row (a dimensioned quantity, a typo): says
+    which names are (a KeyError, so `name in values` and values.get() work as for any mapping)."""
 
-
-def _take_split(raw):
-    """`100 million USD spread even` / `100 million USD in 2026Q2` -> the value's text and the
-    split (None: spread even; a period label), as a table entry writes it; else (raw, False)."""
-    if not isinstance(raw, str):
-        return raw, False
-    m = _SPLIT.search(raw)
-    if m is None:
-        return raw, False
-    return raw[:m.start()], m.group(2)
-
-
-def _periods_of(checked, q: ir.Quantity, key: str, number, first: int, last: int, split, raw=None):
-    """What `--set x[2026]=...` gives each period of the key, by the rule a table key follows
-    (engine/check/inputs.py fill): a level or a rate repeats; an amount (`rollup sum`) says where
-    it falls; a split needs a key of several periods and an amount. ValueError if not."""
-    tl, width = checked.timeline, last - first + 1
-    amount = q.rollup == "sum"
-    if split is not False:
-        if width == 1 or not amount:
-            raise _SetError(f"`{key}` is one {tl.kind}: there is nothing to spread" if width == 1 else
-                            f"`{q.name}` is not an amount per period (`rollup sum`): only an amount is split",
-                            "give the value alone")
-        if split is None:
-            return np.asarray(number, dtype=float) / width
-        at, at_last = tl.parse(split)
-        if at != at_last or not first <= at <= last:
-            raise _SetError(f"{split} is not one {tl.kind} of {tl.range_text(first, last)}",
-                            f"e.g. in {tl.label(last)}")
-        out = np.zeros(width)
-        out[at - first] = number
-        return out
-    level = q.unit is None or checked.units.is_flow(q.unit) or (q.rollup is not None and not amount)
-    if width > 1 and not level and np.any(np.asarray(number) != 0):
-        raise _SetError(f"{key} covers {width} {tl.kind}s and `{q.name}` is an amount per {tl.kind}: say where the "
-                        "value falls", f'--set "{key}={_text(raw)} spread even" (an equal share in each) or '
-                        f'--set "{key}={_text(raw)} in {tl.label(last)}"')
-    return number
-
-
-def _text(raw) -> str:
-    return raw.strip() if isinstance(raw, str) else "VALUE"
-
-
-class _SetError(ValueError):
-    def __init__(self, message: str, hint: str):
-        super().__init__(message)
-        self.hint = hint
-
-
-LISTED_INPUTS = 12  # a hint names this many inputs, then says how many more
-
-
-def _not_an_input(checked: ir.CheckedModel, name: str, q) -> Diagnostic:
-    from .diagnostics import did_you_mean
-
-    inputs = [n for n, x in checked.quantities.items() if x.kind == "input"]
-    what = "a formula, not an input" if q is not None else "not defined"
-    hint = did_you_mean(name, inputs)
-    if hint is None:
-        more = len(inputs) - LISTED_INPUTS
-        hint = "inputs: " + ", ".join(inputs[:LISTED_INPUTS]) + (
-            f", and {more} more (`unitsheet explain MODEL` lists every quantity)" if more > 0 else "")
-    return Diagnostic("bad-override", f"cannot set `{name}`: it is {what}", None, hint=hint)
-
-
-def _override_hint(checked: ir.CheckedModel, q: ir.Quantity, key: str, raw, err: LiteralError) -> str | None:
-    """For a value without a unit: the input's unit and the unit its values are shown in."""
-    if err.kind != "missing-unit" or q.unit is None:
-        return err.hint
-    from .report import display
-
-    shown, factor = display(q, q.value, checked.units)
-    unit = checked.units.short(q.unit)
-    now = float(q.value[~np.isnan(q.value)][0]) * factor if (~np.isnan(q.value)).any() else None
-    example = f'--set "{key}={str(raw).strip()} {shown}"'
-    text = f"`{q.name}` is in {unit}" + (f" and shown in {shown}" if shown != unit else "") + f": write {example}"
-    if now is not None:
-        text += f" (its value now: {_short_number(now)} {shown})"
-    return text
-
-
-def _short_number(v: float) -> str:
-    return f"{v:,.6g}" if abs(v) < 1e15 else f"{v:.6g}"
-
-
-def _item_overrides(checked: ir.CheckedModel, overrides: dict, problems: list) -> dict:
-    """Keys naming items, as rows are named: `price[eu]` is the row price[eu],
-    `price[eu, 2027]` its 2027, `price` (by region) every item."""
-    dims = checked.dimensions
-    if not dims:
-        return overrides
-    from .diagnostics import did_you_mean
-
-    out = {}
-    for key, raw in overrides.items():
-        name, _, rest = key.partition("[")
-        name = name.strip()
-        if name not in dims.of:
-            out[key] = raw
-            continue
-        known = [i for d in dims.of[name] for i in dims.items[d]]
-        parts = [p.strip() for p in rest.rstrip().removesuffix("]").split(",")] if rest else []
-        items = [p for p in parts if p in known]
-        periods = [p for p in parts if p not in known]
-        wrong = [p for p in periods if not _looks_like_period(p)]
-        if wrong or len(periods) > 1:
-            hint = did_you_mean(wrong[0], known) if wrong else None
-            problems.append(Diagnostic("bad-override", f"cannot set `{key}`: " + (
-                f"`{wrong[0]}` is not an item of `{name}` (by {', '.join(dims.of[name])})" if wrong
-                else "it names more than one period"), None,
-                hint=hint or f"items: {', '.join(known)}; e.g. {dims.names(name)[0]}=VALUE"))
-            continue
-        for row in [r for r in dims.names(name) if set(items) <= set(dims.rows[r][1])]:
-            out[row + (f"[{periods[0]}]" if periods else "")] = raw
-    return out
-
-
-def _looks_like_period(text: str) -> bool:
-    try:
-        ir.parse_label(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _split_key(key: str, checked: ir.CheckedModel | None = None) -> tuple[str, str | None]:
-    """`name` or `name[period]`: the period as written, for the timeline to read. An item row
-    (`price[eu]`) is a name; `price[eu][2027]` is its 2027."""
-    if checked is not None and key in checked.quantities:
-        return key, None
-    if key.endswith("]") and "[" in key:
-        name, _, rest = key.rpartition("[") if key.count("[") > 1 else key.partition("[")
-        return name, rest[:-1].strip()
-    return key, None
-
-
-def _override_number(checked: ir.CheckedModel, q: ir.Quantity, raw):
-    if isinstance(raw, str):
-        return parse_literal(raw, q, checked.units)
-    if isinstance(raw, (bool, np.bool_)) != (q.unit is None):
-        raise LiteralError("type", "true/false for a number" if q.unit is not None else "a number for true/false")
-    return raw
+    def __str__(self) -> str:
+        return self.args[0]
 
 
 class QuantityValues(Mapping):
@@ -314,12 +154,26 @@ class QuantityValues(Mapping):
 
     def __init__(self, checked: ir.CheckedModel, env: dict):
         self._quantities, self._env, self._made = checked.quantities, env, {}
+        self._dimensions = checked.dimensions
 
     def __getitem__(self, name: str) -> np.ndarray:
         if name not in self._made:
+            if name not in self._quantities:
+                raise UnknownQuantity(self._unknown(name))
             row = self._env[name]
             self._made[name] = row if self._quantities[name].series else row.reshape(-1)[:1]
         return self._made[name]
+
+    def _unknown(self, name) -> str:
+        dims = self._dimensions
+        if isinstance(name, str) and name in dims.of:
+            rows = dims.names(name)
+            return (f"`{name}` is by {', '.join(dims.of[name])}: read one of its rows, "
+                    f"values['{rows[0]}'] ({len(rows)} rows: {', '.join(rows[:4])}{', ...' if len(rows) > 4 else ''})")
+        from .diagnostics import did_you_mean
+
+        hint = did_you_mean(str(name), list(self._quantities))
+        return f"no quantity named `{name}`" + (f"; {hint}" if hint else "")
 
     def __iter__(self):
         return iter(self._quantities)

@@ -35,7 +35,7 @@ from .samples import (MEMORY_BUDGET, Chunk, Streams, chunk_size, chunks, evaluat
                       evaluate_samples, chunk_inputs, inverse_cdf, normal_between, summarised_cells,
                       uncertain_inputs)
 from . import distributed
-from .model import input_values
+from .overrides import input_values
 
 EXACT_BUDGET = 256 * 2**20  # bytes of samples held for exact percentiles; above, the sketch
 ALPHA = 1e-4  # the sketch's relative accuracy

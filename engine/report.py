@@ -268,4 +268,4 @@ def _csv_cell(v: float, boolean: bool) -> str:
         return ""
     if boolean:
         return "true" if v else "false"
-    return repr(v)
+    return repr(v + 0.0)  # -0.0 is 0

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import ir, report
 from .diagnostics import ModelError
-from .model import input_values
+from .overrides import input_values
 from .montecarlo import (MEMORY_BUDGET, Simulation, chunk_size, chunks, evaluate_chunk,  # noqa: F401 (re-exported)
                          simulate, simulation_table, uncertain_inputs)
 
@@ -141,7 +141,7 @@ class _Probe:
     def run(self, ks: tuple):
         """(results, None), or (None, the runtime error)."""
         try:
-            results = self.model.run(self.scenario, overrides=self.values(ks), since=self.last)
+            results = self.model.run_values(self.scenario, self.values(ks), since=self.last)
         except ModelError as err:
             return None, err
         self.last = results

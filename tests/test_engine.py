@@ -453,11 +453,11 @@ def test_rerun_since_earlier_results_equals_a_full_run_and_skips_what_did_not_ch
     overrides = {n: data.draw(st.floats(checked.quantities[n].low, checked.quantities[n].high)) for n in chosen}
     evaluator = model.evaluator()
     try:
-        full = model.run(overrides=overrides)
+        full = model.run_values("base", overrides)
     except ModelError:
         return
     entries = len(evaluator.order)
-    again = model.run(overrides=overrides, since=base)
+    again = model.run_values("base", overrides, since=base)
     for name in checked.quantities:
         assert np.array_equal(again.values[name], full.values[name], equal_nan=True), name
     assert again.checks == full.checks

@@ -24,7 +24,7 @@ check "dscr": lease_income / debt_service >= 1.3
 
 
 def fails(model, scenario, check, values) -> bool:
-    return any(c["name"] == check and not c["passed"] for c in model.run(scenario, overrides=values).checks)
+    return any(c["name"] == check and not c["passed"] for c in model.run_values(scenario, values).checks)
 
 
 def assert_on_the_boundary(model, finding):

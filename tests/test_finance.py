@@ -246,7 +246,7 @@ def test_monte_carlo_samples_get_one_irr_each():
     model = engine.loads('model "m"\ntimeline 2026..2030 yearly\ninput outlay = 80 .. 120\n'
                          'cf[2026] = -outlay\ncf[2027..] = 30\nproject_irr = irr(cf[2026..2030])\n')
     evaluator = model.evaluator()
-    from engine.model import input_values
+    from engine.overrides import input_values
 
     inputs = input_values(model.checked(), {})
     inputs["outlay"] = np.array([[80.0], [100.0], [120.0]])

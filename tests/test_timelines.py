@@ -227,17 +227,25 @@ def test_twelve_months_at_one_usd_a_month_show_as_twelve_usd_a_year(capsys):
 
 
 @pytest.mark.parametrize("timeline, by, message", [
-    ("2026Q1..2026Q4 quarterly", "quarter", "already quarterly"),
-    ("2026..2027 yearly", "quarter", "already yearly"),
-    ("2026..2027 yearly", "year", "already yearly")])
-def test_a_roll_up_to_the_timelines_own_periods_or_finer_is_a_usage_error(timeline, by, message, tmp_path, capsys):
+    ("2026..2027 yearly", "quarter", "already yearly"), ("2026Q1..2026Q4 quarterly", "month", "")])
+def test_a_roll_up_to_finer_periods_is_a_usage_error(timeline, by, message, tmp_path, capsys):
     path = tmp_path / "m.ush"
     path.write_text(f'model "m"\ntimeline {timeline}\ninput a: USD = 1\nb[{timeline.split("..")[0]}..] = a\n'
                     "    rollup last\n")
     code, out, err = run_cli(["run", path, "--by", by], capsys)
     assert code == 2 and out == "" and message in err
-    if "quarterly" in timeline:
-        assert "try --by year" in err
+
+
+@pytest.mark.parametrize("timeline, by", [("2026..2027 yearly", "year"), ("2026Q1..2026Q4 quarterly", "quarter")])
+def test_a_roll_up_to_the_timelines_own_periods_prints_the_model(timeline, by, tmp_path, capsys):
+    """`--by year` of a yearly model exited 2; it is the model as it is."""
+    path = tmp_path / "m.ush"
+    path.write_text(f'model "m"\ntimeline {timeline}\ninput a: USD = 1\nb[{timeline.split("..")[0]}..] = a\n'
+                    "    rollup last\n")
+    code, out, err = run_cli(["run", path, "--by", by], capsys)
+    plain = run_cli(["run", path], capsys)[1]
+    assert code == 0 and err == "" and f"shows it as it is" in out
+    assert out.splitlines()[:6] == plain.splitlines()[:6]
 
 
 def test_set_takes_a_month_a_quarter_or_a_whole_year(capsys, tmp_path):

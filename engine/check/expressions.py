@@ -260,6 +260,8 @@ def convert(s, node, unit):
 
 def same_dimension(s, left, right, node, ctx, verb: str):
     lu, ru = left.type.unit, right.type.unit
+    if lu is ANY_UNIT or ru is ANY_UNIT:
+        raise Unknown  # inferring a loop's units: this side's is not known yet
     if s.units.same_dimension(lu, ru):
         return convert(s, right, lu)
     ctx.report.error("unit-mismatch", f"cannot {verb} {common.u(s, lu)} and {common.u(s, ru)}", node.span,
@@ -273,6 +275,8 @@ def type_Compare(s, node: ast.Compare, ctx):
     left = expr(s, node.left, ctx)
     right = expr(s, node.right, ctx)
     shape = ir.join((left.type.shape, right.type.shape))
+    if left.type.unit is ANY_UNIT or right.type.unit is ANY_UNIT:  # inferring a loop's units: true/false
+        return ir.Compare(node.op, left, right, ir.Type(None, shape), node.span)  # either way; re-checked
     if left.type.boolean or right.type.boolean:
         if not (left.type.boolean and right.type.boolean and node.op in ("==", "!=")):
             ctx.report.error("type", "cannot compare true/false with a number", node.span,

@@ -72,6 +72,7 @@ def literal(s, node, expect: "Expect | None", what: str = "this value") -> tuple
     is expected of it. Returns (value, unit) with the value in the expected unit.
     A bare number stands for the expected unit only where that unit is declared (`: USD`)
     or is a plain number: anywhere else its meaning would be a guess, so it is refused."""
+    node = spaced_unit(s, node)
     sign = 1.0
     literal = node
     while isinstance(node, ast.Unary):
@@ -123,6 +124,26 @@ def literal(s, node, expect: "Expect | None", what: str = "this value") -> tuple
                        hint=common.rate_hint(s, unit, want))
         raise Abandon
     return in_unit(s, number, unit, want, literal), want
+
+
+def spaced_unit(s, node):
+    """`13 billion USD / year`, `5 USD / kilowatt` (a unit name after a literal and * or /, as
+    formulas and pint's own unit text write it) as the one literal `13 billion USD/year`."""
+    if not (isinstance(node, ast.Binary) and node.op in "*/" and isinstance(node.right, ast.Name)
+            and s.units.is_unit_name(node.right.name)):
+        return node
+    left = spaced_unit(s, node.left)
+    inner, signs = left, []
+    while isinstance(inner, ast.Unary):
+        signs.append(inner.op)
+        inner = inner.operand
+    if not isinstance(inner, ast.Quantity) or (inner.unit is None and node.op == "/"):
+        return node
+    unit = f"{inner.unit}{node.op}{node.right.name}" if inner.unit else node.right.name
+    out = ast.Quantity(inner.number, inner.scale, unit, node.span)
+    for op in reversed(signs):
+        out = ast.Unary(op, out, node.span)
+    return out
 
 
 def in_unit(s, number: float, unit, want, node) -> float:
