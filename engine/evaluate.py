@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import batching, builtins, compiler, ir, spreadsheet_math
+from . import batching, builtins, compiler, ir, loops, spreadsheet_math
 from .diagnostics import Diagnostic, Label, ModelError
 
 
@@ -97,7 +97,7 @@ class Evaluator:
             compiled.append((q, equations))
         # (q, eq, f, period): each member's equation for each period, in same-period dependency
         # order, or in the step's own order of (name, period) (None: a single value's equation).
-        # A declared circular loop is one entry, a _Loop, solved by iteration.
+        # A declared circular loop is one entry, a loops.Loop, solved by iteration.
         if step.order is None:
             schedule = [(q, eq, f, p) for p in range(self.n) for q, equations in compiled
                         for eq, f in equations if eq.start <= p <= eq.stop]
@@ -107,7 +107,7 @@ class Evaluator:
             schedule = []
             for entry in step.order:
                 if isinstance(entry, ir.Loop):
-                    schedule.append(_Loop(entry, [equation_of[node] + (node[1],) for node in entry.nodes]))
+                    schedule.append(loops.Loop(entry, [equation_of[node] + (node[1],) for node in entry.nodes]))
                 else:
                     schedule.append(equation_of[entry] + (entry[1],))
         return "recurrence", (hoisted, schedule, [(q, eq) for q, equations in compiled for eq, _ in equations])
@@ -291,7 +291,7 @@ class Evaluator:
             value = np.asarray(f(env, start, stop + 1), dtype=float)
             env[key] = np.broadcast_to(value, value.shape[:-1] + (stop + 1 - start,))
         for entry in schedule:
-            if type(entry) is _Loop:
+            if type(entry) is loops.Loop:
                 self._solve(env, entry)
                 continue
             q, eq, f, p = entry
@@ -304,34 +304,30 @@ class Evaluator:
         if all(q.type.boolean or np.isfinite(env[q.name] if eq.start is None else
                                              env[q.name][..., eq.start:eq.stop + 1]).all() for q, eq in equations):
             return
-        for q, eq, _, p in (part for entry in schedule for part in (entry.parts if type(entry) is _Loop else (entry,))):
+        for q, eq, _, p in (part for entry in schedule for part in (entry.parts if type(entry) is loops.Loop else (entry,))):
             values = env[q.name] if p is None else env[q.name][..., p:p + 1]
             if not (q.type.boolean or np.isfinite(values).all()):
                 self._verify(q, eq, values, 0 if p is None else p, env)
 
-    def _solve(self, env, loop: "_Loop"):
-        """A declared circular loop in one period: its members computed in turn, from 0, until no
-        value changes by more than LOOP_TOLERANCE of itself (every Monte Carlo sample at once), at
-        most LOOP_ITERATIONS passes. A loop that does not settle is a runtime error naming it, the
-        period and its last two values; under verify=False its samples that did not settle are NaN."""
-        cells = [(env[q.name] if p is None else env[q.name][..., p:p + 1], f, p) for q, _, f, p in loop.parts]
-        for cell, _, _ in cells:
-            cell[...] = 0.0
-        for _ in range(LOOP_ITERATIONS):
-            previous = [cell.copy() for cell, _, _ in cells]
-            for cell, f, p in cells:
-                cell[...] = f(env, 0, 1) if p is None else f(env, p, p + 1)
-            settled = [_settled(cell, old) for (cell, _, _), old in zip(cells, previous)]
-            if all(s.all() for s in settled):
-                return
-            if not all(np.isfinite(cell).all() for cell, _, _ in cells):
-                return  # a division by zero...: the recurrence's own check finds and names it
-        if not self._verifying:  # the samples that did not settle are failures (Monte Carlo counts them)
-            unsettled = ~np.logical_and.reduce([s[..., 0] for s in settled])
-            for cell, _, _ in cells:
-                cell[unsettled] = np.nan
+    def _solve(self, env, loop: loops.Loop):
+        """A declared circular loop in one period (engine/loops.py). A sample that does not settle,
+        or has no number in any order of the members, is a runtime error (naming the loop, the
+        period and its last two values, or the function that failed); under verify=False it is a
+        failure (NaN), counted by Monte Carlo, and the other samples keep their solution."""
+        outcome = loops.solve(env, loop, locate=self._verifying)
+        if outcome.ok:
             return
-        raise ModelError([_not_settled(self, loop, cells, previous)], self.model.sources_text)
+        if not self._verifying:
+            bad = outcome.unsettled | outcome.failed
+            for q, _, _, p in loop.parts:
+                cell = env[q.name] if p is None else env[q.name][..., p:p + 1]
+                cell[bad] = np.nan
+            return
+        if outcome.failed.any():
+            q, eq, _, p = loop.parts[outcome.first_failure]
+            raise ModelError([_diagnose(self, q, eq, p, env)], self.model.sources_text)
+        cells = [(env[q.name] if p is None else env[q.name][..., p:p + 1], f, p) for q, _, f, p in loop.parts]
+        raise ModelError([_not_settled(self, loop, cells, outcome.previous)], self.model.sources_text)
 
     def _verify(self, q: ir.Quantity, eq: ir.Equation, values: np.ndarray, a: int, env):
         if not self._verifying or q.type.boolean or np.isfinite(values).all():
@@ -383,24 +379,9 @@ def _first_non_finite(values: np.ndarray) -> int:
 
 
 AFFINE_RECURRENCES = True  # tests switch it off to compare with the general path
-# A declared circular loop (engine/evaluate.py Evaluator._solve): settled when no value moves by
-# more than this share of itself in a pass; the workbook's iterative calculation has the same count.
-LOOP_TOLERANCE = 1e-12
-LOOP_ITERATIONS = 100
+LOOP_TOLERANCE, LOOP_ITERATIONS = loops.LOOP_TOLERANCE, loops.LOOP_ITERATIONS  # (explain and the workbook read them)
 
 
-class _Loop:
-    """A declared circular loop of a recurrence's schedule: its (q, eq, f, period) parts."""
-
-    __slots__ = ("loop", "parts")
-
-    def __init__(self, loop: ir.Loop, parts: list):
-        self.loop, self.parts = loop, parts
-
-
-def _settled(new: np.ndarray, old: np.ndarray) -> np.ndarray:
-    """Per value: unchanged to LOOP_TOLERANCE of its size (exactly equal counts, 0 included)."""
-    return (new == old) | (np.abs(new - old) <= LOOP_TOLERANCE * np.maximum(np.abs(new), np.abs(old)))
 BATCHING = True  # tests switch it off to compare with one step at a time
 
 
@@ -573,7 +554,7 @@ def _diagnose(ev: Evaluator, q: ir.Quantity, eq: ir.Equation, p: int | None, env
     return Diagnostic("runtime", f"{why} in `{q.name}`{where}", span, tuple(labels), hint=_hint(culprit))
 
 
-def _not_settled(ev: Evaluator, loop: _Loop, cells, previous) -> Diagnostic:
+def _not_settled(ev: Evaluator, loop: loops.Loop, cells, previous) -> Diagnostic:
     """The loop that did not settle: its members, the period, each one's last two values."""
     q, eq, _, p = loop.parts[0]
     units = ev.model.units
@@ -613,7 +594,17 @@ def _hint(node) -> str:
     builtin = builtins.ELEMENTWISE.get(node.name) if isinstance(node, ir.Func) else None
     if builtin is not None and builtin.unit_rule == "finance":
         return f"check the arguments it reads against Excel's rules for {builtin.signature}"
+    if builtin is not None and builtin.name in _GUARDS:
+        return f"{_GUARDS[builtin.name]}, or check the inputs it reads"
     return "guard it, e.g. if(x == 0, 0, y / x), or check the inputs it reads"
+
+
+# A function that fails for some arguments: how to guard it (in the model's own syntax).
+_GUARDS = {"sqrt": "its argument must not be negative: sqrt(max(x, 0))",
+           "ln": "its argument must be positive: if(x > 0, ln(x), 0)",
+           "log10": "its argument must be positive: if(x > 0, log10(x), 0)",
+           "mod": "its divisor must not be 0: if(b == 0, 0, mod(a, b))",
+           "choose": "its option number must be 1 to the number of options: choose(min(max(i, 1), 3), a, b, c)"}
 
 
 def _why(node, ev, env, a, b) -> str:
