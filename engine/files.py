@@ -17,9 +17,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -89,16 +91,49 @@ def replacing(path, inputs=()) -> Iterator[str]:
     except OSError as err:
         _refuse(f"cannot write {path}: {err.strerror or err}")
     os.close(fd)
+    failed = None
     try:
         yield tmp
         os.chmod(tmp, _mode_for(target))
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as err:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
-        raise
+        _discard_unclosed_zips(err.__traceback__)
+        cause = _os_error(err)
+        if cause is None:
+            raise
+        failed = (cause.strerror or str(cause), cause.errno)
+    if failed is not None:
+        _refuse(f"cannot write {path}: {failed[0]}",
+                "free some space on that disk, or write elsewhere" if failed[1] == errno.ENOSPC else None)
+
+
+def _os_error(err: BaseException) -> OSError | None:
+    """The operating system's error behind a failed write (a full disk, a quota, an I/O error),
+    also when a library wraps it (XlsxWriter's FileCreateError holds the OSError)."""
+    for candidate in (err, getattr(err, "__cause__", None), getattr(err, "__context__", None),
+                      *getattr(err, "args", ())[:1]):
+        if isinstance(candidate, OSError) and candidate.errno is not None:
+            return candidate
+    return None
+
+
+def _discard_unclosed_zips(tb) -> None:
+    """A workbook whose write failed leaves XlsxWriter's ZipFile open in the failed call's frames;
+    its destructor would try to write again and print a traceback nobody can act on (the failure
+    itself is reported once). Its file is closed here, and the ZipFile told it has none."""
+    while tb is not None:
+        for value in list(tb.tb_frame.f_locals.values()):
+            if isinstance(value, zipfile.ZipFile) and value.fp is not None:
+                try:
+                    value.fp.close()
+                except OSError:
+                    pass
+                value.fp = None
+        tb = tb.tb_next
 
 
 def write_bytes(path, data: bytes, inputs=()) -> None:

@@ -183,3 +183,80 @@ def test_a_loop_with_no_solution_names_the_function_that_failed():
     (d,) = info.value.diagnostics
     assert d.message == "square root of a negative number in `x` for 2025" and d.span.col == 8
     assert "sqrt(max(x, 0))" in d.hint and "y / x" not in d.hint
+
+
+# ------------------------------------------------------------------ item 3: early 1900
+
+def test_a_timeline_before_march_1900_is_refused_and_from_march_the_workbook_agrees(tmp_path):
+    """The 1900 date system's 29 February 1900 made xirr 0.4052 in the engine, 0.4066 in LibreOffice."""
+    from exports.xlsx import export_workbook
+    from tests.test_export import libreoffice_equals_the_engine
+
+    with pytest.raises(ModelError, match="a spreadsheet counts a 29 February 1900 that never was"):
+        engine.loads("timeline 1900-02..1901-12 monthly\n").checked()
+    with pytest.raises(ModelError, match="first period ends on 1900-01-31"):
+        engine.loads("timeline 1900..1901 monthly\n").checked()
+    model = engine.loads("timeline 1900-03..1901-12 monthly\ninput x: USD = {1900-03: -100, 1900-04..1901-12: 10}\n"
+                         "    rollup sum\nr = xirr(x[1900-03..1901-12])\nflag = in_period(1900-03..1900-06)\n"
+                         "    rollup max\n")
+    for frequency, start in (("quarterly", "1900Q1"), ("yearly", "1900")):
+        engine.loads(f"timeline {start}..1902{'Q4' if frequency == 'quarterly' else ''} {frequency}\n").checked()
+    path = tmp_path / "early.xlsx"
+    export_workbook(model, path)
+    assert libreoffice_equals_the_engine(model, path, tmp_path) >= 40
+
+
+# ------------------------------------------------------------------ item 7: a full disk
+
+def _full_disk(tmp_path):
+    """A 40 kB file system (tmpfs), full: a real ENOSPC. Root only; else the test skips."""
+    import subprocess
+
+    folder = tmp_path / "full"
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40k", "tmpfs", str(folder)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here (not root); test_a_full_disk_in_process covers the path")
+    (folder / "m.ush").write_text((ROOT / "models" / "saas_monthly.ush").read_text())
+    with open(folder / "fill", "wb") as handle:
+        try:
+            handle.write(b"\0" * 100_000)
+        except OSError:
+            pass
+    return folder
+
+
+def test_a_full_disk_is_one_plain_error_and_the_old_file_stays(tmp_path):
+    import subprocess
+    import sys
+
+    folder = _full_disk(tmp_path)
+    try:
+        before = (folder / "m.ush").read_bytes()
+        for args in (["export", ROOT / "models" / "openai_capex.ush", "-o", folder / "o.xlsx"],
+                     ["export", ROOT / "models" / "openai_capex.ush", "-o", folder / "o.xlsx", "--format", "json"],
+                     ["fmt", folder / "m.ush", "--write"]):
+            done = subprocess.run([sys.executable, "-m", "engine", *map(str, args)], capture_output=True, text=True)
+            assert done.returncode == 2 and "No space left on device" in done.stderr, done.stderr
+            assert "Traceback" not in done.stderr and "internal error" not in done.stderr and "Exception" not in done.stderr
+            if "json" in args:
+                import json
+
+                assert json.loads(done.stderr)["errors"][0]["message"].endswith("No space left on device")
+        assert (folder / "m.ush").read_bytes() == before and not list(folder.glob(".unitsheet-*"))
+    finally:
+        subprocess.run(["umount", str(folder)])
+
+
+def test_a_full_disk_in_process(tmp_path, monkeypatch, capsys):
+    import errno
+    import zipfile
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", no_space)
+    monkeypatch.setattr(zipfile.ZipFile, "write", no_space)
+    (tmp_path / "o.xlsx").write_bytes(b"old")
+    code, out, err = run_cli(["export", ROOT / "models" / "saas_monthly.ush", "-o", tmp_path / "o.xlsx"], capsys)
+    assert code == 2 and "cannot write" in err and "No space left on device" in err and "internal" not in err
+    assert (tmp_path / "o.xlsx").read_bytes() == b"old" and not list(tmp_path.glob(".unitsheet-*"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import numpy as np
 
 from .. import ir
@@ -11,6 +13,9 @@ from ..units import DAYCOUNTS, DEFAULT_DAYCOUNT, SCALES, UnitError, UnitSystem, 
 
 MAX_PERIODS = 10_000
 FIRST_YEAR, LAST_YEAR = 1900, 9999  # the dates a spreadsheet holds (the workbook's period headers are dates)
+# The 1900 date system (Excel's, and LibreOffice's for .xlsx) counts a 29 February 1900 that never
+# was: its serials agree with the calendar from 1 March 1900 on, so every header date is from then.
+FIRST_DATE = datetime.date(1900, 3, 1)
 
 
 def read(s) -> None:
@@ -64,6 +69,12 @@ def timeline(s, stmt: ast.Timeline) -> ir.Timeline:
                            f"to {LAST_YEAR}", stmt.span, Label(stmt.span),
                            hint="periods are calendar years (2027), quarters (2027Q3) or months (2027-03)")
             s.fail_if_errors()
+    if first <= last and probe.end_date(first) < FIRST_DATE:
+        s.report.error("bad-period", f"the timeline's first period ends on {probe.end_date(first).isoformat()}: a "
+                       "spreadsheet counts a 29 February 1900 that never was, so its dates before 1 March 1900 "
+                       "disagree with the calendar (YEAR, XIRR, XNPV)", stmt.span, Label(stmt.span),
+                       hint="start the timeline with a period ending on or after 1900-03-01 (1900-03 monthly, "
+                            "1900Q1 quarterly, 1900 yearly)")
     if last < first:
         s.report.error("bad-period", f"the timeline ends ({stmt.end}) before it starts ({stmt.start})",
                        stmt.span, Label(stmt.span), hint=f"write it from the earlier period: timeline "
