@@ -271,8 +271,8 @@ cash = cash_before + draw
 def test_a_revolver_draw_is_refused_until_it_says_what_it_is():
     """It rolled up to the year's last quarter (a year's draws of 118 million showed as 5.5)."""
     (error,) = _errors(REVOLVER)
-    assert error.kind == "missing-rollup" and error.span.line == 8 and "`draw`" in error.message
-    assert "`cash` adds it each quarter as an amount" in error.message
+    assert error.kind == "missing-rollup" and error.span.line == 7 and "`draw`" in error.message
+    assert "it subtracts from a level" in error.message and error.span.col == 12  # min_cash - cash_before
     assert "rollup last" in error.hint and "rollup sum" in error.hint
     from engine import rollup
 
@@ -305,7 +305,7 @@ liabilities = debt + tax_payable
 
 @pytest.mark.parametrize("formula, reason", [
     ("mrr * 1 month", "multiplies the flow `mrr` by `1 month`"),
-    ("payment_each[t] * 2", "adds up `payment_each`"),
+    ("payment_each[t] * 2", "reads `payment_each`, an amount per period"),
 ])
 def test_a_proven_amount_asks_for_rollup_sum_and_never_offers_last(formula, reason):
     (error,) = _errors("timeline 2026-01..2026-12 monthly\ninput mrr: USD/month = {2026: 10}\n"

@@ -389,7 +389,7 @@ def test_fast_paths_are_bit_for_bit_the_general_path(source, root, monkeypatch):
 
     text = {"synthetic": lambda: synthetic_model(300),
             "openai": lambda: (root / "models/openai_capex.ush").read_text() +
-            "\nz[2025] = 1 USD\nz[2026..] = 3 USD - z[t-1] * 0.5\n",
+            "\nz[2025] = 1 USD\nz[2026..] = 3 USD - z[t-1] * 0.5\n    rollup last\n",
             "forms": lambda: 'model "forms"\ntimeline 2025..2029 yearly\n' + RECURRENCE_FORMS}[source]()
     checked = engine.loads(text, "m.ush").checked()
     inputs = input_values(checked, {})

@@ -73,7 +73,8 @@ def test_a_lag_from_an_input_equals_the_same_lag_written_as_a_number(frequency, 
     body = "y[{s}..] = y[t-LAG] * 0.5 + x[t]" if recurrence else "y[{s}..] = x[t-LAG] * 2"
     unit = {"yearly": " year", "quarterly": " quarter", "monthly": " month"}[frequency] if with_unit else ""
     text = (head + f"input lag = {k}{unit}\ninput x: USD = {{{table}}}\n    rollup last\n"
-            f"y[{tl.label(0)}..{tl.label(start - 1)}] = 3 USD\n" + body.format(s=tl.label(start)) + "\n")
+            f"y[{tl.label(0)}..{tl.label(start - 1)}] = 3 USD\n" + body.format(s=tl.label(start)) +
+            "\n    rollup last\n")
     by_input = engine.loads(text.replace("LAG", "lag")).run().values["y"]
     literal = engine.loads(text.replace("LAG", str(k))).run().values["y"]
     assert np.array_equal(by_input, literal)

@@ -35,6 +35,11 @@ class Kind:
 
 
 LEVEL, AMOUNT, NEUTRAL, BLOCKED, FLOW = (Kind(w) for w in ("level", "amount", "neutral", "blocked", "flow"))
+_IN_PROGRESS = Kind("blocked")
+# A quantity read from its own earlier value without adding to it (x[t] = x[t-1] * (1 + g)): a price
+# rising (a level) or sales growing each month (an amount)?
+_GROWS = Kind("unknown", "it grows from its own previous value without adding to it: a level (a price rising) "
+                         "or an amount each period (sales growing)?")
 
 
 def unknown(reason: str, node) -> Kind:
@@ -50,14 +55,32 @@ class Classifier:
         self.balances = balances(s.quantities)
         self.memo: dict[str, Kind] = {}
         self.kinds: dict[int, Kind] = {}  # id(node) -> its kind: a product's factors are asked twice
+        self.judging: list[str] = []  # the quantities being judged, innermost last
+        # id(node) -> (why it is an amount per period, the `* time` text to drop for a flow, or None)
+        self.proofs: dict[int, tuple[str, str | None]] = {}
+
+    def amount_reason(self, q: ir.Quantity) -> tuple[str, str | None]:
+        """Why q (proven an amount) is one: the first proof in its equations, and the `* time`
+        text that makes a flow an amount (None where there is none to drop)."""
+        for eq in q.equations:
+            for node in ir.walk(eq.expr):
+                if id(node) in self.proofs:
+                    return self.proofs[id(node)]
+        return "it is computed from amounts per period", None
 
     # ------------------------------------------------------------------ quantities
     def of(self, name: str) -> Kind:
         """The kind of a quantity's values (per period)."""
         if name in self.memo:
+            if self.memo[name] is _IN_PROGRESS:  # a loop back to a quantity being judged
+                return _GROWS if name == self.judging[-1] else BLOCKED
             return self.memo[name]
-        self.memo[name] = BLOCKED  # a loop back to itself: judged by its other parts
-        self.memo[name] = found = self._of(name)
+        self.memo[name] = _IN_PROGRESS
+        self.judging.append(name)
+        try:
+            self.memo[name] = found = self._of(name)
+        finally:
+            self.judging.pop()
         return found
 
     def _of(self, name: str) -> Kind:
@@ -107,6 +130,10 @@ class Classifier:
         if q is None or not q.series or not node.type.series:
             return NEUTRAL
         found = self.of(node.name)
+        if found is _GROWS:
+            return unknown(found.reason, node)
+        if found is AMOUNT:
+            self.proofs[id(node)] = (f"it reads `{node.name}`, an amount per period", None)
         return BLOCKED if found.what == "unknown" else found  # its own error comes first
 
     _Shift = _Ref
@@ -133,12 +160,21 @@ class Classifier:
         return self.kind(node.operand)
 
     def _Sum(self, node):
-        return combine([self.kind(x) for x in [node.first] + [x for _, x in node.rest]], "adds")
+        """Amounts plus or minus amounts (and constants) are an amount; levels added are a level
+        (assets = cash + ppe); a level less a level or a constant is not proven (net debt = debt -
+        cash is a level, a change nwc - nwc[t-1] or a draw min_cash - cash an amount)."""
+        kinds = [self.kind(x) for x in [node.first] + [x for _, x in node.rest]]
+        found = combine(kinds, "adds")
+        if found is LEVEL and (any(op == "-" for op, _ in node.rest) or NEUTRAL in kinds):
+            return unknown("it subtracts from a level, or adds a constant to one: a level (net debt = debt - cash) "
+                           "or an amount each period (a change, x - x[t-1]; a draw, min_cash - cash)?", node)
+        return found
 
     def _Func(self, node):
         builtin = builtins.ELEMENTWISE.get(node.name)
-        if builtin is not None and builtin.per_period:
-            return AMOUNT  # pmt, ppmt, sln...: a payment or charge each period
+        if builtin is not None and builtin.per_period:  # pmt, ppmt, sln...: a payment or charge each period
+            self.proofs[id(node)] = (f"{node.name}() gives an amount each period", None)
+            return AMOUNT
         if builtin is not None and builtin.unit_rule in ("condition", "index"):
             return combine([self.kind(a) for a in node.args[1:]], "chooses between")
         if builtin is not None and builtin.unit_rule == "finance":
@@ -199,11 +235,29 @@ class Classifier:
             return None
         length = float(total.to(self.timeline.step_unit).magnitude)
         if abs(length - 1.0) < 1e-9:
+            self.proofs[id(node)] = self._proof(node, flows[0][0], [(f, e) for f, e in factors if f is not flows[0][0]])
             return AMOUNT
         kind = self.timeline.kind
         return unknown(f"it multiplies a flow by {length:.4g} {kind}s, not by one {kind}: a level held as so "
                        f"much of the flow (receivables as days of revenue, a run-rate) or an amount each {kind}?",
                        node)
+
+
+    def _proof(self, node, flow, others) -> tuple[str, str | None]:
+        """Why a flow times the period's length is an amount, and the text that makes it one."""
+        from . import common
+
+        if any(isinstance(f, ir.Period) for f, _ in others) and len(others) == 1:
+            return "it multiplies by period_length()", "* period_length()"
+        flow_text = common.text(self.s, flow)
+        who = f"the flow `{flow_text}`" if flow_text and len(flow_text) <= 30 else "a flow"
+        if len(others) == 1:
+            f, e = others[0]
+            text = common.text(self.s, f)
+            text = f"({text})" if isinstance(_bare(f), (ir.Binary, ir.Sum)) else text
+            verb, op = ("multiplies", "*") if e > 0 else ("divides", "/")
+            return f"it {verb} {who} by `{text}`", f"{op} {text}"
+        return f"it multiplies {who} by one {self.timeline.kind} (`{common.text(self.s, node)}`)", None
 
 
 def registry_time(units):
@@ -220,22 +274,26 @@ def _factors(node, exponent: int) -> list:
 
 
 def product(op: str, a: Kind, b: Kind, node) -> Kind:
-    """The kind of a * b or a / b where neither turns a flow into a time-free value."""
+    """The kind of a * b or a / b where neither turns a flow into a time-free value. Proven: an
+    amount scaled by single values (tax = ebt_in_quarter * 21 %), a ratio of levels. A level
+    times or over anything else is not: inventory value = units * price is a level, payroll =
+    headcount * salary and interest = debt * rate / 12 are amounts, and they read alike."""
     for k in (a, b):
         if k.what in ("blocked", "unknown"):
             return k
-    if op == "*":
-        if a is NEUTRAL or b is NEUTRAL:
-            return b if a is NEUTRAL else a
-        if a is AMOUNT and b is AMOUNT:
-            return unknown("a product of two amounts per period is neither a level nor an amount", node)
-        return AMOUNT if AMOUNT in (a, b) else LEVEL
-    if b is NEUTRAL:
-        return a
-    if b is AMOUNT:  # x / an amount per period: it changes with the period's length
-        return unknown("a ratio to an amount per period (debt over a month's EBITDA) depends on the period's "
-                       "length", node)
-    return LEVEL if a is NEUTRAL else a  # level / level: a ratio of levels; amount / level: an amount
+    if a is NEUTRAL and b is NEUTRAL:
+        return NEUTRAL
+    if op == "*" and AMOUNT in (a, b) and NEUTRAL in (a, b) or op == "/" and a is AMOUNT and b is NEUTRAL:
+        return AMOUNT
+    if op == "/" and a is LEVEL and b is LEVEL:
+        return LEVEL
+    if AMOUNT in (a, b):
+        return unknown("a ratio or product of an amount per period and another value: a ratio of the year's "
+                       "parts (rollup ratio), or a level or an amount?" if op == "/" else
+                       "a product of an amount per period and another series is neither proven a level nor an "
+                       "amount", node)
+    return unknown("a level times or over a value is a level (units * price) or an amount each period "
+                   "(headcount * salary, debt * rate / 12): they read alike", node)
 
 
 def combine(kinds: list[Kind], verb: str) -> Kind:
@@ -262,10 +320,27 @@ def balances(quantities: dict) -> set[str]:
     a decay, `x[t-1] * (1 - churn) + new`), also through a quantity of the same loop (`cash =
     cash_before + draw` with `cash_before = cash[t-1] + flow`), and those intermediate ones."""
     formulas = {name: q for name, q in quantities.items() if q.kind == "formula" and q.series}
-    found = {name for name, q in formulas.items()
-             if any(carried(eq.expr, {name}, quantities, set()) is not None for eq in q.equations)}
-    return found | {name for name, q in formulas.items()
-                    if any(carried(eq.expr, found, quantities, set()) is not None for eq in q.equations)}
+    found = {name for name, q in formulas.items() if any(_adds_to(eq.expr, {name}, quantities) for eq in q.equations)}
+    # what a balance carries its previous value through (cash = cash_before + draw, cash_before =
+    # cash[t-1] + flow): the operand it adds to, followed down; not what it adds or subtracts
+    through = set()
+    for b in found:
+        stack = [eq.expr for eq in formulas[b].equations]
+        while stack:
+            node = _bare(carried(stack.pop(), {b}, quantities, set()) or ir.Const(0.0, None))
+            if isinstance(node, ir.Ref) and node.offset == 0 and node.name in formulas and node.name not in through:
+                through.add(node.name)
+                stack.extend(eq.expr for eq in formulas[node.name].equations)
+    return found | through
+
+
+def _adds_to(expr, targets: set, quantities: dict) -> bool:
+    """`expr` adds something to a target's previous value: x[t-1] + ..., x[t-1] * (1 - churn) +
+    new (a balance); not x[t-1] * (1 + g) alone (sales growing: a level or a month's amount?)."""
+    if not targets:
+        return False
+    node = _bare(expr)
+    return isinstance(node, ir.Sum) and carried(node, targets, quantities, set()) is not None
 
 
 def carried(expr, targets: set, quantities: dict, seen: set):
@@ -298,7 +373,13 @@ def increments(q: ir.Quantity, quantities: dict) -> list:
         keep = carried(node, {q.name}, quantities, set())
         if keep is None or not isinstance(node, ir.Sum):
             continue
-        out += [_bare(x) for x in [node.first] + [x for _, x in node.rest] if x is not keep]
+        stack = [x for x in [node.first] + [x for _, x in node.rest] if x is not keep]
+        while stack:  # (draw + fee) added as one term: each of its terms
+            x = _bare(stack.pop())
+            if isinstance(x, ir.Sum):
+                stack.extend([x.first] + [y for _, y in x.rest])
+            else:
+                out.append(x)
     return out
 
 
@@ -312,24 +393,6 @@ def _lagged(node, names: set) -> bool:
     """A read of one of `names` in an earlier period."""
     return (isinstance(node, ir.Ref) and node.name in names and node.offset < 0) or \
         (isinstance(node, ir.Shift) and node.name in names and node.sign < 0)
-
-
-def written_length(units, node, op: str):
-    """The time `node` stands for, in years, where the formula writes it out (literals): "period"
-    for period_length(), None for a time that reads a quantity. Over a frequency (`/ (1 / 1
-    month)`), the time it is one over."""
-    if any(isinstance(n, (ir.Ref, ir.At, ir.Shift, ir.Reduce, ir.Running)) for n in ir.walk(node)):
-        return None
-    if any(isinstance(n, ir.Period) and n.what == "length" for n in ir.walk(node)):
-        return "period"
-    value = constant_value(node)
-    if value is None:
-        return None
-    year = units.parse("year")
-    if op == "*":
-        return value * units.factor(node.type.unit, year)
-    per_year = value * units.factor(node.type.unit, units.div(units.dimensionless, year))
-    return 1 / per_year if per_year else None
 
 
 def constant_value(node) -> float | None:

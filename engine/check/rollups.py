@@ -15,7 +15,7 @@ up, so only they require a rule; the clauses are checked on every timeline:
 
 from __future__ import annotations
 
-from .. import builtins, ir
+from .. import ir
 from .. import rollup
 from ..diagnostics import Label
 from . import common, kinds
@@ -111,18 +111,14 @@ def ambiguous(s: Scope, q: ir.Quantity, reason: str, span) -> None:
 
 def missing_sum(s: Scope, q: ir.Quantity, classifier) -> None:
     """A proven amount per period without `rollup sum`: say it, with why it is one."""
-    reason, written, rate = amount_reason(s, q, classifier) or ("it is computed from amounts per period", None, None)
+    reason, written = classifier.amount_reason(q)
     kind, unit = s.timeline.kind, s.units.short(q.unit) or "plain numbers"
-    if written == "":  # a function's amount each period (pmt): nothing to drop
-        s.report.error("missing-rollup", f"`{q.name}` is an amount per period ({reason}) in {unit}: its {kind}s "
-                       "cannot roll up to years by the unit's rule", q.span, Label(q.span),
-                       hint=f"add `rollup sum` under it (a year's payments are the sum of its {kind}s')")
-        return
+    rate = s.units.short(s.units.simplify(s.units.div(q.unit, s.timeline.step_unit))[1])
+    drop = f", or make it a flow: drop `{written}` so its unit is per time ({rate})" if written else ""
     s.report.error(
-        "missing-rollup", f"`{q.name}` is an amount per period ({reason}) in {unit}, not a flow: its {kind}s cannot "
-        "roll up to years by the unit's rule", q.span, Label(q.span),
-        hint=f"add `rollup sum` under it (a year's amount is the sum of its {kind}s'), or make it a flow: drop "
-             f"`{written or '* period_length()'}` so its unit is per time ({rate or s.units.short(q.unit) + '/' + kind})")
+        "missing-rollup", f"`{q.name}` is an amount per period ({reason}) in {unit}: its {kind}s cannot roll up to "
+        "years by the unit's rule", q.span, Label(q.span),
+        hint=f"add `rollup sum` under it (a year's amount is the sum of its {kind}s'){drop}")
 
 
 def increments(s: Scope, q: ir.Quantity, classifier) -> None:
@@ -137,47 +133,3 @@ def increments(s: Scope, q: ir.Quantity, classifier) -> None:
             continue
         ambiguous(s, added, f"it is computed from levels, but `{q.name}` adds it each {s.timeline.kind} as "
                   f"an amount", x.span or added.span)
-
-
-def amount_reason(s, q: ir.Quantity, classifier) -> tuple[str, str | None, str | None] | None:
-    """Why q is an amount per period, the `* time` text that makes it one and the flow's unit
-    (None, None for period_length() and for a sum of amounts); None if no single piece says."""
-    for eq in q.equations:
-        for node in ir.walk(eq.expr):
-            if isinstance(node, ir.Period) and node.what == "length":
-                return "it multiplies by period_length()", None, None
-            if isinstance(node, ir.Func) and getattr(builtins.ELEMENTWISE.get(node.name), "per_period", False) \
-                    and s.units.same_dimension(node.type.unit, q.unit):
-                return f"{node.name}() gives an amount each period", "", None
-            if isinstance(node, ir.Ref) and node.type.unit is not None and node.name != q.name and \
-                    s.units.same_dimension(node.type.unit, q.unit) and classifier.of(node.name) is kinds.AMOUNT:
-                return f"it adds up `{node.name}`, an amount per period", None, None
-    for eq in q.equations:
-        for node in ir.walk(eq.expr):
-            found = flow_times_time(s, node, q.unit)
-            if found is not None:
-                return found
-    return None
-
-
-def flow_times_time(s, node, unit) -> tuple[str, str, str] | None:
-    """`flow * 1 month` (or `flow / (1 / 1 month)`) in `unit`'s dimension: the text that says so."""
-    if not isinstance(node, ir.Binary) or node.op not in ("*", "/") or node.type.unit is None or \
-            not s.units.same_dimension(node.type.unit, unit):
-        return None
-    time = s.units.parse("year").dimensionality
-    pairs = [(node.left, node.right)] + ([(node.right, node.left)] if node.op == "*" else [])
-    for flow, other in pairs:
-        if flow.type.unit is None or other.type.unit is None or not s.units.is_flow(flow.type.unit):
-            continue
-        wanted = time if node.op == "*" else 1 / time
-        if other.type.unit.dimensionality != wanted or kinds.written_length(s.units, other, node.op) is None:
-            continue
-        flow_text, time_text = common.text(s, flow), common.text(s, other)
-        if isinstance(other, (ir.Binary, ir.Unary)):
-            time_text = f"({time_text})"
-        who = f"the flow `{flow_text}`" if flow_text and len(flow_text) <= 30 else "a flow"
-        verb = "multiplies" if node.op == "*" else "divides"
-        return (f"it {verb} {who} by `{time_text}`", f"{'*' if node.op == '*' else '/'} {time_text}",
-                s.units.short(flow.type.unit))
-    return None
