@@ -299,6 +299,9 @@ def cmd_run(args) -> int:
         tl = results.model.timeline
         if as_is:
             print(f"(the timeline is {tl.frequency}: --by {args.by} shows it as it is)")
+        elif args.by:
+            for note in rollup.stub_notes(timeline, args.by):
+                print(note)
         if not args.by and tl.per_year > 1 and any(q.series for q in results.model.quantities.values()):
             coarser = " or --by quarter" if tl.per_year == 12 else ""
             print(f"({len(tl)} {tl.kind}s: --by year{coarser} rolls them up)")

@@ -18,6 +18,8 @@ others (the copy is marked `fallback` for engine/check/formulas.py).
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import replace
 from itertools import product
 
@@ -28,6 +30,7 @@ from .diagnostics import Diagnostic, Label, ModelError, Span, did_you_mean, once
 OVER_FUNCTIONS = ("sum", "average", "min", "max")
 RESERVED_ITEMS = {"t": "the current period", "default": "a table's value for the items it does not list"}
 MAX_ROWS = 1_000_000  # item rows in a model (each is a quantity)
+_FISCAL_LABEL = re.compile(r"FY[0-9]{4}(Q[0-9]+)?\Z")  # x[FY2025] selects a period, never an item
 
 
 def expand(module: ast.Module, text: str | None = None) -> ast.Module:
@@ -125,6 +128,9 @@ class _Expander:
             if item.name in RESERVED_ITEMS:
                 self.error("bad-item", f"`{item.name}` cannot be an item: it stands for "
                            f"{RESERVED_ITEMS[item.name]}", item.span, "choose another name")
+            elif _FISCAL_LABEL.match(item.name):
+                self.error("bad-item", f"`{item.name}` cannot be an item: inside brackets it reads as a fiscal "
+                           "period", item.span, f"choose another name, e.g. {item.name.lower()}")
             elif item.name.lower() in seen:
                 first = seen[item.name.lower()]
                 same = "is listed twice" if first.name == item.name else \

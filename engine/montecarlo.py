@@ -330,6 +330,10 @@ class Simulation:
                 continue
             entry = {"unit": units.text(q.unit), "kind": "series" if q.series else "scalar"}
             entry.update({k: (v if q.series else v[0]) for k, v in self.stats[name].items()})
+            if report.shows_period(q):  # a period found: the period holding each statistic's date
+                entry.update({"unit": "period", **{k: report.period_label(v, self.model.timeline)
+                                                   if v is not None else None for k, v in entry.items()
+                                                   if k in ("p5", "p50", "p95", "mean")}})
             quantities[name] = entry
         percentiles = {"method": "exact"} if self.alpha is None else \
             {"method": "log-bucket sketch (DDSketch)", "relative_error": self.alpha}
@@ -383,6 +387,8 @@ def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: 
             results = (evaluate_samples(evaluator, base, cells, d, m, keep) for d, m in draws)
         summaries = Summaries(len(cells), samples)
         passes = {c.name: 0 for c in checked.checks}
+        blanks = sorted(evaluator.blank)  # first_period, periods_before: summarised apart, blanks left out
+        keep = list(dict.fromkeys(list(keep) + blanks))
         kept: dict[str, list[np.ndarray]] = {name: [] for name in keep}
         start = dropped = 0
         seconds = 0.0
@@ -406,6 +412,9 @@ def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: 
             raise ModelError([replace(error.diagnostics[0], notes=(f"every one of the {samples:,} samples failed",))],
                              error.sources)
         stats, varying = _stats(checked, evaluator, cells, summaries)
+        for name in blanks:
+            stats[name], varies = _blank_stats(np.concatenate(kept[name])[:, 0])
+            varying |= {name} if varies else set()
     return Simulation(checked, samples, seed, {name: np.concatenate(found) for name, found in kept.items()},
                       {name: n / summaries.count for name, n in passes.items()}, seconds, stats, varying,
                       summaries.alpha, dropped, failure)
@@ -452,6 +461,17 @@ def _stats(checked, evaluator, cells, summaries) -> tuple[dict, set]:
     return stats, varying
 
 
+def _blank_stats(values: np.ndarray) -> tuple[dict, bool]:
+    """p5, p50, p95 and mean of a value that is blank in some samples (no period found): over the
+    samples that have one, exactly; None when none has. Whether it varies (a blank counts)."""
+    found = values[~np.isnan(values)]
+    if not found.size:
+        return {stat: [None] for stat in ("p5", "p50", "p95", "mean")}, False
+    p5, p50, p95 = (float(v) for v in np.percentile(found, PERCENTILES))
+    varies = found.size < values.size or bool(found.max() > found.min())
+    return {"p5": [p5], "p50": [p50], "p95": [p95], "mean": [float(found.mean())]}, varies
+
+
 def simulation_table(sim: Simulation) -> str:
     model = sim.model
     periods = model.timeline.labels()
@@ -477,7 +497,8 @@ def simulation_table(sim: Simulation) -> str:
         stats = sim.summary(name)
         shown, factor = report.display(q, np.array([np.nan if v is None else v for v in stats["p50"]]), model.units)
         for stat in ("p5", "p50", "p95", "mean"):
-            cells = [report.cells([v], q, model.units, factor)[0] if v is not None else "" for v in stats[stat]]
+            cells = [report.cells([v], q, model.units, factor, model.timeline)[0] if v is not None else ""
+                     for v in stats[stat]]
             rows.append([name if stat == "p5" else "", shown if stat == "p5" else "", stat] + cells)
     header = ["quantity", "unit", ""] + (periods if any(q.series for q in model.quantities.values()) else [])
     width = max(len(header), max((len(r) for r in rows), default=0))

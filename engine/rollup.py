@@ -154,6 +154,16 @@ def per_coarse_period(q: ir.Quantity, units, step):
     return replace(q, display_unit=target, display_factor=units.factor(q.unit, target), unit_text="")
 
 
+def stub_notes(timeline: ir.Timeline, by: str) -> list[str]:
+    """A year (quarter) the timeline covers in part: its flows are rates per year, the average of
+    the periods it has, not the part-year's amount; say so under the table."""
+    g = grouping(timeline, by)
+    full = timeline.per_year // ir.FREQUENCIES[BY[by]][1]
+    return [f"({g.timeline.label(k)} has {b - a + 1} of its {full} {timeline.kind}s: its rates per {by} are the "
+            f"average of those, not the part-{by}'s amount; total(x[{timeline.range_text(a, b)}]) is that)"
+            for k, (a, b) in enumerate(g.groups) if b - a + 1 < full]
+
+
 def rules(model: ir.CheckedModel) -> dict[str, str]:
     """The rule of every series (what `--format json` reports with a roll-up)."""
     return {n: rule(q, model.units) for n, q in model.quantities.items() if q.series}

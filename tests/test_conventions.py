@@ -794,3 +794,50 @@ def test_recurrences_cancel_as_the_general_path_does(rows, monkeypatch):
     for k in range(rows):
         assert np.array_equal(fast[f"s{k}"], slow[f"s{k}"]), k
     assert fast["s0"][1] == 0.0  # 0.1 + 0.2 - 0.3: 0, not 5.55e-17
+
+
+def test_a_scenario_keeps_the_models_roll_up_rule_and_its_ratio_parts_in_the_workbook(tmp_path):
+    """The workbook's Annual ratio read the base model's parts in every scenario; a scenario's own
+    clause was honoured by run and refused by export; a flat scenario value was an error."""
+    from engine import rollup
+    from exports.xlsx import export_workbook
+    from tests.test_export import _need_libreoffice
+
+    text = QUARTERS + "input costs_b: USD/quarter = {2026: 30 million}\nscenario alt { margin = gross_profit / costs_b }\n"
+    model = loads(text)
+    want = rollup.roll_up(model.run("alt"), "year").values["margin"][0]
+    assert want == pytest.approx(120 / 120) and want != rollup.roll_up(model.run(), "year").values["margin"][0]
+    _need_libreoffice()
+    path = tmp_path / "alt.xlsx"
+    export_workbook(model, path, scenario="alt")
+    annual = openpyxl.load_workbook(libreoffice_recalculate(path, tmp_path), data_only=True)["Annual"]
+    row = next(r for r in annual.iter_rows() if r[0].value == "margin")
+    assert row[4].value == pytest.approx(want, rel=1e-12)
+    errors = _errors(QUARTERS + "scenario alt {\n    margin = gross_profit / revenue\n        rollup last\n}\n")
+    assert "a scenario keeps that rule" in errors[0].message
+    flat = loads("timeline 2025Q1..2026Q4 quarterly\ninput hc = {2025: 40, 2026: 55}\n    rollup last\n"
+                 "scenario flat { hc = {2025..2026: 60} }\n")
+    assert list(flat.run("flat").values["hc"]) == [60] * 8 and flat.checked("flat").quantities["hc"].rollup == "last"
+
+
+def test_review_findings_on_the_conventions(tmp_path, capsys):
+    """An independent review's findings: each is refused or said, not guessed."""
+    from conftest import run_cli
+
+    path = tmp_path / "stub.ush"
+    path.write_text("timeline 2024-09..2026-03 monthly ending June\ninput revenue: USD/month = {2024-09..2026-03: 20}\n")
+    code, out, _ = run_cli(["run", path, "--by", "year"], capsys)
+    assert code == 0 and "(FY2026 has 9 of its 12 months" in out and "total(x[2025-07..2026-03])" in out
+    assert "`FY2025` cannot be an item" in _errors("timeline 2025..2027 yearly\ndimension plan = {FY2025, FY2026}\n")[0].message
+    assert "is a period: it is shown, not computed with" in _errors(RUNWAY + "x = value_or(first_short, 0)\n")[0].message
+    (hint,) = [e.hint for e in _errors("timeline 2025Q1..2026Q4 quarterly\ninput acq: USD = {2025..2026: 40 in 2026Q2}\n"
+                                       "    rollup sum\n")]
+    assert hint == "write a key for each year: 2025: 0, 2026: 40 in 2026Q2"
+    (error,) = _errors("timeline 2026Q1..2026Q4 quarterly\ninput cfads: USD = {2026: 40 spread even}\n    rollup sum\n"
+                       "input service: USD = {2026: 20 spread even}\n    rollup sum\ndscr = cfads / service\n")
+    assert "`rollup ratio`" in error.hint
+    for formula in ("sales[2026-01] = 100 USD\nsales[2026-02..] = sales[t-1] * (1 + g)",
+                    "payroll = headcount * salary", "change[2026-02..] = headcount - headcount[t-1]"):
+        errors = _errors("timeline 2026-01..2026-12 monthly\ninput g = 10 %\ninput salary = 5000 USD\n"
+                         "input headcount = {2026: 10}\n    rollup last\n" + formula + "\n")
+        assert [e.kind for e in errors] == ["missing-rollup"], formula

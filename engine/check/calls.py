@@ -116,19 +116,29 @@ def type_Call(s, node: ast.Call, ctx):
         return vintage_function(s, node, builtin, ctx)
     if builtin.kind in ("running", "series"):
         return series_function(s, node, builtin, ctx)
-    typed = [blank_reader(s, a, ctx) if k == 0 and node.func in builtins.READS_BLANK else expressions.expr(s, a, ctx)
-             for k, a in enumerate(node.args)]
+    typed = [blank_reader(s, a, ctx, node.func) if k == 0 and node.func in builtins.READS_BLANK
+             else expressions.expr(s, a, ctx) for k, a in enumerate(node.args)]
     shape = ir.join(a.type.shape for a in typed)
     return RULES[builtin.unit_rule](s, node, builtin, typed, shape, ctx)
 
 
-def blank_reader(s, arg, ctx):
-    """The first argument of is_blank() or value_or(): it may read a formula that can be blank."""
+def blank_reader(s, arg, ctx, func: str = "is_blank"):
+    """The first argument of is_blank() or value_or(): it may read a formula that can be blank
+    (value_or not a period: a period found is shown, never computed with)."""
     ctx.reads_blank = True
     try:
-        return expressions.expr(s, arg, ctx)
+        typed = expressions.expr(s, arg, ctx)
     finally:
         ctx.reads_blank = False
+    period = next((n for n in ir.walk(typed) if isinstance(n, ir.Ref) and
+                   ir.blank_function(s.quantities.get(n.name)) == "first_period"), None)
+    if func == "value_or" and period is not None:
+        ctx.report.error("blank", f"`{period.name}` is a period: it is shown, not computed with, so it has no "
+                         "other value to stand for", period.span, Label(period.span),
+                         hint=f"test it with is_blank({period.name}); to compute with when it falls, count periods "
+                              "instead: periods_before(...) is a time")
+        raise Abandon
+    return typed
 
 
 def rule_blank(s, node, builtin, typed, shape, ctx):

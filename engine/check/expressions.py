@@ -106,7 +106,8 @@ def no_blank(s, name: str, span, ctx) -> None:
         hint = (f"test it with is_blank({name}); to compute with when it falls, count periods instead: "
                 f"periods_before(...) is a time")
     else:
-        hint = f"write value_or({name}, 99 year) (what no value means here), or test it with is_blank({name})"
+        hint = (f"write value_or({name}, 99 year) where it is read (what no value means there); is_blank({name}) "
+                f"is true where it has none")
     ctx.report.error("blank", f"`{name}` has no value where {found}() finds no period: "
                      f"{'a period is shown, not computed with' if found == 'first_period' else 'say what that means'}",
                      span, Label(span), hint=hint)

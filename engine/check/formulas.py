@@ -482,15 +482,27 @@ def type_step(s, step: ir.Step):
             for eq in q.equations:
                 q.defined[eq.start:eq.stop + 1] = True
         common.display(s, q, next((e.clauses.display for e in s.formulas[n] if e.clauses.display), None))
-        q.rollup = next((e.clauses.rollup.rule for e in s.formulas[n] if e.clauses.rollup), None)
-        if q.rollup is None and n in s.replaced and s.base_model is not None and n in s.base_model.quantities:
-            q.rollup = s.base_model.quantities[n].rollup  # a scenario's formula measures what the model's does
+        q.rollup = scenario_rollup(s, n, next((e.clauses.rollup for e in s.formulas[n] if e.clauses.rollup), None))
         for e in s.formulas[n]:
             if e.clauses.sources:
                 q.sources += tuple(ir.SourceRef(s.file, s.date, s.quote) for s in e.clauses.sources)
             if e.clauses.base is not None:
                 s.report.error("bad-input", "`base` goes with an input range", e.clauses.base.span,
                                Label(e.clauses.base.span))
+
+
+def scenario_rollup(s, name: str, clause) -> str | None:
+    """The quantity's roll-up rule: its clause; in a scenario, the model's (a scenario changes how
+    a quantity is computed, not what it measures: a clause that differs from the model's is an error)."""
+    base = s.base_model.quantities.get(name) if name in s.replaced and s.base_model is not None else None
+    if base is None:
+        return clause.rule if clause is not None else None
+    if clause is not None and clause.rule != base.rollup:
+        s.report.error("bad-rollup", f"the model rolls `{name}` up by {base.rollup or 'its unit'}; a scenario keeps "
+                       f"that rule", clause.span, Label(clause.span),
+                       hint="remove the clause from the scenario" + (f", or write `rollup {clause.rule}` in the model"
+                                                                    if base.rollup is None else ""))
+    return base.rollup
 
 
 def blank_alone(s, node, q) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 from .. import ir
 from .. import syntax as ast
 from ..diagnostics import Label, Span
+from ..syntax import label_text
 from . import common, literals, periods
 from .literals import Expect
 from .scope import Abandon, Draft, Scope
@@ -160,8 +161,14 @@ def rollup_rule(s, stmt: ast.Input) -> str | None:
     """The input's `rollup` clause (a scenario's value keeps the model's: what the input measures
     does not change with a scenario)."""
     base = s.overrides.get(stmt.name)
-    clause = (base or stmt).clauses.rollup or stmt.clauses.rollup
-    return clause.rule if clause is not None else None
+    if base is None:
+        return stmt.clauses.rollup.rule if stmt.clauses.rollup is not None else None
+    rule = base.clauses.rollup.rule if base.clauses.rollup is not None else None
+    clause = stmt.clauses.rollup
+    if clause is not None and clause.rule != rule:
+        s.report.error("bad-rollup", f"the model rolls `{stmt.name}` up by {rule or 'its unit'}; a scenario keeps "
+                       "that rule", clause.span, Label(clause.span), hint="remove the clause from the scenario")
+    return rule
 
 
 def single_clauses(s, clauses: ast.Clauses):
@@ -227,13 +234,20 @@ def fill(s, q, unit, number: float, first: int, last: int, key, value) -> np.nda
         groups = label_groups(s, key, first, last)
         if split.period is None:  # each of the key's years (quarters) spread over its periods
             return np.concatenate([np.full(b - a + 1, number / (b - a + 1)) for a, b in groups])
-        at = periods.period_index(s, split.period, split.span)
+        at, at_last = periods.label_span(s, split.period, split.span)
+        if at != at_last:
+            s.report.error("bad-period", f"`in` puts the amount in one {s.timeline.kind}; {split.period} is "
+                           f"{at_last - at + 1} {s.timeline.kind}s", split.span, Label(split.span),
+                           hint=f"write `in {s.timeline.label(at_last)}` (its last {s.timeline.kind}), or "
+                                "`spread even`")
+            raise Abandon
         if len(groups) > 1:
             kind = key.start.kind
             s.report.error("bad-input", f"{key_text(s, key)} covers {len(groups)} {kind}s, and `in` puts the amount "
                            f"in one {s.timeline.kind}", split.span, Label(split.span),
-                           hint=f"write a key for each {kind} that has an amount: {key.start}: "
-                                f"{number_text(s, split.value)} in {split.period}")
+                           hint=f"write a key for each {kind}: " + ", ".join(
+                               f"{coarse_label(s, g, kind)}: " + (f"{number_text(s, split.value)} in {split.period}"
+                                                                   if g[0] <= at <= g[1] else "0") for g in groups))
             raise Abandon
         if not first <= at <= last:
             s.report.error("bad-period", f"{split.period} is not one of the periods of {key_text(s, key)} "
@@ -261,6 +275,15 @@ def label_groups(s, key, first: int, last: int) -> list[tuple[int, int]]:
         else:
             groups.append((i, i))
     return groups
+
+
+def coarse_label(s, group: tuple[int, int], kind: str) -> str:
+    """The label of the year (quarter) that periods group[0]..group[1] make up: 2026, FY2026, 2026Q2."""
+    tl = s.timeline
+    year, number = tl.split(group[0])
+    if kind == "year":
+        return label_text(year, "year", 0, tl.fiscal)
+    return label_text(year, "quarter", (number - 1) * 4 // tl.per_year + 1, tl.fiscal)
 
 
 def coarse_key_label(s, key) -> bool:

@@ -50,6 +50,8 @@ def clause_fits(s: Scope, q: ir.Quantity) -> bool:
     if q.rollup is None:
         return True
     span = clause_span(s, q)
+    if not q.series and q.name in s.overrides:  # a scenario's single value for a series input: the
+        return False  # model's rule has nothing to roll up here, and stays the model's
     if not q.series:
         s.report.error("bad-rollup", f"`{q.name}` is a single value: it has nothing to roll up", span, Label(span),
                        hint="remove the `rollup` clause")
@@ -96,8 +98,8 @@ def ambiguous(s: Scope, q: ir.Quantity, reason: str, span) -> None:
     what = "a plain number" if s.units.is_dimensionless(q.unit) else f"in {common.u(s, q.unit)}"
     hint = (f"add `rollup last` under `{q.name}` if it is a level held through each {kind}, or `rollup sum` if "
             f"each value is that {kind}'s amount")
-    if "ratio of two rates" in reason:
-        parts = rollup.ratio_parts(q)
+    parts = rollup.ratio_parts(q)
+    if parts or "ratio of two rates" in reason:
         hint = (f"add `rollup ratio` under `{q.name}` (the year's {parts[0]} over the year's {parts[1]}), or "
                 f"`rollup last` (the last {kind}'s ratio)" if parts else
                 f"add `rollup last` under `{q.name}` (the last {kind}'s value), or `rollup average`, `rollup min` "

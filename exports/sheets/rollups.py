@@ -95,8 +95,17 @@ def _scaled(book: Book, name: str, style, text: str) -> str:
 
 def _ratio(book: Book, name: str, rows: dict, styles: dict, k: int) -> str:
     """`rollup ratio`: this sheet's cell of the numerator over the denominator's, in the row's unit
-    (each row holds its quantity times its cell factor: one constant brings the ratio to this one's)."""
-    top, bottom, factor = rollup.ratio_parts(book.base.quantities[name])
+    (each row holds its quantity times its cell factor: one constant brings the ratio to this one's).
+    A scenario that computes the ratio from other parts chooses its own pair, live."""
+    texts = [_one_ratio(book, name, rollup.ratio_parts(book.checked[s].quantities[name]), rows, styles, k)
+             for s in book.scenarios]
+    if len(set(texts)) == 1:
+        return texts[0]
+    return "CHOOSE(scenario_index," + ",".join(texts) + ")"
+
+
+def _one_ratio(book: Book, name: str, parts, rows: dict, styles: dict, k: int) -> str:
+    top, bottom, factor = parts
     f = {part: styles[part].cell_factor or 1.0 for part in (name, top, bottom)}
     scale = factor * f[name] * f[bottom] / f[top]
     text = (f"{xl_rowcol_to_cell(rows[top], FIRST_PERIOD_COL + k)}/"
@@ -109,8 +118,8 @@ def _ratio(book: Book, name: str, rows: dict, styles: dict, k: int) -> str:
 def _defined(book: Book, name: str, how: str, a: int, b: int) -> bool:
     q = book.base.quantities[name]
     if how == "ratio":
-        top, bottom, _ = rollup.ratio_parts(q)
-        return all(_defined(book, part, _rule(book, part), a, b) for part in (top, bottom))
+        parts = {rollup.ratio_parts(book.checked[s].quantities[name])[:2] for s in book.scenarios}
+        return all(_defined(book, part, _rule(book, part), a, b) for pair in parts for part in pair)
     if q.defined is None:
         return True
     if how == "last":
