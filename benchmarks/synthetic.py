@@ -66,6 +66,8 @@ def synthetic_model(n: int, periods: int = 40, seed: int = 7, uncertain: bool = 
         lines.append(f"{name}[{first}] = {row.initial} USD")
         if row.kind == -1:
             lines.append(f"{name}[{second}..] = {name}[t-1] * (1 + growth)")
+            if frequency != "yearly":  # grown from itself alone: a level or an amount, stated
+                lines.append("    rollup last")
             continue
         refs = [f"q{r}" for r in row.refs]
         a, b = refs[0], refs[-1]

@@ -133,7 +133,34 @@ class Terminated(BaseException):
 
 
 def _terminate(signum, frame):
+    """SIGTERM: raise where the process is, so temporary files are removed on the way out; and,
+    because Python ignores an exception raised inside a garbage-collector callback or a
+    destructor (the process would keep running), a watchdog that ends the process a moment later
+    whatever happened to the exception, removing the files still being written itself."""
+    import threading
+
+    _TERMINATED.append(signum)
+    threading.Thread(target=_exit_soon, daemon=True).start()
     raise Terminated()
+
+
+_TERMINATED: list[int] = []  # a SIGTERM arrived: whatever error it caused on its way up is not news
+
+
+def _exit_soon(seconds: float = 1.0) -> None:
+    import time
+
+    from . import files
+
+    time.sleep(seconds)
+    files.remove_in_progress()
+    os._exit(143)
+
+
+def _quiet_terminated(unraisable) -> None:
+    """An ignored Terminated (raised inside a gc callback) is no news: the watchdog stops the process."""
+    if not isinstance(unraisable.exc_value, Terminated):
+        sys.__unraisablehook__(unraisable)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,19 +179,30 @@ def main(argv: list[str] | None = None) -> int:
             import signal
 
             signal.signal(signal.SIGTERM, _terminate)
+            sys.unraisablehook = _quiet_terminated
         return _run(args, "json" if getattr(args, "format", "text") == "json" else "text")
     finally:
         sys.stdout, sys.stderr = stdout, stderr
 
 
 def _run(args, fmt: str) -> int:
-    from .diagnostics import ModelError, render_all
-
     _LOADED.clear()
     try:
         code = COMMANDS[args.command](args)
         _warn(fmt, notes=args.command == "check")
         return code
+    except BaseException:
+        if _TERMINATED:  # a library may turn the Terminated it caught into an error of its own (Hypothesis)
+            return 143
+        return _failed(fmt)
+
+
+def _failed(fmt: str) -> int:
+    """The exit code of the exception being handled, with its message."""
+    from .diagnostics import ModelError, render_all
+
+    try:
+        raise
     except ModelError as err:
         print(render_all(err, fmt), file=sys.stderr)
         return EXIT_INVALID

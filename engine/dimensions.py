@@ -409,6 +409,9 @@ class _Expander:
             except _Skip:
                 pass
         group = [eq for eq in group if id(eq) in fixed]
+        # The unit one of the quantity's equations declares is every item's: an item's own equation
+        # measures what the general one does (engine/check/items.py checks they agree).
+        declared = next((eq.unit for eq in group if eq.unit is not None), None)
         # An item's own equations over some periods: the general equations become per-period (x[t])
         # for every item, so all items have the same shape.
         periodic = any(fixed[id(eq)] and eq.index is not None for eq in group)
@@ -426,7 +429,7 @@ class _Expander:
                     index = ast.Current(eq.name_span)
                 try:
                     out.append(replace(self.substituted(eq, combo), name=row, index=index, items=(),
-                                       fallback=len(fixed[id(eq)]) < top))
+                                       fallback=len(fixed[id(eq)]) < top, unit=eq.unit or declared))
                 except _Skip:
                     pass
         return out

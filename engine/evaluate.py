@@ -564,7 +564,8 @@ def _not_settled(ev: Evaluator, loop: loops.Loop, cells, previous) -> Diagnostic
     for (cell, _, _), old, (member, _, _, _) in zip(cells, previous, loop.parts):
         new_value, old_value = (float(np.asarray(v).reshape(-1)[_worst(cell, old)]) for v in (cell, old))
         unit = units.short(member.unit) if member.unit is not None else ""
-        notes.append(f"`{member.name}`: {_human(old_value, unit)} then {_human(new_value, unit)}")
+        before, after = _distinct(old_value, unit, new_value, unit)  # with the digits that differ
+        notes.append(f"`{member.name}`: {before} then {after}")
     return Diagnostic("runtime", f"the circular loop {chain} does not settle{where}: its values still change "
                       f"after {LOOP_ITERATIONS} passes", eq.span,
                       tuple(Label(e.span, f"`{m.name}`") for m, e, _, _ in loop.parts if e.span is not None),
@@ -591,6 +592,8 @@ def _hint(node) -> str:
     if isinstance(node, ir.Reduce) and node.func in ("irr", "xirr"):
         return (f"an IRR needs an outlay and later inflows (or the reverse) in {node.name}'s periods; where it "
                 f"exists, a guess near it helps: {node.func}({node.name}[...], 5 %)")
+    if isinstance(node, ir.Reduce) and node.func == "xnpv":
+        return "xnpv's rate must be above -100 % (a year's discount factor 1 / (1 + rate) must be positive)"
     builtin = builtins.ELEMENTWISE.get(node.name) if isinstance(node, ir.Func) else None
     if builtin is not None and builtin.unit_rule == "finance":
         return f"check the arguments it reads against Excel's rules for {builtin.signature}"

@@ -21,6 +21,7 @@ import errno
 import os
 import stat
 import tempfile
+import time
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,8 @@ from typing import Iterator
 from .diagnostics import Diagnostic, ModelError
 
 NAME_MAX = 255  # bytes of one file name on common file systems
+TMP_PREFIX, TMP_SUFFIX = ".unitsheet-", ".tmp"
+STALE_SECONDS = 3600  # a temporary file this old was left by a writer that was killed (SIGKILL, power)
 
 
 def _refuse(message: str, hint: str | None = None):
@@ -86,12 +89,14 @@ def _mode_for(target: Path) -> int:
 def replacing(path, inputs=()) -> Iterator[str]:
     """A temporary file beside `path`'s real target, renamed over it when the block succeeds."""
     target = check_output(path, inputs)
+    remove_stale(target.parent)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".unitsheet-", suffix=".tmp", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=target.parent)
     except OSError as err:
         _refuse(f"cannot write {path}: {err.strerror or err}")
     os.close(fd)
     failed = None
+    _IN_PROGRESS.add(tmp)
     try:
         yield tmp
         os.chmod(tmp, _mode_for(target))
@@ -106,9 +111,41 @@ def replacing(path, inputs=()) -> Iterator[str]:
         if cause is None:
             raise
         failed = (cause.strerror or str(cause), cause.errno)
+    finally:
+        _IN_PROGRESS.discard(tmp)
     if failed is not None:
         _refuse(f"cannot write {path}: {failed[0]}",
                 "free some space on that disk, or write elsewhere" if failed[1] == errno.ENOSPC else None)
+
+
+_IN_PROGRESS: set[str] = set()  # temporary files being written now (a SIGTERM watchdog removes them)
+
+
+def remove_in_progress() -> None:
+    for tmp in list(_IN_PROGRESS):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def remove_stale(folder: Path) -> None:
+    """Temporary files of this tool's own pattern left in `folder` by a writer that was killed
+    (SIGKILL cannot be caught): removed when they are regular files, ours (same owner) and older
+    than STALE_SECONDS, so a writer still at work beside this one keeps its file."""
+    now = time.time()
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(TMP_PREFIX) and n.endswith(TMP_SUFFIX)]
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            info = os.lstat(path)
+            if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and now - info.st_mtime > STALE_SECONDS:
+                os.unlink(path)
+        except OSError:
+            continue  # gone already, or not ours to remove
 
 
 def _os_error(err: BaseException) -> OSError | None:

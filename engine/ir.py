@@ -8,7 +8,6 @@ needs pint.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, fields
 from collections.abc import Mapping
 from typing import Any

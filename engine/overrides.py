@@ -16,6 +16,7 @@ import re
 import numpy as np
 
 from . import ir, period_counts
+from .timeline import parse_label
 from .check import LiteralError, parse_literal
 from .diagnostics import Diagnostic, ModelError
 
@@ -56,7 +57,7 @@ def input_values(checked: ir.CheckedModel, overrides: dict) -> dict[str, np.ndar
             continue
         try:
             first, last = checked.timeline.parse(period)  # a year on a monthly timeline: its 12 months
-            values[name][first:last + 1] = _periods_of(checked, q, key, number, first, last, split, raw)
+            values[name][first:last + 1] = _periods_of(checked, q, key, number, first, last, split, raw, period)
         except ValueError as err:
             problems.append(Diagnostic("bad-override", f"cannot set `{key}`: {err}", None,
                                        hint=getattr(err, "hint", None) or
@@ -85,28 +86,34 @@ def _take_split(raw):
     return raw[:m.start()], m.group(2)
 
 
-def _periods_of(checked, q: ir.Quantity, key: str, number, first: int, last: int, split, raw=None):
+def _periods_of(checked, q: ir.Quantity, key: str, number, first: int, last: int, split, raw=None,
+                period: str = ""):
     """What `--set x[2026]=...` gives each period of the key, by the rule a table key follows
     (engine/check/inputs.py fill): a level or a rate repeats; an amount (`rollup sum`) says where
     it falls; a split needs a key of several periods and an amount. ValueError if not."""
     tl, width = checked.timeline, last - first + 1
     amount = q.rollup == "sum"
+    coarsest = min((parse_label(part)[1] for part in period.split("..")), key=ir.LABELS_PER_YEAR.get)
+    coarse = ir.LABELS_PER_YEAR[coarsest] < tl.per_year  # a year (quarter) on a finer timeline
     if split is not False:
-        if width == 1 or not amount:
-            raise _SetError(f"`{key}` is one {tl.kind}: there is nothing to spread" if width == 1 else
+        if not coarse or not amount:
+            raise _SetError(f"`{key}` is written in {tl.kind}s, each of which takes the value: there is nothing "
+                            "to spread" if not coarse else
                             f"`{q.name}` is not an amount per period (`rollup sum`): only an amount is split",
                             "give the value alone")
-        if split is None:
-            return np.asarray(number, dtype=float) / width
+        groups = tl.groups(first, last, coarsest)
+        if split is None:  # each year (quarter) of the key spread over its own periods, as in a table
+            return np.concatenate([np.full(b - a + 1, float(number) / (b - a + 1)) for a, b in groups])
         at, at_last = tl.parse(split)
-        if at != at_last or not first <= at <= last:
-            raise _SetError(f"{split} is not one {tl.kind} of {tl.range_text(first, last)}",
-                            f"e.g. in {tl.label(last)}")
+        if at != at_last or not first <= at <= last or len(groups) > 1:
+            raise _SetError(f"{split} is not one {tl.kind} of {tl.range_text(first, last)}" if len(groups) == 1 else
+                            f"`{key}` covers {len(groups)} {coarsest}s: `in` puts an amount in one {tl.kind}",
+                            f"e.g. in {tl.label(last)}" if len(groups) == 1 else "set one key for each")
         out = np.zeros(width)
         out[at - first] = number
         return out
     level = q.unit is None or checked.units.is_flow(q.unit) or (q.rollup is not None and not amount)
-    if width > 1 and not level and np.any(np.asarray(number) != 0):
+    if coarse and not level and np.any(np.asarray(number) != 0):
         raise _SetError(f"{key} covers {width} {tl.kind}s and `{q.name}` is an amount per {tl.kind}: say where the "
                         "value falls", f'--set "{key}={_text(raw)} spread even" (an equal share in each) or '
                         f'--set "{key}={_text(raw)} in {tl.label(last)}"')

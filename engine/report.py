@@ -94,6 +94,8 @@ def _dimensioned_entry(results, quantity: str) -> dict:
         if depth == len(dims.of[quantity]):
             row = next(per_row)
             values = results.values[row]
+            if shows_period(q):
+                return period_label(float(values[0]), model.timeline)
             return [_json_number(v, q) for v in values] if q.series else _json_number(values[0], q)
         return [nest(depth + 1) for _ in dims.items[dims.of[quantity][depth]]]
 

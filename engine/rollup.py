@@ -31,12 +31,6 @@ RULES = ("sum", "average", "last", "first", "min", "max", "ratio")
 BY = {"year": "yearly", "quarter": "quarterly"}  # --by -> the frequency rolled up to
 
 
-def is_flow(unit, units) -> bool:
-    """A unit per time (engine/units.py UnitSystem.is_flow: USD/year, and MW * USD/MWh = USD/hour;
-    not GW, a capacity)."""
-    return units.is_flow(unit)
-
-
 def ratio_parts(q: ir.Quantity) -> tuple[str, str, float] | None:
     """`rollup ratio` on q = a / b: (a, b, the factor from a / b in their units to q's unit), where
     every equation of q divides the same two series read at the current period; else None. The
@@ -63,7 +57,7 @@ def rule(q: ir.Quantity, units) -> str:
         return q.rollup
     if q.unit is None:
         return "agree"
-    return "average" if is_flow(q.unit, units) else "last"
+    return "average" if units.is_flow(q.unit) else "last"
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,8 @@ class Timeline:
         every period of a coarser label (2026 on a monthly timeline: its 12 months). ValueError
         for a label finer than the periods, with the label to write instead, and for a year or a
         quarter that is not of the timeline's kind (calendar or fiscal), with both readings."""
-        if kind != "month" and fiscal != self.fiscal:
+        if kind != "month" and fiscal != self.fiscal and not (self.fiscal and self.shift == 0 and not fiscal):
+            # (on years ending in December, 2025 and FY2025 are the same months: no ambiguity)
             raise PeriodError(*self._other_year(year, kind, number, fiscal))
         start, months = self._months(year, kind, number)
         if LABELS_PER_YEAR[kind] > self.per_year:
@@ -157,12 +158,30 @@ class Timeline:
         return 0 <= first and last < self.count
 
     def parse(self, text: str) -> tuple[int, int]:
-        """The indices a label written as text covers (`--set x[2027-03]=...`); ValueError if it is
-        not a period of this timeline."""
-        first, last = self.span_of(*parse_label(text))
+        """The indices a label (or a range of them, A..B) written as text covers (`--set
+        x[2027-03]=...`); ValueError if it is not a period of this timeline."""
+        if ".." in text:
+            start, _, end = text.partition("..")
+            first, last = self.span_of(*parse_label(start))[0], self.span_of(*parse_label(end))[1]
+            if last < first:
+                raise PeriodError(f"the range {text.strip()} is empty", f"write it from the earlier period: {end}..{start}")
+        else:
+            first, last = self.span_of(*parse_label(text))
         if not self.contains(first, last):
             raise ValueError(f"{text.strip()} is outside the timeline {self.range_text()}")
         return first, last
+
+    def groups(self, first: int, last: int, kind: str) -> list[tuple[int, int]]:
+        """Periods first..last grouped by the `kind` label (year, quarter) that holds each: the
+        quarters of 2026, then those of 2027 (a coarse key's periods, one group per label)."""
+        width = self.per_year // LABELS_PER_YEAR[kind]
+        out: list[tuple[int, int]] = []
+        for i in range(first, last + 1):
+            if out and (self.first + i) // width == (self.first + out[-1][0]) // width:
+                out[-1] = (out[-1][0], i)
+            else:
+                out.append((i, i))
+        return out
 
     # ------------------------------------------------------------------ indices -> labels
     def split(self, i: int) -> tuple[int, int]:

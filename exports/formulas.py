@@ -356,7 +356,15 @@ class Emitter:
     def _block_sum(self, node: ir.Sum, nodes, pieces, k) -> Piece | None:
         """a + b + c over the consecutive rows of a block (a dimensioned quantity's items, as
         `sum(x over D)` writes it out) -> SUM(first:last), which reads as what it is."""
-        if len(nodes) < 3 or any(op != "+" for op, _ in node.rest):
+        if any(op != "+" for op, _ in node.rest):
+            return None
+        cells = self._block_range(nodes, pieces)
+        return None if cells is None else Piece(f"SUM({cells})", _PREC["atom"], k, pieces[0].unit)
+
+    def _block_range(self, nodes, pieces) -> str | None:
+        """`first:last` where the nodes read the consecutive rows of one block at one period, each
+        at its own cell's scale (sum, min, max over a dimension); None otherwise."""
+        if len(nodes) < 3:
             return None
         if not all(isinstance(n, ir.Ref) and n.offset == 0 or isinstance(n, ir.At) for n in nodes):
             return None
@@ -372,7 +380,7 @@ class Emitter:
         prefix = first[:first.index("!") + 1] if "!" in first else ""
         if prefix and last.startswith(prefix):
             last = last[len(prefix):]
-        return Piece(f"SUM({first}:{last})", _PREC["atom"], k, pieces[0].unit)
+        return f"{first}:{last}"
 
     def _Compare(self, node: ir.Compare) -> Piece:
         (left, right), _ = self._common([self._emit(node.left), self._emit(node.right)], [node.left, node.right])
@@ -406,6 +414,9 @@ class Emitter:
         else:  # common
             pieces, k = self._common([self._emit(a) for a in nodes], nodes)
         texts = [p.text for p in head + pieces]
+        cells = self._block_range(nodes, pieces) if builtin.excel in ("MIN", "MAX") else None
+        if cells is not None:  # min or max over a dimension's block: MAX(first:last), however many items
+            return Piece(f"{builtin.excel}({cells})", _PREC["atom"], k, pieces[0].unit)
         if builtin.variadic:
             if builtin.excel == "CHOOSE" and len(texts) - 1 > limits.MAX_CHOOSE_VALUES:
                 raise Unsupported(f"choose() among {len(texts) - 1} options; a spreadsheet's CHOOSE takes at "

@@ -841,3 +841,11 @@ def test_review_findings_on_the_conventions(tmp_path, capsys):
         errors = _errors("timeline 2026-01..2026-12 monthly\ninput g = 10 %\ninput salary = 5000 USD\n"
                          "input headcount = {2026: 10}\n    rollup last\n" + formula + "\n")
         assert [e.kind for e in errors] == ["missing-rollup"], formula
+
+
+def test_set_takes_a_range_and_spreads_each_year_of_it():
+    model = loads("timeline 2025Q1..2026Q4 quarterly\ninput fee: USD = {2025..2026: 0}\n    rollup sum\n")
+    spread = model.run(overrides={"fee[2025..2026]": "40 USD spread even"}).values["fee"]
+    assert list(spread) == [10] * 8  # each year's 40 over its quarters, as a table key does
+    quarters = model.run(overrides={"fee[2025Q3..2026Q2]": "7 USD"}).values["fee"]
+    assert list(quarters) == [0, 0, 7, 7, 7, 7, 0, 0]  # the timeline's own periods: each takes it

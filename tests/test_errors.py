@@ -77,3 +77,37 @@ def test_unit_mismatch_labels_both_operands_with_their_units(capsys, monkeypatch
     labels = json.loads(err)["errors"][0]["labels"]
     assert [lab["text"] for lab in labels] == ["USD", "USD/year"]
     assert labels[0]["column"] < labels[1]["column"]
+
+
+def _parses_as_code(code: str) -> bool:
+    """Code shown in a hint parses as the language writes it: an expression, a statement, a clause,
+    a table entry, a fragment to add (`* 1 year`, `by region`, `default:`), `...` standing for what
+    the author had there."""
+    from engine.diagnostics import ModelError
+    from engine.parser import parse
+
+    if code in ("(", ")", "[", "]", "{", "}"):
+        return True
+    code = code.replace("...", "0")
+    for text in (f"x_ = {code}\n", f"timeline 2025..2026 yearly\n{code}\n", f"x_ = 1\n    {code}\n",
+                 f"input x_ = {{{code}}}\n", f"input x_ = {{{code} 1}}\n", f"x_ = y_ {code}\n",
+                 f"input x_ {code} = 1\n"):
+        try:
+            parse(text, "hint.ush")
+            return True
+        except ModelError:
+            continue
+    return False
+
+
+def test_every_hint_shows_code_that_parses():
+    """Issue 25 item 14: a hint that shows code (between backticks) shows code the language reads
+    (it proposed `x[na][2025] = ...`, which is not; the language writes x[na, 2025])."""
+    bad = []
+    for path in CASES:
+        expected = path.with_suffix(".expected").read_text()
+        for line in expected.splitlines():
+            if "= hint:" in line:
+                bad += [(path.stem, code) for code in re.findall(r"`([^`]+)`", line)
+                        if not code.startswith(("--set", "unitsheet")) and not _parses_as_code(code)]
+    assert not bad, bad

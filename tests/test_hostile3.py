@@ -142,7 +142,7 @@ y: USD = x
 
 
 @settings(max_examples=12, deadline=None)
-@given(c=st.floats(0.05, 0.9), chunk=st.sampled_from([1, 7, 64, 300]))
+@given(c=st.floats(0.05, 0.7), chunk=st.sampled_from([1, 7, 64, 300]))  # settles within 100 passes
 def test_every_kept_sample_of_a_loop_is_its_closed_form_whatever_the_chunk(c, chunk):
     """--drop-failed kept x = 1 + z (one pass) for every sample of a chunk that held one with
     d < 0: the solver stopped for the whole chunk. x = (1 + z) / (1 - c), sample by sample."""
@@ -260,3 +260,126 @@ def test_a_full_disk_in_process(tmp_path, monkeypatch, capsys):
     code, out, err = run_cli(["export", ROOT / "models" / "saas_monthly.ush", "-o", tmp_path / "o.xlsx"], capsys)
     assert code == 2 and "cannot write" in err and "No space left on device" in err and "internal" not in err
     assert (tmp_path / "o.xlsx").read_bytes() == b"old" and not list(tmp_path.glob(".unitsheet-*"))
+
+
+# ------------------------------------------------------------------ item 13: reductions over a block
+
+def test_min_and_max_over_a_dimension_read_the_block_as_a_range(tmp_path):
+    """A 5,000-item max was written cell by cell and refused as a 44,012-character formula."""
+    import openpyxl
+
+    from exports.xlsx import export_workbook
+    from tests.workbook import formulas_recalculate, name_cells
+
+    items = [f"i{k}" for k in range(5000)]
+    text = ("timeline 2025..2026 yearly\ndimension d = {" + ", ".join(items) + "}\ninput x by d: USD = {" +
+            ", ".join(f"{item}: {(k * 7919) % 5003}" for k, item in enumerate(items)) + "}\n"
+            "hi = max(x over d)\nlo = min(x over d)\n")
+    model = engine.loads(text)
+    path = tmp_path / "big.xlsx"
+    export_workbook(model, path)
+    wb = openpyxl.load_workbook(path)
+    (sheet, cell), = name_cells(wb, "hi")
+    assert wb[sheet][cell].value.startswith("=MAX(") and len(wb[sheet][cell].value) < 40
+    computed = formulas_recalculate(path)
+    for name in ("hi", "lo"):
+        (sheet, cell), = name_cells(wb, name)
+        assert computed[f"{sheet.upper()}!{cell}"] == model.run().value(name)
+
+
+# ------------------------------------------------------------------ item 12: a killed export's leftovers
+
+def test_a_killed_exports_temporary_file_is_removed_by_the_next_write(tmp_path):
+    """SIGKILL during export left an empty .unitsheet-XXXX.tmp beside the target forever."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from engine import files
+
+    model = ROOT / "models" / "openai_capex.ush"
+    leftovers = []
+    for delay in (0.8, 1.2, 1.6, 2.0, 2.5):  # kill it at several moments; some leave a file
+        process = subprocess.Popen([sys.executable, "-m", "engine", "export", str(model), "-o",
+                                    str(tmp_path / "o.xlsx")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        leftovers += [p for p in tmp_path.glob(".unitsheet-*.tmp") if p not in leftovers]
+    fresh = tmp_path / ".unitsheet-writing.tmp"  # another writer's, still at work: kept
+    fresh.write_bytes(b"")
+    stale = tmp_path / ".unitsheet-killed.tmp"
+    stale.write_bytes(b"")
+    old = time.time() - files.STALE_SECONDS - 60
+    for path in [stale, *leftovers]:
+        os.utime(path, (old, old))
+    files.write_bytes(tmp_path / "note.txt", b"x")  # the next write to that folder
+    remaining = sorted(p.name for p in tmp_path.glob(".unitsheet-*.tmp"))
+    assert remaining == [fresh.name]
+
+
+# ------------------------------------------------------------------ item 11: SIGTERM during --explore
+
+def test_sigterm_stops_check_explore_at_any_moment(tmp_path):
+    """2 of 23 SIGTERMs were swallowed (raised inside a garbage-collector callback) and the process
+    went on: it stops every time, within seconds, without a traceback."""
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rng = random.Random(25)
+    model = ROOT / "models" / "openai_capex.ush"
+    for trial in range(12):
+        process = subprocess.Popen([sys.executable, "-m", "engine", "check", str(model), "--explore", "400",
+                                    "--seed", str(trial)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   text=True)
+        time.sleep(rng.uniform(0.5, 4.0))
+        process.send_signal(signal.SIGTERM)
+        try:
+            _, err = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise AssertionError(f"trial {trial}: still running 10 s after SIGTERM")
+        assert process.returncode in (143, -signal.SIGTERM, 0, 1), (trial, process.returncode, err)
+        assert "Traceback" not in err and "Exception ignored" not in err, (trial, err)
+
+
+# ------------------------------------------------------------------ item 16: misleading messages
+
+def test_messages_that_misled():
+    with pytest.raises(ModelError) as info:
+        engine.loads("timeline 2025..2027 yearly\ninput cf: USD/year = {2025..2027: 10}\n"
+                     "v = xnpv(-100 %, cf[2025..2027])\n").run()
+    assert "must be above -100 %" in info.value.diagnostics[0].hint and "y / x" not in info.value.diagnostics[0].hint
+    with pytest.raises(ModelError) as info:  # settles too slowly: 100 passes move it by less than 1e-4
+        engine.loads("timeline 2025..2026 yearly\nx[t]: USD = 0.9999999 * y + 1 USD\n    circular\n"
+                     "y[t]: USD = x\n    circular\n").run()
+    (note,) = info.value.diagnostics[0].notes
+    for part in note.removeprefix("the last two passes: ").split("; "):
+        before, after = part.split(": ", 1)[1].split(" then ")
+        assert before != after, note  # printed with the digits that differ
+    name = "q" + "x" * 119
+    with pytest.raises(ModelError) as info:
+        engine.loads("timeline 2025..2026 yearly\ndimension region = {" + ", ".join("i" + "y" * 90 + str(k) for k in
+                     range(2)) + "}\ninput " + name + " by region = 1\n").checked()
+    message = info.value.diagnostics[0].message
+    assert f"the row `{name}[...]` (120 characters of name" in message and "longer than 200 characters" in message
+
+
+# ------------------------------------------------------------------ item 14: a loop's units across items
+
+def test_the_declared_unit_applies_to_every_items_equation():
+    """`x: USD` on the general equation, x[na]'s own equation in the loop: 'cannot infer the unit
+    of `x[na]`: every equation reads it', with a hint in syntax the language does not have."""
+    r = engine.loads("timeline 2025..2027 yearly\ndimension region = {na, eu}\nx: USD = y + 1 USD\n    circular\n"
+                     "y = x * 0.5\n    circular\nx[na] = y[na] * 2\n    circular\n").run()
+    assert r.unit("x[na]") == "USD" and r.value("x[eu]") == pytest.approx(2.0)
+    with pytest.raises(ModelError) as info:
+        engine.loads("timeline 2025..2027 yearly\ndimension region = {na, eu}\ninput w by region = 2\n"
+                     "x[2025..] = y * w\n    circular\ny[2025..] = x * 0.5\n    circular\n").checked()
+    hint = info.value.diagnostics[0].hint
+    assert "x[na, 2025] = 0 USD" in hint and "][" not in hint

@@ -207,6 +207,7 @@ def test_grouped_evaluation_is_bit_for_bit_row_by_row(expression, recurrences, c
     for j, (template, k) in enumerate(recurrences):
         lines.append(f"y{j}[{first}] = {j + 1} USD")
         lines.append(f"y{j}[{second}..] = " + template.format(y=f"y{j}", k=k / 10))
+        lines.append("    rollup last")  # on months and quarters a level or an amount is stated
     rows = [f"x{i} = {format_expr(_scaled_literals(expression, i + 1))}" for i in range(copies)]
     try:
         checked = engine.loads("\n".join(lines + rows) + "\n", "groups.ush").checked()

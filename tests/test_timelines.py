@@ -372,8 +372,8 @@ def test_is_flow_reads_a_time_unit_below_the_line():
     units = engine.loads('model "u"\ntimeline 2026..2027 yearly\n', "u.ush").checked().units
     flows = ["USD/year", "USD/month", "GW/year", "USD/quarter", "percent/year", "USD/GW/year"]
     stocks = ["USD", "GW", "USD/GW", "dimensionless", "year", "MW*year"]
-    assert all(rollup.is_flow(units.parse(u), units) for u in flows)
-    assert not any(rollup.is_flow(units.parse(u), units) for u in stocks)
+    assert all(units.is_flow(units.parse(u)) for u in flows)
+    assert not any(units.is_flow(units.parse(u)) for u in stocks)
 
 
 PERCENT_PER_TIME = """model "percent per time"

@@ -3,7 +3,7 @@ reductions over period ranges, running sums and the series functions."""
 
 from __future__ import annotations
 
-from .. import builtins, ir, rollup
+from .. import builtins, ir
 from .. import syntax as ast
 from ..diagnostics import Label, Span, did_you_mean
 from . import common, counts, expressions, periods
@@ -223,7 +223,7 @@ def reduction(s, node: ast.Call, builtin, ctx):
 def no_sum_of_rates(s, node: ast.Call, name: str, t: ir.Type, ctx) -> None:
     """sum() (or running_sum()) over periods of a flow adds rates: four quarters at 400 million
     USD/year are not 1,600 million USD/year. total() integrates them into the amount."""
-    if not rollup.is_flow(t.unit, s.units):
+    if not s.units.is_flow(t.unit):
         return
     kind, unit = s.timeline.kind, common.u(s, t.unit)
     amount = s.units.short(s.units.simplify(s.units.mul(t.unit, s.timeline.step_unit))[1])
@@ -255,7 +255,7 @@ def first_found(s, node: ast.Call, builtin, ctx):
 def discounted_unit(s, unit):
     """npv's and xnpv's result: a flow's periods are its amounts (USD/year over a year: USD); an
     amount per period (USD each period) is discounted as it is."""
-    if rollup.is_flow(unit, s.units):
+    if s.units.is_flow(unit):
         return s.units.simplify(s.units.mul(unit, s.timeline.step_unit))
     return 1.0, unit
 

@@ -113,7 +113,12 @@ def name_ok(s, name: str, span: Span) -> bool:
                        hint="choose another name")
         return False
     if len(name) > MAX_NAME_LENGTH:
-        s.report.error("limit", f"a name is longer than {MAX_NAME_LENGTH} characters", span, Label(span))
+        base, _, items = name.partition("[")
+        what = (f"the row `{base}[...]` ({len(base)} characters of name and {len(items) + 1} of items) is "
+                if items else "a name is ")
+        s.report.error("limit", f"{what}longer than {MAX_NAME_LENGTH} characters", span, Label(span),
+                       hint="a row's name is the quantity's name with its items (revenue[na, chat]): shorten the "
+                            "name or the item names" if items else "shorten the name")
         return False
     return True
 

@@ -451,8 +451,7 @@ def type_step(s, step: ir.Step):
             span = s.formulas[n][0].name_span
             if not periods.dropped_by_scenario(s, n, span):
                 s.report.error("unknown-unit", f"cannot infer the unit of `{n}`: every equation reads it",
-                               span, Label(span), hint=f"give a starting value (`{n}[{s.timeline.label(0)}] = "
-                               f"...`), or declare its unit: {n}: UNIT = ...")
+                               span, Label(span), hint=unit_hint(s, n, series.get(n, False)))
             s.broken.add(n)
     for n in names:
         if n in s.broken:
@@ -489,6 +488,16 @@ def type_step(s, step: ir.Step):
             if e.clauses.base is not None:
                 s.report.error("bad-input", "`base` goes with an input range", e.clauses.base.span,
                                Label(e.clauses.base.span))
+
+
+def unit_hint(s, name: str, series: bool) -> str:
+    """How to give a quantity whose equations all read it a unit: declare one; for a series, or a
+    starting value. The code is the language's (an item row's period: x[na, 2025])."""
+    base, _, items = name.partition("[")
+    first = s.timeline.label(0)
+    start = f"{base}[{items[:-1]}, {first}]" if items else f"{name}[{first}]"
+    declare = f"declare its unit: `{name}: USD = ...` (the unit it measures)"
+    return f"give a starting value (`{start} = 0 USD`), or {declare}" if series else declare
 
 
 def scenario_rollup(s, name: str, clause) -> str | None:

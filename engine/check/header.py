@@ -95,7 +95,7 @@ def fiscal_end(s, stmt: ast.Timeline) -> int | None:
     month = names.get(stmt.ending.lower())
     if month is None:
         s.report.error("bad-period", f"`{stmt.ending}` is not a month", stmt.span, Label(stmt.span),
-                       hint=f"write the month fiscal years end in: timeline FY2025..FY2030 yearly ending June")
+                       hint="write the month fiscal years end in: timeline FY2025..FY2030 yearly ending June")
         s.fail_if_errors()
     return month
 

@@ -226,8 +226,8 @@ def fill(s, q, unit, number: float, first: int, last: int, key, value) -> np.nda
         if not coarse_key_label(s, key) or not amount:
             why = (f"{key_text(s, key)} is written in {s.timeline.kind}s, each of which takes the value: there is "
                    "nothing to spread" if not coarse_key_label(s, key) else
-                   f"only an amount per period (`rollup sum`) is split over periods; a level or a rate holds in "
-                   f"each of them")
+                   "only an amount per period (`rollup sum`) is split over periods; a level or a rate holds in "
+                   "each of them")
             s.report.error("bad-input", why, split.span, Label(split.span),
                            hint=f"write the value alone: {key_text(s, key)}: {number_text(s, split.value)}")
             raise Abandon
@@ -267,14 +267,7 @@ def label_groups(s, key, first: int, last: int) -> list[tuple[int, int]]:
     """The periods first..last grouped by the key's coarsest label (2026..2027 on quarters: the
     quarters of 2026, then those of 2027)."""
     labels = [key.period] if isinstance(key, ast.Fixed) else [key.start] + ([key.end] if key.end else [])
-    width = s.timeline.per_year // min(ir.LABELS_PER_YEAR[label.kind] for label in labels)
-    groups: list[tuple[int, int]] = []
-    for i in range(first, last + 1):
-        if groups and (s.timeline.first + i) // width == (s.timeline.first + groups[-1][0]) // width:
-            groups[-1] = (groups[-1][0], i)
-        else:
-            groups.append((i, i))
-    return groups
+    return s.timeline.groups(first, last, min((label.kind for label in labels), key=ir.LABELS_PER_YEAR.get))
 
 
 def coarse_label(s, group: tuple[int, int], kind: str) -> str:
