@@ -68,10 +68,23 @@ def main():
         raise SystemExit("README.md has no model-section markers")
     readme.write_text(pattern.sub(lambda _: f"{BEGIN}\n{section()}\n{END}", text))
     print("README.md model section regenerated")
-    from engine.builtins import write_docs
+    from engine import builtins, limits
 
-    changed = write_docs(ROOT / "docs" / "language.md")
-    print("docs/language.md function table " + ("regenerated" if changed else "already current"))
+    for name, module in (("function", builtins), ("limits", limits)):
+        changed = write_between(ROOT / "docs" / "language.md", module.DOC_BEGIN, module.DOC_END, module.docs_table())
+        print(f"docs/language.md {name} table " + ("regenerated" if changed else "already current"))
+
+
+def write_between(path: Path, begin: str, end: str, body: str) -> bool:
+    """Rewrite the text between two markers of a file; True if it changed."""
+    text = path.read_text(encoding="utf-8")
+    head, found, rest = text.partition(begin)
+    if not found or end not in rest:
+        raise SystemExit(f"{path} has no {begin} ... {end} markers")
+    new = f"{head}{begin}\n{body}\n{end}{rest.partition(end)[2]}"
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
 
 
 if __name__ == "__main__":

@@ -353,19 +353,3 @@ def docs_table() -> str:
     for b in ENTRIES:
         rows.append(f"| `{b.signature}` | {b.meaning} | {b.units} |")
     return "\n".join(rows)
-
-
-def write_docs(path) -> bool:
-    """Rewrite the table between the markers of docs/language.md; True if it changed."""
-    from pathlib import Path
-
-    path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    head, _, rest = text.partition(DOC_BEGIN)
-    _, _, tail = rest.partition(DOC_END)
-    new = f"{head}{DOC_BEGIN}\n{docs_table()}\n{DOC_END}{tail}"
-    if new != text:
-        path.write_text(new, encoding="utf-8")
-    return new != text
-
-

@@ -22,14 +22,15 @@ import re
 
 from dataclasses import replace
 from itertools import product
+from math import prod
 
-from . import ir
+from . import ir, limits
 from . import syntax as ast
 from .diagnostics import Diagnostic, Label, ModelError, Span, did_you_mean, once_per_place
 
 OVER_FUNCTIONS = ("sum", "average", "min", "max")
 RESERVED_ITEMS = {"t": "the current period", "default": "a table's value for the items it does not list"}
-MAX_ROWS = 1_000_000  # item rows in a model (each is a quantity)
+MAX_ROWS, MAX_CELLS = limits.ROWS.value, limits.CELLS.value
 _FISCAL_LABEL = re.compile(r"FY[0-9]{4}(Q[0-9]+)?\Z")  # x[FY2025] selects a period, never an item
 
 
@@ -105,6 +106,8 @@ class _Expander:
                 if stmt.dims:
                     self.of[stmt.name] = self.declared(stmt)
         self.infer()
+        if not self.bounded(quantities):
+            return []
         out = []
         for stmt in statements:
             if isinstance(stmt, ast.Dimension):
@@ -113,10 +116,27 @@ class _Expander:
                 out.extend(self.statement(stmt))
             except _Skip:
                 continue
-        if sum(1 for s in out if isinstance(s, (ast.Input, ast.Equation))) > MAX_ROWS:
-            self.error("limit", f"the model has more than {MAX_ROWS:,} quantities once written out item by item",
-                       None, "use fewer items or dimensions")
         return out
+
+    def bounded(self, quantities: dict) -> bool:
+        """Rows (and cells: rows x periods) counted before anything is written out item by item,
+        so that a model too large is refused at once, at the statement that multiplies them."""
+        rows = {name: prod(len(self.items[d]) for d in self.of.get(name, ())) for name in quantities}
+        periods = timeline_length(self.module) or 1
+        total = sum(rows.values())
+        if total <= MAX_ROWS and total * periods <= MAX_CELLS:
+            return True
+        name = max(rows, key=rows.get)
+        dims = self.of.get(name, ())
+        count = " x ".join(f"{len(self.items[d]):,}" for d in dims) or "1"
+        what = (f"{total:,} rows once written out item by item, more than {MAX_ROWS:,}" if total > MAX_ROWS else
+                f"{total:,} rows x {periods:,} periods = {total * periods:,} values, more than {MAX_CELLS:,}")
+        stmt = quantities[name]
+        self.error("limit", f"the model would have {what}; `{name}` alone is {count} = {rows[name]:,} rows "
+                   f"(by {', '.join(dims) or 'no dimension'})", stmt.name_span,
+                   "use fewer items, fewer dimensions per quantity, or a coarser timeline (docs/language.md, "
+                   "\"Limits\")")
+        return False
 
     def dimension(self, stmt: ast.Dimension):
         if stmt.name in self.items:
@@ -601,4 +621,21 @@ def _first_period(timeline: ast.Timeline) -> ast.PeriodLabel:
     shift = (12 - ends[0]) % 12 if start.fiscal and ends else 0
     first = start.year * 12 - shift + (0 if start.kind == "year" else (start.number - 1) * 3)
     return ast.PeriodLabel(first // 12, "month", first % 12 + 1)
+
+
+def timeline_length(module: ast.Module) -> int | None:
+    """The number of periods the module's timeline statement gives (None if it has none or a bad one)."""
+    from .timeline import MONTHS, Timeline
+
+    stmt = next((s for s in module.statements if isinstance(s, ast.Timeline)), None)
+    if stmt is None:
+        return None
+    ends = [k for k, m in enumerate(MONTHS, 1) if stmt.ending and m.lower().startswith(stmt.ending.lower()[:3])]
+    probe = Timeline(stmt.frequency, 0, 0, None, fiscal_end=ends[0] if ends else None)
+    try:
+        first = probe.span_of(stmt.start.year, stmt.start.kind, stmt.start.number, stmt.start.fiscal)[0]
+        last = probe.span_of(stmt.end.year, stmt.end.kind, stmt.end.number, stmt.end.fiscal)[1]
+    except ValueError:
+        return None
+    return max(last - first + 1, 1)
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import ir, report
+from . import ir, limits, report
 from .diagnostics import Diagnostic, ModelError
 from .evaluate import MATRIX
 from .samples import (MEMORY_BUDGET, Chunk, Streams, chunk_size, chunks, evaluate_chunk,  # noqa: F401 (re-exported)
@@ -41,7 +41,7 @@ EXACT_BUDGET = 256 * 2**20  # bytes of samples held for exact percentiles; above
 ALPHA = 1e-4  # the sketch's relative accuracy
 SKETCH_BUCKETS = 2**24  # the sketch's buckets, all cells together: 64 MB (held with up to 50 % room, in a
                         # pool up to 50 % larger: at most about 150 MB); beyond, the buckets coarsen
-MAX_SAMPLES = 10**9  # hours on one machine already; a percentile's sampling error is then below 1e-4 sd
+MAX_SAMPLES = limits.SAMPLES.value
 PERCENTILES = (5, 50, 95)
 
 

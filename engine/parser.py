@@ -10,11 +10,12 @@ from importlib import resources
 from lark import Lark, Token, Transformer_NonRecursive, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
+from . import limits
 from . import syntax as ast
 from .gcpause import collector_paused
 from .diagnostics import Diagnostic, Label, ModelError, Span
 
-MAX_NESTING = 200  # brackets and operators; deeper trees would exhaust Python's recursion
+MAX_NESTING = limits.NESTING.value
 MAX_SOURCE_BYTES = 20_000_000
 
 

@@ -383,3 +383,75 @@ def test_the_declared_unit_applies_to_every_items_equation():
                      "x[2025..] = y * w\n    circular\ny[2025..] = x * 0.5\n    circular\n").checked()
     hint = info.value.diagnostics[0].hint
     assert "x[na, 2025] = 0 USD" in hint and "][" not in hint
+
+
+# ------------------------------------------------------------------ item 9: sizes
+
+def _items(prefix, n):
+    return "{" + ", ".join(f"{prefix}{k}" for k in range(n)) + "}"
+
+
+def _never_written_out(monkeypatch):
+    """The limits are counted before any statement is written out item by item: that is what makes
+    a refusal immediate (time is measured in benchmarks, not here)."""
+    from engine import dimensions
+
+    def written_out(*args, **kwargs):
+        raise AssertionError("a statement was written out item by item before the model was bounded")
+    monkeypatch.setattr(dimensions._Expander, "statement", written_out)
+
+
+def test_a_model_too_large_is_refused_before_it_is_written_out(monkeypatch):
+    """300 x 300 items over 10,000 months: 3 min 42 s, then 'internal error (MemoryError)'."""
+    _never_written_out(monkeypatch)
+    text = (f"timeline 2000-01..2833-04 monthly\ndimension region = {_items('r', 300)}\n"
+            f"dimension product = {_items('p', 300)}\ninput x by region, product = 1\n    rollup last\n"
+            "y = x * 2\n")
+    with pytest.raises(ModelError) as info:
+        engine.loads(text).checked()
+    (d,) = info.value.diagnostics
+    assert d.kind == "limit" and d.span.line == 4  # the statement that multiplies them: x's name
+    assert ("180,000 rows x 10,000 periods = 1,800,000,000 values, more than 20,000,000" in d.message
+            and "`x` alone is 300 x 300 = 90,000 rows (by region, product)" in d.message), d.message
+    assert '"Limits"' in d.hint
+
+
+def test_too_many_rows_are_refused_whatever_the_timeline(monkeypatch):
+    """990,000 rows over two years: 2 min 50 s and 3 GB."""
+    _never_written_out(monkeypatch)
+    text = (f"timeline 2025..2026 yearly\ndimension a = {_items('a', 1000)}\ndimension b = {_items('b', 990)}\n"
+            "input x by a, b = 1\n")
+    with pytest.raises(ModelError, match=r"990,000 rows once written out item by item, more than 200,000; "
+                                         r"`x` alone is 1,000 x 990 = 990,000 rows \(by a, b\)"):
+        engine.loads(text).checked()
+
+
+def test_a_model_without_dimensions_is_bounded_in_values_too():
+    text = "timeline 2000-01..2833-04 monthly\n" + "".join(f"x{k}[t] = {k} USD\n    rollup last\n"
+                                                         for k in range(2_001))
+    with pytest.raises(ModelError, match=r"2,001 quantities x 10,000 periods = 20,010,000 values, more than "
+                                         r"20,000,000"):
+        engine.loads(text).checked()
+    within = text.rsplit("x2000[t]", 1)[0]  # 2,000 x 10,000: within
+    assert len(engine.loads(within).checked().quantities) == 2_000
+
+
+def test_the_row_limit_is_inclusive(monkeypatch):
+    """At the limit a model is checked, one row past it is refused (a smaller limit, the same code:
+    200,000 real rows take 13 s to check)."""
+    from engine import dimensions
+
+    monkeypatch.setattr(dimensions, "MAX_ROWS", 200)
+    text = f"timeline 2025..2026 yearly\ndimension a = {_items('a', 20)}\ndimension b = {_items('b', 10)}\n" \
+           "input x by a, b = 1\n"
+    assert len(engine.loads(text).checked().quantities) == 200
+    with pytest.raises(ModelError, match="201 rows once written out item by item, more than 200"):
+        engine.loads(text + "input y = 1\n").checked()
+
+
+def test_the_limits_table_in_the_docs_is_generated_from_the_registry():
+    from engine import limits
+
+    docs = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    inside = docs.split(limits.DOC_BEGIN)[1].split(limits.DOC_END)[0].strip()
+    assert inside == limits.docs_table(), "run `make readme` to regenerate the table"

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from .. import limits
 from .. import syntax as ast
 from ..diagnostics import Label, Span, did_you_mean
 from . import common
 
 RESERVED = {"t"}
-MAX_NAME_LENGTH = 200
-MAX_QUANTITIES = 1_000_000
+MAX_NAME_LENGTH = limits.NAME_LENGTH.value
+MAX_STATEMENTS = limits.STATEMENTS.value
 
 
 def collect(s) -> None:
@@ -18,6 +19,7 @@ def collect(s) -> None:
     statements = s.module.statements
     s.scenarios = scenarios(s, statements)
     found_inputs, found_formulas = definitions(s, statements)
+    bounded(s, len(found_inputs) + len(found_formulas))
     names_differing_in_case(s, found_inputs, found_formulas)
     unique_checks(s, statements)
     if s.scenario != "base":
@@ -27,6 +29,25 @@ def collect(s) -> None:
             s.fail_if_errors()
         apply_scenario(s, s.scenarios[s.scenario], found_inputs, found_formulas)
     s.inputs, s.formulas = found_inputs, found_formulas
+
+
+def bounded(s, quantities: int) -> None:
+    """Quantities, and quantities x periods, within engine/dimensions.py's limits, said before
+    anything is typed (a dimensioned model is bounded when it is written out item by item)."""
+    from ..dimensions import MAX_CELLS, MAX_ROWS  # one place: engine/limits.py
+
+    periods = len(s.timeline)
+    if quantities > MAX_ROWS:
+        s.report.error("limit", f"the model has {quantities:,} quantities, more than {MAX_ROWS:,}", None,
+                       hint="split it into several models (docs/language.md, \"Limits\")")
+    elif quantities * periods > MAX_CELLS:
+        s.report.error("limit", f"the model would have {quantities:,} quantities x {periods:,} periods = "
+                       f"{quantities * periods:,} values, more than {MAX_CELLS:,}", None,
+                       hint="a coarser timeline (quarterly, yearly), or fewer quantities (docs/language.md, "
+                            "\"Limits\")")
+    else:
+        return
+    s.fail_if_errors()
 
 
 def scenarios(s, statements) -> dict[str, ast.Scenario]:
@@ -84,8 +105,8 @@ def unique_checks(s, statements):
 def definitions(s, statements):
     inputs: dict[str, ast.Input] = {}
     formulas: dict[str, list[ast.Equation]] = {}
-    if len(statements) > MAX_QUANTITIES:
-        s.report.error("limit", f"the model has more than {MAX_QUANTITIES:,} statements", None,
+    if len(statements) > MAX_STATEMENTS:
+        s.report.error("limit", f"the model has more than {MAX_STATEMENTS:,} statements", None,
                        hint="split it into several models")
         return inputs, formulas
     for stmt in statements:

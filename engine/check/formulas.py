@@ -265,19 +265,34 @@ def edge_for_index(node: ast.Indexed) -> Edge:
     return Edge(node.name, "whole", 0, node.span)
 
 
-def runs(indices: list[int]):
-    """[0,1,2,5,6] -> (0,2), (5,6)"""
-    start = prev = None
-    for i in indices:
-        if start is None:
-            start = prev = i
-        elif i == prev + 1:
-            prev = i
-        else:
-            yield start, prev
-            start = prev = i
-    if start is not None:
-        yield start, prev
+class _Owned:
+    """The periods a formula's equations have taken, as disjoint spans (first, last, equation):
+    a formula has a few equations, its timeline up to 10,000 periods."""
+
+    def __init__(self):
+        self.spans: list[tuple[int, int, ast.Equation]] = []
+
+    def first_clash(self, start: int, stop: int):
+        """(the first period of start..stop already taken, the equation that took it), or None."""
+        clashes = [(max(start, first), eq) for first, last, eq in self.spans if first <= stop and last >= start]
+        return min(clashes, key=lambda clash: clash[0]) if clashes else None
+
+    def take(self, start: int, stop: int, eq: ast.Equation) -> None:
+        if start <= stop:
+            self.spans.append((start, stop, eq))
+
+    def free(self, start: int, stop: int) -> list[tuple[int, int]]:
+        """The runs of start..stop no equation has taken: 0..9 less 3..5 -> (0, 2), (6, 9)."""
+        found, at = [], start
+        for first, last, _ in sorted(self.spans, key=lambda span: span[:2]):
+            if first > stop:
+                break
+            if first > at:
+                found.append((at, first - 1))
+            at = max(at, last + 1)
+        if at <= stop:
+            found.append((at, stop))
+        return found
 
 
 def coverage_of_formulas(s):
@@ -285,7 +300,7 @@ def coverage_of_formulas(s):
     s.pieces: dict[str, list[tuple[ast.Equation, int | None, int | None]]] = {}
     n = len(s.timeline)
     for name, equations in s.formulas.items():
-        owner: dict[int, ast.Equation] = {}
+        owner = _Owned()
         pieces = []
         general = []
         scalar = []
@@ -305,11 +320,10 @@ def coverage_of_formulas(s):
                     start, stop = periods.period_span(s, eq.index)
                 except Abandon:
                     continue
-                for i in range(start, stop + 1):
-                    if i in owner:
-                        overlap(s, name, eq, owner[i], i)
-                        break
-                    owner[i] = eq
+                clash = owner.first_clash(start, stop)
+                if clash:
+                    overlap(s, name, eq, clash[1], clash[0])
+                owner.take(start, clash[0] - 1 if clash else stop, eq)
                 pieces.append((eq, start, stop))
         for extra in (scalar + general)[1:]:
             first = (scalar + general)[0]
@@ -320,19 +334,17 @@ def coverage_of_formulas(s):
                                   hint=f"`{name} = ...` defines every period: write `{name}[t] = ...` for the "
                                        "periods the other equations leave")
         if general:
-            free = [i for i in range(n) if i not in owner]
-            for start, stop in runs(free):
+            for start, stop in owner.free(0, n - 1):
                 pieces.append((general[0], start, stop))
-            owner.update((i, general[0]) for i in free)
+                owner.take(start, stop, general[0])
         for eq in fallbacks:  # the periods the item's own equations leave (engine/dimensions.py)
             try:
                 start, stop = (0, n - 1) if isinstance(eq.index, ast.Current) else periods.period_span(s, eq.index)
             except Abandon:
                 continue
-            free = [i for i in range(start, stop + 1) if i not in owner]
-            for first, last in runs(free):
+            for first, last in owner.free(start, stop):
                 pieces.append((eq, first, last))
-            owner.update((i, eq) for i in free)
+                owner.take(first, last, eq)
         if scalar:
             pieces.append((scalar[0], None, None))
         s.pieces[name] = pieces

@@ -6,12 +6,12 @@ import datetime
 
 import numpy as np
 
-from .. import ir
+from .. import ir, limits
 from .. import syntax as ast
 from ..diagnostics import Label
 from ..units import DAYCOUNTS, DEFAULT_DAYCOUNT, SCALES, UnitError, UnitSystem, scaled
 
-MAX_PERIODS = 10_000
+MAX_PERIODS = limits.PERIODS.value
 FIRST_YEAR, LAST_YEAR = 1900, 9999  # the dates a spreadsheet holds (the workbook's period headers are dates)
 # The 1900 date system (Excel's, and LibreOffice's for .xlsx) counts a 29 February 1900 that never
 # was: its serials agree with the calendar from 1 March 1900 on, so every header date is from then.
