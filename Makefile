@@ -34,7 +34,7 @@ libreoffice:
 		echo "LibreOffice could not be installed: the workbook recalculation tests will say so"
 
 test: install-dev libreoffice
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --durations=60
 
 fmt-check: install
 	$(BIN)/unitsheet fmt --check $(MODEL)

@@ -64,7 +64,7 @@ def row_style(q: ir.Quantity, values: np.ndarray, units) -> RowStyle:
         shown_values = np.abs(values[np.isfinite(values)]) * unit_factor
         return RowStyle(unit_factor, 100.0, text, _format(shown_values, percent=True), percent=True)
     plain = unit == units.dimensionless
-    if plain and (finite == np.round(finite)).all() and (finite < 10_000).all():
+    if plain and scale == 1 and (finite == np.round(finite)).all() and (finite < 10_000).all():
         return RowStyle(unit_factor, 1.0, shown or "number", "General")  # years, counts, switches: 2027
     return RowStyle(unit_factor, float(scale), shown or "number", _format(finite))
 

@@ -384,6 +384,23 @@ def test_random_models_recalculated_by_formulas_equal_the_engine(expression, rev
         assert close(got, value, rel=1e-9) or abs(float(got) - value) <= 1e-9 * scale, (source, sheet, cell, got, value)
 
 
+def test_a_plain_number_in_millions_is_scaled_in_its_formula_too(tmp_path):
+    """A dimensionless row shown in `million` (50 thousand * 100 = 5 million) holds 5, and its
+    formula divides by the million too: CI found the cell computing 5,000,000 under `million`."""
+    text = 'model "m"\ntimeline 2025..2027 yearly\nr[2026..] = 50 thousand * 100\ncount = 3 * 2\n'
+    model = engine.loads(text, "m.ush")
+    path = tmp_path / "m.xlsx"
+    export_workbook(model, path)
+    computed = formulas_recalculate(path)
+    wb = openpyxl.load_workbook(path, data_only=True)
+    cells = list(engine_cells_for(model, wb))
+    assert {wb[s][f"B{c[1:]}"].value for s, c, _ in cells} == {"million", "number"}
+    for sheet, cell, value in cells:
+        if value is not None:
+            assert close(computed[f"{sheet.upper()}!{cell}"], value) and close(wb[sheet][cell].value, value)
+    assert sorted(v for *_, v in cells if v is not None) == [5.0, 5.0, 6.0]
+
+
 def engine_cells_for(model, wb):
     for sheet, cell, value in engine_cells(model, "base", wb):
         yield sheet, cell, (None if value is None else float(value))
