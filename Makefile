@@ -52,6 +52,7 @@ bench: install-dev
 	$(BIN)/python -m benchmarks --readme
 	$(BIN)/python -m benchmarks.montecarlo --dask
 	$(BIN)/python -m benchmarks.incremental
+	$(BIN)/python -m benchmarks.explore
 
 # The long fuzz run: 100,000 cases (grammar, mutations, bytes, extremes); crashes saved in out/fuzz.
 fuzz: install-dev

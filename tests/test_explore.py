@@ -71,14 +71,14 @@ def test_a_pair_at_its_ends_among_14_inputs_is_found_by_the_covering_design(monk
     model = engine.loads(FOURTEEN, "x.ush")
     for seed in range(3):
         result = explore(model, 20, seed)
-        assert result.searched == {"base": {"base": 1, "corners": 4096, "examples": 20}}
+        assert result.searched == {"base": {"base": 1, "corners": 4096, "examples": 20, "inputs": 14}}
         [finding] = result.findings
         assert assert_on_the_boundary(model, finding) == 2
         assert finding.inputs["x04"] == pytest.approx(0.02, abs=1e-6) and finding.inputs["x11"] == 1.0
         assert all(v == 0.5 for n, v in finding.inputs.items() if n not in ("x04", "x11"))
     # the corners alone find it; 20 Hypothesis examples alone do not
     assert len(explore(model, 0, 0).findings) == 1
-    monkeypatch.setattr("engine.uncertainty.corners", lambda k, seed: np.zeros((0, k), dtype=np.int8))
+    monkeypatch.setattr("engine.explore.corners", lambda k, seed: np.zeros((0, k), dtype=np.int8))
     assert explore(model, 20, 0).findings == []
 
 
@@ -117,7 +117,7 @@ check "sum below 4.99": a + b < 4.99
 def test_a_runtime_error_in_a_corner_fails_every_check_there_but_aborts_nothing(examples):
     model = engine.loads(RUNTIME, "x.ush")  # d = 0 only at the corner a = 1, b = 3
     result = explore(model, examples, seed=4)
-    assert result.searched == {"base": {"base": 1, "corners": 4, "examples": examples}}
+    assert result.searched == {"base": {"base": 1, "corners": 4, "examples": examples, "inputs": 2}}
     found = {f.check: f for f in result.findings}
     assert list(found) == ["ratio bounded", "a below 1.9", "sum below 4.99"]
     # fails only where the model cannot be evaluated: reported there, with the error
@@ -140,12 +140,12 @@ def test_the_summary_says_what_was_searched_and_the_same_seed_gives_the_same_res
     assert a == b and isinstance(a, Exploration)
     outcomes, findings = a  # unpacks as explore's result always has
     assert outcomes is a.outcomes and findings is a.findings and a[1] is a.findings
-    assert a.searched == {s: {"base": 1, "corners": 8, "examples": 37} for s in ("base", "tight")}
+    assert a.searched == {s: {"base": 1, "corners": 8, "examples": 37, "inputs": 3} for s in ("base", "tight")}
     assert describe_search(a.searched) == "searched base, 8 corners, 37 examples per scenario"
     assert [f.scenario for f in findings] == ["tight"]
     # no uncertain input: the base case only
     plain = explore(engine.loads(HEADER + 'input x = 3 USD\ncheck "x": x < 5 USD\n', "u.ush"), 100, seed=1)
-    assert plain.searched == {"base": {"base": 1, "corners": 0, "examples": 0}} and plain.findings == []
+    assert plain.searched == {"base": {"base": 1, "corners": 0, "examples": 0, "inputs": 0}} and plain.findings == []
     assert describe_search({"base": {"base": 1, "corners": 4, "examples": 10},
                             "bear": {"base": 1, "corners": 2, "examples": 10}}) == \
         "searched base, 4 corners, 10 examples in base; base, 2 corners, 10 examples in bear"
@@ -160,10 +160,31 @@ def test_a_base_case_that_fails_is_a_finding_at_the_base():
 
 
 def test_shrink_walks_each_input_to_the_boundary_nearest_the_base():
-    assert shrink(lambda ks: ks[0] >= 300 and ks[1] <= -700, (STEPS, -STEPS)) == (300, -700)
-    assert shrink(lambda ks: True, (STEPS, -5, 7)) == (0, 0, 0)
-    # the failing region of one input depends on the other: passes repeat until nothing moves
-    assert shrink(lambda ks: ks[0] + ks[1] >= 1000, (STEPS, STEPS)) == (0, 1000)
+    assert shrink(lambda p: (p[:, 0] >= 300) & (p[:, 1] <= -700), (STEPS, -STEPS)) == (300, -700)
+    assert shrink(lambda p: np.ones(len(p), dtype=bool), (STEPS, -5, 7)) == (0, 0, 0)
+    # the failing region of one input depends on the other: rounds repeat until nothing moves
+    assert shrink(lambda p: p[:, 0] + p[:, 1] >= 1000, (STEPS, STEPS)) == (0, 1000)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_shrink_ends_one_minimal_on_random_monotone_regions(seed):
+    """Whatever the region, the shrunk point fails, and moving any one input to the base or one
+    step towards it passes (the property the docs state), for weighted sums over 1-40 inputs."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 41))
+    weights = rng.integers(1, 5, size=n) * rng.choice([-1, 1], size=n)
+    threshold = int(rng.integers(0, STEPS * n // 2))
+    start = np.where(weights > 0, STEPS, -STEPS)
+
+    def fails(points):
+        return (points * np.sign(weights)) @ np.abs(weights) >= threshold
+    ks = np.array(shrink(fails, tuple(start)))
+    assert fails(ks[None])[0]
+    for i in np.flatnonzero(ks):
+        for to in (0, ks[i] - np.sign(ks[i])):
+            trial = ks.copy()
+            trial[i] = to
+            assert not fails(trial[None])[0], (i, to)
 
 
 def test_openai_model_h1_finding_and_its_description(root):
@@ -175,7 +196,7 @@ def test_openai_model_h1_finding_and_its_description(root):
         # the monthly run-rate path integrates to 4.138 bn over H1: 'environ 4.5' fails above 4.598
         assert finding.inputs["revenue_h1_2025"] == pytest.approx(4.597678e9, abs=500)  # 1 step: 500 USD
         assert assert_on_the_boundary(model, finding) == 1
-    assert result.searched["base"] == {"base": 1, "corners": 1024, "examples": 200}
+    assert result.searched["base"] == {"base": 1, "corners": 1024, "examples": 200, "inputs": 10}
     text = describe_finding(model, result.findings[0])
     assert "smallest counterexample: revenue_h1_2025 = 4.59768 billion USD (base 4.5 billion USD)\n" in text
 

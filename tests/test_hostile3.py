@@ -455,3 +455,34 @@ def test_the_limits_table_in_the_docs_is_generated_from_the_registry():
     docs = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
     inside = docs.split(limits.DOC_BEGIN)[1].split(limits.DOC_END)[0].strip()
     assert inside == limits.docs_table(), "run `make readme` to regenerate the table"
+
+
+# ------------------------------------------------------------------ 8. explore with many uncertain inputs
+
+def test_explore_of_two_thousand_uncertain_inputs_runs_every_example_and_says_how(tmp_path, capsys):
+    """2,000 ranged items crashed Hypothesis ('Unsatisfiable ... too large'); 1,600 ran 1 example of
+    5 and said nothing; 1,000 took 296 s. Now each example is a compact description Hypothesis
+    draws, every point is a row of one vectorised evaluation, and the summary says how."""
+    from benchmarks.explore import model_text
+
+    path = tmp_path / "many.ush"
+    path.write_text(model_text(2000))
+    code, out, err = run_cli(["check", path, "--explore", "5"], capsys)
+    assert code == 1 and err == "", err
+    assert "searched base, 4,096 corners, 5 examples per scenario (with more than 64 uncertain inputs" in out
+    assert "fails: 3,000.000001 <= 3,000 is false" in out
+
+
+def test_explore_above_the_compact_threshold_runs_what_was_asked_and_shrinks_to_a_one_minimal_point():
+    from benchmarks.explore import model_text
+    from engine.explore import STEPS, explore
+
+    model = engine.loads(model_text(1600), "many.ush")
+    result = explore(model, 40, seed=3)
+    assert result.searched["base"] == {"base": 1, "corners": 4096, "examples": 40, "inputs": 1600}
+    [finding] = result.findings
+    x = np.array(list(finding.inputs.values()))
+    # fails (the sum is above 2,400), and one step back (1/STEPS of the half-range, 1) passes
+    assert x.sum() > 2400 and x.sum() - 1 / STEPS <= 2400 + 1e-9
+    assert (x == 1).sum() == 799 and (x == 2).sum() == 800  # half at base, one on the boundary
+    assert explore(model, 40, seed=3).findings == result.findings  # the same seed, the same result

@@ -102,7 +102,7 @@ def test_sigterm_during_export_leaves_no_temporary_file(tmp_path):
     from benchmarks.synthetic import synthetic_model
 
     path = tmp_path / "big.ush"
-    path.write_text(synthetic_model(3000))
+    path.write_text(synthetic_model(1000))
     out = tmp_path / "out"
     out.mkdir()
     env = dict(os.environ)
