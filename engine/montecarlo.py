@@ -496,9 +496,10 @@ def simulation_table(sim: Simulation) -> str:
             continue
         stats = sim.summary(name)
         shown, factor = report.display(q, np.array([np.nan if v is None else v for v in stats["p50"]]), model.units)
-        for stat in ("p5", "p50", "p95", "mean"):
-            cells = [report.cells([v], q, model.units, factor, model.timeline)[0] if v is not None else ""
-                     for v in stats[stat]]
+        stat_names = ("p5", "p50", "p95", "mean")
+        every = report.cells([v for stat in stat_names for v in stats[stat]], q, model.units, factor, model.timeline)
+        for i, stat in enumerate(stat_names):  # one set of decimals for the quantity's statistics
+            cells = every[i * len(stats[stat]):(i + 1) * len(stats[stat])]
             rows.append([name if stat == "p5" else "", shown if stat == "p5" else "", stat] + cells)
     header = ["quantity", "unit", ""] + (periods if any(q.series for q in model.quantities.values()) else [])
     width = max(len(header), max((len(r) for r in rows), default=0))

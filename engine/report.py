@@ -164,35 +164,39 @@ def period_label(value: float, timeline) -> str | None:
 
 
 def cells(values, q: ir.Quantity, units, factor: float = 1.0, timeline=None) -> list[str]:
-    """One row's values as tables show them: in the display unit (`factor` from display()),
-    float noise far below the row's precision as 0 (not 1.67e-15), plain whole numbers such as
-    years without a thousands separator (2027, not 2,027); a period found by first_period() as
-    its label (given the timeline)."""
+    """One row's values as tables show them: in the display unit (`factor` from display()), all
+    with the row's decimals (`decimals`), float noise far below the row's precision as 0 (not
+    1.67e-15), plain whole numbers such as years without a thousands separator (2027, not 2,027);
+    a period found by first_period() as its label (given the timeline). A value None is blank."""
     if timeline is not None and shows_period(q):
         return [period_label(float(v), timeline) or "" for v in np.atleast_1d(values).tolist()]
     boolean = q.unit is None
-    plain = not boolean and (q.display_unit if q.display_unit is not None else q.unit) == units.dimensionless
-    shown = [float(v) * (1.0 if boolean else factor) for v in np.atleast_1d(values).tolist()]
-    floor = max((abs(v) for v in shown if math.isfinite(v)), default=0.0) * NOISE
-    return [_cell(0.0 if abs(v) < floor else v, boolean, plain) for v in shown]
-
-
-def _cell(v: float, boolean: bool, plain: bool = False) -> str:
-    if math.isnan(v):
-        return ""
     if boolean:
-        return "yes" if v else "no"
-    v = v + 0.0  # no "-0.00"
-    a = abs(v)
-    if plain and a < 10_000 and v == int(v):
-        return f"{v:.0f}"
-    if a >= 1000:
-        return f"{v:,.0f}"
-    if a >= 100:
-        return f"{v:,.1f}"
-    if a >= 1 or a == 0:
-        return f"{v:,.2f}"
-    return f"{v:.3g}"
+        return ["" if v is None or math.isnan(v) else ("yes" if v else "no") for v in np.atleast_1d(values).tolist()]
+    plain = (q.display_unit if q.display_unit is not None else q.unit) == units.dimensionless
+    shown = [math.nan if v is None else float(v) * factor for v in np.atleast_1d(values).tolist()]
+    finite = [abs(v) for v in shown if math.isfinite(v)]
+    floor = max(finite, default=0.0) * NOISE
+    shown = [0.0 if abs(v) < floor else v + 0.0 for v in shown]  # + 0.0: no "-0.00"
+    if plain and all(v == int(v) and v < 10_000 for v in finite):
+        return ["" if math.isnan(v) else f"{v:.0f}" for v in shown]
+    digits = decimals([a for a in finite if a >= floor])
+    return ["" if math.isnan(v) else f"{v:,.{digits}f}" for v in shown]
+
+
+def decimals(magnitudes) -> int:
+    """The decimals of a row, the same for all its values (the command line's tables and the
+    workbook's number format): enough for its smallest non-zero magnitude: none from 1,000, one
+    from 100, two from 1 (and for a row of zeros), three significant digits below 1, at most 6."""
+    nonzero = [a for a in magnitudes if a > 0 and math.isfinite(a)]
+    small = min(nonzero, default=1.0)
+    if small >= 1000:
+        return 0
+    if small >= 100:
+        return 1
+    if small >= 1:
+        return 2
+    return int(min(6, 2 - math.floor(math.log10(small))))
 
 
 def table(results, names: list[str] | None = None, sources: bool = False) -> str:

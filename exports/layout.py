@@ -69,6 +69,19 @@ def row_style(q: ir.Quantity, values: np.ndarray, units) -> RowStyle:
     return RowStyle(unit_factor, float(scale), shown or "number", _format(finite))
 
 
+def values_format(style: RowStyle, cells: list[float]) -> str:
+    """The number format of a row of cells in `style`'s unit that are not the quantity's own
+    values (the Simulation sheet's percentiles): the same rule as row_style, on these values."""
+    finite = np.abs(np.array([c for c in cells if math.isfinite(c)], dtype=float))
+    if style.cell_factor is None or style.number_format == "mmm yyyy":
+        return style.number_format
+    if style.percent:
+        return _format(finite * 100.0, percent=True)
+    if style.number_format == "General" and (finite == np.round(finite)).all() and (finite < 10_000).all():
+        return "General"
+    return _format(finite)
+
+
 def is_percent(unit, units) -> bool:
     """A percentage, plain (%) or per time (%/year, %/month): its cells hold the fraction with a
     percent format, so that typing 8% into a %/year row means 8 %/year, as in a % row."""
@@ -89,17 +102,9 @@ def _unscaled(shown: str) -> str:
 
 
 def _format(magnitudes: np.ndarray, percent: bool = False) -> str:
-    """The decimals the command line's table prints for the row's largest value (report._cell):
-    none from 1,000, one from 100, two from 1, three significant digits below 1."""
-    top = float(magnitudes.max()) if magnitudes.size else 0.0
-    if top >= 1000:
-        digits = 0
-    elif top >= 100:
-        digits = 1
-    elif top >= 1 or top == 0:
-        digits = 2
-    else:
-        digits = int(min(6, 2 - math.floor(math.log10(top))))
+    """The number format of a row: the command line's decimals for it (report.decimals), one
+    format for every value of the row."""
+    digits = report.decimals(magnitudes.tolist())
     decimals = "." + "0" * digits if digits else ""
     return f"0{decimals}%" if percent else f"#,##0{decimals}"
 

@@ -486,3 +486,66 @@ def test_explore_above_the_compact_threshold_runs_what_was_asked_and_shrinks_to_
     assert x.sum() > 2400 and x.sum() - 1 / STEPS <= 2400 + 1e-9
     assert (x == 1).sum() == 799 and (x == 2).sum() == 800  # half at base, one on the boundary
     assert explore(model, 40, seed=3).findings == result.findings  # the same seed, the same result
+
+
+# ------------------------------------------------------------------ 20. one number format per row
+
+DECIMALS = """model "d"
+timeline 2025..2028 yearly
+input swing = {2025: -1, 2026: 0.3, 2027: 2, 2028: 0}
+input price: USD = {2025: 97.6, 2026: 166.34, 2027: 120, 2028: 150.5}
+input years = {2025: 2025, 2026: 2026, 2027: 2027, 2028: 2028}
+"""
+
+
+def test_every_value_of_a_row_has_the_decimals_of_its_smallest_on_the_command_line(tmp_path, capsys):
+    """-1.00 beside 0.3, 97.6 beside 66.34: each value had its own decimals. Now a row has one:
+    enough for its smallest non-zero value (0.3: three significant digits; 97.6: two decimals)."""
+    path = tmp_path / "d.ush"
+    path.write_text(DECIMALS)
+    code, out, _ = run_cli(["run", path], capsys)
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.split()}
+    assert code == 0
+    assert rows["swing"] == ["-1.000", "0.300", "2.000", "0.000"]
+    assert rows["price"] == ["USD", "97.60", "166.34", "120.00", "150.50"]
+    assert rows["years"] == ["2025", "2026", "2027", "2028"]  # whole numbers stay plain
+
+
+def test_every_cell_of_a_workbook_row_has_one_format_with_the_decimals_of_its_smallest(tmp_path):
+    import openpyxl
+
+    from exports.xlsx import export_workbook
+
+    path = tmp_path / "d.xlsx"
+    export_workbook(engine.loads(DECIMALS, "d.ush"), path)
+    ws = openpyxl.load_workbook(path)["Inputs"]
+    formats = {}
+    for row in ws.iter_rows(min_row=5):
+        if row[0].value in ("swing", "price", "years"):
+            formats[row[0].value] = {c.number_format for c in row[4:8]}
+    assert formats == {"swing": {"#,##0.000"}, "price": {"#,##0.00"}, "years": {"General"}}
+
+
+SIMULATED = 'model "s"\ntimeline 2025..2026 yearly\ninput k = 0.5 .. 1.5\n    base 1\nratio = k * 1\n'
+
+
+def test_the_simulation_sheet_gives_a_quantitys_statistics_the_decimals_of_their_values(tmp_path, capsys):
+    """A quantity whose base is a whole number (General) printed its percentiles as 0.89364551662
+    beside 1.30; its statistics now share one number format for their own values (p5 0.55:
+    three decimals), on the sheet and in `simulate`'s table."""
+    import openpyxl
+
+    from engine.uncertainty import simulate
+    from exports.xlsx import export_workbook
+
+    model = engine.loads(SIMULATED, "s.ush")
+    path = tmp_path / "s.xlsx"
+    export_workbook(model, path, simulation=simulate(model, 200, seed=1))
+    ws = openpyxl.load_workbook(path)["Simulation"]
+    shown = {(r[0].value, r[2].value): r[3].number_format for r in ws.iter_rows(min_row=5) if r[0].value == "ratio"}
+    assert len(shown) == 4 and set(shown.values()) == {"#,##0.000"}, shown
+    source = tmp_path / "s.ush"
+    source.write_text(SIMULATED)
+    code, out, _ = run_cli(["simulate", source, "-n", "200", "--seed", "1"], capsys)
+    stats = [line.split()[-2:] for line in out.splitlines() if line.split()[-2:-1] in (["p5"], ["p50"], ["p95"], ["mean"])]
+    assert code == 0 and len(stats) == 8 and all(len(v.split(".")[1]) == 3 for _, v in stats), out

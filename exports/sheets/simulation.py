@@ -4,6 +4,7 @@ has no sampler), in the units the rows of the other sheets show."""
 from __future__ import annotations
 
 from ..book import FIRST_PERIOD_COL, HEADER_ROW, Book
+from ..layout import values_format
 
 
 def write(book: Book):
@@ -21,10 +22,14 @@ def write(book: Book):
         if q.unit is None or (q.kind == "input" and q.distribution is None):
             continue
         base_q = book.base.quantities[name]
-        fmt = book.fmt(base_q)
-        for stat, values in sim.summary(name).items():
+        style = book.layout.styles[name]
+        summary = sim.summary(name)
+        # the quantity's statistics in one format, for their values (a p5 of 0.894 was General)
+        fmt = book.number_format(values_format(style, [style.to_cell(v) for values in summary.values()
+                                                       for v in values if v is not None]))
+        for stat, values in summary.items():
             book.text(ws, row, 0, name, book.f_bold)
-            book.text(ws, row, 1, book.layout.styles[name].unit)
+            book.text(ws, row, 1, style.unit)
             book.text(ws, row, 2, stat)
             for i, v in enumerate(values):
                 if v is not None:
