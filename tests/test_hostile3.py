@@ -549,3 +549,127 @@ def test_the_simulation_sheet_gives_a_quantitys_statistics_the_decimals_of_their
     code, out, _ = run_cli(["simulate", source, "-n", "200", "--seed", "1"], capsys)
     stats = [line.split()[-2:] for line in out.splitlines() if line.split()[-2:-1] in (["p5"], ["p50"], ["p95"], ["mean"])]
     assert code == 0 and len(stats) == 8 and all(len(v.split(".")[1]) == 3 for _, v in stats), out
+
+
+# ------------------------------------------------------------------ 22-25. values no test pinned
+
+def _hand_xnpv(rate, flows, days):
+    return sum(f / (1 + rate) ** (d / 365) for f, d in zip(flows, days))
+
+
+LEAP = """model "leap"
+timeline 2028-01..2028-04 monthly
+input cf: USD = {2028-01: -100, 2028-02: 30, 2028-03: 40, 2028-04: 45} rollup sum
+value = xnpv(10 %, cf[2028-01..2028-04])
+rate = xirr(cf[2028-01..2028-04])
+"""
+
+
+def test_xnpv_and_xirr_count_the_days_of_a_leap_february():
+    """Period ends 31 Jan, 29 Feb, 31 Mar, 30 Apr 2028: 29, 60 and 90 days after the first.
+    (Broken on purpose by counting February 2028 as 28 days, both values move: 1e-4 and 1e-3.)"""
+    from scipy.optimize import brentq
+
+    results = engine.loads(LEAP, "leap.ush").run()
+    flows, days = [-100, 30, 40, 45], [0, 29, 60, 90]
+    assert results.values["value"][0] == pytest.approx(_hand_xnpv(0.10, flows, days), rel=1e-12)
+    root = brentq(lambda r: _hand_xnpv(r, flows, days), 0.0, 10.0, xtol=1e-14)
+    assert results.values["rate"][0] == pytest.approx(root, rel=1e-9)
+    assert _hand_xnpv(0.10, flows, [0, 28, 59, 89]) != pytest.approx(_hand_xnpv(0.10, flows, days), rel=1e-6)
+
+
+SHARE = """model "share"
+timeline 2025..2026 yearly
+dimension region = {na, eu, apac}
+input sales by region: USD/year = {na: {2025: 60, 2026: 50}, eu: {2025: 30, 2026: 30}, apac: {2025: 10, 2026: 20}}
+share = sales / sum(sales over region)
+"""
+
+
+def test_a_share_of_a_total_over_the_dimension_its_formula_varies_by(tmp_path):
+    """A reduction over a dimension inside a formula that varies by it: each item's share of the
+    total, in the engine and recalculated by `formulas` from the workbook (hand values). (Broken
+    on purpose by letting the formula's own item win inside the sum, {**c, **combo} in
+    dimensions.over: every share is 1/3.)"""
+    from exports.xlsx import export_workbook
+    from workbook import formulas_recalculate, name_cells
+
+    model = engine.loads(SHARE, "share.ush")
+    results = model.run()
+    expected = {"na": [0.6, 0.5], "eu": [0.3, 0.3], "apac": [0.1, 0.2]}
+    for item, values in expected.items():
+        assert results.values[f"share[{item}]"] == pytest.approx(values, rel=1e-12)
+    path = tmp_path / "share.xlsx"
+    export_workbook(model, path)
+    computed = formulas_recalculate(path)
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    got = [computed[f"{sheet.upper()}!{cell}"] for sheet, cell in name_cells(wb, "share")]
+    assert np.allclose(np.ravel(got), np.ravel(list(expected.values())), rtol=1e-12), got
+
+
+def test_a_lag_declared_in_years_and_written_or_set_in_months_reads_whole_months(tmp_path, capsys):
+    """`input delay: year = 7 month` was refused with an empty reason (7 months in years back in
+    months is 6.999999999999999); now it reads 7 months back, as --set delay="7 month" does on a
+    lag declared as 1 year. (Broken on purpose by truncating 6.999... to 6, revenue moves a month.)"""
+    text = """model "lag"
+timeline 2025-01..2026-12 monthly
+input delay: year = DELAY
+input bookings: USD/year = {2025-01: 12, 2025-02: 24, 2025-03: 36, 2025-04: 48, 2025-05: 60, 2025-06: 72, 2025-07: 84, 2025-08: 96, 2025-09: 108, 2025-10: 120, 2025-11: 132, 2025-12: 144, 2026: 200}
+revenue[2026-01..] = bookings[t-delay]
+revenue[2025-01..2025-12] = 0 USD/year
+"""
+    written = engine.loads(text.replace("DELAY", "7 month"), "lag.ush").run()
+    assert list(written.values["revenue"][12:15]) == [72.0, 84.0, 96.0]  # 2026-01 reads 2025-06
+    path = tmp_path / "lag.ush"
+    path.write_text(text.replace("DELAY", "1 year"))
+    code, out, err = run_cli(["run", path, "--set", "delay=7 month", "--format", "json"], capsys)
+    import json
+
+    assert code == 0, err
+    revenue = json.loads(out)["quantities"]["revenue"]["values"]
+    assert revenue[12:15] == [72.0, 84.0, 96.0]
+    bad = engine.loads(text.replace("DELAY", "7.5 month"), "lag.ush")
+    with pytest.raises(ModelError) as caught:
+        bad.run()
+    assert "is 7.5 months: it must be a whole number of months" in str(caught.value)
+
+
+def test_irr_with_two_roots_takes_the_one_its_guess_leads_to():
+    """-100, 230, -132 has two rates of return, 10 % and 20 %; Newton from 25 % finds 20 %, from
+    the default 10 % (and from 5 %) 10 %. (Broken on purpose by ignoring the guess: 25 % gives 10 %.)"""
+    text = """model "irr"
+timeline 2025..2027 yearly
+input cf: USD = {2025: -100, 2026: 230, 2027: -132} rollup sum
+near = irr(cf[2025..2027])
+low = irr(cf[2025..2027], 5 %)
+high = irr(cf[2025..2027], 25 %)
+"""
+    values = engine.loads(text, "irr.ush").run().values
+    assert values["near"][0] == pytest.approx(0.10, abs=1e-12)
+    assert values["low"][0] == pytest.approx(0.10, abs=1e-12)
+    assert values["high"][0] == pytest.approx(0.20, abs=1e-12)
+
+
+def test_a_quarterly_model_by_year_against_hand_values(tmp_path, capsys):
+    """--by year on quarters: a flow's year is its total (the mean rate of its quarters, a rate per
+    year), an amount's year is its sum, a level's year its last quarter. (Broken on purpose by
+    grouping the quarters one off, 2025Q2..2026Q1, every year moves.)"""
+    path = tmp_path / "q.ush"
+    path.write_text("""model "q"
+timeline 2025Q1..2026Q4 quarterly
+input revenue: USD/year = {2025Q1: 100, 2025Q2: 200, 2025Q3: 300, 2025Q4: 400, 2026Q1: 500, 2026Q2: 600, 2026Q3: 700, 2026Q4: 800}
+sales = revenue * period_length()
+    rollup sum
+cash[2025Q1] = sales[t]
+cash[2025Q2..] = cash[t-1] + sales[t]
+""")
+    code, out, err = run_cli(["run", path, "--by", "year", "--format", "json"], capsys)
+    import json
+
+    assert code == 0, err
+    values = {name: q["values"] for name, q in json.loads(out)["quantities"].items()}
+    assert values["revenue"] == pytest.approx([250.0, 650.0], rel=1e-12)  # USD/year: mean of the quarters
+    assert values["sales"] == pytest.approx([250.0, 650.0], rel=1e-12)  # USD: the year's sum, 25+50+75+100
+    assert values["cash"] == pytest.approx([250.0, 900.0], rel=1e-12)  # a balance: the last quarter

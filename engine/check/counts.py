@@ -77,10 +77,12 @@ def whole_periods(s, arg, ctx, count: Count):
                          hint="write 2 year, or a plain number of periods")
         raise Abandon
     value = known_value(s, periods)
-    if value is not None and not (abs(value - round(value)) < 1e-9 and 1 <= round(value) <= (count.most or value)):
+    # 7 month in years is 0.58333... year, 6.999999999999999 months again: whole within 1e-9
+    whole = round(value) if value is not None else None
+    if value is not None and not (abs(value - whole) < 1e-9 and 1 <= whole <= (count.most or whole)):
         kind = s.timeline.kind
-        why = (f"it must be a whole number of {kind}s" if abs(value - round(value)) >= 1e-9 else
-               "it must be at least one period" if value < 1 else count.too_long)
+        why = (f"it must be a whole number of {kind}s" if abs(value - whole) >= 1e-9 else
+               "it must be at least one period" if whole < 1 else count.too_long)
         shown = f"{value:g} {kind}s"
         ctx.report.error(count.code, f"{count.what} is {shown}: {why}", span, Label(span, shown),
                          hint=f"a whole number of {kind}s" + (f" from 1 to {count.most}" if count.most else ", 1 or more")
