@@ -31,7 +31,7 @@ def _outcome(text: str):
                 assert d.span.line >= 1 and d.span.col >= 1
 
 
-@settings(max_examples=300)
+@settings(max_examples=150)  # make fuzz runs 100,000 cases; CI a slice
 @given(from_lark(_GRAMMAR, start="start"))
 def test_grammar_generated_programs_never_crash(text):
     _outcome(text)
@@ -77,7 +77,7 @@ def _mutations(source: str, rng: random.Random, count: int):
 def test_mutations_of_the_real_model_never_crash(root):
     source = (root / "models" / "openai_capex.ush").read_text()
     rng = random.Random(20261122)
-    for text in _mutations(source, rng, 150):
+    for text in _mutations(source, rng, 80):
         _outcome(text)
 
 
@@ -93,10 +93,10 @@ def test_edge_cases(text):
 
 
 def test_fuzz_harness_bounded_slice(tmp_path):
-    """CI's slice of the long fuzz run (make fuzz): a thousand cases, no crash, no hang."""
+    """CI's slice of the long fuzz run (make fuzz): 500 cases, no crash, no hang."""
     from benchmarks.fuzz import main
 
-    assert main(["--cases", "1000", "--seed", "11", "--timeout", "20", "--out", str(tmp_path)]) == 0
+    assert main(["--cases", "500", "--seed", "11", "--timeout", "20", "--out", str(tmp_path)]) == 0
 
 
 PAYLOAD = "__import__('os').system('touch /tmp/unitsheet_pwned')"
