@@ -18,7 +18,7 @@ import functools
 
 import numpy as np
 
-from . import builtins, ir, spreadsheet_math
+from . import builtins, ir, period_counts, spreadsheet_math
 
 
 class Unsupported(Exception):
@@ -130,11 +130,9 @@ def whole_periods(lives: np.ndarray, periods: int) -> int | None:
     """A count of periods read from an input (a depreciation life, the lag of x[t-lag]; the same
     in every sample) as a whole number from 1 to `periods`, or None."""
     first = float(lives.reshape(-1)[0])
-    whole = round(first) if np.isfinite(first) else 0
-    # within 1e-9, as the checker: 18 month in years is 1.5, 24 month may come out 1.9999999999999998
-    if not (np.all(lives == first) and abs(first - whole) < 1e-9 and 1 <= whole <= periods):
+    if not np.all(lives == first) or period_counts.count_problem(first, periods) is not None:
         return None
-    return int(whole)
+    return int(round(first))
 
 
 def _convert(c, ns):

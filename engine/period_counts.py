@@ -8,12 +8,27 @@ periods (exports/sheets/inputs.py)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import ir
 from .diagnostics import Diagnostic, Label, Span
+
+
+WHOLE = 1e-9  # a count is whole within this: 7 month in years and back is 6.999999999999999 months
+
+
+def count_problem(value: float, most: int | None) -> str | None:
+    """The one rule for a count of periods (the checker, the evaluator and --set use it): a whole
+    number (within WHOLE) from 1 to `most` (None: no upper bound here). None where `value` is
+    one; else what is wrong: "fraction", "below one" or "too many"."""
+    if not math.isfinite(value) or abs(value - round(value)) >= WHOLE:
+        return "fraction"
+    if round(value) < 1:
+        return "below one"
+    return "too many" if most is not None and round(value) > most else None
 
 
 @dataclass(frozen=True)
@@ -58,15 +73,14 @@ def verify(checked: ir.CheckedModel, values: dict) -> list[Diagnostic]:
     for name, limit in checked.counts.items():
         periods = np.asarray(values[name], dtype=float).reshape(-1) * limit.per_unit
         first = float(periods[0])
-        whole = round(first) if np.isfinite(first) else 0
-        if np.all(periods == first) and abs(first - whole) < 1e-9 and 1 <= whole <= limit.most:
+        problem = "differs" if not np.all(periods == first) else count_problem(first, limit.most)
+        if problem is None:
             continue
         shown = f"{first:g} {kind}" + ("" if first == 1 else "s")
-        why = ("differs between samples" if not np.all(periods == first) else
-               f"is not a whole number of {kind}s" if abs(first - whole) >= 1e-9 else
-               "is less than one period" if whole < 1 else
-               f"is more than {limit.uses} can take: it would read "
-               f"{'after' if '[t+' in limit.uses else 'before'} the timeline or a period with no value")
+        why = {"differs": "differs between samples", "fraction": f"is not a whole number of {kind}s",
+               "below one": "is less than one period",
+               "too many": f"is more than {limit.uses} can take: it would read "
+                           f"{'after' if '[t+' in limit.uses else 'before'} the timeline or a period with no value"}[problem]
         out.append(Diagnostic(
             "bad-count", f"`{name}` = {shown} {why}", limit.span,
             (Label(limit.span, f"reads `{name}`"),) if limit.span else (),

@@ -103,8 +103,6 @@ def roll(values: np.ndarray, how: str, g: Grouping) -> np.ndarray:
 def roll_up(results, by: str):
     """Results on the coarser timeline, with the same quantity names: series rolled up by their
     rule, single values and checks as they are. ValueError if there is nothing to roll up."""
-    from .model import Results
-
     model = results.model
     g = grouping(model.timeline, by)
     coarse = replace(g.timeline, step_unit=model.units.parse(ir.FREQUENCIES[g.timeline.frequency][2]))
@@ -125,7 +123,8 @@ def roll_up(results, by: str):
                 values[name] = values[a] / values[b] * factor
         ratios = [n for n in ratios if n not in ready]
     quantities = {name: per_coarse_period(q, model.units, coarse.step_unit) for name, q in model.quantities.items()}
-    return Results(replace(model, timeline=coarse, quantities=MappingProxyType(quantities)), values, results.checks)
+    coarse_model = replace(model, timeline=coarse, quantities=MappingProxyType(quantities))
+    return replace(results, model=coarse_model, values=values, env=None)  # Results, without importing model
 
 
 def per_coarse_period(q: ir.Quantity, units, step):

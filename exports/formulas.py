@@ -19,6 +19,7 @@ cell workbook costs one IR walk per equation rather than per cell.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -28,6 +29,18 @@ from typing import Protocol
 from engine import builtins, ir
 
 from . import limits
+
+
+_FUNCTION = re.compile(r"([A-Z][A-Z0-9.]*)\(")
+# The registry's Excel forms (engine/builtins.py) and what the writer itself uses: formulas that call
+# only these are written without XlsxWriter's `_xlfn.` preparation (exports/xlsx.py _Worksheet).
+CLASSIC_FUNCTIONS = frozenset(builtins.excel_functions() | {
+    "SUM", "AND", "OR", "NOT", "TRUE", "FALSE", "CHOOSE", "MATCH", "INDEX", "IFERROR", "COUNTIF", "ABS", "DATE"})
+
+
+def classic(formula: str) -> bool:
+    """Does the formula call only CLASSIC_FUNCTIONS (no `_xlfn.` prefix or dynamic array needed)?"""
+    return all(f in CLASSIC_FUNCTIONS for f in _FUNCTION.findall(formula))
 
 
 class Unsupported(Exception):

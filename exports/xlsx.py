@@ -23,7 +23,7 @@ from engine import builtins, files, ir
 from engine.diagnostics import Diagnostic
 
 from .book import Book, ExportError
-from .formulas import Unsupported
+from .formulas import CLASSIC_FUNCTIONS, Unsupported, classic  # noqa: F401 (CLASSIC_FUNCTIONS re-exported)
 from .layout import FIRST_PERIOD_COL, sheet_ref
 from .sheets import calculations, charts, checks, constants, cover, inputs, rollups, simulation, vintages
 
@@ -31,12 +31,6 @@ RESERVED_NAMES = {"scenario", "scenario_index", "scenario_names", "all_checks_ok
 
 
 # ---------------------------------------------------------------------------- writer speed
-
-_FUNCTION = re.compile(r"([A-Z][A-Z0-9.]*)\(")
-# The registry's Excel forms (engine/builtins.py) and what the writer itself uses.
-CLASSIC_FUNCTIONS = frozenset(builtins.excel_functions() | {
-    "SUM", "AND", "OR", "NOT", "TRUE", "FALSE", "CHOOSE", "MATCH", "INDEX", "IFERROR", "COUNTIF", "ABS", "DATE"})
-
 
 class _Worksheet(xlsxwriter.worksheet.Worksheet):
     """XlsxWriter spends most of a large export in _prepare_formula: about 30 regex substitutions
@@ -73,11 +67,6 @@ class _Worksheet(xlsxwriter.worksheet.Worksheet):
 
 
 _FORMULA_CELL = xlsxwriter.worksheet.CellFormulaTuple
-
-
-def classic(formula: str) -> bool:
-    """Does the formula call only CLASSIC_FUNCTIONS (no `_xlfn.` prefix or dynamic array needed)?"""
-    return all(f in CLASSIC_FUNCTIONS for f in _FUNCTION.findall(formula))
 
 
 # ---------------------------------------------------------------------------- names

@@ -43,7 +43,7 @@ def rule_index(s, node, builtin, typed, shape, ctx):
         ctx.report.error("type", "choose's first argument is an option number (1, 2, ...)", typed[0].span,
                          Label(typed[0].span, common.u(s, typed[0].type.unit)))
         raise Abandon
-    index = expressions.plain(s, typed[0])
+    index = common.plain(s, typed[0])
     first = typed[1]
     rest = [expressions.same_dimension(s, first, a, node, ctx, "choose between") if not first.type.boolean else a
             for a in typed[2:]]
@@ -72,14 +72,14 @@ def rule_plain(s, node, builtin, typed, shape, ctx):
         ctx.report.error("unit-mismatch", f"{builtin.name}() takes a plain number, not {common.u(s, x.type.unit)}",
                          x.span, Label(x.span, common.u(s, x.type.unit)))
         raise Abandon
-    x = expressions.plain(s, x)
+    x = common.plain(s, x)
     return ir.Func(builtin.name, (x,), ir.Type(s.units.dimensionless, x.type.shape), node.span)
 
 
 def rule_root(s, node, builtin, typed, shape, ctx):
     x = expressions.numeric(s, typed[0], ctx)
     if s.units.is_dimensionless(x.type.unit):
-        x = expressions.plain(s, x)
+        x = common.plain(s, x)
         return ir.Func(builtin.name, (x,), ir.Type(s.units.dimensionless, x.type.shape), node.span)
     powers = dict(x.type.unit._units)
     if any(float(e) % 2 for e in powers.values()):
@@ -355,7 +355,7 @@ def rate_per_period(s, value, f: str, ctx):
                              hint=f"write the rate per year (e.g. 10 %/year: {tl.per_year} compounding periods a "
                                   f"year) or per {tl.kind} (e.g. 1 %/{tl.kind})")
             raise Abandon
-        return expressions.plain(s, value)
+        return common.plain(s, value)
     per_period = units.mul(unit, tl.step_unit)
     if not units.is_dimensionless(per_period):
         ctx.report.error("unit-mismatch", f"{f}'s rate is a plain number per period or a rate per time (10 %/year), "
@@ -376,11 +376,11 @@ def vintage_function(s, node: ast.Call, builtin, ctx):
     (a plain number or a time) that is a literal or an input and no range, first a literal 0..1."""
     arg, t = series_name_argument(s, node, ctx, "the capex of each period", hint=(
         "make it a quantity first: capex_total = ..., then depreciation(capex_total, life)"))
-    life = counts.whole_periods(s, node.args[1], ctx, counts.life(s))
+    life = counts.whole_periods(s, expressions.expr(s, node.args[1], ctx), ctx, counts.life(s))
     first = 0.0
     if len(node.args) > 2:
         typed = expressions.expr(s, node.args[2], ctx)
-        share = counts.known_value(s, expressions.plain(s, typed)) if isinstance(typed, ir.Const) and \
+        share = counts.known_value(s, common.plain(s, typed)) if isinstance(typed, ir.Const) and \
             s.units.is_dimensionless(typed.type.unit) else None
         if share is None or not 0 <= share <= 1:
             span = node.args[2].span
@@ -455,7 +455,7 @@ def finance_args(s, node, builtin, typed, ctx):
             if amount is None:
                 amount, first = x.type.unit, x
             elif s.units.same_dimension(amount, x.type.unit):
-                x = expressions.convert(s, x, amount)
+                x = common.convert(s, x, amount)
             else:
                 ctx.report.error("unit-mismatch", f"{builtin.name}()'s amounts are of one kind: "
                                  f"{common.u(s, amount)} and {common.u(s, x.type.unit)} are not",
@@ -510,7 +510,7 @@ def role_rate(s, x, builtin, node, ctx):
                              hint=f"write a rate per {tl.kind} (0.5 %/{tl.kind}), or convert one per year "
                                   f"explicitly: rate * period_length() (8 %/year → 0.667 % a {tl.kind})")
             raise Abandon
-        return expressions.plain(s, x)
+        return common.plain(s, x)
     per_period = units.mul(unit, tl.step_unit)
     if not units.is_dimensionless(per_period):
         ctx.report.error("unit-mismatch", f"{f}'s rate is a plain number per period or a rate per time, not "
@@ -532,7 +532,7 @@ def role_count(s, x, builtin, node, ctx):
     on a monthly timeline is 240)."""
     units, tl = s.units, s.timeline
     if units.is_dimensionless(x.type.unit):
-        return expressions.plain(s, x)
+        return common.plain(s, x)
     if units.same_dimension(x.type.unit, tl.step_unit):
         return ir.Convert(x, units.factor(x.type.unit, tl.step_unit), x.type.unit,
                           ir.Type(units.dimensionless, x.type.shape), x.span)
@@ -550,7 +550,7 @@ def role_plain(s, x, builtin, node, ctx, what: str = "this argument"):
                          f"{common.u(s, x.type.unit)}", span, Label(span, common.u(s, x.type.unit)),
                          hint=f"write {builtin.signature}" + (" with a guess like 10 %" if what == "guess" else ""))
         raise Abandon
-    return expressions.plain(s, x)
+    return common.plain(s, x)
 
 
 def role_guess(s, x, builtin, node, ctx):
@@ -565,14 +565,14 @@ def role_due(s, x, builtin, node, ctx):
         ctx.report.error("type", f"{builtin.name}'s `due` is 0 (payments at the end of each period) or 1 (at the "
                          "start), written as the number", span, Label(span), hint=f"write {builtin.signature}")
         raise Abandon
-    return expressions.plain(s, x)
+    return common.plain(s, x)
 
 
 def role_annual_rate(s, x, builtin, node, ctx):
     """xnpv's rate: per year, as Excel's XNPV takes it (a plain number), or a rate per time."""
     units = s.units
     if units.is_dimensionless(x.type.unit):
-        return expressions.plain(s, x)
+        return common.plain(s, x)
     year = units.parse("year")
     per_year = units.mul(x.type.unit, year)
     if not units.is_dimensionless(per_year):

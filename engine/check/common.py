@@ -108,3 +108,17 @@ def _a_period(s) -> str:
     if timeline is None or timeline.per_year == 1:
         return "a period (`* 1 year`)"
     return f"the period's length (`* period_length()`, one {timeline.kind})"
+
+
+def plain(s, node):
+    """Express a dimensionless value as a plain fraction (40 % -> 0.4)."""
+    return convert(s, node, s.units.dimensionless)
+
+
+def convert(s, node, unit):
+    if s.units.equal(node.type.unit, unit):
+        return node
+    factor = s.units.factor(node.type.unit, unit)
+    if isinstance(node, ir.Const):
+        return ir.Const(node.value * factor, ir.Type(unit, node.type.shape), node.span)
+    return ir.Convert(node, factor, node.type.unit, ir.Type(unit, node.type.shape), node.span)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import ir
+from .. import ir, period_counts
 from .. import syntax as ast
 from ..diagnostics import Label
-from . import common, expressions
+from . import common
 from .scope import Abandon
 
 
@@ -46,10 +46,10 @@ def _written(index: ast.Shift) -> str:
     return f"t{'+' if index.sign > 0 else '-'}{index.by.name}"
 
 
-def whole_periods(s, arg, ctx, count: Count):
-    """The typed count as a plain number of periods (an ir node reading a literal or an input)."""
-    typed = expressions.expr(s, arg, ctx)
-    span = arg.span
+def whole_periods(s, typed, ctx, count: Count):
+    """The typed count (the caller types it: typing is expressions', which reads counts) as a
+    plain number of periods (an ir node reading a literal or an input)."""
+    span = typed.span
     source = typed.operand if isinstance(typed, ir.Convert) else typed
     q = s.quantities.get(source.name) if isinstance(source, ir.Ref) else None
     if not (isinstance(source, ir.Const) or (q is not None and q.kind == "input" and not q.type.series)):
@@ -67,9 +67,9 @@ def whole_periods(s, arg, ctx, count: Count):
                          hint=count.example)
         raise Abandon
     if s.units.is_dimensionless(unit):
-        periods = expressions.plain(s, typed)
+        periods = common.plain(s, typed)
     elif s.units.same_dimension(unit, s.timeline.step_unit):
-        periods = expressions.convert(s, typed, s.timeline.step_unit)
+        periods = common.convert(s, typed, s.timeline.step_unit)
         periods = ir.Convert(periods, 1.0, periods.type.unit, ir.Type(s.units.dimensionless, ir.SCALAR), span)
     else:
         ctx.report.error("unit-mismatch", f"{count.what} is a number of periods or a time, not "
@@ -77,12 +77,11 @@ def whole_periods(s, arg, ctx, count: Count):
                          hint="write 2 year, or a plain number of periods")
         raise Abandon
     value = known_value(s, periods)
-    # 7 month in years is 0.58333... year, 6.999999999999999 months again: whole within 1e-9
-    whole = round(value) if value is not None else None
-    if value is not None and not (abs(value - whole) < 1e-9 and 1 <= whole <= (count.most or whole)):
+    problem = period_counts.count_problem(value, count.most) if value is not None else None
+    if problem is not None:
         kind = s.timeline.kind
-        why = (f"it must be a whole number of {kind}s" if abs(value - whole) >= 1e-9 else
-               "it must be at least one period" if whole < 1 else count.too_long)
+        why = {"fraction": f"it must be a whole number of {kind}s", "below one": "it must be at least one period",
+               "too many": count.too_long}[problem]
         shown = f"{value:g} {kind}s"
         ctx.report.error(count.code, f"{count.what} is {shown}: {why}", span, Label(span, shown),
                          hint=f"a whole number of {kind}s" + (f" from 1 to {count.most}" if count.most else ", 1 or more")

@@ -150,7 +150,7 @@ def type_Indexed(s, node: ast.Indexed, ctx):
                                  hint=f"make it a number first: {name}_number = if({name}, 1, 0), then "
                                       f"{name}_number[{common.text(s, index)}] == 1")
                 raise Abandon
-            by = counts.whole_periods(s, index.by, ctx, counts.lag(s, index, name))
+            by = counts.whole_periods(s, expr(s, index.by, ctx), ctx, counts.lag(s, index, name))
             return ir.Shift(name, index.sign, by, t, node.span)
         offset = index.offset if isinstance(index, ast.Relative) else 0
         return ir.Ref(name, offset, t, node.span)
@@ -232,9 +232,9 @@ def power(s, node, base, exponent, shape, ctx):
         ctx.report.error("bad-exponent", f"an exponent must be a plain number, not {common.u(s, exponent.type.unit)}",
                          exponent.span, Label(exponent.span, common.u(s, exponent.type.unit)))
         raise Abandon
-    exponent = plain(s, exponent)
+    exponent = common.plain(s, exponent)
     if s.units.is_dimensionless(base.type.unit):
-        base = plain(s, base)
+        base = common.plain(s, base)
         return ir.Binary("^", base, exponent, ir.Type(s.units.dimensionless, shape), node.span)
     if not (isinstance(exponent, ir.Const) and float(exponent.value).is_integer()):
         ctx.report.error("bad-exponent", f"{common.u(s, base.type.unit)} can only be raised to a whole number",
@@ -245,26 +245,12 @@ def power(s, node, base, exponent, shape, ctx):
     return ir.Binary("^", base, exponent, ir.Type(unit, shape), node.span)
 
 
-def plain(s, node):
-    """Express a dimensionless value as a plain fraction (40 % -> 0.4)."""
-    return convert(s, node, s.units.dimensionless)
-
-
-def convert(s, node, unit):
-    if s.units.equal(node.type.unit, unit):
-        return node
-    factor = s.units.factor(node.type.unit, unit)
-    if isinstance(node, ir.Const):
-        return ir.Const(node.value * factor, ir.Type(unit, node.type.shape), node.span)
-    return ir.Convert(node, factor, node.type.unit, ir.Type(unit, node.type.shape), node.span)
-
-
 def same_dimension(s, left, right, node, ctx, verb: str):
     lu, ru = left.type.unit, right.type.unit
     if lu is ANY_UNIT or ru is ANY_UNIT:
         raise Unknown  # inferring a loop's units: this side's is not known yet
     if s.units.same_dimension(lu, ru):
-        return convert(s, right, lu)
+        return common.convert(s, right, lu)
     ctx.report.error("unit-mismatch", f"cannot {verb} {common.u(s, lu)} and {common.u(s, ru)}", node.span,
                      Label(left.span, common.u(s, lu)), Label(right.span, common.u(s, ru)),
                      hint=common.rate_hint(s, lu, ru),
@@ -294,9 +280,9 @@ def type_Approx(s, node: ast.Approx, ctx):
     right = same_dimension(s, left, right, node, ctx, "compare")
     tol = numeric(s, expr(s, node.tolerance, ctx), ctx, "the tolerance")
     if s.units.is_dimensionless(tol.type.unit):
-        tol, relative = plain(s, tol), True
+        tol, relative = common.plain(s, tol), True
     elif s.units.same_dimension(tol.type.unit, left.type.unit):
-        tol, relative = convert(s, tol, left.type.unit), False
+        tol, relative = common.convert(s, tol, left.type.unit), False
     else:
         ctx.report.error("unit-mismatch", f"a tolerance is a percentage or in {common.u(s, left.type.unit)}, not "
                          f"{common.u(s, tol.type.unit)}", tol.span, Label(tol.span, common.u(s, tol.type.unit)))

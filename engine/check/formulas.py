@@ -602,7 +602,7 @@ def conform(s, node, q: ir.Quantity, eq: ast.Equation, declared: bool):
         return node
     if not s.units.same_dimension(node.type.unit, want):
         mismatch_declared(s, node, q, eq, declared)
-    return expressions.convert(s, node, want)
+    return common.convert(s, node, want)
 
 
 def mismatch_declared(s, node, q, eq, declared):

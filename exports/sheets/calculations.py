@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .. import limits
 from ..book import FIRST_PERIOD_COL, HEADER_ROW, Book, Place, equation_at
-from ..formulas import Unsupported, render
+from ..formulas import Unsupported, classic, render
 
 VALUE_COL = 2
 
@@ -25,8 +25,6 @@ def place(book: Book):
 
 
 def write(book: Book):
-    from ..xlsx import classic
-
     ws = book.calcs_ws
     book.text(ws, 0, 0, "Calculations", book.f_title, widen=False)
     book.text(ws, 1, 0, f"Every cell is a live formula; stored values are scenario {book.selected}. Numbers are in "
