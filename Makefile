@@ -26,11 +26,12 @@ check: install
 	$(BIN)/unitsheet check $(MODEL)
 
 # LibreOffice recalculates exported workbooks in the tests, and prints them to PDF; pdftotext
-# (poppler-utils) reads the PDF back (Debian packages, about 15 s to install).
+# (poppler-utils) reads the PDF back; Carlito is Calibri's metric twin, so LibreOffice lays out
+# pages as Excel would (a year of months per printed page). Debian packages, about 15 s to install.
 libreoffice:
-	@{ command -v soffice && command -v pdftotext; } >/dev/null 2>&1 || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libreoffice-calc-nogui poppler-utils >/dev/null; \
-		else sudo apt-get update -qq && sudo apt-get install -y -qq libreoffice-calc-nogui poppler-utils >/dev/null; fi; } || \
+	@{ command -v soffice && command -v pdftotext && fc-list | grep -qi carlito; } >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libreoffice-calc-nogui poppler-utils fonts-crosextra-carlito >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq libreoffice-calc-nogui poppler-utils fonts-crosextra-carlito >/dev/null; fi; } || \
 		echo "LibreOffice could not be installed: the workbook recalculation tests will say so"
 
 test: install-dev libreoffice
