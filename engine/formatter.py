@@ -2,12 +2,13 @@
 changes nothing, and every comment stays with the code it annotates.
 
 Layout. One statement per line; its clauses below it, indented, in the author's order; the
-equations of a scenario indented inside its braces. A table, a `+`/`-` chain or a call stays on
-one line when that line fits in WIDTH columns and no comment sits inside it. Otherwise it is
-broken inside its brackets (the only place the grammar allows a newline), one part per line, one
-level deeper: a table one entry per line, each with a comma; a call one argument per line, commas
-between (the grammar allows none after the last); a chain in parentheses, one operand per line,
-the operator leading the line. Parts break the same way. Other operators never break.
+equations of a scenario indented inside its braces. A table, a `+`/`-` chain, a call or a
+dimension's items stay on one line when that line fits in WIDTH columns and no comment sits inside
+it. Otherwise it is broken inside its brackets (the only place the grammar allows a newline), one
+part per line, one level deeper: a table one entry per line, each with a comma (a dimension one
+item per line, the same way); a call one argument per line, commas between (the grammar allows
+none after the last); a chain in parentheses, one operand per line, the operator leading the line.
+Parts break the same way. Other operators never break.
 
     x = (                                 input revenue: USD/year = {
         cash_after_round                      2025: 13 billion,  # actual
@@ -156,7 +157,20 @@ def _statement(stmt, notes: Notes, level: int = 0) -> list[Line]:
         for clause in clauses:
             lines += _clause(clause, level + 1, notes)
         return lines
+    if isinstance(stmt, ast.Dimension):
+        return _dimension(stmt, notes, level)
     return [Line(level, _simple_statement(stmt), stmt.span.line)]
+
+
+def _dimension(stmt: ast.Dimension, notes: Notes, level: int) -> list[Line]:
+    """On one line when it fits and holds no comment; else broken as a table is, one item per
+    line with its comma (newlines inside its braces are ignored, as inside a table's)."""
+    head = f"dimension {stmt.name} = {{"
+    flat = head + ", ".join(item.name for item in stmt.items) + "}"
+    if len(INDENT * level + flat) <= WIDTH and not notes.within(stmt.span.line, stmt.span.end_line):
+        return [Line(level, flat, stmt.span.line)]
+    items = [Line(level + 1, item.name + ",", item.span.line) for item in stmt.items]
+    return [Line(level, head, stmt.span.line), *items, Line(level, "}", stmt.span.end_line)]
 
 
 def _head(stmt) -> str:
@@ -186,8 +200,6 @@ def _simple_statement(stmt) -> str:
         return f"daycount {stmt.convention}"
     if isinstance(stmt, ast.UnitDef):
         return f"unit {stmt.name}" + (f" = {_quantity(stmt.definition)}" if stmt.definition else "")
-    if isinstance(stmt, ast.Dimension):
-        return f"dimension {stmt.name} = {{" + ", ".join(item.name for item in stmt.items) + "}"
     if isinstance(stmt, ast.Chart):
         return f"chart {_string(stmt.title)}: " + ", ".join(name.name for name in stmt.names)
     raise AssertionError(type(stmt).__name__)
