@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import batching, builtins, compiler, ir, loops, spreadsheet_math
+from . import batching, compiler, ir, loops, runtime_errors
+from .steps import Affine, Group, Recurrence, RecurrentGroups, Vector
 from .diagnostics import Diagnostic, Label, ModelError
 
 
@@ -39,9 +40,9 @@ class Evaluator:
         # What each entry of the order reads and writes, and for a group, each member's: a rerun
         # after inputs changed runs only what is downstream of them (engine/model.py, run(since=)).
         self._io = []
-        for (kind, compiled), steps in zip(self.order, members):
+        for entry, steps in zip(self.order, members):
             parts = None if steps is None else [self._step_io(model.plan[i]) + (i,) for i in steps]
-            read, written = self._step_io(ir.Step(tuple(q.name for q in _members(kind, compiled)), False))
+            read, written = self._step_io(ir.Step(tuple(q.name for q in entry.members()), False))
             self._io.append((read, written, parts))
         self._alone: dict[int, tuple] = {}  # plan index -> the step compiled on its own, when first needed
         self._reads = {}
@@ -57,33 +58,38 @@ class Evaluator:
         return frozenset(read), frozenset(names)
 
     def _analyse(self, step: ir.Step):
-        """(kind, batching key or None, pieces) of a plan step. kind: "vector" (evaluated over
-        all its periods at once), "affine" (x[t-1] * A + B ...: pieces are (equation, A, terms))
-        or "recurrence" (period by period)."""
+        """(how, batching key or None, pieces) of a plan step; how: the entry type it compiles to,
+        Vector (evaluated over all its periods at once), Affine (x[t-1] * A + B ...: pieces are
+        (equation, A, terms)) or Recurrence (period by period)."""
         qs = [self.model.quantities[n] for n in step.names if n in self.model.quantities]
         if not step.sequential:
             q = qs[0]
             pieces = [(eq, None, [("=", eq.expr)]) for eq in q.equations]
-            return "vector", _key("vector", q, pieces), pieces
+            return Vector, _key(Vector, q, pieces), pieces
         if len(qs) == 1 and AFFINE_RECURRENCES and step.order is None:
             q = qs[0]
             parts = [(eq, _split_affine(eq.expr, q.name, self._reads)) for eq in sorted(q.equations, key=lambda e: e.start)]
             if all(split is not None for _, split in parts):
                 pieces = [(eq, coefficient, terms) for eq, (coefficient, terms) in parts]
-                return "affine", _key("affine", q, pieces), pieces
-        return "recurrence", None, None
+                return Affine, _key(Affine, q, pieces), pieces
+        return Recurrence, None, None
 
-    def _compile_single(self, step: ir.Step, kind: str, pieces):
-        """(kind, compiled) for a step evaluated on its own."""
+    def _compile_single(self, step: ir.Step, how: type, pieces):
+        """The entry of the order for a step evaluated on its own."""
         qs = [self.model.quantities[n] for n in step.names if n in self.model.quantities]
-        if kind == "vector":
-            return "vector", [(q, [(eq, _compile(eq.expr, self)) for eq in q.equations]) for q in qs]
-        if kind == "affine":
+        if how is Vector:
+            return Vector(qs[0], [(eq, _compile(eq.expr, self)) for eq in qs[0].equations])
+        if how is Affine:
             compiled = [(eq, None if c is None else _compile(_coefficient_node(c), self),
                          [(op, _compile(t, self)) for op, t in ts]) for eq, c, ts in pieces]
-            return "affine", (qs[0], self.row_of[qs[0].name], compiled)
-        # A recurrence. Sub-expressions that read no member of it are hoisted: evaluated once over
-        # the equation's periods before the loop, then sliced per period.
+            return Affine(qs[0], self.row_of[qs[0].name], compiled)
+        if how is Recurrence:
+            return self._compile_recurrence(step, qs)
+        raise TypeError(f"no way to compile a step as {how}")
+
+    def _compile_recurrence(self, step: ir.Step, qs: list) -> Recurrence:
+        """Sub-expressions that read no member of the recurrence are hoisted: evaluated once over
+        the equation's periods before the loop, then sliced per period."""
         hoisted: list[tuple[object, object, int, int]] = []
         compiled = []
         for q in qs:
@@ -110,7 +116,7 @@ class Evaluator:
                     schedule.append(loops.Loop(entry, [equation_of[node] + (node[1],) for node in entry.nodes]))
                 else:
                     schedule.append(equation_of[entry] + (entry[1],))
-        return "recurrence", (hoisted, schedule, [(q, eq) for q, equations in compiled for eq, _ in equations])
+        return Recurrence(hoisted, schedule, [(q, eq) for q, equations in compiled for eq, _ in equations])
 
     def _schedule(self, plan: list[ir.Step], analysed):
         """The steps in dependency-level order. Same-shape steps of a level are merged into
@@ -125,20 +131,20 @@ class Evaluator:
                 members.append(None)
                 continue
             group = self._compile_group([plan[i] for i in what], [analysed[i][2] for i in what])
-            layout = tuple((eq.start, eq.stop, coefficient is None) for eq, coefficient, _ in group[2])
+            layout = tuple((eq.start, eq.stop, coefficient is None) for eq, coefficient, _ in group.pieces)
             if all(plain for _, _, plain in layout):
-                order.append(("group", group))
+                order.append(group)
                 members.append(list(what))
             elif (level, layout) in recurrent:
                 recurrent[level, layout][0].append(group)
                 recurrent[level, layout][1].extend(what)
             else:
                 recurrent[level, layout] = ([group], list(what))
-                order.append(("recurrent groups", recurrent[level, layout][0]))
+                order.append(RecurrentGroups(recurrent[level, layout][0]))
                 members.append(recurrent[level, layout][1])
         return order, members
 
-    def _compile_group(self, steps: list[ir.Step], pieces_of_steps: list):
+    def _compile_group(self, steps: list[ir.Step], pieces_of_steps: list) -> Group:
         qs = [self.model.quantities[step.names[0]] for step in steps]
         rows = np.array([self.row_of[q.name] for q in qs])
         pieces = []
@@ -154,7 +160,7 @@ class Evaluator:
             pieces.append((eq, coefficient, terms))
         lo = min(eq.start or 0 for eq, _, _ in pieces)
         hi = max(eq.stop + 1 if eq.stop is not None else 1 for eq, _, _ in pieces)
-        return qs, rows, pieces, lo, hi
+        return Group(qs, rows, pieces, lo, hi)
 
     # ------------------------------------------------------------------ run
     def run(self, inputs: dict[str, np.ndarray], prefix: tuple[int, ...] = (), since: dict | None = None,
@@ -182,25 +188,11 @@ class Evaluator:
             changed = {name for name, unchanged in zip(inputs, same.tolist()) if not unchanged}
             order = self._downstream(changed)
         self.last_run_entries = len(order)
-        self.last_run_quantities = sum(len(_members(kind, compiled)) for kind, compiled in order)
+        self.last_run_quantities = sum(len(entry.members()) for entry in order)
         self._verifying = verify
         with np.errstate(all="ignore"):
-            for kind, compiled in order:
-                if kind == "recurrent groups":
-                    self._run_recurrent_groups(M, env, compiled)
-                elif kind == "group":
-                    self._run_group(M, env, *compiled)
-                elif kind == "affine":
-                    self._run_affine(M, env, *compiled)
-                elif kind == "recurrence":
-                    self._run_recurrence(env, compiled)
-                else:
-                    q, equations = compiled[0]
-                    for eq, f in equations:
-                        a, b = (eq.start, eq.stop + 1) if eq.start is not None else (0, 1)
-                        target = env[q.name]
-                        target[..., a:b] = f(env, a, b)
-                        self._verify(q, eq, target[..., a:b], a, env)
+            for entry in order:
+                RUN[type(entry)](self, M, env, entry)
         return env
 
     def _downstream(self, changed: set[str]) -> list:
@@ -219,32 +211,40 @@ class Evaluator:
                 continue
             for _, names, i in dirty:
                 if i not in self._alone:
-                    kind, _, pieces = self._analysed[i]
-                    self._alone[i] = self._compile_single(self.model.plan[i], kind, pieces)
+                    how, _, pieces = self._analysed[i]
+                    self._alone[i] = self._compile_single(self.model.plan[i], how, pieces)
                 order.append(self._alone[i])
                 changed |= names
         return order
 
-    def _run_group(self, M, env, qs, rows, pieces, lo, hi):
-        for eq, _, terms in pieces:
+    def _run_vector(self, M, env, entry: Vector):
+        for eq, f in entry.equations:
             a, b = (eq.start, eq.stop + 1) if eq.start is not None else (0, 1)
-            M[..., rows, a:b] = terms[0][1](M, a, b)
-        self._verify_group(M, env, qs, rows, lo, hi)
+            target = env[entry.q.name]
+            target[..., a:b] = f(env, a, b)
+            self._verify(entry.q, eq, target[..., a:b], a, env)
 
-    def _run_recurrent_groups(self, M, env, groups):
+    def _run_group(self, M, env, group: Group):
+        for eq, _, terms in group.pieces:
+            a, b = (eq.start, eq.stop + 1) if eq.start is not None else (0, 1)
+            M[..., group.rows, a:b] = terms[0][1](M, a, b)
+        self._verify_group(M, env, group)
+
+    def _run_recurrent_groups(self, M, env, entry: RecurrentGroups):
         """Groups of one level with the same equation layout: their plain pieces are written,
         and their recurrences x[t] = A * x[t-1] + B1 + B2 ... run as one loop over all rows.
         A `- B` becomes `+ (-B)` and a missing term `+ (-0.0)`: both exact in IEEE arithmetic."""
-        rows = np.concatenate([group[1] for group in groups])
-        for j, (eq, _, _) in enumerate(groups[0][2]):
+        groups = entry.groups
+        rows = np.concatenate([group.rows for group in groups])
+        for j, (eq, _, _) in enumerate(groups[0].pieces):
             a, b = eq.start, eq.stop + 1
-            if groups[0][2][j][1] is None:
-                for _, group_rows, pieces, _, _ in groups:
-                    M[..., group_rows, a:b] = pieces[j][2][0][1](M, a, b)
+            if groups[0].pieces[j][1] is None:
+                for group in groups:
+                    M[..., group.rows, a:b] = group.pieces[j][2][0][1](M, a, b)
                 continue
             shape = M.shape[:-2] + (len(rows), b - a)
-            blocks = [(group_rows, pieces[j][1](M, a, b), [(op, f(M, a, b)) for op, f in pieces[j][2]])
-                      for _, group_rows, pieces, _, _ in groups]
+            blocks = [(g.rows, g.pieces[j][1](M, a, b), [(op, f(M, a, b)) for op, f in g.pieces[j][2]])
+                      for g in groups]
             if len(blocks) == 1:
                 _, coefficient, terms = blocks[0]
             else:
@@ -253,30 +253,29 @@ class Evaluator:
                 terms = [("+", _stack([_term(ts, i) for _, _, ts in blocks], [len(r) for r, _, _ in blocks], shape))
                          for i in range(width)]
             batching.affine_loop(M, rows, a, b, coefficient, terms)
-        lo, hi = groups[0][3], groups[0][4]
-        if not np.isfinite(M[..., rows, lo:hi]).all():
-            for qs, group_rows, _, lo, hi in groups:
-                self._verify_group(M, env, qs, group_rows, lo, hi)
+        if not np.isfinite(M[..., rows, groups[0].lo:groups[0].hi]).all():
+            for group in groups:
+                self._verify_group(M, env, group)
 
-    def _verify_group(self, M, env, qs, rows, lo, hi):
-        if not (qs[0].type.boolean or np.isfinite(M[..., rows, lo:hi]).all()):
-            for q in qs:  # find the row that went wrong, and say why
+    def _verify_group(self, M, env, group: Group):
+        if not (group.qs[0].type.boolean or np.isfinite(M[..., group.rows, group.lo:group.hi]).all()):
+            for q in group.qs:  # find the row that went wrong, and say why
                 for eq in q.equations:
                     a, b = (eq.start, eq.stop + 1) if eq.start is not None else (0, 1)
                     self._verify(q, eq, env[q.name][..., a:b], a, env)
 
-    def _run_affine(self, M, env, q: ir.Quantity, row: int, pieces):
+    def _run_affine(self, M, env, entry: Affine):
         """x[t] = A[t] * x[t-1] + B[t] (- C[t] ...) with A, B, C computed for all periods at
         once: only the multiply-adds run period by period (on floats, or on sample vectors)."""
-        rows = [row]
-        for eq, coefficient, terms in pieces:
+        q, rows = entry.q, [entry.row]
+        for eq, coefficient, terms in entry.pieces:
             a, b = eq.start, eq.stop + 1
             if coefficient is None:
                 env[q.name][..., a:b] = terms[0][1](env, a, b)
             else:
                 batching.affine_loop(M, rows, a, b, _as_row(coefficient(env, a, b)),
                                      [(op, _as_row(f(env, a, b))) for op, f in terms])
-        for eq, _, _ in pieces:
+        for eq, _, _ in entry.pieces:
             self._verify_range(q, eq, env)
 
     def _verify_range(self, q, eq, env):
@@ -285,8 +284,8 @@ class Evaluator:
             bad = eq.start + _first_non_finite(values)
             self._verify(q, eq, env[q.name][..., bad:bad + 1], bad, env)
 
-    def _run_recurrence(self, env, plan):
-        hoisted, schedule, equations = plan
+    def _run_recurrence(self, M, env, entry: Recurrence):
+        hoisted, schedule, equations = entry.hoisted, entry.schedule, entry.equations
         for key, f, start, stop in hoisted:
             value = np.asarray(f(env, start, stop + 1), dtype=float)
             env[key] = np.broadcast_to(value, value.shape[:-1] + (stop + 1 - start,))
@@ -325,9 +324,9 @@ class Evaluator:
             return
         if outcome.failed.any():
             q, eq, _, p = loop.parts[outcome.first_failure]
-            raise ModelError([_diagnose(self, q, eq, p, env)], self.model.sources_text)
+            raise ModelError([runtime_errors.diagnose(self, q, eq, p, env)], self.model.sources_text)
         cells = [(env[q.name] if p is None else env[q.name][..., p:p + 1], f, p) for q, _, f, p in loop.parts]
-        raise ModelError([_not_settled(self, loop, cells, outcome.previous)], self.model.sources_text)
+        raise ModelError([runtime_errors.not_settled(self, loop, cells, outcome.previous)], self.model.sources_text)
 
     def _verify(self, q: ir.Quantity, eq: ir.Equation, values: np.ndarray, a: int, env):
         if not self._verifying or q.type.boolean or np.isfinite(values).all():
@@ -335,7 +334,7 @@ class Evaluator:
         if q.name in self.blank and not np.isinf(values).any():
             return  # first_period() or periods_before() that found nothing: a blank, by design
         p = a + _first_non_finite(values) if eq.start is not None else None
-        raise ModelError([_diagnose(self, q, eq, p, env)], self.model.sources_text)
+        raise ModelError([runtime_errors.diagnose(self, q, eq, p, env)], self.model.sources_text)
 
     def check_values(self, env) -> list[tuple[ir.Check, np.ndarray]]:
         """Each check's truth per period it covers (last axis; length 1 for a single value)."""
@@ -366,7 +365,7 @@ class Evaluator:
             years = [self.model.timeline.label(a + i) for i in failing]
             where = " in " + ", ".join(map(str, years[:6])) + (" ..." if len(years) > 6 else "")
         p = a + failing[0] if failing else a
-        detail = _explain_comparison(self, check.expr, env, p, check.start is not None)
+        detail = runtime_errors.explain_comparison(self, check.expr, env, p, check.start is not None)
         return f"fails{where}" + (f": {detail}" if detail else "")
 
 
@@ -408,10 +407,10 @@ def _coefficient_node(coefficient):
     return coefficient
 
 
-def _key(kind: str, q: ir.Quantity, pieces):
+def _key(how: type, q: ir.Quantity, pieces):
     """Steps with equal keys compute alike and can share one group; None: not groupable."""
     try:
-        return (kind, q.type.boolean, q.type.series) + tuple(
+        return (how.__name__, q.type.boolean, q.type.series) + tuple(
             (eq.start, eq.stop, None if c is None else batching.shape(_coefficient_node(c)),
              tuple((op, batching.shape(t)) for op, t in terms)) for eq, c, terms in pieces)
     except batching.NotBatchable:
@@ -456,19 +455,6 @@ class Values(dict):
         row, width = self._where[name]  # an unknown name stays a KeyError
         view = self[name] = self._matrix[..., row, :width]
         return view
-
-
-def _members(kind: str, compiled) -> list[ir.Quantity]:
-    """The quantities an entry of the evaluation order computes."""
-    if kind == "vector":
-        return [q for q, _ in compiled]
-    if kind == "affine":
-        return [compiled[0]]
-    if kind == "recurrence":
-        return list({id(q): q for q, _ in compiled[2]}.values())
-    if kind == "group":
-        return list(compiled[0])
-    return [q for group in compiled for q in group[0]]  # recurrent groups
 
 
 def _as_row(value):
@@ -524,188 +510,6 @@ def _compile(node, ev: Evaluator):
     return ev.compile([node])
 
 
-# ---------------------------------------------------------------------- runtime diagnostics
-
-
-def _diagnose(ev: Evaluator, q: ir.Quantity, eq: ir.Equation, p: int | None, env) -> Diagnostic:
-    """Find the smallest sub-expression that turned finite inputs into inf/NaN at period p."""
-    a, b = (p, p + 1) if p is not None else (0, 1)
-    culprit, why = eq.expr, "produced an invalid value"
-    stack = [eq.expr]
-    while stack:
-        node = stack.pop()
-        value = np.asarray(_compile(node, ev)(env, a, b), dtype=float)
-        if np.isfinite(value).all():
-            continue
-        kids = ir.children(node)
-        bad_kids = [k for k in kids if not k.type.boolean and not np.isfinite(
-            np.asarray(_compile(k, ev)(env, a, b), dtype=float)).all()]
-        if bad_kids:
-            stack = bad_kids[:1]
-            continue
-        culprit = node
-        why = _why(node, ev, env, a, b)
-        break
-    where = f" for {ev.model.timeline.label(p)}" if p is not None else ""
-    span = culprit.span or eq.span
-    labels = [Label(span, "here")]
-    if isinstance(culprit, ir.Binary) and culprit.op == "/" and culprit.right.span:
-        labels = [Label(culprit.right.span, f"is 0{where}")]
-    return Diagnostic("runtime", f"{why} in `{q.name}`{where}", span, tuple(labels), hint=_hint(culprit))
-
-
-def _not_settled(ev: Evaluator, loop: loops.Loop, cells, previous) -> Diagnostic:
-    """The loop that did not settle: its members, the period, each one's last two values."""
-    q, eq, _, p = loop.parts[0]
-    units = ev.model.units
-    where = f" in {ev.model.timeline.label(p)}" if p is not None else ""
-    chain = " -> ".join(loop.loop.names + loop.loop.names[:1])
-    notes = []
-    for (cell, _, _), old, (member, _, _, _) in zip(cells, previous, loop.parts):
-        new_value, old_value = (float(np.asarray(v).reshape(-1)[_worst(cell, old)]) for v in (cell, old))
-        unit = units.short(member.unit) if member.unit is not None else ""
-        before, after = _distinct(old_value, unit, new_value, unit)  # with the digits that differ
-        notes.append(f"`{member.name}`: {before} then {after}")
-    return Diagnostic("runtime", f"the circular loop {chain} does not settle{where}: its values still change "
-                      f"after {LOOP_ITERATIONS} passes", eq.span,
-                      tuple(Label(e.span, f"`{m.name}`") for m, e, _, _ in loop.parts if e.span is not None),
-                      hint="a loop settles when each pass changes it less (interest on the average balance at a "
-                           "rate below 200 %); check the rates it reads, or write the loop in closed form "
-                           "(docs/language.md, \"Circular loops\")",
-                      notes=("the last two passes: " + "; ".join(notes),))
-
-
-def _worst(new: np.ndarray, old: np.ndarray) -> int:
-    """The flat index of the value that moved the most (the sample shown in an error)."""
-    change = np.abs(np.asarray(new, dtype=float) - np.asarray(old, dtype=float)).reshape(-1)
-    change = np.where(np.isnan(change), np.inf, change)
-    return int(np.argmax(change))
-
-
-def _hint(node) -> str:
-    if isinstance(node, ir.Shift):
-        by = ir.count_input(node.by) or "the lag"
-        return (f"set {by} (--set or a scenario) to a whole number of periods that keeps "
-                f"{node.name}[t{'+' if node.sign > 0 else '-'}{by}] on periods where `{node.name}` has values")
-    if isinstance(node, ir.Vintage):
-        return "set the life to a whole number of periods, or a time that is one (3 year on a monthly timeline)"
-    if isinstance(node, ir.Reduce) and node.func in ("irr", "xirr"):
-        return (f"an IRR needs an outlay and later inflows (or the reverse) in {node.name}'s periods; where it "
-                f"exists, a guess near it helps: {node.func}({node.name}[...], 5 %)")
-    if isinstance(node, ir.Reduce) and node.func == "xnpv":
-        return "xnpv's rate must be above -100 % (a year's discount factor 1 / (1 + rate) must be positive)"
-    builtin = builtins.ELEMENTWISE.get(node.name) if isinstance(node, ir.Func) else None
-    if builtin is not None and builtin.unit_rule == "finance":
-        return f"check the arguments it reads against Excel's rules for {builtin.signature}"
-    if builtin is not None and builtin.name in _GUARDS:
-        return f"{_GUARDS[builtin.name]}, or check the inputs it reads"
-    return "guard it, e.g. if(x == 0, 0, y / x), or check the inputs it reads"
-
-
-# A function that fails for some arguments: how to guard it (in the model's own syntax).
-_GUARDS = {"sqrt": "its argument must not be negative: sqrt(max(x, 0))",
-           "ln": "its argument must be positive: if(x > 0, ln(x), 0)",
-           "log10": "its argument must be positive: if(x > 0, log10(x), 0)",
-           "mod": "its divisor must not be 0: if(b == 0, 0, mod(a, b))",
-           "choose": "its option number must be 1 to the number of options: choose(min(max(i, 1), 3), a, b, c)"}
-
-
-def _why(node, ev, env, a, b) -> str:
-    if isinstance(node, ir.Binary) and node.op == "/":
-        right = np.asarray(_compile(node.right, ev)(env, a, b), dtype=float)
-        if (right == 0).any():
-            return "division by zero"
-    if isinstance(node, ir.Func) and builtins.ELEMENTWISE[node.name].failure:
-        return builtins.ELEMENTWISE[node.name].failure
-    if isinstance(node, ir.Reduce) and node.func in ("irr", "xirr"):
-        flows = np.asarray(env[node.name][..., node.start:node.stop + 1], dtype=float)
-        if (flows >= 0).all() or (flows <= 0).all():
-            sign = "positive or zero" if (flows >= 0).all() else "negative or zero"
-            return (f"{node.func}() of cash flows that are all {sign}: no rate makes their net present value 0 "
-                    "(Excel shows #NUM!)")
-        return f"{node.func}() found no rate: Newton's method from the guess did not converge (Excel shows #NUM!)"
-    if isinstance(node, ir.Shift):
-        return _shift_why(node, ev, env, a)
-    if isinstance(node, ir.Vintage):
-        lives = np.asarray(_compile(node.life, ev)(env, 0, 1), dtype=float).reshape(-1)
-        return (f"the depreciation life is {lives[0]:g} periods: it must be a whole number of periods from 1 to "
-                f"{ev.n} (the timeline's length)" if np.all(lives == lives[0]) else
-                "the depreciation life differs between samples: it must be one whole number of periods")
-    if isinstance(node, ir.Reduce) and builtins.OVER_PERIODS[node.func].failure:
-        return builtins.OVER_PERIODS[node.func].failure
-    value = np.asarray(_compile(node, ev)(env, a, b), dtype=float)
-    if np.isinf(value).any():
-        return "overflow (the value is too large for a float)"
-    return "the result is not a number"
-
-
-def _shift_why(node: ir.Shift, ev, env, p: int) -> str:
-    """Why x[t-lag] has no value at period p: the lag is not a whole number of periods, or it
-    reaches off the timeline or a period where x has none."""
-    ks = np.asarray(_compile(node.by, ev)(env, 0, 1), dtype=float).reshape(-1)
-    by = ir.count_input(node.by) or "k"
-    written = f"`{node.name}[t{'+' if node.sign > 0 else '-'}{by}]`"
-    tl = ev.model.timeline
-    k = compiler.whole_periods(ks, ev.n - 1)
-    if k is None:
-        if not np.all(ks == ks[0]):
-            return f"`{by}` differs between samples, so {written} has no value"
-        return (f"`{by}` = {ks[0]:g} {tl.kind}s is not a whole number of {tl.kind}s from 1 to {ev.n - 1}, so "
-                f"{written} has no value")
-    read, periods = p + node.sign * k, f"{k} {tl.kind}" + ("s" if k != 1 else "")
-    if not 0 <= read < ev.n:
-        side = "before the timeline starts" if read < 0 else "after the timeline ends"
-        return f"`{by}` = {periods} makes {written} reach {tl.label(read)}, {side},"
-    return f"`{by}` = {periods} makes {written} read {tl.label(read)}, where `{node.name}` has no value,"
-
-
-def _explain_comparison(ev: Evaluator, expr, env, p: int, series: bool) -> str:
-    if not isinstance(expr, (ir.Compare, ir.Approx)):
-        return ""
-    a, b = (p, p + 1) if series else (0, 1)
-    units = ev.model.units
-    # Both sides in the display unit of the quantity the check reads (dscr shown in %: 19.1 % >= 120 %)
-    shown = next((ev.model.quantities[n.name] for n in (expr.left, expr.right)
-                  if isinstance(n, (ir.Ref, ir.At)) and ev.model.quantities[n.name].display_unit is not None), None)
-
-    def side(node):
-        value = np.asarray(_compile(node, ev)(env, a, b), dtype=float).reshape(-1)[0]
-        if shown is not None and node.type.unit is not None and units.same_dimension(node.type.unit, shown.unit):
-            return value * units.factor(node.type.unit, shown.unit) * shown.display_factor, \
-                units.short(shown.display_unit)
-        return value, units.short(node.type.unit) if node.type.unit is not None else ""
-    (left, lu), (right, ru) = side(expr.left), side(expr.right)
-    left_text, right_text = _distinct(left, lu, right, ru)
-    op = expr.op if isinstance(expr, ir.Compare) else "~="
-    text = f"{left_text} {op} {right_text} is false"
-    if isinstance(expr, ir.Approx):
-        tol = np.asarray(_compile(expr.tolerance, ev)(env, a, b), dtype=float).reshape(-1)[0]
-        text += f" (tolerance {tol * 100:g}%)" if expr.relative else f" (tolerance {_human(tol, '')})"
-    elif left != right and bool(spreadsheet_math.approx_equal(left, right)):
-        text += " (equal to 15 digits, as a spreadsheet compares)"
-    return text
-
-
-def _distinct(left: float, lu: str, right: float, ru: str) -> tuple[str, str]:
-    """Both sides as text, with as many digits as it takes to see that they differ (a check that
-    fails on 0.75000000000001 <= 0.75 must not print `75 % <= 75 %`); past 15 digits, the
-    shortest text that reads back as each number (0.30000000000000004, 0.3)."""
-    texts = _human(left, lu), _human(right, ru)
-    for digits in (9, 12, 15):
-        if texts[0] != texts[1] or left == right:
-            return texts
-        texts = _human(left, lu, digits), _human(right, ru, digits)
-    if texts[0] == texts[1] and left != right:
-        texts = f"{float(left)!r} {lu}".rstrip(), f"{float(right)!r} {ru}".rstrip()
-    return texts
-
-
-def _human(value: float, unit: str, digits: int = 0) -> str:
-    """A value for a message: 4 significant digits with a scale word, 6 without (or `digits`)."""
-    from .units import SCALE_BY_POWER
-
-    magnitude = abs(value)
-    for power in (10**12, 10**9, 10**6):
-        if magnitude >= power:
-            return f"{value / power:,.{digits or 4}g} {SCALE_BY_POWER[power]} {unit}".rstrip()
-    return f"{value:,.{digits or 6}g} {unit}".rstrip()
+# Each entry type of the order and how it runs (a type without a handler is a KeyError).
+RUN = {Vector: Evaluator._run_vector, Affine: Evaluator._run_affine, Recurrence: Evaluator._run_recurrence,
+       Group: Evaluator._run_group, RecurrentGroups: Evaluator._run_recurrent_groups}

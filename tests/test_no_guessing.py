@@ -321,7 +321,7 @@ def test_float_noise_prints_as_zero_and_years_without_separators(tmp_path, capsy
     q = r.model.quantities["big"]
     shown, factor = report.display(q, r.values["big"], r.model.units)
     noisy = np.array([100e9, 1.67e-15 * 1e9 * 0 + 1.67e-6, 7e9])
-    assert report.cells(noisy, q, r.model.units, factor) == ["100.0", "0.00", "7.00"]
+    assert report.cells(noisy, q, r.model.units, factor) == ["100.00", "0.00", "7.00"]  # one set of decimals per row
     year = r.model.quantities["cod_year"]
     assert report.cells(r.values["cod_year"], year, r.model.units) == ["2027"]
     path = tmp_path / "m.ush"
