@@ -62,18 +62,12 @@ def reads(node, memo: dict | None = None) -> frozenset[str]:
     subtrees between calls on one model."""
     if memo is not None and id(node) in memo:
         return memo[id(node)][1]
-    if isinstance(node, (ir.Ref, ir.At, ir.Running)):
-        out = frozenset((node.name,))
-    elif isinstance(node, ir.Vintage):
-        out = frozenset((node.name,)).union(reads(node.life, memo))
-    elif isinstance(node, ir.Shift):
-        out = frozenset((node.name,)).union(reads(node.by, memo))
-    elif isinstance(node, ir.Reduce):
-        out = frozenset((node.name,)).union(*(reads(k, memo) for k in ir.children(node)))
-    elif isinstance(node, ir.Const):
+    if isinstance(node, ir.Const):
         return frozenset()
-    else:
-        out = frozenset().union(*(reads(k, memo) for k in ir.children(node)))
+    read = node.read()  # what the node reads itself (engine/reads.py), then what its children do
+    out = frozenset().union(*(reads(k, memo) for k in ir.children(node)))
+    if read is not None:
+        out = out | {read.name}
     if memo is not None:
         memo[id(node)] = (node, out)
     return out

@@ -473,7 +473,8 @@ class _Hoister:
         stack = [node]
         while stack:
             n = stack.pop()
-            if isinstance(n, (ir.Ref, ir.Shift, ir.At, ir.Reduce, ir.Running, ir.Vintage)) and n.name in self.members:
+            read = n.read()
+            if read is not None and read.name in self.members:
                 return False
             stack.extend(ir.children(n))
         return True

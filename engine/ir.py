@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .diagnostics import Span
+from .reads import Read
 from .timeline import FREQUENCIES, LABELS_PER_YEAR, MONTHS, Timeline, parse_label  # noqa: F401 (ir's names)
 
 
@@ -94,6 +95,9 @@ class Const:
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
+    def read(self) -> Read | None:
+        return None  # reads no quantity itself (its children may)
+
 
 @dataclass(frozen=True)
 class Ref:
@@ -103,6 +107,9 @@ class Ref:
     offset: int = _role("struct")
     type: Type = _role("series")
     span: Span | None = field(**_SPAN)
+
+    def read(self) -> Read | None:
+        return Read(self.name, "offset", self.offset, self.offset, span=self.span)
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,9 @@ class Shift:
     type: Type = _role("series")
     span: Span | None = field(**_SPAN)
 
+    def read(self) -> Read | None:
+        return Read(self.name, "shifted", sign=self.sign, count=self.by, span=self.span)
+
 
 @dataclass(frozen=True)
 class At:
@@ -125,6 +135,9 @@ class At:
     period: int = _role("struct")
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
+
+    def read(self) -> Read | None:
+        return Read(self.name, "fixed", self.period, self.period, span=self.span)
 
 
 @dataclass(frozen=True)
@@ -143,6 +156,9 @@ class Reduce:
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
+    def read(self) -> Read | None:
+        return Read(self.name, "range", self.start, self.stop, span=self.span)
+
 
 @dataclass(frozen=True)
 class Running:
@@ -153,6 +169,9 @@ class Running:
     step: float = _role("param")
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
+
+    def read(self) -> Read | None:
+        return Read(self.name, "to_date", span=self.span)
 
 
 @dataclass(frozen=True)
@@ -168,6 +187,9 @@ class Vintage:
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
+    def read(self) -> Read | None:
+        return Read(self.name, "to_date", count=self.life, span=self.span)
+
 
 @dataclass(frozen=True)
 class Period:
@@ -181,6 +203,9 @@ class Period:
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
+    def read(self) -> Read | None:
+        return None  # reads no quantity itself (its children may)
+
 
 @dataclass(frozen=True)
 class Unary:
@@ -188,6 +213,9 @@ class Unary:
     operand: Any = _role("child")
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
+
+    def read(self) -> Read | None:
+        return None  # reads no quantity itself (its children may)
 
 
 @dataclass(frozen=True)
@@ -197,6 +225,9 @@ class Binary:
     right: Any = _role("child")
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
+
+    def read(self) -> Read | None:
+        return None  # reads no quantity itself (its children may)
 
 
 @dataclass(frozen=True)
@@ -209,6 +240,9 @@ class Sum:
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
+    def read(self) -> Read | None:
+        return None  # reads no quantity itself (its children may)
+
 
 @dataclass(frozen=True)
 class Compare:
@@ -218,12 +252,18 @@ class Compare:
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
+    def read(self) -> Read | None:
+        return None  # reads no quantity itself (its children may)
+
 
 @dataclass(frozen=True)
 class Not:
     operand: Any = _role("child")
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
+
+    def read(self) -> Read | None:
+        return None  # reads no quantity itself (its children may)
 
 
 @dataclass(frozen=True)
@@ -235,6 +275,9 @@ class Func:
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
+    def read(self) -> Read | None:
+        return None  # reads no quantity itself (its children may)
+
 
 @dataclass(frozen=True)
 class Convert:
@@ -245,6 +288,9 @@ class Convert:
     from_unit: Any = _role("unit")
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
+
+    def read(self) -> Read | None:
+        return None  # reads no quantity itself (its children may)
 
 
 @dataclass(frozen=True)
@@ -258,9 +304,17 @@ class Approx:
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
+    def read(self) -> Read | None:
+        return None  # reads no quantity itself (its children may)
+
 
 NODES = (Const, Ref, Shift, At, Period, Reduce, Running, Vintage, Unary, Binary, Sum, Compare, Not, Func, Convert, Approx)
 _ROLES = {cls: tuple((f.name, f.metadata.get("role")) for f in fields(cls)) for cls in NODES}
+
+
+def reads(node) -> Read | None:
+    """What the node itself reads (engine/reads.py), None if it reads no quantity."""
+    return node.read()
 
 
 def roles(cls) -> tuple[tuple[str, str | None], ...]:

@@ -43,11 +43,13 @@ def record(limits: dict[str, Limit], node, periods: int, defined=None, start: in
     """Note what the count a Shift (over an equation's periods start..stop, reading a series with
     `defined` periods) or a Vintage reads can take, into `limits` (name -> the tightest Limit).
     Called by the checker's coverage pass, which visits every read once."""
-    if isinstance(node, ir.Shift):
-        by, most = node.by, largest_shift(periods, defined, start, stop, node.sign)
-        uses = f"{node.name}[t{'+' if node.sign > 0 else '-'}{ir.count_input(by)}]"
+    read = node.read()  # a shifted read (x[t-lag]) or one to date with a count (a vintage's life)
+    by = read.count
+    if read.access == "shifted":
+        most = largest_shift(periods, defined, start, stop, read.sign)
+        uses = f"{read.name}[t{'+' if read.sign > 0 else '-'}{ir.count_input(by)}]"
     else:
-        by, most, uses = node.life, periods, f"depreciation({node.name}, ...)"
+        most, uses = periods, f"depreciation({read.name}, ...)"
     name = ir.count_input(by)
     if name is None:  # a literal life: nothing to validate
         return

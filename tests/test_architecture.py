@@ -90,3 +90,104 @@ def test_the_cycle_finder_finds_a_cycle_through_a_function_local_import():
     graph = import_graph()
     graph["engine.rollup"] = graph["engine.rollup"] | {"engine.model"}  # as `from .model import Results` did
     assert any({"engine.rollup", "engine.model", "engine.parser"} <= set(c) for c in cycles(graph))
+
+
+# ------------------------------------------------------------------ what a formula reads, as data
+
+def test_every_ir_node_kind_declares_what_it_reads():
+    """A node kind without its own read() declaration fails here: a new kind of read is one
+    declaration (engine/reads.py), not a change to every analysis."""
+    from engine import ir
+    from engine.reads import ACCESS
+
+    assert [cls.__name__ for cls in ir.NODES if "read" not in cls.__dict__] == []
+    t = ir.Type(None, ir.SERIES)
+    lag = ir.Ref("lag", 0, ir.Type(None, ir.SCALAR))
+    declared = {
+        ir.Ref("x", -1, t): ("offset", -1, 0, None), ir.Shift("x", -1, lag, t): ("shifted", 0, -1, lag),
+        ir.At("x", 3, t): ("fixed", 3, 0, None), ir.Reduce("sum", "x", 1, 4, 1.0, (), t): ("range", 1, 0, None),
+        ir.Running("running_sum", "x", 1.0, t): ("to_date", 0, 0, None),
+        ir.Vintage("depreciation", "x", lag, 0.5, t): ("to_date", 0, 0, lag)}
+    for node, (access, first, sign, count) in declared.items():
+        read = ir.reads(node)
+        assert (read.name, read.access, read.first, read.sign, read.count) == ("x", access, first, sign, count)
+        assert read.access in ACCESS
+    assert ir.reads(ir.Binary("*", lag, lag, t)) is None and ir.reads(ir.Const(1.0, t)) is None
+
+
+ACCESSES = ["{x}", "{x}[t-1]", "{x}[t-lag]", "{x}[2026]", "sum({x}[2025..2027])", "running_sum({x})",
+            "depreciation({x}, life)", "sum({x}) / 6"]
+
+
+def _random_model(choices: list[tuple[int, int, int]]) -> str:
+    lines = ['model "reads"', "timeline 2025..2030 yearly", "input lag = 1", "input life = 2",
+             "input a: USD = {2025: 1, 2026: 2, 2027: 3, 2028: 4, 2029: 5, 2030: 6} rollup sum"]
+    names = ["a"]
+    for k, (first, second, how) in enumerate(choices):
+        x, y = names[first % len(names)], names[second % len(names)]
+        read = ACCESSES[how % len(ACCESSES)].format(x=x)
+        start = "[2027..]" if "[t-" in read else ""
+        lines.append(f"f{k}{start} = {read} + {y}[t] * 0.5")
+        if start:
+            lines.append(f"f{k}[2025..2026] = 0 USD")
+        lines.append("    rollup sum")
+        names.append(f"f{k}")
+    return "\n".join(lines) + "\n"
+
+
+def test_the_graph_edges_coverage_and_batching_read_the_same_quantities():
+    """On random models whose formulas read each other every way there is: the syntax side (the
+    graph's edges, check/syntax_reads.py) and the IR side (engine/reads.py: coverage, batching,
+    hoisting) name the same quantities for each formula, and the same kind of access."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    import engine
+    from engine import batching, ir
+    from engine import syntax as ast
+    from engine.check.syntax_reads import syntax_reads
+    from engine.diagnostics import ModelError
+    from engine.parser import parse
+
+    coarse = {"offset": "offset", "shifted": "shifted", "periods": "periods", "fixed": "periods",
+              "range": "periods", "to_date": "to_date"}
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(st.tuples(st.integers(0, 20), st.integers(0, 20), st.integers(0, 20)), min_size=1, max_size=6))
+    def check(choices):
+        text = _random_model(choices)
+        try:
+            checked = engine.loads(text, "r.ush").checked()
+        except ModelError as err:
+            raise AssertionError(f"{text}\n{err}")
+        known = set(checked.quantities)
+        typed_at = {eq.span.line: eq for q in checked.quantities.values() for eq in q.equations}
+        for statement in parse(text, "r.ush").statements:
+            if not isinstance(statement, ast.Equation):
+                continue
+            syntax = sorted((r.name, coarse[r.access]) for r in syntax_reads(statement.value, known))
+            equation = typed_at[statement.span.line]
+            nodes = [n for n in ir.walk(equation.expr) if n.read() is not None]
+            typed = sorted((n.read().name, coarse[n.read().access]) for n in nodes)
+            assert syntax == typed, (text, statement.name)
+            assert {name for name, _ in syntax} == set(batching.reads(equation.expr)) & known
+    check()
+
+
+def test_a_reduction_of_a_series_named_alone_reads_every_period_in_the_graph_too():
+    """sum(x) read x at t for the dependency graph and every period for the evaluator: in a loop
+    through periods it was a runtime 'not a number' at 2025; now it is the same located circular
+    definition as sum(x[2025..2027]) (found by the test above once it read sum(x) as well)."""
+    import engine
+    from engine.diagnostics import ModelError
+
+    for read in ("sum(x)", "sum(x[2025..2027])"):
+        text = ('model "r"\ntimeline 2025..2027 yearly\ninput a: USD = {2025: 1, 2026: 2, 2027: 3}\n    rollup sum\n'
+                "x[2025] = 1 USD\nx[2026..] = x[t-1] + y[t-1]\n    rollup last\n"
+                f"y = {read} * 0.1 + a\n    rollup sum\n")
+        try:
+            engine.loads(text, "r.ush").run()
+        except ModelError as err:
+            assert "circular definition through periods: y[2025] -> x[2026] -> y[2025]" in str(err), str(err)
+        else:
+            raise AssertionError(f"{read}: no error")

@@ -12,6 +12,7 @@ from .. import syntax as ast
 from ..diagnostics import Label, Reporter, Span
 from ..graph import Edge, plan_evaluation, strongly_connected
 from . import common, definitions, expressions, periods
+from .syntax_reads import SyntaxRead, syntax_reads
 from .scope import ANY_UNIT, Abandon, Context, Draft, Scope, Unknown
 
 
@@ -248,21 +249,11 @@ def _reads_now(node, members: set) -> bool:
     stack = [node]
     while stack:
         n = stack.pop()
-        if isinstance(n, ir.Ref) and n.name in members and n.offset == 0:
+        read = n.read()
+        if read is not None and read.now and read.name in members:
             return True
         stack.extend(ir.children(n))
     return False
-
-
-def edge_for_index(node: ast.Indexed) -> Edge:
-    index = node.index
-    if isinstance(index, ast.Current):
-        return Edge(node.name, "lag", 0, node.span)
-    if isinstance(index, ast.Relative):
-        return Edge(node.name, "lag", index.offset, node.span)
-    if isinstance(index, ast.Shift):  # at least one period back or ahead, however many the input says
-        return Edge(node.name, "lag", index.sign, node.span)
-    return Edge(node.name, "whole", 0, node.span)
 
 
 class _Owned:
@@ -371,33 +362,26 @@ def definition_span(s, name: str) -> Span | None:
 
 
 def edges_of(s, name: str) -> list[Edge]:
-    out: list[Edge] = []
-    for eq in s.formulas[name]:
-        stack = [eq.value]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, ast.Name):
-                if node.name in s.inputs or node.name in s.formulas:
-                    out.append(Edge(node.name, "lag", 0, node.span))
-            elif isinstance(node, ast.Indexed):
-                if node.name in s.inputs or node.name in s.formulas:
-                    out.append(edge_for_index(node))
-                stack.extend(ast.children(node))  # x[t-lag] reads lag too
-            elif isinstance(node, ast.Call):
-                if common.call_kind(node) == "running" and node.args:
-                    target = node.args[0]
-                    if isinstance(target, (ast.Name, ast.Indexed)) and (
-                            target.name in s.inputs or target.name in s.formulas):
-                        out.append(Edge(target.name, "whole", 0, target.span))
-                        continue
-                if node.func == "growth" and node.args and isinstance(node.args[0], (ast.Name, ast.Indexed)):
-                    target = node.args[0]
-                    if target.name in s.inputs or target.name in s.formulas:
-                        out.append(Edge(target.name, "lag", -1, target.span))
-                stack.extend(node.args)
-            else:
-                stack.extend(ast.children(node))
-    return out
+    """The dependency graph's edges of a formula: each read (check/syntax_reads.py) at a lag
+    (x[t+k]: k; x[t-lag]: at least one period, its sign) or over periods ("whole")."""
+    known = _Known(s)
+    return [edge(read) for eq in s.formulas[name] for read in syntax_reads(eq.value, known)]
+
+
+def edge(read: SyntaxRead) -> Edge:
+    if read.access in ("offset", "shifted"):
+        return Edge(read.name, "lag", read.offset, read.span)
+    return Edge(read.name, "whole", 0, read.span)
+
+
+class _Known:
+    """The names a formula can read: inputs and formulas."""
+
+    def __init__(self, s):
+        self.s = s
+
+    def __contains__(self, name) -> bool:
+        return name in self.s.inputs or name in self.s.formulas
 
 
 def type_step(s, step: ir.Step):

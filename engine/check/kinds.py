@@ -391,8 +391,8 @@ def _bare(node):
 
 def _lagged(node, names: set) -> bool:
     """A read of one of `names` in an earlier period."""
-    return (isinstance(node, ir.Ref) and node.name in names and node.offset < 0) or \
-        (isinstance(node, ir.Shift) and node.name in names and node.sign < 0)
+    read = node.read()
+    return read is not None and read.name in names and read.earlier
 
 
 def constant_value(node) -> float | None:

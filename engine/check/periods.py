@@ -71,40 +71,51 @@ def period_index(s, label: ast.PeriodLabel, span: Span, report: Reporter | None 
 
 
 def coverage(s, expr, start: int | None, stop: int | None, owner: str | None = None):
+    """Every read of `expr` (engine/reads.py), computed over periods start..stop (None: a single
+    value), reads periods of the timeline where its quantity has values; a count of periods it
+    reads (a lag, a life) is recorded with the largest value its uses allow (period_counts)."""
     n = len(s.timeline)
     stack = [expr]
     while stack:
         node = stack.pop()
         stack.extend(ir.children(node))
-        if isinstance(node, ir.Ref) and node.type.series and start is not None:
-            first, last = start + node.offset, stop + node.offset
+        read = node.read()
+        if read is None:
+            continue
+        if read.access == "offset" and node.type.series and start is not None:
+            first, last = start + read.first, stop + read.first
             if first < 0 or last >= n:
-                outside(s, node, node.offset, f"`{node.name}[t{node.offset:+d}]`", start, stop, first < 0, owner)
+                outside(s, node, read.first, f"`{read.name}[t{read.first:+d}]`", start, stop, first < 0, owner)
                 continue
-            defined(s, node.name, first, last, node.span)
-        elif isinstance(node, ir.Shift) and start is not None:
-            period_counts.record(s.counts, node, n, s.quantities[node.name].defined, start, stop)
-            k = counts.known_value(s, node.by)
-            if k is None:
-                continue
-            offset = node.sign * round(k)
-            first, last = start + offset, stop + offset
-            by = ir.count_input(node.by)
-            shown = f"`{node.name}[t{'+' if node.sign > 0 else '-'}{by}]` ({by} = {abs(offset)} {s.timeline.kind}s)"
-            if first < 0 or last >= n:
-                most = start if first < 0 else n - 1 - stop
-                outside(s, node, offset, shown, start, stop, first < 0, owner,
-                        also=f"; or set {by} to at most {most} {s.timeline.kind}s" if most >= 1 else "")
-                continue
-            defined(s, node.name, first, last, node.span, f": {shown} reads it")
-        elif isinstance(node, ir.At):
-            defined(s, node.name, node.period, node.period, node.span)
-        elif isinstance(node, ir.Reduce):
-            defined(s, node.name, node.start, node.stop, node.span)
-        elif isinstance(node, (ir.Running, ir.Vintage)) and stop is not None:
-            if isinstance(node, ir.Vintage):
+            defined(s, read.name, first, last, read.span)
+        elif read.access == "shifted" and start is not None:
+            _shifted(s, node, read, start, stop, owner)
+        elif read.access in ("fixed", "range"):
+            defined(s, read.name, read.first, read.last, read.span)
+        elif read.access == "to_date" and stop is not None:
+            if read.count is not None:
                 period_counts.record(s.counts, node, n)
-            defined(s, node.name, 0, stop, node.span)
+            defined(s, read.name, 0, stop, read.span)
+
+
+def _shifted(s, node, read, start: int, stop: int, owner: str | None) -> None:
+    """x[t-lag] over start..stop: the lag's limit recorded; where its value is known, the periods
+    it reads on the timeline and defined."""
+    n = len(s.timeline)
+    period_counts.record(s.counts, node, n, s.quantities[read.name].defined, start, stop)
+    k = counts.known_value(s, read.count)
+    if k is None:
+        return
+    offset = read.sign * round(k)
+    first, last = start + offset, stop + offset
+    by = ir.count_input(read.count)
+    shown = f"`{read.name}[t{'+' if read.sign > 0 else '-'}{by}]` ({by} = {abs(offset)} {s.timeline.kind}s)"
+    if first < 0 or last >= n:
+        most = start if first < 0 else n - 1 - stop
+        outside(s, node, offset, shown, start, stop, first < 0, owner,
+                also=f"; or set {by} to at most {most} {s.timeline.kind}s" if most >= 1 else "")
+        return
+    defined(s, read.name, first, last, read.span, f": {shown} reads it")
 
 
 def outside(s, ref, k: int, shown: str, start, stop, before: bool, owner: str | None, also: str = ""):
