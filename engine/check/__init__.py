@@ -13,7 +13,7 @@ from types import MappingProxyType
 from .. import dimensions, ir
 from .. import syntax as ast
 from . import calls  # noqa: F401  (registers the typing of calls with expressions.HANDLERS)
-from . import checks, definitions, formulas, header, inputs, items, periods, rollups
+from . import checks, definitions, formulas, header, inputs, items, periods, pieces, plan, rollups
 from .literals import LiteralError, parse_literal
 from .scope import Scope
 
@@ -22,8 +22,8 @@ PASSES = (
     ("header: title, timeline, units", header.read, True),
     ("definitions and the scenario's overlay", definitions.collect, True),
     ("inputs typed", inputs.type_inputs, False),
-    ("periods each formula equation defines", formulas.pieces, False),
-    ("dependency graph and evaluation plan", formulas.plan, True),
+    ("periods each formula equation defines", pieces.pieces, False),
+    ("dependency graph and evaluation plan", plan.plan, True),
     ("formulas typed in dependency order", formulas.type_formulas, False),
     ("the items of a dimensioned quantity share one shape and unit", items.verify, False),
     ("periods read exist and have values", periods.verify, False),
