@@ -1,5 +1,5 @@
 """Text -> syntax tree. Lark parses (grammar/unitsheet.lark); this module turns Lark's tree
-into the frozen AST of syntax.py and Lark's exceptions into Diagnostics."""
+into the frozen AST of syntax.py (a parse that fails is said by engine/syntax_errors.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from functools import lru_cache
 from importlib import resources
 
 from lark import Lark, Token, Transformer_NonRecursive, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
+from lark.exceptions import UnexpectedInput, VisitError
 
 from . import limits
 from . import syntax as ast
 from .gcpause import collector_paused
 from .diagnostics import Diagnostic, Label, ModelError, Span
+from .syntax_errors import NestedTooDeep, syntax_diagnostics, too_deep
 
 MAX_NESTING = limits.NESTING.value
 MAX_SOURCE_BYTES = 20_000_000
@@ -43,7 +44,7 @@ class _NewlinesInBrackets:
                 stack.pop()
                 opened.pop()
             if len(stack) > MAX_NESTING:
-                raise _TooDeep(tok)
+                raise NestedTooDeep(tok)
             if kind == "_NL" and stack and stack[-1]:
                 continue
             recent = (recent + [tok])[-3:]
@@ -53,11 +54,6 @@ class _NewlinesInBrackets:
 def _opens_scenario_block(recent: list[Token]) -> bool:
     kinds = [t.type for t in recent]
     return kinds[-2:] == ["SCENARIO", "NAME"] or kinds[-3:] == ["SCENARIO", "NAME", "STRING"]
-
-
-class _TooDeep(Exception):
-    def __init__(self, token: Token):
-        self.token = token
 
 
 @lru_cache(maxsize=1)
@@ -80,16 +76,6 @@ def _collect_comment_token(token: Token) -> Token:
     return token
 
 
-FRIENDLY = {
-    "_NL": "end of line", "$END": "end of file", "NAME": "a name", "NUMBER": "a number",
-    "UNIT": "a unit", "STRING": "a quoted string", "DATE": "a date (YYYY-MM-DD)", "SCALE": "a scale word",
-    "COMP_OP": "a comparison", "ADD_OP": "+ or -", "MUL_OP": "* or /", "EQUAL": "=", "COLON": ":",
-    "COMMA": ",", "LPAR": "(", "RPAR": ")", "LSQB": "[", "RSQB": "]", "LBRACE": "{", "RBRACE": "}",
-    "CIRCUMFLEX": "^", "FREQUENCY": "yearly, quarterly or monthly", "T": "t",
-    "PERIOD": "a period (2027, 2027Q3, 2027-03, FY2027)",
-}
-
-
 def parse(text: str, file: str = "<model>") -> ast.Module:
     """Parse model text. Raises ModelError with a rendered-ready diagnostic on bad syntax."""
     sources = {file: text}
@@ -99,13 +85,12 @@ def parse(text: str, file: str = "<model>") -> ast.Module:
     comment_tokens: list[Token] = []
     try:
         tree = _parse_collecting(text, comment_tokens)
-    except _TooDeep as deep:
-        tok = deep.token
-        span = Span(file, tok.line, tok.column, tok.end_line, tok.end_column)
-        raise ModelError([Diagnostic("limit", f"brackets nested deeper than {MAX_NESTING} levels", span,
-                                     hint="split the expression into named steps")], sources) from None
+    except NestedTooDeep as deep:
+        raise ModelError([too_deep(deep.token, file)], sources) from None
     except UnexpectedInput as err:
-        raise ModelError(_syntax_diagnostics(err, text, file), sources) from None
+        found = syntax_diagnostics(err, text, file, parse_again=lambda again: _parse_collecting(again, []),
+                                   open_brackets=lambda: _NewlinesInBrackets.open_brackets)
+        raise ModelError(found, sources) from None
     try:
         with collector_paused():
             builder = _Builder(file)
@@ -148,85 +133,6 @@ def _line_of(line_starts: list[int], pos: int) -> int:
     import bisect
 
     return bisect.bisect_right(line_starts, pos)
-
-
-MAX_SYNTAX_ERRORS = 20
-
-
-def _syntax_diagnostics(first: UnexpectedInput, text: str, file: str) -> list[Diagnostic]:
-    """The first syntax error, then more: blank the offending line and parse again, so that
-    independent mistakes on other lines are reported in one go (line numbers are kept).
-    A bracket left open ends the search: what follows it only cascades."""
-    found: list[Diagnostic] = []
-    lines = text.split("\n")
-    err: UnexpectedInput | None = first
-    while err is not None and len(found) < MAX_SYNTAX_ERRORS:
-        diagnostic = _syntax_diagnostic(err, text, file)
-        line = diagnostic.span.line if diagnostic.span else 0
-        unclosed = [t for t in _NewlinesInBrackets.open_brackets if t.line < line]
-        if unclosed:
-            found.append(_unclosed(unclosed[-1], line, file))
-            break
-        if any(d.span and d.span.line == line for d in found):
-            break
-        found.append(diagnostic)
-        if diagnostic.message == "unexpected end of file" or not 1 <= line <= len(lines):
-            break
-        lines[line - 1] = ""
-        err = None
-        try:
-            _parse_collecting("\n".join(lines), [])
-        except _TooDeep:
-            break
-        except UnexpectedInput as again:
-            err = again
-    return found
-
-
-def _unclosed(tok: Token, line: int, file: str) -> Diagnostic:
-    span = Span(file, tok.line, tok.column, tok.end_line, tok.end_column)
-    closing = {"(": ")", "[": "]", "{": "}"}[str(tok)]
-    return Diagnostic("syntax-error", f"`{tok}` is never closed", span, (Label(span, "opened here"),),
-                      f"add `{closing}` where the expression ends (the parser read on to line {line} looking for it)")
-
-
-def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic:
-    line, col = max(err.line, 1), max(err.column, 1)
-    hint = None
-    if isinstance(err, UnexpectedCharacters):
-        char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
-        message = f"unexpected character {char!r}"
-        width = 1
-        if char == "$":
-            hint = "write currencies as units after the number: 13 billion USD"
-    else:
-        token = getattr(err, "token", None)
-        expected = sorted(getattr(err, "expected", None) or getattr(err, "accepts", None) or [])
-        if isinstance(err, UnexpectedEOF) or token is None or token.type == "$END":
-            message = "unexpected end of file"
-            lines = text.splitlines() or [""]
-            line, col, width = len(lines), len(lines[-1]) + 1, 1
-        else:
-            shown = "end of line" if token.type == "_NL" else repr(str(token))
-            message = f"unexpected {shown}"
-            width = max(1, len(str(token)) if token.type != "_NL" else 1)
-            hint = _hint_for(token, expected)
-        names = [FRIENDLY.get(e, e.strip('"').lower()) for e in expected if not e.startswith("__")]
-        if names and hint is None:
-            uniq = list(dict.fromkeys(names))
-            hint = "expected " + ", ".join(uniq[:8]) + (" ..." if len(uniq) > 8 else "")
-    span = Span(file, line, col, line, col + width)
-    return Diagnostic("syntax-error", message, span, (Label(span, ""),), hint)
-
-
-def _hint_for(token: Token, expected: list[str]) -> str | None:
-    if token.type == "UNIT" and "MUL_OP" in expected:
-        return f"`{token}` follows a value; a unit goes right after a number (2 USD), a name needs an operator (2 * x)"
-    if token.type in ("NUMBER", "NAME", "UNIT") and "MUL_OP" in expected:
-        return "two values in a row: is an operator (+ - * /) missing?"
-    if token.type == "EQUAL" and "COMP_OP" in expected:
-        return "compare with == ; `=` defines a quantity"
-    return None
 
 
 def _check_depth(statements, file: str, sources: dict[str, str]) -> None:
