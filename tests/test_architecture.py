@@ -191,3 +191,20 @@ def test_a_reduction_of_a_series_named_alone_reads_every_period_in_the_graph_too
             assert "circular definition through periods: y[2025] -> x[2026] -> y[2025]" in str(err), str(err)
         else:
             raise AssertionError(f"{read}: no error")
+
+
+def test_a_quantitys_fields_are_declared_once():
+    """The checker's Draft is derived from ir.Quantity (an input's values in place of `inputs`):
+    a field added to the quantity is on the draft, and freeze() carries it."""
+    import dataclasses
+
+    from engine import ir
+    from engine.check.scope import Draft
+
+    quantity = [f.name for f in dataclasses.fields(ir.Quantity) if f.name != "inputs"]
+    values = [f.name for f in dataclasses.fields(ir.InputValues)]
+    assert [f.name for f in dataclasses.fields(Draft)] == quantity + values
+    draft = Draft("x", "input", ir.Type(None, ir.SCALAR), "", [], None, note="n", rollup="sum", value=[1.0], low=0.5)
+    frozen = draft.freeze()
+    assert (frozen.note, frozen.rollup, frozen.low, list(frozen.value)) == ("n", "sum", 0.5, [1.0])
+    assert not frozen.inputs.value.flags.writeable

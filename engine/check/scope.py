@@ -15,7 +15,7 @@ runner stops between passes when there are any.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields, make_dataclass, replace
 
 from .. import ir
 from .. import syntax as ast
@@ -33,43 +33,40 @@ class Unknown(Exception):
 ANY_UNIT = object()  # while inferring a recurrence: "whatever this member's unit turns out to be"
 
 
-@dataclass
-class Draft:
-    """A quantity while the passes build it (ir.Quantity is frozen): freeze() at the end."""
+def _draft_fields() -> list:
+    """ir.Quantity's fields, an input's values (ir.InputValues) in place of `inputs`: declared once,
+    in engine/ir.py, so a field added there is a field of the draft too (a test checks it)."""
+    out = []
+    for f in fields(ir.Quantity) + fields(ir.InputValues):
+        if f.name == "inputs":
+            continue
+        if f.default is not MISSING:
+            out.append((f.name, f.type, field(default=f.default)))
+        elif f.name in {g.name for g in fields(ir.InputValues)}:
+            out.append((f.name, f.type, field(default=None)))  # a formula has no values
+        else:
+            out.append((f.name, f.type))
+    return out
 
-    name: str
-    kind: str
-    type: ir.Type
-    unit_text: str
-    equations: list
-    span: object
-    note: str | None = None
-    sources: tuple = ()
-    display_scale: str | None = None
-    display_unit: object = None
-    display_factor: float = 1.0
-    value: object = None
-    low: float | None = None
-    high: float | None = None
-    distribution: tuple | None = None
-    defined: object = None
-    declared: bool = False
-    rollup: str | None = None
 
-    @property
-    def series(self) -> bool:
-        return self.type.series
+def _freeze(self) -> ir.Quantity:
+    """The frozen quantity: its equations a tuple, its arrays read-only, an input's values apart."""
+    own = {f.name: getattr(self, f.name) for f in fields(ir.Quantity) if f.name != "inputs"}
+    own.update(equations=tuple(self.equations), defined=ir.read_only(self.defined))
+    values = None
+    if self.kind == "input":
+        values = ir.InputValues(**{f.name: getattr(self, f.name) for f in fields(ir.InputValues)})
+        values = replace(values, value=ir.read_only(values.value))
+    return ir.Quantity(**own, inputs=values)
 
-    @property
-    def unit(self):
-        return self.type.unit
 
-    def freeze(self) -> ir.Quantity:
-        values = None if self.kind != "input" else ir.InputValues(
-            ir.read_only(self.value), self.low, self.high, self.distribution)
-        return ir.Quantity(self.name, self.kind, self.type, self.unit_text, tuple(self.equations), self.span,
-                           self.note, self.sources, self.display_scale, self.display_unit, self.display_factor,
-                           ir.read_only(self.defined), self.declared, values, self.rollup)
+# A quantity while the passes build it (ir.Quantity is frozen): freeze() at the end.
+Draft = make_dataclass("Draft", _draft_fields(), namespace={
+    "__doc__": "A quantity while the passes build it (ir.Quantity is frozen): freeze() at the end.",
+    "__module__": __name__,
+    "series": property(lambda self: self.type.series),
+    "unit": property(lambda self: self.type.unit),
+    "freeze": _freeze})
 
 
 class Context:
