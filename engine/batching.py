@@ -311,3 +311,59 @@ def affine_parts(expr, name: str, memo: dict | None = None):
         op = expr.rest[k - 1][0]
         return (a if op == "+" else ("negate", a)), [("+", before)] + list(expr.rest[k:])
     return None
+
+
+# ------------------------------------------------------------------ affine recurrences, grouped
+
+
+def split_affine(expr, name: str, memo: dict | None = None):
+    """(coefficient, [(op, term)]) of `x[t-1] * A + B ...` (affine_parts), or
+    (None, [("=", expr)]) for an equation that does not read x, or None."""
+    if name not in reads(expr, memo):
+        return None, [("=", expr)]
+    return affine_parts(expr, name, memo)
+
+
+_ONE = ir.Const(1.0, ir.Type(None, ir.SCALAR))
+_MINUS_ONE = ir.Const(-1.0, ir.Type(None, ir.SCALAR))
+
+
+def coefficient_node(coefficient):
+    """The IR node of an affine coefficient: "one" (bare x[t-1]) is the constant 1, and a
+    negated coefficient (B - x[t-1] * A) is -A."""
+    if isinstance(coefficient, str):  # "one"
+        return _ONE
+    if isinstance(coefficient, tuple):  # ("negate", A)
+        inner = coefficient[1]
+        return _MINUS_ONE if isinstance(inner, str) else ir.Unary("-", inner, inner.type)
+    return coefficient
+
+
+def group_key(how: type, q: ir.Quantity, pieces):
+    """Steps with equal keys compute alike and can share one group; None: not groupable."""
+    try:
+        return (how.__name__, q.type.boolean, q.type.series) + tuple(
+            (eq.start, eq.stop, None if c is None else shape(coefficient_node(c)),
+             tuple((op, shape(t)) for op, t in terms)) for eq, c, terms in pieces)
+    except NotBatchable:
+        return None
+
+
+def term(terms, i):
+    """Term i of a recurrence as an addend: `- B` is `+ (-B)`, a missing term is -0.0."""
+    if i >= len(terms):
+        return np.float64(-0.0)
+    op, value = terms[i]
+    return value if op == "+" else -np.asarray(value)
+
+
+def stack_blocks(values, counts, shape):
+    """Per-group blocks (each broadcastable to prefix + (k_g, periods)) -> one block, laid out
+    periods first as the column loop reads it: (periods,) + prefix + (K,)."""
+    out = np.empty(shape[-1:] + shape[:-1])
+    start = 0
+    for value, k in zip(values, counts):
+        value = np.asarray(value, dtype=float)
+        out[..., start:start + k] = np.moveaxis(full_rank(value, len(shape)), -1, 0) if value.ndim else value
+        start += k
+    return PeriodsFirst(out)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import batching, compiler, ir, loops, runtime_errors
+from . import batching, compiler, hoisting, ir, loops, runtime_errors
 from .steps import Affine, Group, Recurrence, RecurrentGroups, Vector
 from .diagnostics import Diagnostic, Label, ModelError
 
@@ -21,7 +21,7 @@ class Evaluator:
         self.model = model
         self.n = len(model.timeline)
         self.timeline = model.timeline  # year(), month(), ...: the calendar of each period
-        self.compile = _RowCompiler(self)
+        self.compile = hoisting.RowCompiler(self)
         # Every quantity owns one row of the value matrix (a scalar uses its first column).
         self.row_of = {name: i for i, name in enumerate(model.quantities)}
         self.blank = {name for name, q in model.quantities.items() if ir.blank_function(q)}  # may have no value
@@ -65,13 +65,13 @@ class Evaluator:
         if not step.sequential:
             q = qs[0]
             pieces = [(eq, None, [("=", eq.expr)]) for eq in q.equations]
-            return Vector, _key(Vector, q, pieces), pieces
+            return Vector, batching.group_key(Vector, q, pieces), pieces
         if len(qs) == 1 and AFFINE_RECURRENCES and step.order is None:
             q = qs[0]
-            parts = [(eq, _split_affine(eq.expr, q.name, self._reads)) for eq in sorted(q.equations, key=lambda e: e.start)]
+            parts = [(eq, batching.split_affine(eq.expr, q.name, self._reads)) for eq in sorted(q.equations, key=lambda e: e.start)]
             if all(split is not None for _, split in parts):
                 pieces = [(eq, coefficient, terms) for eq, (coefficient, terms) in parts]
-                return Affine, _key(Affine, q, pieces), pieces
+                return Affine, batching.group_key(Affine, q, pieces), pieces
         return Recurrence, None, None
 
     def _compile_single(self, step: ir.Step, how: type, pieces):
@@ -80,7 +80,7 @@ class Evaluator:
         if how is Vector:
             return Vector(qs[0], [(eq, _compile(eq.expr, self)) for eq in qs[0].equations])
         if how is Affine:
-            compiled = [(eq, None if c is None else _compile(_coefficient_node(c), self),
+            compiled = [(eq, None if c is None else _compile(batching.coefficient_node(c), self),
                          [(op, _compile(t, self)) for op, t in ts]) for eq, c, ts in pieces]
             return Affine(qs[0], self.row_of[qs[0].name], compiled)
         if how is Recurrence:
@@ -95,7 +95,7 @@ class Evaluator:
         for q in qs:
             equations = []
             for eq in q.equations:
-                self._hoist = _Hoister(set(step.names), eq.start, eq.stop, hoisted) if eq.start is not None else None
+                self._hoist = hoisting.Hoister(set(step.names), eq.start, eq.stop, hoisted) if eq.start is not None else None
                 try:
                     equations.append((eq, _compile(eq.expr, self)))
                 finally:
@@ -153,7 +153,7 @@ class Evaluator:
             if parts[0][1] is None:
                 coefficient = None
             else:
-                coefficient = batching.compile_group([_coefficient_node(c) for _, c, _ in parts],
+                coefficient = batching.compile_group([batching.coefficient_node(c) for _, c, _ in parts],
                                                      self.row_of, self.timeline)
             terms = [(op, batching.compile_group([p[2][j][1] for p in parts], self.row_of, self.timeline))
                      for j, (op, _) in enumerate(parts[0][2])]
@@ -248,9 +248,9 @@ class Evaluator:
             if len(blocks) == 1:
                 _, coefficient, terms = blocks[0]
             else:
-                coefficient = _stack([A for _, A, _ in blocks], [len(r) for r, _, _ in blocks], shape)
+                coefficient = batching.stack_blocks([A for _, A, _ in blocks], [len(r) for r, _, _ in blocks], shape)
                 width = max(len(terms) for _, _, terms in blocks)
-                terms = [("+", _stack([_term(ts, i) for _, _, ts in blocks], [len(r) for r, _, _ in blocks], shape))
+                terms = [("+", batching.stack_blocks([batching.term(ts, i) for _, _, ts in blocks], [len(r) for r, _, _ in blocks], shape))
                          for i in range(width)]
             batching.affine_loop(M, rows, a, b, coefficient, terms)
         if not np.isfinite(M[..., rows, groups[0].lo:groups[0].hi]).all():
@@ -384,59 +384,6 @@ LOOP_TOLERANCE, LOOP_ITERATIONS = loops.LOOP_TOLERANCE, loops.LOOP_ITERATIONS  #
 BATCHING = True  # tests switch it off to compare with one step at a time
 
 
-def _split_affine(expr, name: str, memo: dict | None = None):
-    """(coefficient, [(op, term)]) of `x[t-1] * A + B ...` (batching.affine_parts), or
-    (None, [("=", expr)]) for an equation that does not read x, or None."""
-    if name not in batching.reads(expr, memo):
-        return None, [("=", expr)]
-    return batching.affine_parts(expr, name, memo)
-
-
-_ONE = ir.Const(1.0, ir.Type(None, ir.SCALAR))
-_MINUS_ONE = ir.Const(-1.0, ir.Type(None, ir.SCALAR))
-
-
-def _coefficient_node(coefficient):
-    """The IR node of an affine coefficient: "one" (bare x[t-1]) is the constant 1, and a
-    negated coefficient (B - x[t-1] * A) is -A."""
-    if isinstance(coefficient, str):  # "one"
-        return _ONE
-    if isinstance(coefficient, tuple):  # ("negate", A)
-        inner = coefficient[1]
-        return _MINUS_ONE if isinstance(inner, str) else ir.Unary("-", inner, inner.type)
-    return coefficient
-
-
-def _key(how: type, q: ir.Quantity, pieces):
-    """Steps with equal keys compute alike and can share one group; None: not groupable."""
-    try:
-        return (how.__name__, q.type.boolean, q.type.series) + tuple(
-            (eq.start, eq.stop, None if c is None else batching.shape(_coefficient_node(c)),
-             tuple((op, batching.shape(t)) for op, t in terms)) for eq, c, terms in pieces)
-    except batching.NotBatchable:
-        return None
-
-
-def _term(terms, i):
-    """Term i of a recurrence as an addend: `- B` is `+ (-B)`, a missing term is -0.0."""
-    if i >= len(terms):
-        return np.float64(-0.0)
-    op, value = terms[i]
-    return value if op == "+" else -np.asarray(value)
-
-
-def _stack(values, counts, shape):
-    """Per-group blocks (each broadcastable to prefix + (k_g, periods)) -> one block, laid out
-    periods first as the column loop reads it: (periods,) + prefix + (K,)."""
-    out = np.empty(shape[-1:] + shape[:-1])
-    start = 0
-    for value, k in zip(values, counts):
-        value = np.asarray(value, dtype=float)
-        out[..., start:start + k] = np.moveaxis(batching.full_rank(value, len(shape)), -1, 0) if value.ndim else value
-        start += k
-    return batching.PeriodsFirst(out)
-
-
 MATRIX = ("matrix",)  # the env key of the value matrix (quantity names are strings)
 
 
@@ -461,50 +408,6 @@ def _as_row(value):
     """A single quantity's values, prefix + (periods,), as a one-row block prefix + (1, periods)."""
     value = np.asarray(value, dtype=float)
     return value[..., None, :] if value.ndim else value
-
-
-class _Hoister:
-    """While a recurrence compiles: which nodes can be computed before its period loop."""
-
-    def __init__(self, members: set[str], start: int, stop: int, hoisted: list):
-        self.members, self.start, self.stop, self.hoisted = members, start, stop, hoisted
-
-    def loop_invariant(self, node) -> bool:
-        stack = [node]
-        while stack:
-            n = stack.pop()
-            read = n.read()
-            if read is not None and read.name in self.members:
-                return False
-            stack.extend(ir.children(n))
-        return True
-
-
-_CHEAP = (ir.Const, ir.Ref, ir.At, ir.Period)
-
-
-class _RowCompiler(compiler.Compiler):
-    """The row compiler (engine/compiler.py), plus one thing only rows do: while a recurrence
-    compiles, a sub-expression that reads no member of it is hoisted, computed once over the
-    equation's periods before the period loop and then sliced per period."""
-
-    def __init__(self, ev: "Evaluator"):
-        super().__init__(compiler.RowLeaves(ev.timeline))
-        self.ev = ev
-
-    def __call__(self, nodes: list):
-        hoist, node = self.ev._hoist, nodes[0]
-        if hoist is None or isinstance(node, _CHEAP) or not hoist.loop_invariant(node):
-            return super().__call__(nodes)
-        self.ev._hoist = None  # compile the subtree plainly, for the whole range
-        try:
-            f = super().__call__(nodes)
-        finally:
-            self.ev._hoist = hoist
-        key = ("hoisted", len(hoist.hoisted))
-        hoist.hoisted.append((key, f, hoist.start, hoist.stop))
-        start = hoist.start
-        return lambda env, a, b: env[key][..., a - start:b - start]
 
 
 def _compile(node, ev: Evaluator):
