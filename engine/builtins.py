@@ -65,7 +65,7 @@ class Builtin:
     scale: str = "common"  # how display scales pass through (exports/formulas.py)
     groupable: bool = True  # same-shape rows may run as one group (engine/batching.py)
     failure: str | None = None  # why a result is not finite, for runtime errors
-    # Financial functions (unit rule "finance"): each argument's role (engine/check/calls.py
+    # Financial functions (unit rule "finance"): each argument's role (engine/check/finance_roles.py
     # FINANCE_ROLES), the values of the optional ones left out, and whether the result is an
     # amount each period (it then needs a roll-up rule on sub-annual timelines).
     roles: tuple[str, ...] = ()

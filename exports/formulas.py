@@ -10,37 +10,20 @@ one factor per formula (most often 1: `=E5*C7`, no `*0.01`, no `*1000000000*0.00
 What is left, and every literal other than 0 and 1, is a labelled cell of the Constants sheet, so
 every number a formula uses is visible and editable.
 
-A series formula is emitted once, as a template whose period-relative column references are
-marked `\x00k\x00` (k = offset from the current period); `render(template, column)` fills in the
-column letters. So every cell of an equation has the same shape by construction, and a 400,000
-cell workbook costs one IR walk per equation rather than per cell.
+A series formula is emitted once, as a template whose period-relative column references the
+Layout marks (exports/formula_text.py fills them in for each cell).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
-
 from typing import Protocol
 
 from engine import builtins, ir
 
 from . import limits
-
-
-_FUNCTION = re.compile(r"([A-Z][A-Z0-9.]*)\(")
-# The registry's Excel forms (engine/builtins.py) and what the writer itself uses: formulas that call
-# only these are written without XlsxWriter's `_xlfn.` preparation (exports/xlsx.py _Worksheet).
-CLASSIC_FUNCTIONS = frozenset(builtins.excel_functions() | {
-    "SUM", "AND", "OR", "NOT", "TRUE", "FALSE", "CHOOSE", "MATCH", "INDEX", "IFERROR", "COUNTIF", "ABS", "DATE"})
-
-
-def classic(formula: str) -> bool:
-    """Does the formula call only CLASSIC_FUNCTIONS (no `_xlfn.` prefix or dynamic array needed)?"""
-    return all(f in CLASSIC_FUNCTIONS for f in _FUNCTION.findall(formula))
 
 
 class Unsupported(Exception):
@@ -58,28 +41,6 @@ class Layout(Protocol):
     def header_range(self, first: int, last: int, sheet: str) -> str: ...
     def constant(self, value: float, label: str, owner: str) -> str: ...
     def cell_factor(self, name: str) -> float: ...  # a cell holds the engine's value times this
-
-
-def relative_column(offset: int) -> str:
-    """The marker a Layout puts where a period-relative column letter goes."""
-    return f"\x00{offset}\x00"
-
-
-def render(template: str, column: int, letters: list[str]) -> str:
-    """Fill the period-relative markers of a template for the period in timeline column `column`."""
-    if "\x00" not in template:
-        return template
-    texts, offsets = _split_template(template)
-    parts = list(texts)
-    parts[1::2] = [letters[column + k] for k in offsets]
-    return "".join(parts)
-
-
-@lru_cache(maxsize=4096)
-def _split_template(template: str) -> tuple[list[str], list[int]]:
-    """A template's text pieces (markers as placeholders) and its column offsets, parsed once."""
-    parts = template.split("\x00")
-    return parts, [int(k) for k in parts[1::2]]
 
 
 # Excel's precedence, tightest last (negation binds tighter than ^ in Excel, unlike the model).

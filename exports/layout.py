@@ -21,7 +21,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from engine import ir, report
 from engine.units import SCALES
 
-from .formulas import relative_column
+from .formula_text import relative_column
 
 FIRST_PERIOD_COL = 4  # column E: periods start here on Inputs (series), Calculations and Checks
 HEADER_ROW = 3  # row 4 (0-based 3) holds the timeline on period sheets

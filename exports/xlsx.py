@@ -23,7 +23,8 @@ from engine import builtins, files, ir
 from engine.diagnostics import Diagnostic
 
 from .book import Book, ExportError
-from .formulas import CLASSIC_FUNCTIONS, Unsupported, classic  # noqa: F401 (CLASSIC_FUNCTIONS re-exported)
+from .formula_text import CLASSIC_FUNCTIONS, classic  # noqa: F401 (CLASSIC_FUNCTIONS re-exported)
+from .formulas import Unsupported
 from .layout import FIRST_PERIOD_COL, sheet_ref
 from .sheets import calculations, charts, checks, constants, cover, inputs, rollups, simulation, vintages
 

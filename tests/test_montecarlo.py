@@ -17,7 +17,8 @@ from scipy.stats import truncnorm
 
 import engine
 from engine import montecarlo
-from engine.montecarlo import ALPHA, MAX_SAMPLES, LogSketch, Streams, inverse_cdf
+from engine.log_sketch import ALPHA, LogSketch
+from engine.montecarlo import MAX_SAMPLES, Streams, inverse_cdf
 from engine.uncertainty import simulate
 
 HEADER = 'model "m"\ntimeline 2025..2027 yearly\n'

@@ -355,41 +355,8 @@ def input_distribution(s, q: ir.Quantity, call: ast.Call, expect: "Expect | None
                  "lognormal": "lognormal(median, sigma) or lognormal(median, sigma, low, high)"}
         s.report.error("arity", f"{f}() takes {forms[f]}", call.span, Label(call.span))
         raise Abandon
-    unit = expect.unit if expect is not None else None
-    values = []
-    sigma = Expect(s.units.dimensionless, False, False, "lognormal's sigma is the spread of ln(x), a plain number")
-    for k, arg in enumerate(args):
-        if f == "lognormal" and k == 1:
-            values.append(literals.literal(s, arg, sigma, "sigma")[0])
-            continue
-        number, u = literals.literal(s, arg, expect if k == 0 or expect is not None else
-                                     literals.like_first(s, unit, f"the first parameter of {f}()"))
-        if k == 0:
-            unit = u
-            literals.not_boolean(s, unit, arg, f"{f}()")
-        values.append(number)
-    lo_hi = values[want:] if len(values) > want else [None, None]
-    if f == "uniform":
-        lo, hi = values
-        base, dist = (lo + hi) / 2, ("uniform", lo, hi)
-    elif f == "triangular":
-        lo, mode, hi = values
-        base, dist = mode, ("triangular", lo, mode, hi)
-    elif f == "normal":
-        mean, sd = values[:2]
-        base, dist = mean, ("normal", mean, sd, *lo_hi)
-        lo, hi = mean - 4 * sd, mean + 4 * sd
-    else:
-        median, sigma = values[:2]
-        if median <= 0:
-            s.report.error("bad-input", "a lognormal's median must be positive", args[0].span,
-                           Label(args[0].span))
-            raise Abandon
-        base, dist = median, ("lognormal", median, sigma, *lo_hi)
-        with np.errstate(over="ignore", under="ignore"):  # a huge sigma: bounds at 0 and inf, no warning
-            lo, hi = median * np.exp(-4 * sigma), median * np.exp(4 * sigma)
-    if lo_hi[0] is not None:
-        lo, hi = max(lo, lo_hi[0]), min(hi, lo_hi[1])
+    unit, values = distribution_parameters(s, call, expect)
+    base, dist, lo, hi = distribution_bounds(s, call, values)
     spread = values[1] if f in ("normal", "lognormal") else 0.0
     if hi < lo or spread < 0 or (f == "triangular" and not values[0] <= values[1] <= values[2]):
         s.report.error("bad-input", f"these {f}() parameters describe no values", call.span,
@@ -405,4 +372,53 @@ def input_distribution(s, q: ir.Quantity, call: ast.Call, expect: "Expect | None
         raise Abandon
     q.type = ir.Type(unit, ir.SCALAR)
     q.value, q.low, q.high, q.distribution = np.array([base]), lo, hi, dist
+
+
+def distribution_parameters(s, call: ast.Call, expect: "Expect | None") -> tuple:
+    """The unit (the first parameter's, unless the input declares one) and the parameters' values
+    in it; lognormal's sigma is a plain number."""
+    f = call.func
+    unit = expect.unit if expect is not None else None
+    values = []
+    sigma = Expect(s.units.dimensionless, False, False, "lognormal's sigma is the spread of ln(x), a plain number")
+    for k, arg in enumerate(call.args):
+        if f == "lognormal" and k == 1:
+            values.append(literals.literal(s, arg, sigma, "sigma")[0])
+            continue
+        number, u = literals.literal(s, arg, expect if k == 0 or expect is not None else
+                                     literals.like_first(s, unit, f"the first parameter of {f}()"))
+        if k == 0:
+            unit = u
+            literals.not_boolean(s, unit, arg, f"{f}()")
+        values.append(number)
+    return unit, values
+
+
+def distribution_bounds(s, call: ast.Call, values: list) -> tuple:
+    """The base value the parameters imply, the distribution as engine/samples.py draws it, and
+    its bounds: the given low and high, or 4 spreads either side for normal and lognormal."""
+    f, want = call.func, DISTRIBUTIONS[call.func]
+    lo_hi = values[want:] if len(values) > want else [None, None]
+    if f == "uniform":
+        lo, hi = values
+        base, dist = (lo + hi) / 2, ("uniform", lo, hi)
+    elif f == "triangular":
+        lo, mode, hi = values
+        base, dist = mode, ("triangular", lo, mode, hi)
+    elif f == "normal":
+        mean, sd = values[:2]
+        base, dist = mean, ("normal", mean, sd, *lo_hi)
+        lo, hi = mean - 4 * sd, mean + 4 * sd
+    else:
+        median, sigma = values[:2]
+        if median <= 0:
+            s.report.error("bad-input", "a lognormal's median must be positive", call.args[0].span,
+                           Label(call.args[0].span))
+            raise Abandon
+        base, dist = median, ("lognormal", median, sigma, *lo_hi)
+        with np.errstate(over="ignore", under="ignore"):  # a huge sigma: bounds at 0 and inf, no warning
+            lo, hi = median * np.exp(-4 * sigma), median * np.exp(4 * sigma)
+    if lo_hi[0] is not None:
+        lo, hi = max(lo, lo_hi[0]), min(hi, lo_hi[1])
+    return base, dist, lo, hi
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from .. import limits
 from ..book import FIRST_PERIOD_COL, HEADER_ROW, Book, Place, equation_at
-from ..formulas import Unsupported, classic, render
+from ..formula_text import classic, render
+from ..formulas import Unsupported
 
 VALUE_COL = 2
 

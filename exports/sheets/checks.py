@@ -6,7 +6,7 @@ from __future__ import annotations
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..book import FIRST_PERIOD_COL, HEADER_ROW, Book
-from ..formulas import render
+from ..formula_text import render
 
 HOLDS_COL = 1
 
