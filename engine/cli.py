@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from . import arguments, terminate
 from .terminal import EscapingStream, json_text
 
 EXIT_OK = 0
@@ -22,39 +23,6 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"unitsheet: error: {message}", file=sys.stderr)
         sys.exit(EXIT_INVALID)
-
-
-def _seed(text: str) -> int:
-    """A Monte Carlo or search seed: a whole number from 0 to 2**63 - 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"{value} is not a seed: use a whole number from 0 to 2**63 - 1")
-    return value
-
-
-def _count(text: str) -> int:
-    """A count of samples or examples: a positive whole number (10000, 10_000 or 1e4)."""
-    try:
-        value = float(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (value == int(value) and value >= 1):
-        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
-    return int(value)
-
-
-SCHEDULER_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
-
-
-def _scheduler(text: str) -> str:
-    scheme, sep, rest = text.partition("://")
-    if not sep or scheme not in SCHEDULER_SCHEMES or not rest:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a Dask scheduler address: write SCHEME://HOST:PORT "
-                                         f"with SCHEME one of {', '.join(SCHEDULER_SCHEMES)}")
-    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,19 +45,19 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("model")
     chk.add_argument("--scenario", action="append", help="only this scenario (repeatable)")
     chk.add_argument("--format", choices=["text", "json"], default="text")
-    chk.add_argument("--explore", type=_count, metavar="N", default=0,
+    chk.add_argument("--explore", type=arguments.count, metavar="N", default=0,
                      help="also search each uncertain input's range with Hypothesis, N examples per scenario")
-    chk.add_argument("--seed", type=_seed, default=0, help="seed of the --explore search (same seed, same result)")
+    chk.add_argument("--seed", type=arguments.seed, default=0, help="seed of the --explore search (same seed, same result)")
 
     sim = sub.add_parser("simulate", help="Monte Carlo over the uncertain inputs: percentiles and check probabilities")
     sim.add_argument("model")
-    sim.add_argument("-n", "--samples", type=_count, default=10_000)
-    sim.add_argument("--seed", type=_seed, default=0)
+    sim.add_argument("-n", "--samples", type=arguments.count, default=10_000)
+    sim.add_argument("--seed", type=arguments.seed, default=0)
     sim.add_argument("--scenario", default="base")
     sim.add_argument("--format", choices=["table", "json"], default="table")
     sim.add_argument("--backend", choices=["numpy", "dask"], default="numpy",
                      help="where the chunks of samples run: this process, or a Dask cluster (same numbers)")
-    sim.add_argument("--scheduler", metavar="ADDRESS", type=_scheduler,
+    sim.add_argument("--scheduler", metavar="ADDRESS", type=arguments.scheduler,
                      help="with --backend dask: an existing scheduler (tcp://host:8786); default: a local cluster")
     sim.add_argument("--drop-failed", action="store_true",
                      help="leave out (and count) the samples that give inf or NaN where the base case has a "
@@ -113,9 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", required=True)
     export.add_argument("--scenario", default="base", help="the scenario selected when the workbook opens")
     export.add_argument("--format", choices=["text", "json"], default="text")
-    export.add_argument("--simulate", type=_count, metavar="N", default=0,
+    export.add_argument("--simulate", type=arguments.count, metavar="N", default=0,
                         help="add a Simulation sheet with percentiles from N Monte Carlo samples")
-    export.add_argument("--seed", type=_seed, default=0)
+    export.add_argument("--seed", type=arguments.seed, default=0)
 
     plot = sub.add_parser("plot", help="draw series over the timeline to a PNG")
     plot.add_argument("model")
@@ -126,41 +94,6 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--title")
     plot.add_argument("--format", choices=["text", "json"], default="text")
     return parser
-
-
-class Terminated(BaseException):
-    """SIGTERM, raised where the process is, so that temporary files are removed on the way out."""
-
-
-def _terminate(signum, frame):
-    """SIGTERM: raise where the process is, so temporary files are removed on the way out; and,
-    because Python ignores an exception raised inside a garbage-collector callback or a
-    destructor (the process would keep running), a watchdog that ends the process a moment later
-    whatever happened to the exception, removing the files still being written itself."""
-    import threading
-
-    _TERMINATED.append(signum)
-    threading.Thread(target=_exit_soon, daemon=True).start()
-    raise Terminated()
-
-
-_TERMINATED: list[int] = []  # a SIGTERM arrived: whatever error it caused on its way up is not news
-
-
-def _exit_soon(seconds: float = 1.0) -> None:
-    import time
-
-    from . import files
-
-    time.sleep(seconds)
-    files.remove_in_progress()
-    os._exit(143)
-
-
-def _quiet_terminated(unraisable) -> None:
-    """An ignored Terminated (raised inside a gc callback) is no news: the watchdog stops the process."""
-    if not isinstance(unraisable.exc_value, Terminated):
-        sys.__unraisablehook__(unraisable)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,10 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 
         gcpause.FREEZE_AFTER_COMPILE = argv is None  # a process of our own (not a test calling main)
         if argv is None:
-            import signal
-
-            signal.signal(signal.SIGTERM, _terminate)
-            sys.unraisablehook = _quiet_terminated
+            terminate.install()
         return _run(args, "json" if getattr(args, "format", "text") == "json" else "text")
     finally:
         sys.stdout, sys.stderr = stdout, stderr
@@ -192,7 +122,7 @@ def _run(args, fmt: str) -> int:
         _warn(fmt, notes=args.command == "check")
         return code
     except BaseException:
-        if _TERMINATED:  # a library may turn the Terminated it caught into an error of its own (Hypothesis)
+        if terminate.arrived():  # a library may turn the Terminated it caught into an error of its own (Hypothesis)
             return 143
         return _failed(fmt)
 
@@ -211,7 +141,7 @@ def _failed(fmt: str) -> int:
         return EXIT_INVALID
     except KeyboardInterrupt:
         return 130
-    except Terminated:
+    except terminate.Terminated:
         return 143
     except RecursionError:
         _error("the model is nested too deeply to process", fmt)

@@ -208,3 +208,22 @@ def test_a_quantitys_fields_are_declared_once():
     frozen = draft.freeze()
     assert (frozen.note, frozen.rollup, frozen.low, list(frozen.value)) == ("n", "sum", 0.5, [1.0])
     assert not frozen.inputs.value.flags.writeable
+
+
+def test_modules_functions_and_classes_stay_small():
+    """No module over 450 lines, no function over 60 (the command line's parser table excepted),
+    no class over 400: one job each."""
+    too_big = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            text = path.read_text()
+            name = path.relative_to(ROOT)
+            if len(text.splitlines()) > 450:
+                too_big.append(f"{name}: {len(text.splitlines())} lines")
+            for node in ast.walk(ast.parse(text)):
+                size = getattr(node, "end_lineno", 0) - getattr(node, "lineno", 0) + 1
+                if isinstance(node, ast.FunctionDef) and size > 60 and node.name != "build_parser":
+                    too_big.append(f"{name}: {node.name}() {size} lines")
+                elif isinstance(node, ast.ClassDef) and size > 400:
+                    too_big.append(f"{name}: class {node.name} {size} lines")
+    assert too_big == []
