@@ -13,7 +13,7 @@ unit error is reported once, at the text the author wrote, for all items.
 
 An item's own equation (`local_price[apac] = ...`, `promo[eu, 2026..] = ...`) overrides the
 general one for that item: where it covers only some periods, the general equation keeps the
-others (the copy is marked `fallback` for engine/check/formulas.py).
+others (the copy is marked `fallback` for engine/check/pieces.py).
 
 This module runs the pass (declarations, each formula's dimensions, the size bound); the writing
 is layered below it: engine/dimension_statements.py (statements) on dimension_expressions.py

@@ -4,8 +4,11 @@ engine/check/__init__.py) reads the fields the earlier ones filled and fills its
   header       title, units, timeline
   definitions  inputs, formulas, scenario, overrides, replaced
   inputs       quantities (the inputs), broken
-  formulas     pieces, dependencies, the plan; quantities (the formulas), pending while typing
-  periods      -- (errors only)
+  pieces       pieces (the periods each equation defines)
+  plan         dependencies, the plan
+  formulas     quantities (the formulas), pending while typing; the plan's loops reordered
+  items        -- (errors only)
+  periods      counts (the limits of the inputs that count periods); errors
   rollups      -- (errors only)
   checks       checks, charts
 

@@ -1,5 +1,5 @@
 """What a formula reads, on the syntax tree: the twin of engine/reads.py for the passes that run
-before the IR exists (the dependency graph's edges, check/formulas.py). The same vocabulary:
+before the IR exists (the dependency graph's edges, check/plan.py). The same vocabulary:
 x[t+k] "offset", x[t-lag] "shifted", a running total "to_date"; a period or a range of them,
 not yet resolved to indices here, is "periods". A quantity's name alone reads it at t."""
 
