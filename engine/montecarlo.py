@@ -193,8 +193,8 @@ def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: 
         cells = summarised_cells(evaluator, model.run(scenario).env[MATRIX])
         streams = Streams(seed, uncertain_inputs(checked))
         draws = _draws(streams, samples, chunk or chunk_size(evaluator))
-        if backend == "dask":  # NB: `keep` without the blanks, so a first_period()'s samples are missing (KeyError)
-            results = distributed.map_chunks(client, model, scenario, draws, keep)
+        if backend == "dask":  # the blanks' samples too: the fold summarises them apart
+            results = distributed.map_chunks(client, model, scenario, draws, kept_names)
         else:
             results = (evaluate_samples(evaluator, base, cells, d, m, kept_names) for d, m in draws)
         fold = _Fold(len(cells), samples, checked.checks, kept_names)

@@ -160,6 +160,20 @@ def test_the_dask_backend_gives_the_same_summaries_on_a_two_worker_cluster(monke
     assert np.array_equal(remote.values["cash_balance"], local.values["cash_balance"], equal_nan=True)
 
 
+def test_the_dask_backend_summarises_a_first_period_as_numpy_does():
+    """The workers were sent the kept quantities without first_period()'s, which the fold
+    summarises apart: 'internal error (KeyError: when)'."""
+    from dask.distributed import LocalCluster
+
+    model = engine.loads('model "fp"\ntimeline 2025..2030 yearly\ninput g = 0.1 .. 0.3\n    base 0.2\n'
+                         "cash[2025] = 100 USD\ncash[2026..] = cash[t-1] * (1 - g)\n    rollup last\n"
+                         "low = cash < 60 USD\nwhen = first_period(low[2025..2030])\n", "fp.ush")
+    local = simulate(model, 400, seed=3, chunk=100)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        remote = simulate(model, 400, seed=3, chunk=100, backend="dask", scheduler=cluster.scheduler_address)
+    assert remote.summary("when") == local.summary("when") and local.summary("when")["p50"][0] is not None
+
+
 def test_the_draws_are_the_same_wherever_a_chunk_starts():
     model = engine.loads(SMALL, "m.ush")
     streams = Streams(5, montecarlo.uncertain_inputs(model.checked()))
