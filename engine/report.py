@@ -163,11 +163,13 @@ def period_label(value: float, timeline) -> str | None:
     return next((timeline.label(i) for i in range(len(timeline)) if date <= timeline.end_date(i)), None)
 
 
-def cells(values, q: ir.Quantity, units, factor: float = 1.0, timeline=None) -> list[str]:
+def cells(values, q: ir.Quantity, units, factor: float = 1.0, timeline=None, among=None) -> list[str]:
     """One row's values as tables show them: in the display unit (`factor` from display()), all
     with the row's decimals (`decimals`), float noise far below the row's precision as 0 (not
     1.67e-15), plain whole numbers such as years without a thousands separator (2027, not 2,027);
-    a period found by first_period() as its label (given the timeline). A value None is blank."""
+    a period found by first_period() as its label (given the timeline). A value None is blank.
+    among: the values the decimals are decided on, if not the row's own (an item row: its
+    block's, so that every item shows the decimals the workbook's block has)."""
     if timeline is not None and shows_period(q):
         return [period_label(float(v), timeline) or "" for v in np.atleast_1d(values).tolist()]
     boolean = q.unit is None
@@ -175,7 +177,9 @@ def cells(values, q: ir.Quantity, units, factor: float = 1.0, timeline=None) -> 
         return ["" if v is None or math.isnan(v) else ("yes" if v else "no") for v in np.atleast_1d(values).tolist()]
     plain = (q.display_unit if q.display_unit is not None else q.unit) == units.dimensionless
     shown = [math.nan if v is None else float(v) * factor for v in np.atleast_1d(values).tolist()]
-    finite = [abs(v) for v in shown if math.isfinite(v)]
+    decide = shown if among is None else [math.nan if v is None else float(v) * factor
+                                           for v in np.ravel(np.asarray(among, dtype=object)).tolist()]
+    finite = [abs(v) for v in decide if math.isfinite(v)]
     floor = max(finite, default=0.0) * NOISE
     shown = [0.0 if abs(v) < floor else v + 0.0 for v in shown]  # + 0.0: no "-0.00"
     if plain and all(v == int(v) and v < 10_000 for v in finite):
@@ -210,7 +214,8 @@ def table(results, names: list[str] | None = None, sources: bool = False) -> str
         q = model.quantities[name]
         values = results.values[name]
         shown, factor = display(q, shown_on[name], model.units)
-        row = [name, shown] + cells(values if q.series else values[:1], q, model.units, factor, model.timeline)
+        row = [name, shown] + cells(values if q.series else values[:1], q, model.units, factor, model.timeline,
+                                    among=shown_on[name] if name in model.dimensions.rows else None)
         (series_rows if q.series else scalar_rows).append((row, q))
     out = [f"{model.title}  (scenario: {model.scenario})", ""]
     if series_rows:

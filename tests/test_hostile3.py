@@ -712,3 +712,25 @@ def test_xirr_of_tiny_flows_is_the_true_root_and_libreoffice_stops_near_it(tmp_p
     assert big == pytest.approx(results.value("r_big"), rel=1e-12)
     assert tiny != pytest.approx(results.value("r_tiny"), rel=1e-10)  # LibreOffice stops early...
     assert tiny == pytest.approx(results.value("r_tiny"), rel=1e-7)  # ...within the bound the docs state
+
+
+def test_item_rows_show_their_blocks_decimals_as_the_workbook_does(tmp_path, capsys):
+    """customers[americas] printed 120.0 (its smallest value 120) beside customers[emea] 80.00, where
+    the workbook's block has one format for every item (80.00, 120.00): the table now decides an
+    item row's decimals on its block, as the workbook does."""
+    import openpyxl
+
+    from exports.xlsx import export_workbook
+
+    text = ('model "d"\ntimeline 2025..2026 yearly\ndimension region = {americas, emea}\n'
+            "input customers by region = {americas: {2025: 120, 2026: 123.5}, emea: {2025: 80, 2026: 82.25}}\n")
+    path = tmp_path / "d.ush"
+    path.write_text(text)
+    code, out, _ = run_cli(["run", path], capsys)
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.startswith("customers[")}
+    assert code == 0 and rows == {"customers[americas]": ["120.00", "123.50"], "customers[emea]": ["80.00", "82.25"]}
+    export_workbook(engine.loads(text, "d.ush"), tmp_path / "d.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "d.xlsx")["Inputs"]
+    formats = {c.number_format for row in ws.iter_rows(min_row=5) if str(row[0].value).startswith("customers[")
+               for c in row[4:6]}
+    assert formats == {"#,##0.00"}
