@@ -119,8 +119,10 @@ def _report_period_cycle(s, stuck: set, reads) -> None:
 
 def _reads_at(s, node, p, members: set, series: dict, periods_of=None) -> list[tuple[tuple, Span]]:
     """The (member, period) nodes an expression reads when computing period p (None: a single
-    value), with where it reads each. periods_of: the equation's first and last period, which
-    bound what x[t-lag] can read whatever the lag (at t = first, t-lag is on the timeline)."""
+    value), with where it reads each (check/syntax_reads.py says how each read reads). periods_of:
+    the equation's first and last period, which bound what x[t-lag] can read whatever the lag (at
+    t = first, t-lag is on the timeline; engine/period_counts.py holds a --set lag to the same bound,
+    so the order stays right for it)."""
     out = []
     n = len(s.timeline)
 
@@ -129,44 +131,22 @@ def _reads_at(s, node, p, members: set, series: dict, periods_of=None) -> list[t
             if q is None or 0 <= q < n:
                 out.append(((name, q if series[name] else None), span))
 
-    stack = [node]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Name):
-            if node.name in members:
-                add(node.name, [p], node.span)
-        elif isinstance(node, ast.Indexed):
-            if node.name in members:
-                index = node.index
-                if isinstance(index, ast.Current):
-                    add(node.name, [p], node.span)
-                elif isinstance(index, ast.Relative):
-                    add(node.name, [None if p is None else p + index.offset], node.span)
-                elif isinstance(index, ast.Shift) and p is not None:
-                    # as far as the input says, any lag the equation's periods allow: from 1 to
-                    # `first` back (x[t-lag] at t = first), 1 to n-1-`last` ahead; engine/period_counts.py
-                    # holds a --set lag to the same bound, so the order stays right for it
-                    first, last = periods_of or (0, n - 1)
-                    add(node.name, range(p - first, p) if index.sign < 0 else range(p + 1, p + n - last), node.span)
-                elif index is not None:
-                    try:
-                        first, last = periods.period_span(s, index)
-                    except Abandon:
-                        continue
-                    add(node.name, range(first, last + 1), node.span)
-            stack.extend(ast.children(node))
-        elif isinstance(node, ast.Call):
-            kind = common.call_kind(node)
-            for arg in node.args:
-                if isinstance(arg, ast.Name) and arg.name in members and kind in ("reduction", "running"):
-                    upto = n - 1 if kind == "reduction" or p is None else p
-                    add(arg.name, range(0, upto + 1), arg.span)  # total(x): every period; running: up to p
-                elif isinstance(arg, ast.Name) and arg.name in members and node.func == "growth":
-                    add(arg.name, [p, None if p is None else p - 1], arg.span)
-                else:
-                    stack.append(arg)
-        else:
-            stack.extend(ast.children(node))
+    for read in syntax_reads(node, members):
+        if read.access == "offset":
+            add(read.name, [None if p is None else p + read.offset], read.span)
+        elif read.access == "shifted" and p is not None:
+            first, last = periods_of or (0, n - 1)
+            add(read.name, range(p - first, p) if read.offset < 0 else range(p + 1, p + n - last), read.span)
+        elif read.access == "to_date":
+            add(read.name, range(0, (n - 1 if p is None else p) + 1), read.span)
+        elif read.access == "periods" and read.index is None:  # sum(x): every period
+            add(read.name, range(0, n), read.span)
+        elif read.access == "periods":
+            try:
+                first, last = periods.period_span(s, read.index)
+            except Abandon:
+                continue
+            add(read.name, range(first, last + 1), read.span)
     return out
 
 

@@ -19,6 +19,7 @@ class SyntaxRead:
     access: str  # offset | shifted | periods | to_date
     offset: int = 0  # offset: k of x[t+k]; shifted: the sign (-1 back, +1 ahead)
     span: Span | None = None
+    index: object = None  # periods: the period or range written (None: every period, sum(x))
 
 
 def syntax_reads(expr, known) -> Iterator[SyntaxRead]:
@@ -65,4 +66,4 @@ def _indexed(node: ast.Indexed) -> SyntaxRead:
         return SyntaxRead(node.name, "offset", index.offset, node.span)
     if isinstance(index, ast.Shift):  # at least one period back or ahead, however many the input says
         return SyntaxRead(node.name, "shifted", index.sign, node.span)
-    return SyntaxRead(node.name, "periods", 0, node.span)
+    return SyntaxRead(node.name, "periods", 0, node.span, index)
