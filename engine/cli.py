@@ -49,6 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also search each uncertain input's range with Hypothesis, N examples per scenario")
     chk.add_argument("--seed", type=arguments.seed, default=0, help="seed of the --explore search (same seed, same result)")
 
+    slv = sub.add_parser("solve", help="goal seek: the values of one input at which a quantity reaches a target")
+    slv.add_argument("model")
+    slv.add_argument("--target", required=True, metavar="QUANTITY=VALUE",
+                     help='e.g. --target "equity_irr = 10 %%" or "cash[2029-12] = 0 USD"')
+    slv.add_argument("--vary", required=True, metavar="INPUT", help="a single-value input, or one period of one")
+    slv.add_argument("--between", metavar="LOW..HIGH", help='where to search, e.g. "40 USD/MWh..120 USD/MWh"')
+    slv.add_argument("--scenario", action="append", help="in this scenario (repeatable; default base)")
+    slv.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override an input first")
+    slv.add_argument("--format", choices=["table", "json"], default="table")
+
     sim = sub.add_parser("simulate", help="Monte Carlo over the uncertain inputs: percentiles and check probabilities")
     sim.add_argument("model")
     sim.add_argument("-n", "--samples", type=arguments.count, default=10_000)
@@ -276,6 +286,17 @@ def cmd_run(args) -> int:
     return EXIT_OK if results.passed else EXIT_CHECK_FAILED
 
 
+def cmd_solve(args) -> int:
+    model = _load(args.model)
+    solutions = [model.solve(args.target, args.vary, args.between, scenario, _overrides(args.set))
+                 for scenario in args.scenario or ["base"]]
+    if args.format == "json":
+        print(json_text({"solutions": [s.to_dict() for s in solutions]}, indent=2))
+    else:
+        print("\n".join(str(s) for s in solutions))
+    return EXIT_OK
+
+
 def ir_per_year(frequency: str) -> int:
     from .ir import FREQUENCIES
 
@@ -412,7 +433,7 @@ def cmd_plot(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "check": cmd_check, "simulate": cmd_simulate, "explain": cmd_explain, "fmt": cmd_fmt, "export": cmd_export,
+COMMANDS = {"run": cmd_run, "check": cmd_check, "solve": cmd_solve, "simulate": cmd_simulate, "explain": cmd_explain, "fmt": cmd_fmt, "export": cmd_export,
             "plot": cmd_plot}
 
 

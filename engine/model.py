@@ -117,6 +117,15 @@ class Model:
             inputs[name] = np.broadcast_to(np.asarray(value, dtype=float), inputs[name].shape).copy()
         return self._evaluate(scenario, checked, inputs, since)
 
+    def solve(self, target: str, vary: str, between: str | None = None, scenario: str = "base",
+              overrides: dict | None = None):
+        """Goal seek (engine/solve.py): every value of input `vary` (in `between`, "LOW..HIGH", or its
+        range, or an automatic bracket) at which `target` holds ("equity_irr = 10 %",
+        "cash[2029-12] = 0 USD"), nearest to its base value first. A Solution: .roots, str() a table."""
+        from .solve import solve
+
+        return solve(self, target, vary, between, scenario, overrides)
+
     def _evaluate(self, scenario: str, checked: ir.CheckedModel, inputs: dict, since) -> "Results":
         evaluator = self.evaluator(scenario)
         previous = since.env if since is not None and since.model is checked else None

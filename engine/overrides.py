@@ -36,7 +36,7 @@ def input_values(checked: ir.CheckedModel, overrides: dict) -> dict[str, np.ndar
         raise ModelError([Diagnostic("bad-override", f"cannot set {bad_keys[0]!r}: a key is an input's name as "
                                      "text", None, hint='e.g. "cost_per_gw" or "price[2027]"')])
     for key, raw in _item_overrides(checked, overrides, problems).items():
-        name, period = _split_key(key, checked)
+        name, period = split_key(key, checked)
         q = checked.quantities.get(name)
         if q is None or q.kind != "input":
             problems.append(_not_an_input(checked, name, q))
@@ -223,7 +223,7 @@ def _looks_like_period(text: str) -> bool:
     return True
 
 
-def _split_key(key: str, checked: ir.CheckedModel | None = None) -> tuple[str, str | None]:
+def split_key(key: str, checked: ir.CheckedModel | None = None) -> tuple[str, str | None]:
     """`name` or `name[period]`: the period as written, for the timeline to read. An item row
     (`price[eu]`) is a name; `price[eu][2027]` is its 2027."""
     if checked is not None and key in checked.quantities:
