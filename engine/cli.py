@@ -59,6 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
     slv.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override an input first")
     slv.add_argument("--format", choices=["table", "json"], default="table")
 
+    sen = sub.add_parser("sensitivity", help="a tornado: one output with each input alone at its range's ends")
+    sen.add_argument("model")
+    sen.add_argument("output", help="a quantity, at one period if it is a series: npv, cash[2029-12]")
+    sen.add_argument("--inputs", nargs="+", metavar="INPUT", help="these inputs (default: every input with a range)")
+    sen.add_argument("--percent", type=float, default=10.0, help="-+ this share of the base for an input without a range")
+    sen.add_argument("--scenario", default="base")
+    sen.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override an input first")
+    sen.add_argument("-o", "--output-png", dest="png", metavar="TORNADO.png", help="also draw the tornado")
+    sen.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
     sim = sub.add_parser("simulate", help="Monte Carlo over the uncertain inputs: percentiles and check probabilities")
     sim.add_argument("model")
     sim.add_argument("-n", "--samples", type=arguments.count, default=10_000)
@@ -297,6 +307,25 @@ def cmd_solve(args) -> int:
     return EXIT_OK
 
 
+def cmd_sensitivity(args) -> int:
+    from . import report
+    from .sensitivity import tornado
+
+    model = _load(args.model)
+    result = model.sensitivity(args.output, args.inputs, args.percent, args.scenario, _overrides(args.set))
+    if args.png:
+        tornado(result, args.png, model.file)
+    if args.format == "json":
+        print(json_text(result.to_dict(), indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(report.csv_rows([["input", "how", "low", "high", "output_low", "output_high", "swing"]] +
+                                         [[s.input, s.how, s.low, s.high, s.output_low, s.output_high, s.swing]
+                                          for s in result.swings]))
+    else:
+        print(result)
+    return EXIT_OK
+
+
 def ir_per_year(frequency: str) -> int:
     from .ir import FREQUENCIES
 
@@ -433,7 +462,7 @@ def cmd_plot(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "check": cmd_check, "solve": cmd_solve, "simulate": cmd_simulate, "explain": cmd_explain, "fmt": cmd_fmt, "export": cmd_export,
+COMMANDS = {"run": cmd_run, "check": cmd_check, "solve": cmd_solve, "sensitivity": cmd_sensitivity, "simulate": cmd_simulate, "explain": cmd_explain, "fmt": cmd_fmt, "export": cmd_export,
             "plot": cmd_plot}
 
 

@@ -126,6 +126,15 @@ class Model:
 
         return solve(self, target, vary, between, scenario, overrides)
 
+    def sensitivity(self, output: str, inputs: list[str] | None = None, percent: float = 10.0,
+                    scenario: str = "base", overrides: dict | None = None):
+        """A tornado (engine/sensitivity.py): `output` ("npv", "cash[2029-12]") with each input alone
+        at its range's ends (or its base -+ `percent` % for an input named in `inputs` without a
+        range), largest swing first, in one vectorised evaluation. str() is its table."""
+        from .sensitivity import sensitivity
+
+        return sensitivity(self, output, inputs, percent, scenario, overrides)
+
     def _evaluate(self, scenario: str, checked: ir.CheckedModel, inputs: dict, since) -> "Results":
         evaluator = self.evaluator(scenario)
         previous = since.env if since is not None and since.model is checked else None

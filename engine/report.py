@@ -280,3 +280,12 @@ def _csv_cell(v: float, boolean: bool) -> str:
     if boolean:
         return "true" if v else "false"
     return repr(v + 0.0)  # -0.0 is 0
+
+
+def csv_rows(rows: list[list]) -> str:
+    """Rows as CSV, numbers as the shortest text that reads back as the same float."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    for row in rows:
+        writer.writerow([_csv_cell(v, False) if isinstance(v, float) else v for v in row])
+    return buf.getvalue()

@@ -106,18 +106,18 @@ def solve(model, target: str, vary: str, between: str | None = None, scenario: s
 def parse_target(checked: ir.CheckedModel, text: str) -> Target:
     left, sep, right = text.partition("=")
     if not sep or not left.strip() or not right.strip() or right.startswith("="):
-        raise _usage(f"a target is `QUANTITY = VALUE`, not {text!r}", 'e.g. --target "equity_irr = 10 %"')
+        raise usage(f"a target is `QUANTITY = VALUE`, not {text!r}", 'e.g. --target "equity_irr = 10 %"')
     name, label = split_key(left.strip(), checked)
     q = checked.quantities.get(name)
     if q is None:
-        raise _usage(f"no quantity named `{name}`", _names_hint(checked, name))
+        raise usage(f"no quantity named `{name}`", names_hint(checked, name))
     if q.unit is None:
-        raise _usage(f"`{name}` is true/false: a goal seek needs a number", None)
-    period = _period(checked, q, label, "target")
+        raise usage(f"`{name}` is true/false: a goal seek needs a number", None)
+    period = period_of(checked, q, label, "target")
     try:
         value = parse_literal(right.strip(), q, checked.units)
     except LiteralError as err:
-        raise _usage(f"the target {right.strip()!r} for `{name}`: {err}", err.hint) from None
+        raise usage(f"the target {right.strip()!r} for `{name}`: {err}", err.hint) from None
     return Target(name, period, value, f"{left.strip()} = {right.strip()}")
 
 
@@ -126,26 +126,27 @@ def _input(checked: ir.CheckedModel, text: str) -> tuple[str, int | None]:
     q = checked.quantities.get(name)
     if q is None or q.kind != "input":
         what = "a formula" if q is not None else "not a quantity of the model"
-        raise _usage(f"`{name}` is {what}: --vary takes an input", _names_hint(checked, name, inputs=True))
+        raise usage(f"`{name}` is {what}: --vary takes an input", names_hint(checked, name, inputs=True))
     if q.unit is None:
-        raise _usage(f"`{name}` is true/false: it has no values to vary", None)
-    return name, _period(checked, q, label, "vary")
+        raise usage(f"`{name}` is true/false: it has no values to vary", None)
+    return name, period_of(checked, q, label, "vary")
 
 
-def _period(checked, q: ir.Quantity, label: str | None, what: str) -> int | None:
+def period_of(checked, q: ir.Quantity, label: str | None, what: str) -> int | None:
+    """The period index `q[label]` names (None for a single value); a usage error otherwise."""
     if not q.series:
         if label is not None:
-            raise _usage(f"`{q.name}` is a single value: write it without [{label}]", None)
+            raise usage(f"`{q.name}` is a single value: write it without [{label}]", None)
         return None
     first = checked.timeline.label(0)
     if label is None:
-        raise _usage(f"`{q.name}` is a series: say which period ({q.name}[{first}])", None)
+        raise usage(f"`{q.name}` is a series: say which period ({q.name}[{first}])", None)
     try:
         start, stop = checked.timeline.parse(label)
     except ValueError as err:
-        raise _usage(f"{q.name}[{label}]: {err}", None) from None
+        raise usage(f"{q.name}[{label}]: {err}", None) from None
     if start != stop:
-        raise _usage(f"{q.name}[{label}] is {stop - start + 1} periods: the {what} is one", None)
+        raise usage(f"{q.name}[{label}] is {stop - start + 1} periods: the {what} is one", None)
     return start
 
 
@@ -158,7 +159,7 @@ def _depends(checked: ir.CheckedModel, target: str, name: str) -> None:
                 stack.append(read)
     if name not in seen and name != target:
         inputs = [n for n in seen if checked.quantities[n].kind == "input"]
-        raise _usage(f"`{target}` does not depend on `{name}`: no value of it moves the target",
+        raise usage(f"`{target}` does not depend on `{name}`: no value of it moves the target",
                      "vary one of the inputs it reads: " + ", ".join(sorted(inputs)[:6]) if inputs else None)
 
 
@@ -168,13 +169,13 @@ def _bracket(checked, name: str, base: float, between: str | None) -> tuple[floa
     if between is not None:
         low_text, sep, high_text = between.partition("..")
         if not sep:
-            raise _usage(f"--between is LOW..HIGH, not {between!r}", f"e.g. --between \"{low_text or 0}..{low_text or 1}\"")
+            raise usage(f"--between is LOW..HIGH, not {between!r}", f"e.g. --between \"{low_text or 0}..{low_text or 1}\"")
         try:
             low, high = (parse_literal(t.strip(), q, checked.units) for t in (low_text, high_text))
         except LiteralError as err:
-            raise _usage(f"--between for `{name}`: {err}", err.hint) from None
+            raise usage(f"--between for `{name}`: {err}", err.hint) from None
         if not low < high:
-            raise _usage(f"--between {between}: the low end must be below the high end", None)
+            raise usage(f"--between {between}: the low end must be below the high end", None)
         return low, high, False
     if q.low is not None:
         return float(q.low), float(q.high), False
@@ -198,7 +199,7 @@ def _finite_around(xs: np.ndarray, ys: np.ndarray, base: float, residual) -> tup
     finite = np.isfinite(ys)
     at = int(np.argmin(np.abs(xs - base)))
     if not finite[at]:
-        raise _usage(f"the target is not a number at {residual.name}'s base value", None)
+        raise usage(f"the target is not a number at {residual.name}'s base value", None)
     first, last = at, at
     while first > 0 and finite[first - 1]:
         first -= 1
@@ -230,7 +231,7 @@ def _roots(residual, xs: np.ndarray, ys: np.ndarray) -> list[float]:
     bad = ~np.isfinite(ys)
     if bad.any():
         x = xs[int(np.argmax(bad))]
-        raise _usage(f"the target is not a number at {residual.name} = {x:.10g} (in its own unit), inside the "
+        raise usage(f"the target is not a number at {residual.name} = {x:.10g} (in its own unit), inside the "
                      "bracket: a goal seek needs a number everywhere it scans",
                      "narrow the bracket with --between to where the model has a value")
     roots = [float(x) for x, y in zip(xs, ys) if y == 0]
@@ -244,18 +245,18 @@ def _no_root(solution: Solution, xs: np.ndarray, ys: np.ndarray) -> ModelError:
     i = int(np.argmin(np.abs(ys)))
     goal = solution.target
     closest = solution.shown(goal.name, goal.value + float(ys[i]))
-    return _usage(f"{goal.text} has no root for `{solution.vary}` in {solution.shown(solution.vary, xs[0])} .. "
+    return usage(f"{goal.text} has no root for `{solution.vary}` in {solution.shown(solution.vary, xs[0])} .. "
                   f"{solution.shown(solution.vary, xs[-1])}: the nearest is {goal.name} = {closest} at "
                   f"{solution.vary} = {solution.shown(solution.vary, float(xs[i]))}",
                   "widen the search with --between LOW..HIGH, or check that the target can be reached")
 
 
-def _names_hint(checked, name: str, inputs: bool = False) -> str | None:
+def names_hint(checked, name: str, inputs: bool = False) -> str | None:
     from .diagnostics import did_you_mean
 
     names = [n for n, q in checked.quantities.items() if not inputs or q.kind == "input"]
     return did_you_mean(name, names)
 
 
-def _usage(message: str, hint: str | None) -> ModelError:
+def usage(message: str, hint: str | None) -> ModelError:
     return ModelError([Diagnostic("solve", message, None, hint=hint)])
