@@ -1,9 +1,13 @@
-"""The command line's argument types: what argparse accepts for a seed, a count of samples or
-examples, and a Dask scheduler address, each with the message a wrong one gets."""
+"""The command line's arguments: the parser table (every command and option, in one place) and
+the argument types (a seed, a count of samples or examples, a Dask scheduler address), each
+with the message a wrong one gets. A usage error exits 2, as an invalid model does."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+EXIT_INVALID = 2  # engine/cli.py's exit code for an invalid model or usage
 
 
 def seed(text: str) -> int:
@@ -37,3 +41,101 @@ def scheduler(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text!r} is not a Dask scheduler address: write SCHEME://HOST:PORT "
                                          f"with SCHEME one of {', '.join(SCHEDULER_SCHEMES)}")
     return text
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse exits 2 on usage errors too; keep its message short
+        self.print_usage(sys.stderr)
+        print(f"unitsheet: error: {message}", file=sys.stderr)
+        sys.exit(EXIT_INVALID)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="unitsheet", description="Unit-checked financial models, as text.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="evaluate a model and print its quantities")
+    run.add_argument("model")
+    run.add_argument("--scenario", default="base")
+    run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                     help='override an input, e.g. --set "cost_per_gw=58 billion USD/GW" (repeatable)')
+    run.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    run.add_argument("--sources", action="store_true", help="show each input's sources under it")
+    run.add_argument("--only", nargs="+", metavar="NAME", help="show only these quantities")
+    run.add_argument("--by", choices=["year", "quarter"],
+                     help="roll a monthly or quarterly model up to years (or quarters): flows average, the rest "
+                          "take the last period, `rollup` clauses decide otherwise")
+
+    chk = sub.add_parser("check", help="compile the model and run its checks (every scenario by default)")
+    chk.add_argument("model")
+    chk.add_argument("--scenario", action="append", help="only this scenario (repeatable)")
+    chk.add_argument("--format", choices=["text", "json"], default="text")
+    chk.add_argument("--explore", type=count, metavar="N", default=0,
+                     help="also search each uncertain input's range with Hypothesis, N examples per scenario")
+    chk.add_argument("--seed", type=seed, default=0, help="seed of the --explore search (same seed, same result)")
+
+    slv = sub.add_parser("solve", help="goal seek: the values of one input at which a quantity reaches a target")
+    slv.add_argument("model")
+    slv.add_argument("--target", required=True, metavar="QUANTITY=VALUE",
+                     help='e.g. --target "equity_irr = 10 %%" or "cash[2029-12] = 0 USD"')
+    slv.add_argument("--vary", required=True, metavar="INPUT", help="a single-value input, or one period of one")
+    slv.add_argument("--between", metavar="LOW..HIGH", help='where to search, e.g. "40 USD/MWh..120 USD/MWh"')
+    slv.add_argument("--scenario", action="append", help="in this scenario (repeatable; default base)")
+    slv.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override an input first")
+    slv.add_argument("--format", choices=["table", "json"], default="table")
+
+    sen = sub.add_parser("sensitivity", help="a tornado: one output with each input alone at its range's ends")
+    sen.add_argument("model")
+    sen.add_argument("output", help="a quantity, at one period if it is a series: npv, cash[2029-12]")
+    sen.add_argument("--inputs", nargs="+", metavar="INPUT", help="these inputs (default: every input with a range)")
+    sen.add_argument("--percent", type=float, default=10.0, help="-+ this share of the base for an input without a range")
+    sen.add_argument("--scenario", default="base")
+    sen.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override an input first")
+    sen.add_argument("-o", "--output", dest="png", metavar="TORNADO.png", help="also draw the tornado")
+    sen.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
+    sim = sub.add_parser("simulate", help="Monte Carlo over the uncertain inputs: percentiles and check probabilities")
+    sim.add_argument("model")
+    sim.add_argument("-n", "--samples", type=count, default=10_000)
+    sim.add_argument("--seed", type=seed, default=0)
+    sim.add_argument("--scenario", default="base")
+    sim.add_argument("--format", choices=["table", "json"], default="table")
+    sim.add_argument("--backend", choices=["numpy", "dask"], default="numpy",
+                     help="where the chunks of samples run: this process, or a Dask cluster (same numbers)")
+    sim.add_argument("--scheduler", metavar="ADDRESS", type=scheduler,
+                     help="with --backend dask: an existing scheduler (tcp://host:8786); default: a local cluster")
+    sim.add_argument("--drop-failed", action="store_true",
+                     help="leave out (and count) the samples that give inf or NaN where the base case has a "
+                          "number, instead of stopping at the first")
+
+    exp = sub.add_parser("explain", help="show how one quantity is computed, what it reads, and its values "
+                                         "(without a name: list every quantity)")
+    exp.add_argument("model")
+    exp.add_argument("name", nargs="?")
+    exp.add_argument("--scenario", default="base")
+    exp.add_argument("--format", choices=["text", "json"], default="text")
+
+    fmt = sub.add_parser("fmt", help="print the model in canonical form")
+    fmt.add_argument("model")
+    fmt.add_argument("--check", action="store_true", help="exit 1 if the file is not in canonical form")
+    fmt.add_argument("--write", action="store_true", help="rewrite the file in place")
+    fmt.add_argument("--format", choices=["text", "json"], default="text")
+
+    export = sub.add_parser("export", help="write a live Excel workbook")
+    export.add_argument("model")
+    export.add_argument("-o", "--output", required=True)
+    export.add_argument("--scenario", default="base", help="the scenario selected when the workbook opens")
+    export.add_argument("--format", choices=["text", "json"], default="text")
+    export.add_argument("--simulate", type=count, metavar="N", default=0,
+                        help="add a Simulation sheet with percentiles from N Monte Carlo samples")
+    export.add_argument("--seed", type=seed, default=0)
+
+    plot = sub.add_parser("plot", help="draw series over the timeline to a PNG")
+    plot.add_argument("model")
+    plot.add_argument("names", nargs="*", help="quantities to draw (or --chart)")
+    plot.add_argument("--chart", metavar="TITLE", help="draw a chart the model declares (chart \"TITLE\": ...)")
+    plot.add_argument("--scenario", action="append", help="one line per scenario (repeatable)")
+    plot.add_argument("-o", "--output", required=True)
+    plot.add_argument("--title")
+    plot.add_argument("--format", choices=["text", "json"], default="text")
+    return parser
