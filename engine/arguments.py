@@ -94,6 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
     sen.add_argument("-o", "--output", dest="png", metavar="TORNADO.png", help="also draw the tornado")
     sen.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
+    tab = sub.add_parser("table", help="a data table: one output over a grid of one or two inputs' values")
+    tab.add_argument("model")
+    tab.add_argument("output", help="a quantity, at one period if it is a series: npv, cash[2029-12]")
+    tab.add_argument("--vary", action="append", required=True, metavar="INPUT=LOW..HIGH:N",
+                     help='e.g. --vary "tariff=40 USD/MWh..120 USD/MWh:9" (once or twice)')
+    tab.add_argument("--scenario", default="base")
+    tab.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override an input first")
+    tab.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
     sim = sub.add_parser("simulate", help="Monte Carlo over the uncertain inputs: percentiles and check probabilities")
     sim.add_argument("model")
     sim.add_argument("-n", "--samples", type=count, default=10_000)

@@ -227,6 +227,19 @@ def cmd_sensitivity(args) -> int:
     return EXIT_OK
 
 
+def cmd_table(args) -> int:
+    from . import report
+
+    table = _load(args.model).table(args.output, args.vary, args.scenario, _overrides(args.set))
+    if args.format == "json":
+        print(json_text(table.to_dict(), indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(report.csv_rows(table.rows()))
+    else:
+        print(table)
+    return EXIT_OK
+
+
 def ir_per_year(frequency: str) -> int:
     from .ir import FREQUENCIES
 
@@ -363,7 +376,7 @@ def cmd_plot(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "check": cmd_check, "solve": cmd_solve, "sensitivity": cmd_sensitivity, "simulate": cmd_simulate, "explain": cmd_explain, "fmt": cmd_fmt, "export": cmd_export,
+COMMANDS = {"run": cmd_run, "check": cmd_check, "solve": cmd_solve, "sensitivity": cmd_sensitivity, "table": cmd_table, "simulate": cmd_simulate, "explain": cmd_explain, "fmt": cmd_fmt, "export": cmd_export,
             "plot": cmd_plot}
 
 

@@ -135,6 +135,13 @@ class Model:
 
         return sensitivity(self, output, inputs, percent, scenario, overrides)
 
+    def table(self, output: str, vary: list[str], scenario: str = "base", overrides: dict | None = None):
+        """A data table (engine/datatable.py): `output` over a grid of one or two inputs, each
+        "name=LOW..HIGH:N", in one vectorised evaluation. .values, .to_dict(), str() its table."""
+        from .datatable import data_table
+
+        return data_table(self, output, list(vary), scenario, overrides)
+
     def _evaluate(self, scenario: str, checked: ir.CheckedModel, inputs: dict, since) -> "Results":
         evaluator = self.evaluator(scenario)
         previous = since.env if since is not None and since.model is checked else None

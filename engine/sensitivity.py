@@ -83,7 +83,7 @@ class Sensitivity:
 def sensitivity(model, output: str, inputs: list[str] | None = None, percent: float = PERCENT,
                 scenario: str = "base", overrides: dict | None = None) -> Sensitivity:
     checked = model.checked(scenario)
-    name, period = _output(checked, output)
+    name, period = output_at(checked, output)
     names = _inputs(checked, inputs)
     if not 0 < percent < 100:
         raise usage(f"--percent {percent:g}: a share of the base from above 0 to below 100", "e.g. --percent 10")
@@ -102,7 +102,8 @@ def sensitivity(model, output: str, inputs: list[str] | None = None, percent: fl
     return result
 
 
-def _output(checked: ir.CheckedModel, text: str) -> tuple[str, int | None]:
+def output_at(checked: ir.CheckedModel, text: str) -> tuple[str, int | None]:
+    """The number quantity `text` names, and its period where it is a series."""
     name, label = split_key(text.strip(), checked)
     q = checked.quantities.get(name)
     if q is None:

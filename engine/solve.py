@@ -79,7 +79,7 @@ def solve(model, target: str, vary: str, between: str | None = None, scenario: s
     holds, the other inputs at the scenario's values with `overrides` applied (as run's)."""
     checked = model.checked(scenario)
     goal = parse_target(checked, target)
-    name, period = _input(checked, vary)
+    name, period = input_at(checked, vary)
     _depends(checked, goal.name, name)
     inputs = input_values(checked, overrides if overrides is not None else {})
     base = float(inputs[name][period or 0])
@@ -121,7 +121,8 @@ def parse_target(checked: ir.CheckedModel, text: str) -> Target:
     return Target(name, period, value, f"{left.strip()} = {right.strip()}")
 
 
-def _input(checked: ir.CheckedModel, text: str) -> tuple[str, int | None]:
+def input_at(checked: ir.CheckedModel, text: str) -> tuple[str, int | None]:
+    """The input `text` names (an input, an item of one, one period of a series input) and its period."""
     name, label = split_key(text.strip(), checked)
     q = checked.quantities.get(name)
     if q is None or q.kind != "input":
