@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--explore", type=count, metavar="N", default=0,
                      help="also search each uncertain input's range with Hypothesis, N examples per scenario")
     chk.add_argument("--seed", type=seed, default=0, help="seed of the --explore search (same seed, same result)")
+    chk.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                     help="override an input, as run's --set (replays a counterexample --explore printed)")
 
     slv = sub.add_parser("solve", help="goal seek: the values of one input at which a quantity reaches a target")
     slv.add_argument("model")

@@ -137,10 +137,10 @@ class _Points:
     division by zero...: a chunk that raises is halved until the point that raises is alone, so
     one bad point hides no other)."""
 
-    def __init__(self, model, scenario: str, checked: ir.CheckedModel, names: list[str]):
-        self.model, self.scenario = model, scenario
+    def __init__(self, model, scenario: str, checked: ir.CheckedModel, names: list[str], overrides: dict):
+        self.model, self.scenario, self.overrides = model, scenario, overrides
         self.evaluator = model.evaluator(scenario)
-        self.base = input_values(checked, {})
+        self.base = input_values(checked, overrides)
         self.quantities = [checked.quantities[name] for name in names]
         self.checks = [check.name for check in checked.checks]
         self.size = chunk_size(self.evaluator)
@@ -182,7 +182,8 @@ class _Points:
 
     def message(self, ks, check: str) -> str:
         try:
-            results = self.model.run_values(self.scenario, self.values(ks))
+            fixed = {n: v for n, v in self.base.items() if n not in self.values(ks)}
+            results = self.model.run_values(self.scenario, {**fixed, **self.values(ks)})
         except ModelError as err:
             return "runtime error: " + err.diagnostics[0].message
         return next(c["message"] for c in results.checks if c["name"] == check)
@@ -257,7 +258,8 @@ def _boundary(fails, ks: np.ndarray, i: int) -> int:
     return high
 
 
-def explore(model, examples: int, seed: int = 0, scenarios: list[str] | None = None) -> Exploration:
+def explore(model, examples: int, seed: int = 0, scenarios: list[str] | None = None,
+            overrides: dict | None = None) -> Exploration:
     """Search every scenario's uncertain inputs for failing checks, in three stages:
     1. the base case and the corners of the inputs' box (`corners`: all 2^k up to 12 inputs,
        above a covering design of every pair of ends plus seeded random corners, 4096 in all);
@@ -275,7 +277,7 @@ def explore(model, examples: int, seed: int = 0, scenarios: list[str] | None = N
     for scenario in scenarios:
         checked = model.checked(scenario)
         names = [q.name for q in uncertain_inputs(checked)]
-        search = _Points(model, scenario, checked, names)
+        search = _Points(model, scenario, checked, names, overrides or {})
         drawn = _examples(len(names), examples, seed)
         points = np.vstack([np.zeros((1, len(names)), dtype=np.int64),
                             corners(len(names), seed).astype(np.int64) * STEPS, drawn])
@@ -384,9 +386,11 @@ def describe_search(searched: dict[str, dict[str, int]]) -> str:
     return text
 
 
-def describe_finding(model, finding: Finding) -> str:
+def describe_finding(model, finding: Finding, path: str | None = None) -> str:
+    """The finding, its inputs as the tables show them, and the command that replays it: each
+    input at the exact value found, in its own unit (a --set reads it back to the same number)."""
     checked = model.checked(finding.scenario)
-    parts = []
+    parts, sets = [], []
     for name, value in finding.inputs.items():
         q = checked.quantities[name]
         base = float(q.value[0])
@@ -395,5 +399,9 @@ def describe_finding(model, finding: Finding) -> str:
         shown, factor = report.display(q, np.array([value]), checked.units)
         parts.append(f"{name} = " + f"{value * factor:.6g} {shown}".rstrip()
                      + " (base " + f"{base * factor:.6g} {shown}".rstrip() + ")")
+        sets.append(f'--set "{name}={value!r} {checked.units.short(q.unit)}"')
     inputs = "; ".join(parts) or "the base values"
-    return f"FAIL [{finding.scenario}] {finding.check}\n    smallest counterexample: {inputs}\n    {finding.message}"
+    replay = ""
+    if path is not None:
+        replay = f"\n    replay: unitsheet check {path} --scenario {finding.scenario} " + " ".join(sets)
+    return f"FAIL [{finding.scenario}] {finding.check}\n    smallest counterexample: {inputs}\n    {finding.message}" + replay

@@ -210,3 +210,37 @@ def test_explore_writes_nothing_in_the_users_folder(tmp_path, monkeypatch, capsy
     code, out, _ = run_cli(["check", "m.ush", "--explore", "30"], capsys)
     assert code == 1 and "searched base, 2 corners, 30 examples per scenario" in out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.ush"], "no .hypothesis folder"
+
+
+def test_each_finding_prints_the_command_that_replays_it_exactly(root, capsys):
+    """(issue 27 item 6) A counterexample printed as 52.8014 % passed when typed back; the replay
+    line gives each input at the exact value found, in its own unit, and fails the same check."""
+    import shlex
+
+    from conftest import run_cli
+
+    path = root / "models/openai_capex.ush"
+    code, out, _ = run_cli(["check", path, "--explore", "30"], capsys)
+    replays = [line.strip()[len("replay: "):] for line in out.splitlines() if line.strip().startswith("replay: ")]
+    fails = [line for line in out.splitlines() if line.startswith("FAIL [")]
+    assert code == 1 and replays and len(replays) == len(fails)
+    for replay, fail in zip(replays, fails):
+        argv = shlex.split(replay)[1:]  # drop `unitsheet`
+        scenario, check = fail[len("FAIL ["):].split("] ", 1)
+        code, again, _ = run_cli(argv, capsys)
+        assert code == 1 and f"FAIL {check}:" in again and f"{scenario}: " in again, (replay, again)
+
+
+def test_check_takes_set_and_refuses_it_on_an_input_explore_searches(tmp_path, capsys):
+    from conftest import run_cli
+
+    path = tmp_path / "m.ush"
+    path.write_text(HEADER + "input x = 0 USD .. 10 USD\n    base 2 USD\ninput y = 1 USD\n"
+                    'check "small": x + y < 5 USD\n')
+    assert run_cli(["check", path], capsys)[0] == 0
+    code, out, _ = run_cli(["check", path, "--set", "y=4 USD"], capsys)
+    assert code == 1 and "FAIL small" in out
+    code, out, _ = run_cli(["check", path, "--set", "y=2.5 USD", "--explore", "10"], capsys)
+    assert code == 1 and "x = 2.5 USD (base 2 USD)" in out  # the search runs with y set
+    code, _, err = run_cli(["check", path, "--set", "x=1 USD", "--explore", "10"], capsys)
+    assert code == 2 and "has a range that --explore searches" in err
