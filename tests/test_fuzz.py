@@ -146,10 +146,17 @@ def test_unit_checker_stays_linear_on_pathological_unit_growth():
     (ROOT_DIR / "tests" / "fuzz_regressions" / "crlf_comments_backtracking.ush").read_bytes(),
     b'model "x"\ntimeline 2025..2026 yearly\nscenario s {\n' + b"#c\r\n" * 40 + b"y",
     b'model "x"\r\ntimeline 2025..2026 yearly # c\r\ninput a = 1 USD\r\n    source "f" "q"\r\nb = a\r\n',
-], ids=["fuzz-case", "comment-lines-crlf", "crlf-model"])
+    (ROOT_DIR / "tests" / "fuzz_regressions" / "multi_hash_comments_backtracking.ush").read_bytes(),
+    b"\n" + b"\t#a" + b"#" * 30 + b"b\n" * 3 + b"x",
+    (ROOT_DIR / "tests" / "fuzz_regressions" / "scenario_sets_an_input_twice.ush").read_bytes(),
+], ids=["fuzz-case", "comment-lines-crlf", "crlf-model", "multi-hash-comments", "hashes-in-a-comment",
+        "scenario-sets-an-input-twice"])
 def test_fuzz_regressions_finish_quickly(data):
     """Found by `make fuzz`: comments before CRLF line ends made the newline regex backtrack
-    exponentially (a hang). Each case must now end in a result or a diagnostic within seconds."""
+    exponentially (a hang); so did comments with many `#` when no clause followed (30 s for 700
+    bytes: the continuation regex split `##a#b` every way); a scenario that set an input twice
+    left a checked model without the input and no error, and the evaluator crashed (IndexError).
+    Each case must now end in a result or a diagnostic within seconds."""
     from benchmarks.fuzz import run_case
 
     assert run_case(data, timeout=10) in ("ok", "diagnostic")

@@ -154,8 +154,14 @@ def apply_scenario(s, scenario: ast.Scenario, inputs, formulas):
     unit (s.overrides: the base statement it replaces); a formula's equations replace all
     of that formula's equations (s.replaced: the base equations they drop)."""
     replaced: dict[str, list[ast.Equation]] = {}
+    set_here: dict[str, ast.Equation] = {}  # inputs this scenario sets: a second value would silently win
     for eq in scenario.equations:
+        if eq.name in inputs and eq.name in set_here:
+            duplicate(s, eq.name, eq.name_span, set_here[eq.name].name_span,
+                      hint=f"keep one value of `{eq.name}` in this scenario")
+            continue
         if eq.name in inputs:
+            set_here[eq.name] = eq
             base = inputs[eq.name]
             if eq.index is not None:
                 s.report.error("bad-scenario", f"`{eq.name}` is an input: a scenario replaces its whole value",
