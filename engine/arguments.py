@@ -118,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--drop-failed", action="store_true",
                      help="leave out (and count) the samples that give inf or NaN where the base case has a "
                           "number, instead of stopping at the first")
+    sim.add_argument("--hist", metavar="OUTPUT[PERIOD]", help="draw the distribution of one output (with -o)")
+    sim.add_argument("-o", "--output", metavar="HIST.png", help="where --hist draws")
 
     exp = sub.add_parser("explain", help="show how one quantity is computed, what it reads, and its values "
                                          "(without a name: list every quantity)")

@@ -306,10 +306,21 @@ def cmd_simulate(args) -> int:
 
     if args.scheduler and args.backend != "dask":
         raise UsageError("--scheduler needs --backend dask")
+    if bool(args.hist) != bool(args.output):
+        raise UsageError("--hist OUTPUT[PERIOD] and -o HIST.png go together")
     with np.errstate(all="ignore"):  # numpy's warnings never reach the user: what fails is an error
         model = _load(args.model)
-        sim = simulate(model, args.samples, args.seed, args.scenario, backend=args.backend,
-                       scheduler=args.scheduler, drop_failed=args.drop_failed)
+        hist = None
+        if args.hist:
+            from .sensitivity import output_at
+
+            hist = output_at(model.checked(args.scenario), args.hist)
+        sim = simulate(model, args.samples, args.seed, args.scenario, keep=[hist[0]] if hist else None,
+                       backend=args.backend, scheduler=args.scheduler, drop_failed=args.drop_failed)
+    if hist:
+        from .histogram import histogram
+
+        histogram(sim, *hist, args.hist, args.output, model.file)
     if args.format == "json":
         print(json_text(sim.to_dict(), indent=2))
     else:

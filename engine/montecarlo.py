@@ -359,9 +359,31 @@ def simulation_table(sim: Simulation) -> str:
                                + [str(c).rjust(w) for c, w in zip(row[3:], widths[3:])]).rstrip())
     if steady:
         lines.append("")
-        lines.append(f"the same in every sample ({len(steady)}): " + ", ".join(steady))
+        lines.append(f"the same in every sample ({len(steady)}): " + _steady_summary(model, steady))
     lines.append("")
     lines.append("probability that each check holds:")
     for name, p in sim.check_probability.items():
         lines.append(f"  {p * 100:6.2f} %  {name}")
     return "\n".join(lines) + "\n"
+
+
+STEADY_SHOWN = 12  # entries listed under "the same in every sample"; --format json gives every quantity
+
+
+def _steady_summary(model, steady: list[str]) -> str:
+    """The quantities the same in every sample, a dimensioned quantity whose every item is as one
+    entry (`revenue (300 items)`), at most STEADY_SHOWN entries: 300 names said nothing."""
+    dims, entries, seen = model.dimensions, [], set()
+    rows = set(steady)
+    for name in steady:
+        quantity = dims.quantity_of(name)
+        if quantity in seen:
+            continue
+        items = dims.names(quantity) if quantity != name else [name]
+        if len(items) > 1 and rows.issuperset(items):
+            seen.add(quantity)
+            entries.append(f"{quantity} ({len(items)} items)")
+        else:
+            entries.append(name)
+    more = len(entries) - STEADY_SHOWN
+    return ", ".join(entries[:STEADY_SHOWN]) + (f" and {more} more (--format json gives every quantity)" if more > 0 else "")

@@ -367,3 +367,49 @@ def test_the_command_line_reports_failing_samples_without_numpy_warnings(tmp_pat
     as_json = unitsheet(["simulate", "m.ush", "-n", "5000", "--drop-failed", "--format", "json"], tmp_path)
     data = json.loads(as_json.stdout)
     assert data["dropped"]["count"] > 0 and "RuntimeWarning" not in as_json.stderr
+
+
+def test_simulate_draws_the_histogram_of_one_output_with_its_percentiles(tmp_path, capsys, monkeypatch, root):
+    """(issue 27 item 5) --hist OUTPUT[PERIOD] -o hist.png: every sample of that output, in its
+    display unit, the p5, p50 and p95 the table prints marked."""
+    from conftest import run_cli
+
+    from engine import plot
+
+    drawn = {}
+    write_png = plot.write_png
+
+    def keep(fig, output, model_file=None):
+        ax = fig.axes[0]
+        drawn.update(title=ax.get_title(), bars=[p.get_height() for p in ax.patches],
+                     lines={line.get_label(): line.get_xdata()[0] for line in ax.get_lines()}, xlabel=ax.get_xlabel())
+        write_png(fig, output, model_file)
+    monkeypatch.setattr(plot, "write_png", keep)
+    png = tmp_path / "hist.png"
+    model = root / "models/openai_capex.ush"
+    code, out, err = run_cli(["simulate", model, "-n", "3000", "--seed", "4", "--hist", "cash_balance[2027-06]",
+                              "-o", png, "--format", "json"], capsys)
+    assert code == 0, err
+    p50 = json.loads(out)["quantities"]["cash_balance"]["p50"][29]  # 2027-06: the 30th month
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and len(drawn["bars"]) == 50 and sum(drawn["bars"]) == 3000
+    assert "cash_balance[2027-06], 3,000 samples (seed 4, base)" in drawn["title"]
+    assert "billion USD" in drawn["xlabel"]
+    [(label, x)] = [(k, v) for k, v in drawn["lines"].items() if k.startswith("p50")]
+    assert x == pytest.approx(p50 / 1e9, rel=1e-12)
+    code, _, err = run_cli(["simulate", model, "--hist", "cash_balance[2027-06]"], capsys)
+    assert code == 2 and "go together" in err
+    code, _, err = run_cli(["simulate", model, "--hist", "nope", "-o", png], capsys)
+    assert code == 2 and "no quantity named `nope`" in err
+
+
+def test_the_same_in_every_sample_is_summarised_not_listed(capsys):
+    """300 names said nothing: a quantity whose every item is the same is one entry, and at most
+    12 entries are listed."""
+    items = ", ".join(f"i{k}" for k in range(30))
+    text = ('model "s"\ntimeline 2025..2026 yearly\ndimension item = {' + items + '}\n'
+            "input g = 0.1 .. 0.3\n    base 0.2\ninput fixed by item = 3 USD\ndoubled = fixed * 2\ny = 2 USD * (1 + g)\n"
+            + "".join(f"d{k} = {k} USD * 2\n" for k in range(14)))
+    out = montecarlo.simulation_table(simulate(engine.loads(text, "s.ush"), 100, seed=1))
+    line = next(l for l in out.splitlines() if l.startswith("the same in every sample"))
+    assert line.startswith("the same in every sample (44): doubled (30 items), d0, d1,")
+    assert line.endswith("d10 and 3 more (--format json gives every quantity)")
