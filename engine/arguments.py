@@ -35,6 +35,17 @@ def count(text: str) -> int:
 SCHEDULER_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
 
 
+def percentiles(text: str) -> tuple[float, ...]:
+    """Percentiles, comma-separated: each above 0 and below 100 (1,5,50,95,99; 2.5,97.5)."""
+    try:
+        values = tuple(float(p) for p in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of numbers: write 1,5,50,95,99") from None
+    if not values or not all(0 < p < 100 for p in values):
+        raise argparse.ArgumentTypeError(f"{text}: each percentile is above 0 and below 100")
+    return values
+
+
 def scheduler(text: str) -> str:
     scheme, sep, rest = text.partition("://")
     if not sep or scheme not in SCHEDULER_SCHEMES or not rest:
@@ -118,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--drop-failed", action="store_true",
                      help="leave out (and count) the samples that give inf or NaN where the base case has a "
                           "number, instead of stopping at the first")
+    sim.add_argument("--percentiles", type=percentiles, default=(5.0, 50.0, 95.0), metavar="P,P,...",
+                     help="the percentiles to report, e.g. 1,5,50,95,99 (default 5,50,95)")
     sim.add_argument("--hist", metavar="OUTPUT[PERIOD]", help="draw the distribution of one output (with -o)")
     sim.add_argument("-o", "--output", metavar="HIST.png", help="where --hist draws")
 

@@ -316,7 +316,8 @@ def cmd_simulate(args) -> int:
 
             hist = output_at(model.checked(args.scenario), args.hist)
         sim = simulate(model, args.samples, args.seed, args.scenario, keep=[hist[0]] if hist else None,
-                       backend=args.backend, scheduler=args.scheduler, drop_failed=args.drop_failed)
+                       backend=args.backend, scheduler=args.scheduler, drop_failed=args.drop_failed,
+                       percentiles=args.percentiles)
     if hist:
         from .histogram import histogram
 

@@ -1,5 +1,5 @@
 """`simulate --hist OUTPUT[PERIOD] -o hist.png`: the distribution of one output over the samples,
-in its display unit, with the p5, p50 and p95 the table prints marked. The samples of that one
+in its display unit, with the percentiles the table prints marked (the middle one solid). The samples of that one
 output are kept (memory grows with the samples: 8 bytes each)."""
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ def histogram(sim, name: str, period: int | None, text: str, path, model_file: s
     with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
         fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
         ax.hist(samples * factor, bins=BINS, color="#4f81bd", edgecolor="white", linewidth=0.4)
-        for stat, style in (("p5", ":"), ("p50", "-"), ("p95", ":")):
+        percentiles = [s for s in sim.stat_names if s != "mean"]
+        for stat in percentiles:
+            style = "-" if stat == percentiles[len(percentiles) // 2] else ":"
             value = stats[stat][period or 0]
             if value is not None:
                 ax.axvline(value * factor, color="#c0504d", linestyle=style, linewidth=1.2,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -39,13 +39,19 @@ from .overrides import input_values
 
 EXACT_BUDGET = 256 * 2**20  # bytes of samples held for exact percentiles; above, the sketch
 MAX_SAMPLES = limits.SAMPLES.value
-PERCENTILES = (5, 50, 95)
+PERCENTILES = (5, 50, 95)  # the default; simulate(percentiles=...) and --percentiles choose others
+
+
+def stat_names(percentiles) -> list[str]:
+    """The statistics a simulation reports: p1, p5, p50, p97.5 ... and mean."""
+    return [f"p{p:g}" for p in percentiles] + ["mean"]
 
 
 class Summaries:
     """Running summaries of the summarised cells (columns of `add`), folded in sample order."""
 
-    def __init__(self, cells: int, samples: int):
+    def __init__(self, cells: int, samples: int, percentiles=PERCENTILES):
+        self.quantiles = tuple(percentiles)
         self.total, self.count = samples, 0  # samples to come, samples folded in so far
         self.first = None  # the first sample: the sum is of differences from it, so its error follows the spread
         self.shifted_sum = np.zeros(cells)
@@ -89,10 +95,10 @@ class Summaries:
         return self.first + self.shifted_sum * (self.total / self.count)
 
     def percentiles(self) -> np.ndarray:
-        """(len(PERCENTILES), cells)."""
+        """(len(self.quantiles), cells)."""
         if self.sketch is None:  # in place: no second copy of the samples
-            return np.percentile(self.samples[:self.count], PERCENTILES, axis=0, overwrite_input=True)
-        return np.where(self.steady, self.first, self.sketch.percentiles(PERCENTILES, self.low, self.high))
+            return np.percentile(self.samples[:self.count], self.quantiles, axis=0, overwrite_input=True)
+        return np.where(self.steady, self.first, self.sketch.percentiles(self.quantiles, self.low, self.high))
 
 
 # ------------------------------------------------------------------------------ simulate
@@ -122,11 +128,12 @@ class Simulation:
     values: dict[str, np.ndarray]  # the samples of the quantities asked for (keep=): name -> (samples, periods)
     check_probability: dict[str, float]
     eval_seconds: float
-    stats: dict[str, dict[str, list]]  # name -> {"p5", "p50", "p95", "mean"}: per period, None where undefined
+    stats: dict[str, dict[str, list]]  # name -> {"p5", "p50", "p95", "mean"} (stat_names): per period, None where undefined
     varying: set[str]  # the quantities that differ between samples
     alpha: float | None = None  # the percentiles' relative error bound (the sketch's); None: exact
     dropped: int = 0  # samples left out (drop_failed)
     failure: Failure | None = None  # the first of them
+    stat_names: list[str] = field(default_factory=lambda: stat_names(PERCENTILES))  # p5, p50, p95, mean
 
     def summary(self, name: str) -> dict[str, list[float]]:
         """p5, p50, p95 and mean per period (one entry for a single value); None where undefined."""
@@ -151,7 +158,7 @@ class Simulation:
             if report.shows_period(q):  # a period found: the period holding each statistic's date
                 entry.update({"unit": "period", **{k: report.period_label(v, self.model.timeline)
                                                    if v is not None else None for k, v in entry.items()
-                                                   if k in ("p5", "p50", "p95", "mean")}})
+                                                   if k in self.stat_names}})
             quantities[name] = entry
         percentiles = {"method": "exact"} if self.alpha is None else \
             {"method": "log-bucket sketch (DDSketch)", "relative_error": self.alpha}
@@ -168,7 +175,7 @@ class Simulation:
 
 def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: int | None = None,
              keep=None, backend: str = "numpy", scheduler: str | None = None,
-             drop_failed: bool = False) -> Simulation:
+             drop_failed: bool = False, percentiles=PERCENTILES) -> Simulation:
     """Monte Carlo: every uncertain input drawn `samples` times (seeded: the same seed gives the
     same numbers on every backend and chunk size), the compiled plan run on (samples, periods)
     arrays one chunk at a time (chunk: samples per chunk; default from MEMORY_BUDGET), each
@@ -177,8 +184,9 @@ def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: 
     A sample with inf or NaN where the base case is finite raises a ModelError naming the
     sample and its inputs; drop_failed: such samples are left out and counted instead.
     backend "dask" runs the chunks on a Dask cluster (engine/distributed.py): a local one, or
-    the scheduler at `scheduler`."""
+    the scheduler at `scheduler`. percentiles: which to report (0 < p < 100), p5, p50, p95 by default."""
     _check_request(samples, backend)
+    percentiles = _check_percentiles(percentiles)
     checked = model.checked(scenario)
     evaluator = model.evaluator(scenario)
     base = input_values(checked, {})
@@ -197,7 +205,7 @@ def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: 
             results = distributed.map_chunks(client, model, scenario, draws, kept_names)
         else:
             results = (evaluate_samples(evaluator, base, cells, d, m, kept_names) for d, m in draws)
-        fold = _Fold(len(cells), samples, checked.checks, kept_names)
+        fold = _Fold(len(cells), samples, checked.checks, kept_names, percentiles)
         explain = lambda index: _failure(checked, evaluator, base, streams, index, samples)  # noqa: E731
         for result in results:  # in chunk order
             fold.add(result, explain, drop_failed)
@@ -206,9 +214,21 @@ def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: 
                                       notes=(f"every one of the {samples:,} samples failed",))], fold.error.sources)
         stats, varying = _stats(checked, evaluator, cells, fold.summaries)
         for name in blanks:
-            stats[name], varies = _blank_stats(np.concatenate(fold.kept[name])[:, 0])
+            stats[name], varies = _blank_stats(np.concatenate(fold.kept[name])[:, 0], percentiles)
             varying |= {name} if varies else set()
     return fold.simulation(checked, seed, stats, varying)
+
+
+def _check_percentiles(percentiles) -> tuple[float, ...]:
+    """Distinct percentiles above 0 and below 100, in order; a usage error otherwise."""
+    try:
+        values = sorted({float(p) for p in percentiles})
+    except (TypeError, ValueError):
+        values = []
+    if not values or not all(0 < p < 100 for p in values):
+        raise ModelError([Diagnostic("usage", f"percentiles are numbers above 0 and below 100, not {percentiles!r}",
+                                     None, hint="e.g. --percentiles 1,5,50,95,99")])
+    return tuple(values)
 
 
 def _check_request(samples: int, backend: str) -> None:
@@ -232,9 +252,9 @@ class _Fold:
     check, the samples of the quantities kept, and the samples that failed (the first one's
     Failure and error)."""
 
-    def __init__(self, cells: int, samples: int, checks, kept_names: list[str]):
+    def __init__(self, cells: int, samples: int, checks, kept_names: list[str], percentiles=PERCENTILES):
         self.samples = samples
-        self.summaries = Summaries(cells, samples)
+        self.summaries = Summaries(cells, samples, percentiles)
         self.passes = {c.name: 0 for c in checks}
         self.kept: dict[str, list[np.ndarray]] = {name: [] for name in kept_names}
         self.start = self.dropped = 0  # samples folded so far (failed ones too); failed ones
@@ -265,7 +285,7 @@ class _Fold:
         kept = {name: np.concatenate(found) for name, found in self.kept.items()}
         probability = {name: n / self.summaries.count for name, n in self.passes.items()}
         return Simulation(checked, self.samples, seed, kept, probability, self.seconds, stats, varying,
-                          self.summaries.alpha, self.dropped, self.failure)
+                          self.summaries.alpha, self.dropped, self.failure, stat_names(self.summaries.quantiles))
 
 
 def _failure(checked, evaluator, base, streams, index: int, samples: int) -> tuple[Failure, ModelError]:
@@ -295,7 +315,7 @@ def _stats(checked, evaluator, cells, summaries) -> tuple[dict, set]:
     and the set of quantities that vary."""
     columns = {int(cell): j for j, cell in enumerate(cells)}
     percentiles, mean = summaries.percentiles(), summaries.mean()
-    rows = dict(zip(("p5", "p50", "p95", "mean"), (*percentiles, mean)))
+    rows = dict(zip(stat_names(summaries.quantiles), (*percentiles, mean)))
     stats, varying = {}, set()
     for name, q in checked.quantities.items():
         if q.unit is None:
@@ -309,15 +329,15 @@ def _stats(checked, evaluator, cells, summaries) -> tuple[dict, set]:
     return stats, varying
 
 
-def _blank_stats(values: np.ndarray) -> tuple[dict, bool]:
+def _blank_stats(values: np.ndarray, percentiles=PERCENTILES) -> tuple[dict, bool]:
     """p5, p50, p95 and mean of a value that is blank in some samples (no period found): over the
     samples that have one, exactly; None when none has. Whether it varies (a blank counts)."""
     found = values[~np.isnan(values)]
     if not found.size:
-        return {stat: [None] for stat in ("p5", "p50", "p95", "mean")}, False
-    p5, p50, p95 = (float(v) for v in np.percentile(found, PERCENTILES))
+        return {stat: [None] for stat in stat_names(percentiles)}, False
+    values_at = [float(v) for v in np.percentile(found, percentiles)] + [float(found.mean())]
     varies = found.size < values.size or bool(found.max() > found.min())
-    return {"p5": [p5], "p50": [p50], "p95": [p95], "mean": [float(found.mean())]}, varies
+    return {stat: [v] for stat, v in zip(stat_names(percentiles), values_at)}, varies
 
 
 def simulation_table(sim: Simulation) -> str:
@@ -343,12 +363,13 @@ def simulation_table(sim: Simulation) -> str:
             steady.append(name)
             continue
         stats = sim.summary(name)
-        shown, factor = report.display(q, np.array([np.nan if v is None else v for v in stats["p50"]]), model.units)
-        stat_names = ("p5", "p50", "p95", "mean")
+        middle = stats[sim.stat_names[len(sim.stat_names) // 2 - 1]]  # the display unit is chosen on the median's row
+        shown, factor = report.display(q, np.array([np.nan if v is None else v for v in middle]), model.units)
+        stat_names = sim.stat_names
         every = report.cells([v for stat in stat_names for v in stats[stat]], q, model.units, factor, model.timeline)
         for i, stat in enumerate(stat_names):  # one set of decimals for the quantity's statistics
             cells = every[i * len(stats[stat]):(i + 1) * len(stats[stat])]
-            rows.append([name if stat == "p5" else "", shown if stat == "p5" else "", stat] + cells)
+            rows.append([name if i == 0 else "", shown if i == 0 else "", stat] + cells)
     header = ["quantity", "unit", ""] + (periods if any(q.series for q in model.quantities.values()) else [])
     width = max(len(header), max((len(r) for r in rows), default=0))
     header += [""] * (width - len(header))

@@ -413,3 +413,31 @@ def test_the_same_in_every_sample_is_summarised_not_listed(capsys):
     line = next(l for l in out.splitlines() if l.startswith("the same in every sample"))
     assert line.startswith("the same in every sample (44): doubled (30 items), d0, d1,")
     assert line.endswith("d10 and 3 more (--format json gives every quantity)")
+
+
+def test_the_percentiles_asked_for_are_reported_exact_and_from_the_sketch(monkeypatch, capsys, root):
+    """(issue 27 item 5) --percentiles 1,5,50,95,99: each one, exactly numpy's over the kept
+    samples while they fit the exact budget, within the sketch's bound above it."""
+    from conftest import run_cli
+
+    model = engine.load(root / "models/openai_capex.ush")
+    sim = simulate(model, 4000, seed=2, keep=["cash_balance"], percentiles=(1, 5, 50, 95, 99))
+    assert sim.stat_names == ["p1", "p5", "p50", "p95", "p99", "mean"]
+    samples = sim.values["cash_balance"][:, 40]
+    stats = sim.summary("cash_balance")
+    for p in (1, 5, 50, 95, 99):
+        assert stats[f"p{p}"][40] == pytest.approx(float(np.percentile(samples, p)), rel=1e-12)
+    monkeypatch.setattr(montecarlo, "EXACT_BUDGET", 0)
+    sketched = simulate(model, 4000, seed=2, percentiles=(2.5, 97.5))
+    for p in (2.5, 97.5):
+        assert sketched.summary("cash_balance")[f"p{p:g}"][40] == pytest.approx(
+            float(np.percentile(samples, p)), rel=3 * sketched.alpha)
+    monkeypatch.undo()
+    code, out, _ = run_cli(["simulate", root / "models/openai_capex.ush", "-n", "500", "--percentiles", "10,90",
+                            "--format", "json"], capsys)
+    assert code == 0 and set(json.loads(out)["quantities"]["cash_balance"]) >= {"p10", "p90", "mean"}
+    for bad in ("0,50", "50,100", "x", ""):
+        code, _, err = run_cli(["simulate", root / "models/openai_capex.ush", "--percentiles", bad], capsys)
+        assert code == 2 and "percentile" in err, bad
+    with pytest.raises(engine.ModelError, match="above 0 and below 100"):
+        simulate(model, 10, percentiles=(0, 50))
