@@ -131,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "number, instead of stopping at the first")
     sim.add_argument("--percentiles", type=percentiles, default=(5.0, 50.0, 95.0), metavar="P,P,...",
                      help="the percentiles to report, e.g. 1,5,50,95,99 (default 5,50,95)")
+    sim.add_argument("--samples-out", metavar="FILE.csv|FILE.parquet",
+                     help="every sample's uncertain inputs and the --outputs, written as the chunks run")
+    sim.add_argument("--outputs", nargs="+", default=[], metavar="NAME[PERIOD]", help="the outputs --samples-out writes")
     sim.add_argument("--hist", metavar="OUTPUT[PERIOD]", help="draw the distribution of one output (with -o)")
     sim.add_argument("-o", "--output", metavar="HIST.png", help="where --hist draws")
 

@@ -315,9 +315,16 @@ def cmd_simulate(args) -> int:
             from .sensitivity import output_at
 
             hist = output_at(model.checked(args.scenario), args.hist)
-        sim = simulate(model, args.samples, args.seed, args.scenario, keep=[hist[0]] if hist else None,
-                       backend=args.backend, scheduler=args.scheduler, drop_failed=args.drop_failed,
-                       percentiles=args.percentiles)
+        options = dict(samples=args.samples, seed=args.seed, keep=[hist[0]] if hist else None, backend=args.backend,
+                       scheduler=args.scheduler, drop_failed=args.drop_failed, percentiles=args.percentiles)
+        if args.samples_out:
+            from .samples_out import simulate_writing
+
+            sim = simulate_writing(model, args.samples_out, args.outputs, args.scenario, **options)
+        else:
+            if args.outputs:
+                raise UsageError("--outputs names what --samples-out writes")
+            sim = simulate(model, scenario=args.scenario, **options)
     if hist:
         from .histogram import histogram
 

@@ -175,7 +175,7 @@ class Simulation:
 
 def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: int | None = None,
              keep=None, backend: str = "numpy", scheduler: str | None = None,
-             drop_failed: bool = False, percentiles=PERCENTILES) -> Simulation:
+             drop_failed: bool = False, percentiles=PERCENTILES, sink=None, stream=()) -> Simulation:
     """Monte Carlo: every uncertain input drawn `samples` times (seeded: the same seed gives the
     same numbers on every backend and chunk size), the compiled plan run on (samples, periods)
     arrays one chunk at a time (chunk: samples per chunk; default from MEMORY_BUDGET), each
@@ -184,7 +184,9 @@ def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: 
     A sample with inf or NaN where the base case is finite raises a ModelError naming the
     sample and its inputs; drop_failed: such samples are left out and counted instead.
     backend "dask" runs the chunks on a Dask cluster (engine/distributed.py): a local one, or
-    the scheduler at `scheduler`. percentiles: which to report (0 < p < 100), p5, p50, p95 by default."""
+    the scheduler at `scheduler`. percentiles: which to report (0 < p < 100), p5, p50, p95 by default.
+    sink(first sample, draws, values): called with each chunk in sample order (failed samples too),
+    `stream` the quantities whose values it gets (not kept: engine/samples_out.py writes them)."""
     _check_request(samples, backend)
     percentiles = _check_percentiles(percentiles)
     checked = model.checked(scenario)
@@ -193,6 +195,7 @@ def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: 
     keep = list(keep or ())
     blanks = sorted(evaluator.blank)  # first_period, periods_before: summarised apart, blanks left out
     kept_names = list(dict.fromkeys(keep + blanks))
+    evaluated = list(dict.fromkeys(kept_names + list(stream)))
     # numpy's warnings (overflow in a sample...) never reach the user: failures are reported as such
     with np.errstate(all="ignore"), warnings.catch_warnings(), contextlib.ExitStack() as stack:
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -202,13 +205,16 @@ def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: 
         streams = Streams(seed, uncertain_inputs(checked))
         draws = _draws(streams, samples, chunk or chunk_size(evaluator))
         if backend == "dask":  # the blanks' samples too: the fold summarises them apart
-            results = distributed.map_chunks(client, model, scenario, draws, kept_names)
+            results = distributed.map_chunks(client, model, scenario, draws, evaluated)
         else:
-            results = (evaluate_samples(evaluator, base, cells, d, m, kept_names) for d, m in draws)
+            results = (evaluate_samples(evaluator, base, cells, d, m, evaluated) for d, m in draws)
         fold = _Fold(len(cells), samples, checked.checks, kept_names, percentiles)
         explain = lambda index: _failure(checked, evaluator, base, streams, index, samples)  # noqa: E731
         for result in results:  # in chunk order
+            start = fold.start
             fold.add(result, explain, drop_failed)
+            if sink is not None:  # the draws again: a chunk's draws are the same wherever they are made
+                sink(start, streams.draw(start, start + len(result.failed)), result.kept)
         if fold.summaries.count == 0:  # every sample failed: nothing to summarise
             raise ModelError([replace(fold.error.diagnostics[0],
                                       notes=(f"every one of the {samples:,} samples failed",))], fold.error.sources)

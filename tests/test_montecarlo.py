@@ -441,3 +441,41 @@ def test_the_percentiles_asked_for_are_reported_exact_and_from_the_sketch(monkey
         assert code == 2 and "percentile" in err, bad
     with pytest.raises(engine.ModelError, match="above 0 and below 100"):
         simulate(model, 10, percentiles=(0, 50))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_samples_out_writes_every_samples_inputs_and_outputs_as_the_chunks_run(suffix, tmp_path, capsys, root):
+    """(issue 27 item 5) --samples-out: one row per sample, the uncertain inputs as drawn and the
+    chosen outputs, equal to what simulate keeps for the same seed, whatever the chunk; nothing
+    kept in memory for it."""
+    from conftest import run_cli
+
+    from engine.samples_out import simulate_writing
+
+    model = engine.load(root / "models/openai_capex.ush")
+    kept = simulate(model, 1500, seed=9, chunk=400, keep=["cash_balance", "funding_gap"])
+    path = tmp_path / f"samples{suffix}"
+    written = simulate_writing(model, path, ["cash_balance[2027-06]", "funding_gap"], samples=1500, seed=9, chunk=250)
+    assert written.values == {}  # streamed, not kept
+    if suffix == ".csv":
+        import csv
+
+        rows = list(csv.reader(path.open()))
+        header, body = rows[0], np.array([[float(v) if v else np.nan for v in r] for r in rows[1:]])
+    else:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        header, body = table.column_names, np.column_stack([table[c].to_numpy().astype(float) for c in table.column_names])
+    assert header[0] == "sample" and header[-2:] == ["cash_balance[2027-06] (USD)", "funding_gap (USD)"]
+    assert body.shape == (1500, len(header)) and (body[:, 0] == np.arange(1, 1501)).all()
+    assert np.array_equal(body[:, -2], kept.values["cash_balance"][:, 29])
+    assert np.array_equal(body[:, -1], kept.values["funding_gap"][:, 0])
+    draws = montecarlo.Streams(9, montecarlo.uncertain_inputs(model.checked())).draw(0, 1500)
+    assert np.array_equal(body[:, 1], draws["revenue_2030_ambition"])
+    for argv, message in ([["--samples-out", tmp_path / "s.txt"], "writes .csv or .parquet"],
+                          [["--outputs", "funding_gap"], "--outputs names what --samples-out writes"],
+                          [["--samples-out", tmp_path / "t.csv", "--outputs", "nope"], "no quantity named `nope`"]):
+        code, _, err = run_cli(["simulate", root / "models/openai_capex.ush", "-n", "100", *argv], capsys)
+        assert code == 2 and message in err, err
+    assert not (tmp_path / "t.csv").exists()  # nothing half-written
