@@ -247,56 +247,12 @@ def ir_per_year(frequency: str) -> int:
 
 
 def cmd_check(args) -> int:
+    from .checking import check
+
     model = _load(args.model)
-    scenarios = args.scenario or model.scenarios
-    overrides = _overrides(args.set)
-    outcome = []
-    for scenario in scenarios:
-        results = model.run(scenario, overrides)
-        outcome.append((scenario, results.checks))
-    failed = sum(not c["passed"] for _, checks in outcome for c in checks)
-    explored, findings, searched = [], [], {}
-    if args.explore:
-        from .uncertainty import describe_finding, describe_search, explore
-
-        _searched_not_set(model, overrides)
-        exploration = explore(model, args.explore, args.seed, scenarios, overrides)
-        explored, findings, searched = exploration.outcomes, exploration.findings, exploration.searched
-    if args.format == "json":
-        data = {"model": model.checked().title, "scenarios": {s: c for s, c in outcome},
-                "passed": failed == 0 and not findings}
-        if args.explore:
-            data["explore"] = {"examples": args.explore, "seed": args.seed, "searched": searched,
-                               "results": explored}
-        print(json_text(data, indent=2))
-    else:
-        for scenario, checks in outcome:
-            ok = sum(c["passed"] for c in checks)
-            print(f"{scenario}: {ok}/{len(checks)} checks pass")
-            for c in checks:
-                if not c["passed"]:
-                    print(f"  FAIL {c['name']}: {c['message']}")
-        total = sum(len(c) for _, c in outcome)
-        print(f"{'all checks pass' if failed == 0 else f'{failed} of {total} checks fail'} "
-              f"({len(outcome)} scenario{'s' if len(outcome) != 1 else ''})")
-        if args.explore:
-            print(f"{describe_search(searched)} (seed {args.seed}): "
-                  + ("no counterexample" if not findings else f"{len(findings)} check(s) can fail"))
-            for finding in findings:
-                print(describe_finding(model, finding, args.model))
-    return EXIT_OK if failed == 0 and not findings else EXIT_CHECK_FAILED
-
-
-def _searched_not_set(model, overrides: dict) -> None:
-    """--explore searches each ranged input's range around its declared base: a --set of one
-    would be ignored by the search, so it is refused rather than silently dropped."""
-    from .samples import uncertain_inputs
-
-    ranged = {q.name for q in uncertain_inputs(model.checked())}
-    for key in overrides:
-        if key.partition("[")[0] in ranged or key in ranged:
-            raise UsageError(f"--set {key}: `{key}` has a range that --explore searches; set it without --explore, "
-                             "or give the range you mean in the model")
+    report = check(model, args.scenario, _overrides(args.set), args.explore, args.seed, args.model)
+    print(json_text(report.to_dict(), indent=2) if args.format == "json" else report)
+    return EXIT_OK if report.passed else EXIT_CHECK_FAILED
 
 
 def cmd_simulate(args) -> int:

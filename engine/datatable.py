@@ -58,6 +58,11 @@ class DataTable:
         header = [corner.replace(" ()", "")] + [f"{x:,.6g}" for x in second]
         return [header] + [[f"{x:,.6g}"] + [f"{y:,.6g}" for y in row] for x, row in zip(first, out)]
 
+    def _repr_html_(self) -> str:  # a notebook shows the table the command prints
+        import html
+
+        return f"<pre>{html.escape(str(self))}</pre>"
+
     def __str__(self) -> str:
         rows = self.rows()
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

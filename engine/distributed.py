@@ -66,7 +66,10 @@ def map_chunks(client, model, scenario: str, chunks, keep: list[str]):
     window = CHUNKS_PER_THREAD * max(1, sum(client.nthreads().values()))
     pending = deque()
     for draws, m in chunks:
-        pending.append(client.submit(_evaluate_remote, text, model.file, scenario, draws, m, keep, pure=False))
+        # the model's own loader travels with the task (pickled by name): no import of engine.model
+        # here, which imports what imports this module
+        pending.append(client.submit(_evaluate_remote, type(model).from_text, text, model.file, scenario, draws, m,
+                                     keep, pure=False))
         if len(pending) >= window:
             yield _outcome(pending.popleft(), model)
     while pending:
@@ -89,18 +92,16 @@ class ModelErrorReport:
 
 
 @lru_cache(maxsize=4)
-def _evaluator(text: str, file: str, scenario: str):
-    from .model import loads
-
-    model = loads(text, file)
+def _evaluator(load, text: str, file: str, scenario: str):
+    model = load(text, file)
     evaluator = model.evaluator(scenario)
     base = input_values(model.checked(scenario), {})
     return evaluator, base, summarised_cells(evaluator, model.run(scenario).env[MATRIX])
 
 
-def _evaluate_remote(text: str, file: str, scenario: str, draws: dict, m: int, keep: list[str]):
+def _evaluate_remote(load, text: str, file: str, scenario: str, draws: dict, m: int, keep: list[str]):
     try:
-        evaluator, base, cells = _evaluator(text, file, scenario)
+        evaluator, base, cells = _evaluator(load, text, file, scenario)
         return evaluate_samples(evaluator, base, cells, draws, m, keep)
     except ModelError as err:
         return ModelErrorReport(err.diagnostics)

@@ -60,6 +60,12 @@ class Model:
         self._checked: dict[str, ir.CheckedModel] | None = None
         self._evaluators: dict[str, Evaluator] = {}
 
+    @classmethod
+    def from_text(cls, text: str, file: str) -> "Model":
+        """loads(): for whoever rebuilds a model from its text without importing this module (a
+        Dask worker, engine/distributed.py)."""
+        return loads(text, file)
+
     def checked(self, scenario: str = "base") -> ir.CheckedModel:
         """The checked model of one scenario. The first call checks the base model and every
         scenario (engine/validate.py): a model with an invalid scenario is invalid in all."""
@@ -141,6 +147,34 @@ class Model:
         from .datatable import data_table
 
         return data_table(self, output, list(vary), scenario, overrides)
+
+    def simulate(self, samples: int = 10_000, seed: int = 0, scenario: str = "base", **options):
+        """Monte Carlo (engine/montecarlo.py: keep=, percentiles=, chunk=, backend=, drop_failed=).
+        A Simulation: .summary(name), .check_probability, .to_dict(), str() the command's table."""
+        from .montecarlo import simulate
+
+        return simulate(self, samples, seed, scenario, **options)
+
+    def check(self, scenarios: list[str] | None = None, overrides: dict | None = None, explore: int = 0,
+              seed: int = 0):
+        """Every check of every scenario (or those named), with `overrides`; explore: examples of the
+        search for inputs that make one fail (engine/explore.py). A CheckReport: .passed, .findings,
+        .to_dict(), str() what `unitsheet check` prints."""
+        from .checking import check
+
+        return check(self, scenarios, overrides, explore, seed, self.file)
+
+    def explain(self, name: str | None = None, scenario: str = "base") -> str:
+        """What `unitsheet explain` prints: one quantity's formula, inputs and values, or every quantity."""
+        from .explain import explain, overview
+
+        return (explain(self, name, scenario) if name else overview(self, scenario))[0]
+
+    def export(self, path, scenario: str = "base", simulation=None) -> dict:
+        """The live workbook (exports/xlsx.py), `scenario` selected; a summary of what was written."""
+        from exports.xlsx import export_workbook
+
+        return export_workbook(self, path, scenario, simulation)
 
     def _evaluate(self, scenario: str, checked: ir.CheckedModel, inputs: dict, since) -> "Results":
         evaluator = self.evaluator(scenario)

@@ -135,6 +135,14 @@ class Simulation:
     failure: Failure | None = None  # the first of them
     stat_names: list[str] = field(default_factory=lambda: stat_names(PERCENTILES))  # p5, p50, p95, mean
 
+    def __str__(self) -> str:
+        return simulation_table(self)
+
+    def _repr_html_(self) -> str:  # a notebook shows the table the command prints
+        import html
+
+        return f"<pre>{html.escape(str(self))}</pre>"
+
     def summary(self, name: str) -> dict[str, list[float]]:
         """p5, p50, p95 and mean per period (one entry for a single value); None where undefined."""
         return {stat: list(values) for stat, values in self.stats[name].items()}

@@ -66,6 +66,11 @@ class Sensitivity:
                             "output_low": s.output_low, "output_high": s.output_high, "swing": s.swing}
                            for s in self.swings]}
 
+    def _repr_html_(self) -> str:  # a notebook shows the table the command prints
+        import html
+
+        return f"<pre>{html.escape(str(self))}</pre>"
+
     def __str__(self) -> str:
         value, unit = self.shown(self.name, self.base)
         header = ["input", "how", "low", "high", "unit", f"{self.output} at low", "at high", "swing"]

@@ -63,6 +63,11 @@ class Solution:
                 "roots": [{"value": r.value, "achieved": r.achieved, "shown": self.shown(self.vary, r.value)}
                           for r in self.roots]}
 
+    def _repr_html_(self) -> str:  # a notebook shows the table the command prints
+        import html
+
+        return f"<pre>{html.escape(str(self))}</pre>"
+
     def __str__(self) -> str:
         lines = [f"[{self.scenario}] {self.target.text}: {len(self.roots)} root{'s' * (len(self.roots) != 1)} "
                  f"of `{self.vary}` in {self.shown(self.vary, self.bracket[0])} .. "
