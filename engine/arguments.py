@@ -87,34 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                      help="override an input, as run's --set (replays a counterexample --explore printed)")
 
-    slv = sub.add_parser("solve", help="goal seek: the values of one input at which a quantity reaches a target")
-    slv.add_argument("model")
-    slv.add_argument("--target", required=True, metavar="QUANTITY=VALUE",
-                     help='e.g. --target "equity_irr = 10 %%" or "cash[2029-12] = 0 USD"')
-    slv.add_argument("--vary", required=True, metavar="INPUT", help="a single-value input, or one period of one")
-    slv.add_argument("--between", metavar="LOW..HIGH", help='where to search, e.g. "40 USD/MWh..120 USD/MWh"')
-    slv.add_argument("--scenario", action="append", help="in this scenario (repeatable; default base)")
-    slv.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override an input first")
-    slv.add_argument("--format", choices=["table", "json"], default="table")
-
-    sen = sub.add_parser("sensitivity", help="a tornado: one output with each input alone at its range's ends")
-    sen.add_argument("model")
-    sen.add_argument("output", help="a quantity, at one period if it is a series: npv, cash[2029-12]")
-    sen.add_argument("--inputs", nargs="+", metavar="INPUT", help="these inputs (default: every input with a range)")
-    sen.add_argument("--percent", type=float, default=10.0, help="-+ this share of the base for an input without a range")
-    sen.add_argument("--scenario", default="base")
-    sen.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override an input first")
-    sen.add_argument("-o", "--output", dest="png", metavar="TORNADO.png", help="also draw the tornado")
-    sen.add_argument("--format", choices=["table", "json", "csv"], default="table")
-
-    tab = sub.add_parser("table", help="a data table: one output over a grid of one or two inputs' values")
-    tab.add_argument("model")
-    tab.add_argument("output", help="a quantity, at one period if it is a series: npv, cash[2029-12]")
-    tab.add_argument("--vary", action="append", required=True, metavar="INPUT=LOW..HIGH:N",
-                     help='e.g. --vary "tariff=40 USD/MWh..120 USD/MWh:9" (once or twice)')
-    tab.add_argument("--scenario", default="base")
-    tab.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override an input first")
-    tab.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    _what_if_parsers(sub)
 
     sim = sub.add_parser("simulate", help="Monte Carlo over the uncertain inputs: percentiles and check probabilities")
     sim.add_argument("model")
@@ -168,3 +141,36 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--title")
     plot.add_argument("--format", choices=["text", "json"], default="text")
     return parser
+
+
+def _what_if_parsers(sub) -> None:
+    """solve, sensitivity and table: the questions asked of one output (engine/solve.py, sensitivity.py,
+    datatable.py), each variant a row of one evaluation."""
+    slv = sub.add_parser("solve", help="goal seek: the values of one input at which a quantity reaches a target")
+    slv.add_argument("model")
+    slv.add_argument("--target", required=True, metavar="QUANTITY=VALUE",
+                     help='e.g. --target "equity_irr = 10 %%" or "cash[2029-12] = 0 USD"')
+    slv.add_argument("--vary", required=True, metavar="INPUT", help="a single-value input, or one period of one")
+    slv.add_argument("--between", metavar="LOW..HIGH", help='where to search, e.g. "40 USD/MWh..120 USD/MWh"')
+    slv.add_argument("--scenario", action="append", help="in this scenario (repeatable; default base)")
+    slv.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override an input first")
+    slv.add_argument("--format", choices=["table", "json"], default="table")
+
+    sen = sub.add_parser("sensitivity", help="a tornado: one output with each input alone at its range's ends")
+    sen.add_argument("model")
+    sen.add_argument("output", help="a quantity, at one period if it is a series: npv, cash[2029-12]")
+    sen.add_argument("--inputs", nargs="+", metavar="INPUT", help="these inputs (default: every input with a range)")
+    sen.add_argument("--percent", type=float, default=10.0, help="-+ this share of the base for an input without a range")
+    sen.add_argument("--scenario", default="base")
+    sen.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override an input first")
+    sen.add_argument("-o", "--output", dest="png", metavar="TORNADO.png", help="also draw the tornado")
+    sen.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
+    tab = sub.add_parser("table", help="a data table: one output over a grid of one or two inputs' values")
+    tab.add_argument("model")
+    tab.add_argument("output", help="a quantity, at one period if it is a series: npv, cash[2029-12]")
+    tab.add_argument("--vary", action="append", required=True, metavar="INPUT=LOW..HIGH:N",
+                     help='e.g. --vary "tariff=40 USD/MWh..120 USD/MWh:9" (once or twice)')
+    tab.add_argument("--scenario", default="base")
+    tab.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override an input first")
+    tab.add_argument("--format", choices=["table", "json", "csv"], default="table")

@@ -268,9 +268,9 @@ def cmd_simulate(args) -> int:
         model = _load(args.model)
         hist = None
         if args.hist:
-            from .sensitivity import output_at
+            from .solve import output_at
 
-            hist = output_at(model.checked(args.scenario), args.hist)
+            hist = output_at(model.checked(args.scenario), args.hist, "output", "a histogram")
         options = dict(samples=args.samples, seed=args.seed, keep=[hist[0]] if hist else None, backend=args.backend,
                        scheduler=args.scheduler, drop_failed=args.drop_failed, percentiles=args.percentiles)
         if args.samples_out:

@@ -11,8 +11,7 @@ import numpy as np
 from . import ir, report
 from .check.literals import LiteralError, parse_literal
 from .overrides import input_values
-from .sensitivity import output_at
-from .solve import input_at, usage
+from .solve import input_at, output_at, usage
 
 MOST_CELLS = 1_000_000  # a table's cells; each is a row of one evaluation
 
@@ -77,7 +76,7 @@ class DataTable:
 def data_table(model, output: str, vary: list[str], scenario: str = "base", overrides: dict | None = None) -> DataTable:
     """`output` over the grid of `vary` ("tariff=40 USD/MWh..120 USD/MWh:9", one or two of them)."""
     checked = model.checked(scenario)
-    name, period = output_at(checked, output)
+    name, period = output_at(checked, output, "output", "a data table")
     if not 1 <= len(vary) <= 2:
         raise usage(f"a data table varies one or two inputs, not {len(vary)}", 'e.g. --vary "price=10 USD..20 USD:11"')
     axes = [_axis(checked, text) for text in vary]

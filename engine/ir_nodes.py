@@ -82,14 +82,18 @@ def _role(role: str, **kw):
 _SPAN = dict(default=None, compare=False)
 
 
+def reads_nothing(node) -> None:
+    """The read() of a node kind that reads no quantity itself (its children may)."""
+    return None
+
+
 @dataclass(frozen=True)
 class Const:
     value: float = _role("param")
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
-    def read(self) -> Read | None:
-        return None  # reads no quantity itself (its children may)
+    read = reads_nothing
 
 
 @dataclass(frozen=True)
@@ -196,8 +200,7 @@ class Period:
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
-    def read(self) -> Read | None:
-        return None  # reads no quantity itself (its children may)
+    read = reads_nothing
 
 
 @dataclass(frozen=True)
@@ -207,8 +210,7 @@ class Unary:
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
-    def read(self) -> Read | None:
-        return None  # reads no quantity itself (its children may)
+    read = reads_nothing
 
 
 @dataclass(frozen=True)
@@ -219,8 +221,7 @@ class Binary:
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
-    def read(self) -> Read | None:
-        return None  # reads no quantity itself (its children may)
+    read = reads_nothing
 
 
 @dataclass(frozen=True)
@@ -233,8 +234,7 @@ class Sum:
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
-    def read(self) -> Read | None:
-        return None  # reads no quantity itself (its children may)
+    read = reads_nothing
 
 
 @dataclass(frozen=True)
@@ -245,8 +245,7 @@ class Compare:
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
-    def read(self) -> Read | None:
-        return None  # reads no quantity itself (its children may)
+    read = reads_nothing
 
 
 @dataclass(frozen=True)
@@ -255,8 +254,7 @@ class Not:
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
-    def read(self) -> Read | None:
-        return None  # reads no quantity itself (its children may)
+    read = reads_nothing
 
 
 @dataclass(frozen=True)
@@ -268,8 +266,7 @@ class Func:
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
-    def read(self) -> Read | None:
-        return None  # reads no quantity itself (its children may)
+    read = reads_nothing
 
 
 @dataclass(frozen=True)
@@ -282,8 +279,7 @@ class Convert:
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
-    def read(self) -> Read | None:
-        return None  # reads no quantity itself (its children may)
+    read = reads_nothing
 
 
 @dataclass(frozen=True)
@@ -297,8 +293,7 @@ class Approx:
     type: Type = _role("type")
     span: Span | None = field(**_SPAN)
 
-    def read(self) -> Read | None:
-        return None  # reads no quantity itself (its children may)
+    read = reads_nothing
 
 
 NODES = (Const, Ref, Shift, At, Period, Reduce, Running, Vintage, Unary, Binary, Sum, Compare, Not, Func, Convert, Approx)

@@ -74,11 +74,11 @@ def simulate_writing(model, path, outputs: list[str], scenario: str = "base", **
     from .files import replacing
     from .montecarlo import simulate
     from .samples import uncertain_inputs
-    from .sensitivity import output_at
+    from .solve import output_at
 
     suffix = check_format(path)
     checked = model.checked(scenario)
-    chosen = [(text, *output_at(checked, text)) for text in outputs]
+    chosen = [(text, *output_at(checked, text, "output", "--samples-out")) for text in outputs]
     with replacing(path, inputs=[model.file] if model.file else []) as tmp:
         sink = SamplesOut(tmp, suffix, checked, uncertain_inputs(checked), chosen)
         try:

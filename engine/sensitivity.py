@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import ir, report
-from .overrides import input_values, split_key
+from .overrides import input_values
 from .samples import uncertain_inputs
-from .solve import names_hint, period_of, usage
+from .solve import names_hint, output_at, usage
 
 PERCENT = 10.0  # default -+ for an input without a range
 
@@ -105,17 +105,6 @@ def sensitivity(model, output: str, inputs: list[str] | None = None, percent: fl
         result.swings.append(Swing(n, float(low[0]), float(high[0]), float(out[1 + 2 * k]), float(out[2 + 2 * k]), how))
     result.swings.sort(key=lambda s: (-s.swing if np.isfinite(s.swing) else np.inf, s.input))
     return result
-
-
-def output_at(checked: ir.CheckedModel, text: str) -> tuple[str, int | None]:
-    """The number quantity `text` names, and its period where it is a series."""
-    name, label = split_key(text.strip(), checked)
-    q = checked.quantities.get(name)
-    if q is None:
-        raise usage(f"no quantity named `{name}`", names_hint(checked, name))
-    if q.unit is None:
-        raise usage(f"`{name}` is true/false: a sensitivity needs a number", None)
-    return name, period_of(checked, q, label, "output")
 
 
 def _inputs(checked: ir.CheckedModel, asked: list[str] | None) -> list[str]:

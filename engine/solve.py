@@ -112,18 +112,27 @@ def parse_target(checked: ir.CheckedModel, text: str) -> Target:
     left, sep, right = text.partition("=")
     if not sep or not left.strip() or not right.strip() or right.startswith("="):
         raise usage(f"a target is `QUANTITY = VALUE`, not {text!r}", 'e.g. --target "equity_irr = 10 %"')
-    name, label = split_key(left.strip(), checked)
-    q = checked.quantities.get(name)
-    if q is None:
-        raise usage(f"no quantity named `{name}`", names_hint(checked, name))
-    if q.unit is None:
-        raise usage(f"`{name}` is true/false: a goal seek needs a number", None)
-    period = period_of(checked, q, label, "target")
+    name, period = output_at(checked, left, "target", "a goal seek")
+    q = checked.quantities[name]
     try:
         value = parse_literal(right.strip(), q, checked.units)
     except LiteralError as err:
         raise usage(f"the target {right.strip()!r} for `{name}`: {err}", err.hint) from None
     return Target(name, period, value, f"{left.strip()} = {right.strip()}")
+
+
+def output_at(checked: ir.CheckedModel, text: str, role: str = "output",
+              need: str = "a sensitivity") -> tuple[str, int | None]:
+    """The number quantity `text` names, and its period where it is a series (the target of a goal
+    seek, the output of a tornado or a table, what simulate draws or writes); `need` says, in the
+    message for a true/false one, what needs a number."""
+    name, label = split_key(text.strip(), checked)
+    q = checked.quantities.get(name)
+    if q is None:
+        raise usage(f"no quantity named `{name}`", names_hint(checked, name))
+    if q.unit is None:
+        raise usage(f"`{name}` is true/false: {need} needs a number", None)
+    return name, period_of(checked, q, label, role)
 
 
 def input_at(checked: ir.CheckedModel, text: str) -> tuple[str, int | None]:

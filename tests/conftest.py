@@ -33,6 +33,20 @@ def run_cli(args, capsys):
     return code, out.out, out.err
 
 
+def count_evaluations(monkeypatch, model, scenario: str = "base") -> list:
+    """The samples-axis prefix of every evaluation the model's evaluator runs from now on (a what-if
+    command's variants are rows of one evaluation, not a run each)."""
+    calls = []
+    evaluator = model.evaluator(scenario)
+    run = evaluator.run
+
+    def counted(inputs, prefix=(), **kw):
+        calls.append(prefix)
+        return run(inputs, prefix=prefix, **kw)
+    monkeypatch.setattr(evaluator, "run", counted)
+    return calls
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "last: run after every other test (audits what the others wrote)")
 

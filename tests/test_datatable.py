@@ -10,7 +10,7 @@ import pytest
 
 import engine
 from engine import ModelError
-from conftest import ROOT, run_cli
+from conftest import ROOT, count_evaluations, run_cli
 
 DATACENTER = ROOT / "models" / "datacenter_project.ush"
 LEASE = "lease_rate=1.0 million USD/MW/month..1.4 million USD/MW/month:5"
@@ -19,13 +19,7 @@ COST = "cost_per_gw=50 billion USD/GW..60 billion USD/GW:3"
 
 def test_a_two_way_table_equals_separate_runs_and_is_one_evaluation(monkeypatch):
     model = engine.load(DATACENTER)
-    calls = []
-    run = model.evaluator().run
-
-    def counted(inputs, prefix=(), **kw):
-        calls.append(prefix)
-        return run(inputs, prefix=prefix, **kw)
-    monkeypatch.setattr(model.evaluator(), "run", counted)
+    calls = count_evaluations(monkeypatch, model)
     table = model.table("project_npv", [LEASE, COST])
     monkeypatch.undo()
     assert calls == [(15,)] and table.values.shape == (5, 3)

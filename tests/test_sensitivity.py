@@ -10,7 +10,7 @@ import pytest
 
 import engine
 from engine import ModelError
-from conftest import ROOT, run_cli
+from conftest import ROOT, count_evaluations, run_cli
 
 DATACENTER = ROOT / "models" / "datacenter_project.ush"
 INPUTS = ["cost_per_gw", "lease_rate", "power_price", "pue", "tax_rate"]
@@ -105,13 +105,7 @@ def test_the_command_line_draws_the_tornado_largest_swing_on_top(tmp_path, capsy
 
 def test_the_tornado_is_one_evaluation(monkeypatch):
     model = engine.load(DATACENTER)
-    calls = []
-    run = model.evaluator().run
-
-    def counted(inputs, prefix=(), **kw):
-        calls.append(prefix)
-        return run(inputs, prefix=prefix, **kw)
-    monkeypatch.setattr(model.evaluator(), "run", counted)
+    calls = count_evaluations(monkeypatch, model)
     model.sensitivity("project_npv", INPUTS)
     assert calls == [(1 + 2 * len(INPUTS),)]
     assert np.isfinite([s.swing for s in model.sensitivity("project_npv", INPUTS).swings]).all()

@@ -10,7 +10,7 @@ import pytest
 
 import engine
 from engine import ModelError, solve as solve_module
-from conftest import ROOT, run_cli
+from conftest import ROOT, count_evaluations, run_cli
 
 DATACENTER = ROOT / "models" / "datacenter_project.ush"
 
@@ -55,13 +55,7 @@ cash[2026-02..] = cash[t-1] + (price - cost) * 1 month
     rollup last
 """
     model = engine.loads(text, "c.ush")
-    calls = []
-    run = model.evaluator().run
-
-    def counted(inputs, prefix=(), **kw):
-        calls.append(prefix)
-        return run(inputs, prefix=prefix, **kw)
-    monkeypatch.setattr(model.evaluator(), "run", counted)
+    calls = count_evaluations(monkeypatch, model)
     solution = model.solve("cash[2026-12] = 0 USD", "price")
     [root] = solution.roots
     # 1000 + 11 * (price - 130) = 0: price = 130 - 1000/11
