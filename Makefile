@@ -43,7 +43,7 @@ fmt-check: install
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis
 
-# The README's model section and its two charts, generated from the model.
+# The README's model sections (OpenAI, project finance) and their charts, generated from the models.
 readme: install
 	$(BIN)/python docs/build_readme.py
 

@@ -1,8 +1,11 @@
-"""Regenerate the README's model section and its charts from models/openai_capex.ush.
+"""Regenerate the README's model sections and their charts from the models.
 
     python docs/build_readme.py        (or: make readme)
 
-The text between the `model-section` markers in README.md is replaced; nothing is typed by hand.
+The text between the `model-section` markers in README.md (models/openai_capex.ush) and between
+the `datacenter-section` markers (models/datacenter_project.ush) is replaced; nothing is typed by
+hand. Every number is printed at a fixed precision, so the text is the same on every run;
+tests/test_readme_models.py checks that README.md is current and runs the commands it shows.
 """
 
 from __future__ import annotations
@@ -11,19 +14,38 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import engine  # noqa: E402
 from engine import report, rollup  # noqa: E402
+from engine.diagnostics import ModelError, render_all  # noqa: E402
 from engine.plot import plot  # noqa: E402
 
 MODEL = ROOT / "models" / "openai_capex.ush"
+PROJECT = ROOT / "models" / "datacenter_project.ush"
 SERIES = ["revenue", "cash_burn", "free_cash_flow", "funding_receipts", "cash_balance", "compute_commitments",
           "enterprise_revenue"]
 FIGURES = ["burn_through_2029", "funding_gap", "round_total", "round_unconditional", "valuation_step_up",
            "amazon_flowback_ratio", "commitment_capacity_gw", "stargate_capacity_gw"]
 BEGIN, END = "<!-- model-section:begin -->", "<!-- model-section:end -->"
+PROJECT_BEGIN, PROJECT_END = "<!-- datacenter-section:begin -->", "<!-- datacenter-section:end -->"
+
+# The goal seeks and the tornado the sections show, each with the command that reproduces it.
+GAP_TARGET, GAP_VARY, GAP_SCENARIO = "funding_gap = 0 USD", "revenue_2030_ambition", "bear"
+IRR_TARGET, IRR_VARY = "equity_irr = 12 %", "lease_rate"
+TORNADO_OUTPUT = "project_npv"
+# Every operating, cost and financing input of the project, each alone at its range's ends or at
+# its base -+ 10 %. Left out: the structure (capacity, the lease and debt tenors, the capex phasing,
+# the covenants, which no cash flow reads) and the depreciation lives: a life must be the same in
+# every row of one vectorised evaluation (engine/compiler.py, whole_periods), so a tornado cannot
+# move one (`run --set "it_life=5 year"` can).
+TORNADO_INPUTS = ["cost_per_gw", "lease_rate", "lease_escalation", "power_price", "pue", "it_load_factor",
+                  "fixed_opex_rate", "opex_inflation", "it_share", "tax_rate", "discount_rate", "debt_rate", "gearing"]
+TORNADO_ROWS = 5  # the rows printed as text; the chart has them all
+TORNADO_PNG = "docs/img/datacenter_tornado.png"
 
 
 def _value(results, name, i=None):
@@ -33,7 +55,19 @@ def _value(results, name, i=None):
     return report.cells([v], q, results.model.units, factor)[0], shown
 
 
-def section() -> str:
+def _fixed(value: float, digits: int = 2) -> str:
+    """A number at a fixed precision, with a true minus sign."""
+    return f"{value:,.{digits}f}".replace("-", "\u2212")
+
+
+def _shown(checked, name: str, value: float) -> tuple[float, str]:
+    """A value of `name` in its display unit: (number, unit)."""
+    unit, factor = report.display(checked.quantities[name], np.array([value]), checked.units)
+    return value * factor, unit
+
+
+def section(charts: bool = True) -> str:
+    """The OpenAI model's section; `charts`: also redraw its charts (the tests compare the text only)."""
     model = engine.load(MODEL)
     runs = {s: model.run(s) for s in model.scenarios}
     base = rollup.roll_up(runs["base"], "year")  # the monthly model as `unitsheet run --by year` shows it
@@ -54,20 +88,137 @@ def section() -> str:
     lines += ["", "Checks: " + ", ".join(f"{s} {n}/{total}" for s, n in checks.items()) + " pass.", "",
               "![Cash balance by scenario](docs/img/cash_balance.png)", "",
               "![Revenue against cash burn](docs/img/revenue_vs_burn.png)"]
-    plot(model, ["cash_balance"], model.scenarios, ROOT / "docs/img/cash_balance.png", "Cash balance by scenario")
-    plot(model, ["revenue", "cash_burn"], ["base"], ROOT / "docs/img/revenue_vs_burn.png",
-         "Revenue against cash burn (base)")
+    lines += ["", *revenue_to_close_the_gap(model)]
+    simulation = correlated_simulation(model)
+    if simulation is not None:
+        lines += ["", *simulation]
+    if charts:
+        plot(model, ["cash_balance"], model.scenarios, ROOT / "docs/img/cash_balance.png", "Cash balance by scenario")
+        plot(model, ["revenue", "cash_burn"], ["base"], ROOT / "docs/img/revenue_vs_burn.png",
+             "Revenue against cash burn (base)")
     return "\n".join(lines)
+
+
+def gap_command() -> str:
+    return (f'unitsheet solve models/openai_capex.ush --target "{GAP_TARGET}" --vary {GAP_VARY} '
+            f"--scenario {GAP_SCENARIO}")
+
+
+def revenue_to_close_the_gap(model) -> list[str]:
+    """The 2030 revenue ambition at which the bear case's funding gap is zero (a goal seek), or what
+    the solve reports instead and why."""
+    lines = [f"### The 2030 revenue ambition that closes the {GAP_SCENARIO} case's funding gap", "",
+             "```sh", gap_command(), "```", ""]
+    try:
+        solution = model.solve(GAP_TARGET, GAP_VARY, scenario=GAP_SCENARIO)
+    except ModelError as err:
+        checked = model.checked(GAP_SCENARIO)
+        goal = GAP_TARGET.partition("=")[0].strip()
+        if f"`{goal}` does not depend on `{GAP_VARY}`" not in str(err):
+            raise SystemExit(f"`{gap_command()}` now reports something else: say why in the README\n{err}")
+        moved = sorted(_readers(checked, GAP_VARY))
+        lines += ["It reports no value, and exits 2:", "", "```", render_all(err), "```", "",
+                  "No revenue closes the gap in this model: the cash balance moves by the round's receipts less "
+                  "the press's net cash burn (`cash_burn` is the burn figures the articles give, not revenue "
+                  f"less costs), and `{GAP_VARY}` moves only " + ", ".join(f"`{n}`" for n in moved)
+                  + ", none of which the cash balance reads."]
+        return lines
+    checked, goal = solution.checked, solution.target.name
+    lines += [f"| root | `{GAP_VARY}` | `{goal}` there |", "|---:|---:|---:|"]
+    for k, root in enumerate(solution.roots, 1):
+        (x, unit), (y, yunit) = _shown(checked, GAP_VARY, root.value), _shown(checked, goal, root.achieved)
+        lines.append(f"| {k} | {_fixed(x)} {unit} | {_fixed(y)} {yunit} |")
+    return lines
+
+
+def _readers(checked, name: str) -> set[str]:
+    """Every quantity that reads `name`, directly or through others."""
+    seen, stack = set(), [name]
+    while stack:
+        read = stack.pop()
+        for q, reads in checked.dependencies.items():
+            if read in reads and q not in seen:
+                seen.add(q)
+                stack.append(q)
+    return seen
+
+
+def correlated_simulation(model) -> list[str] | None:
+    """PLACEHOLDER, renders nothing yet (issue 27, "The models"): a Monte Carlo of the OpenAI model
+    with a stated rank correlation between the build cost per GW (`cost_per_gw`) and the
+    commitments reading, cited or an `ASSUMPTION` with its reason. It waits for `correlate a, b = -0.5`
+    in the language (being added); when the model states it, return the section's lines here: the
+    `unitsheet simulate ...` command, the stated correlation, and percentiles at a fixed precision."""
+    return None
+
+
+def solve_command(scenario: str) -> str:
+    return (f'unitsheet solve models/datacenter_project.ush --target "{IRR_TARGET}" --vary {IRR_VARY} '
+            f"--scenario {scenario}")
+
+
+def tornado_command() -> str:
+    return (f"unitsheet sensitivity models/datacenter_project.ush {TORNADO_OUTPUT} --inputs "
+            + " ".join(TORNADO_INPUTS) + f" -o {TORNADO_PNG}")
+
+
+def project_section(charts: bool = True) -> str:
+    """The project-finance model's goal seek (the lease rate for a 12 % equity IRR in each scenario)
+    and its tornado of project NPV; `charts`: also redraw the tornado (written as `-o` writes it)."""
+    from engine.sensitivity import tornado
+
+    model = engine.load(PROJECT)
+    solutions = [model.solve(IRR_TARGET, IRR_VARY, scenario=s) for s in model.scenarios]
+    target = solutions[0].target.name
+    _, unit = _shown(solutions[0].checked, IRR_VARY, solutions[0].base)
+    lines = [f"### The lease rate for a {IRR_TARGET.partition('=')[2].strip()} equity IRR", "",
+             f"| scenario | `{IRR_VARY}` in the scenario ({unit}) | `{IRR_VARY}` for `{IRR_TARGET}` ({unit}) "
+             f"| `{target}` there |", "|---|---:|---:|---:|"]
+    for s in solutions:
+        if len(s.roots) != 1:
+            raise SystemExit(f"[{s.scenario}] {IRR_TARGET}: {len(s.roots)} roots; the README shows one a scenario")
+        root = s.roots[0]
+        (base, _), (x, _) = _shown(s.checked, IRR_VARY, s.base), _shown(s.checked, IRR_VARY, root.value)
+        y, yunit = _shown(s.checked, target, root.achieved)
+        lines.append(f"| {s.scenario} | {_fixed(base)} | {_fixed(x)} | {_fixed(y)} {yunit} |")
+    lines += ["", f"One row (`{solutions[1].scenario}`), from the command line:", "", "```sh",
+              solve_command(solutions[1].scenario), "```"]
+
+    result = model.sensitivity(TORNADO_OUTPUT, TORNADO_INPUTS)
+    checked = result.checked
+    base, ounit = _shown(checked, TORNADO_OUTPUT, result.base)
+    lines += ["", f"### What moves project NPV ({result.scenario})", "",
+              f"`{TORNADO_OUTPUT}` is {_fixed(base)} {ounit} with every input at its base; each input alone at "
+              f"the ends of its range, or at its base -+ 10 %, the {TORNADO_ROWS} largest swings of "
+              f"{len(result.swings)} ({ounit}):", "",
+              "| input | moved | low .. high | at low | at high | swing |", "|---|---|---|---:|---:|---:|"]
+    for s in result.swings[:TORNADO_ROWS]:
+        (lo, unit), (hi, _) = _shown(checked, s.input, s.low), _shown(checked, s.input, s.high)
+        olo, ohi, size = (_shown(checked, TORNADO_OUTPUT, v)[0] for v in (s.output_low, s.output_high, s.swing))
+        lines.append(f"| `{s.input}` | {s.how} | {lo:,.4g} .. {hi:,.4g} {unit}".rstrip() + " | "
+                     f"{_fixed(olo)} | {_fixed(ohi)} | {_fixed(size)} |")
+    lines += ["", "```sh", tornado_command(), "```", "",
+              f"![Tornado of project NPV]({TORNADO_PNG})"]
+    if charts:
+        tornado(result, ROOT / TORNADO_PNG, model.file)
+    return "\n".join(lines)
+
+
+def sections(charts: bool = True) -> dict[tuple[str, str], str]:
+    """Each generated part of README.md by its (begin, end) markers."""
+    return {(BEGIN, END): section(charts), (PROJECT_BEGIN, PROJECT_END): project_section(charts)}
 
 
 def main():
     readme = ROOT / "README.md"
     text = readme.read_text()
-    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
-    if not pattern.search(text):
-        raise SystemExit("README.md has no model-section markers")
-    readme.write_text(pattern.sub(lambda _: f"{BEGIN}\n{section()}\n{END}", text))
-    print("README.md model section regenerated")
+    for (begin, end), body in sections().items():
+        pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
+        if not pattern.search(text):
+            raise SystemExit(f"README.md has no {begin} ... {end} markers")
+        text = pattern.sub(lambda _: f"{begin}\n{body}\n{end}", text)
+    readme.write_text(text)
+    print("README.md model sections regenerated")
     from engine import builtins, limits
 
     for name, module in (("function", builtins), ("limits", limits)):
