@@ -94,10 +94,7 @@ def _explain_one(results, name: str) -> tuple[str, dict]:
     lines = [f"{name}: {q.kind}, {'series' if q.series else 'single value'}, "
              + (unit if unit in ("a plain number", "true/false") else f"in {unit}")
              + (f" (shown in {shown})" if shown and shown != unit else "")]
-    if q.note:
-        lines.append(f"  note: {q.note}")
-    for s in q.sources:
-        lines.append(f"  source: {s.file}" + (f" {s.date}" if s.date else "") + (f' "{s.quote}"' if s.quote else ""))
+    lines += _about(checked, q)
     periods = checked.timeline.labels()
     formulas = []
     for eq in q.equations:
@@ -140,9 +137,25 @@ def _explain_one(results, name: str) -> tuple[str, dict]:
             "formula": formulas, "reads": direct, "inputs": inputs,
             "circular": list(loop[0]) if loop else None,
             "sources": [s.to_dict() for s in q.sources],
+            "correlations": [{"with": other, "rank_correlation": rho} for other, rho, _ in correlations_of(checked, name)],
             "values" if q.series else "value": ([None if v != v else float(v) for v in values] if q.series
                                                 else float(values[0]))}
     return "\n".join(lines) + "\n", data
+
+
+def _about(checked, q) -> list[str]:
+    """Its note, its sources, the inputs it is drawn correlated with."""
+    lines = [f"  note: {q.note}"] if q.note else []
+    for s in q.sources:
+        lines.append(f"  source: {s.file}" + (f" {s.date}" if s.date else "") + (f' "{s.quote}"' if s.quote else ""))
+    return lines + [f"  correlated with {other}: rank correlation {rho:g} in simulate" + (f" ({note})" if note else "")
+                    for other, rho, note in correlations_of(checked, q.name)]
+
+
+def correlations_of(checked, name: str) -> list[tuple[str, float, str | None]]:
+    """(the other input, the rank correlation, the statement's note) of each pair naming `name`."""
+    return [(b if a == name else a, rho, c.note) for c in checked.correlations
+            for a, b, rho in c.pairs() if name in (a, b)]
 
 
 def _provenance(q) -> str:

@@ -159,7 +159,28 @@ def _statement(stmt, notes: Notes, level: int = 0) -> list[Line]:
         return lines
     if isinstance(stmt, ast.Dimension):
         return _dimension(stmt, notes, level)
+    if isinstance(stmt, ast.Correlate):
+        return _correlate(stmt, level) + [line for c in stmt.clauses.items for line in _clause(c, level + 1, notes)]
     return [Line(level, _simple_statement(stmt), stmt.span.line)]
+
+
+def _correlate(stmt: ast.Correlate, level: int) -> list[Line]:
+    """A pair's number on its line; a matrix one row per line, its columns aligned (a matrix
+    reads as rows), but for two inputs, whose matrix fits on the line."""
+    head = "correlate " + ", ".join(name.name for name in stmt.names) + " = "
+    if not stmt.matrix:
+        return [Line(level, head + stmt.rows[0][0].text, stmt.span.line)]
+    texts = [[c.text for c in row] for row in stmt.rows]
+    if len(texts) <= 2:
+        return [Line(level, head + "{" + "; ".join(", ".join(row) for row in texts) + "}", stmt.span.line)]
+    signed = any(text.startswith("-") for row in texts for text in row)
+    cells = [[(" " if signed and not t.startswith("-") else "") + t for t in row] for row in texts]
+    widths = [max(len(row[k]) for row in cells if k < len(row)) for k in range(max(map(len, cells)))]
+    lines = [Line(level, head + "{", stmt.span.line)]
+    for i, (row, coefficients) in enumerate(zip(cells, stmt.rows)):
+        text = " ".join((cell + ",").ljust(widths[k] + 1) if k < len(row) - 1 else cell for k, cell in enumerate(row))
+        lines.append(Line(level + 1, text + (";" if i < len(cells) - 1 else ""), coefficients[0].span.line))
+    return lines + [Line(level, "}", stmt.span.end_line if not stmt.clauses.items else stmt.rows[-1][-1].span.line)]
 
 
 def _dimension(stmt: ast.Dimension, notes: Notes, level: int) -> list[Line]:

@@ -131,6 +131,23 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Correlation:
+    """correlate a, b = -0.5: the rank (Spearman) correlations of uncertain inputs, as stated (a
+    pair as its 2 x 2 matrix). Inputs a scenario fixes are left out of its checked model."""
+
+    names: tuple[str, ...]
+    ranks: tuple[tuple[float, ...], ...]  # the symmetric matrix, 1 on its diagonal
+    note: str | None = None
+    sources: tuple[SourceRef, ...] = ()
+    span: Span | None = field(default=None, compare=False)
+
+    def pairs(self):
+        """(a, b, rho) for each pair, in the matrix's order."""
+        n = len(self.names)
+        return [(self.names[i], self.names[j], self.ranks[i][j]) for i in range(n) for j in range(i + 1, n)]
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of the evaluation plan: quantities evaluated together.
     sequential=False: one quantity, each equation vectorised over its periods.
@@ -243,3 +260,4 @@ class CheckedModel:
     dimensions: Dimensions = NO_DIMENSIONS
     warnings: tuple = ()  # Diagnostics of severity "warning": valid, but probably not meant
     counts: Mapping[str, Any] = field(default_factory=dict)  # inputs that count periods -> engine/period_counts.py Limit
+    correlations: tuple[Correlation, ...] = ()  # the `correlate` statements on this scenario's uncertain inputs

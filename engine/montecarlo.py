@@ -177,8 +177,14 @@ class Simulation:
         return {"model": self.model.title, "scenario": self.model.scenario, "samples": self.samples,
                 "seed": self.seed, "eval_seconds": self.eval_seconds, "percentiles": percentiles,
                 "dropped": dropped, "timeline": list(self.model.timeline.periods),
-                "quantities": quantities,
+                "quantities": quantities, "correlations": correlations_data(self.model),
                 "checks": [{"name": k, "probability": p} for k, p in self.check_probability.items()]}
+
+
+def correlations_data(model) -> list[dict]:
+    """Each stated pair: its inputs, its rank correlation, the statement's note and sources."""
+    return [{"inputs": [a, b], "rank_correlation": rho, "note": c.note, "sources": [s.to_dict() for s in c.sources]}
+            for c in model.correlations for a, b, rho in c.pairs()]
 
 
 def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: int | None = None,
@@ -210,7 +216,7 @@ def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: 
         client = stack.enter_context(distributed.connect(scheduler)) if backend == "dask" else None  # before any draw
         # the base case first: if it cannot be evaluated, that is the error (as for `unitsheet run`)
         cells = summarised_cells(evaluator, model.run(scenario).env[MATRIX])
-        streams = Streams(seed, uncertain_inputs(checked))
+        streams = Streams(seed, uncertain_inputs(checked), checked.correlations)
         draws = _draws(streams, samples, chunk or chunk_size(evaluator))
         if backend == "dask":  # the blanks' samples too: the fold summarises them apart
             results = distributed.map_chunks(client, model, scenario, draws, evaluated)
@@ -367,6 +373,9 @@ def simulation_table(sim: Simulation) -> str:
         lines.append("")
     uncertain = [q.name for q in uncertain_inputs(model)]
     lines.append("uncertain inputs: " + (", ".join(uncertain) or "none (every sample equals the base case)"))
+    if model.correlations:
+        lines.append("rank correlations: " + ", ".join(f"{a} ~ {b} {rho:g}" for c in model.correlations
+                                                       for a, b, rho in c.pairs()))
     lines.append("")
     rows = []
     steady = []

@@ -14,46 +14,11 @@ from . import limits
 from . import syntax as ast
 from .gcpause import collector_paused
 from .diagnostics import Diagnostic, Label, ModelError, Span
+from .postlex import NewlinesInBrackets
 from .syntax_errors import NestedTooDeep, syntax_diagnostics, too_deep
 
 MAX_NESTING = limits.NESTING.value
 MAX_SOURCE_BYTES = 20_000_000
-
-
-class _NewlinesInBrackets:
-    """Lark post-lexer: newlines inside ( ), [ ] and table braces do not end a statement.
-    The braces of a scenario block do keep them: there they separate statements."""
-
-    always_accept = ("_NL",)
-
-    open_brackets: list[Token] = []  # of the current parse: what a syntax error may be inside
-
-    def process(self, stream):
-        stack: list[bool] = []  # True: newlines are ignored at this depth
-        opened = _NewlinesInBrackets.open_brackets = []
-        recent: list[Token] = []
-        for tok in stream:
-            kind = tok.type
-            if kind in ("LPAR", "LSQB"):
-                stack.append(True)
-                opened.append(tok)
-            elif kind == "LBRACE":
-                stack.append(not _opens_scenario_block(recent))
-                opened.append(tok)
-            elif kind in ("RPAR", "RSQB", "RBRACE") and stack:
-                stack.pop()
-                opened.pop()
-            if len(stack) > MAX_NESTING:
-                raise NestedTooDeep(tok)
-            if kind == "_NL" and stack and stack[-1]:
-                continue
-            recent = (recent + [tok])[-3:]
-            yield tok
-
-
-def _opens_scenario_block(recent: list[Token]) -> bool:
-    kinds = [t.type for t in recent]
-    return kinds[-2:] == ["SCENARIO", "NAME"] or kinds[-3:] == ["SCENARIO", "NAME", "STRING"]
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +29,7 @@ def grammar_text() -> str:
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     callbacks = {name: _collect_comment_token for name in ("_NL", "_CONTINUE")}
-    return Lark(grammar_text(), parser="lalr", postlex=_NewlinesInBrackets(), propagate_positions=True,
+    return Lark(grammar_text(), parser="lalr", postlex=NewlinesInBrackets(), propagate_positions=True,
                 maybe_placeholders=True, lexer_callbacks=callbacks, cache=True)
 
 
@@ -89,7 +54,7 @@ def parse(text: str, file: str = "<model>") -> ast.Module:
         raise ModelError([too_deep(deep.token, file)], sources) from None
     except UnexpectedInput as err:
         found = syntax_diagnostics(err, text, file, parse_again=lambda again: _parse_collecting(again, []),
-                                   open_brackets=lambda: _NewlinesInBrackets.open_brackets)
+                                   open_brackets=lambda: NewlinesInBrackets.open_brackets)
         raise ModelError(found, sources) from None
     try:
         with collector_paused():
@@ -289,6 +254,29 @@ class _Builder(Transformer_NonRecursive):
     def chart_stmt(self, meta, children):
         title, names = children
         return ast.Chart(_unquote(title), names, self._span(meta))
+
+    def correlate_stmt(self, meta, children):
+        count = next(i for i, c in enumerate(children) if not isinstance(c, ast.Name))  # the names first
+        names, rows, clauses = children[:count], children[count], children[count + 1:]
+        rows = rows if isinstance(rows, tuple) else ((rows,),)
+        return ast.Correlate(tuple(names), rows, self._clauses(clauses), self._span(meta))
+
+    def correlated(self, meta, children):
+        """price[na] -> the Name `price[na]`, as dimension rows are named."""
+        name, *items = children
+        items = [str(t) for t in items if t is not None]
+        return ast.Name(f"{name}[{', '.join(items)}]" if items else str(name), self._span(meta))
+
+    def coefficients(self, meta, children):
+        return tuple(children)
+
+    def coefficient_row(self, meta, children):
+        return tuple(children)
+
+    def coefficient(self, meta, children):
+        sign, number = children
+        text = (str(sign) if sign else "") + str(number)
+        return ast.Coefficient(float(text.replace("_", "")), text, self._span(meta))
 
     def name_list(self, meta, children):
         return tuple(ast.Name(str(tok), self._tspan(tok)) for tok in children)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import ir
+from . import copula, ir
 from .evaluate import MATRIX, Evaluator
 
 MEMORY_BUDGET = 64 * 2**20  # bytes of value matrix (and its temporaries) per chunk of samples
@@ -27,17 +27,22 @@ def uncertain_inputs(checked: ir.CheckedModel) -> list[ir.Quantity]:
 
 class Streams:
     """One random stream per uncertain input, keyed by the seed and the input's name. Sample i
-    of an input is word i of its Philox stream, reached directly (Philox is counter-based)."""
+    of an input is word i of its Philox stream, reached directly (Philox is counter-based); the
+    stated correlations mix the correlated inputs' words sample by sample (engine/copula.py)."""
 
-    def __init__(self, seed: int, quantities: list[ir.Quantity]):
+    def __init__(self, seed: int, quantities: list[ir.Quantity], correlations=()):
         self.quantities = quantities
         self.keys = [np.random.SeedSequence(seed, spawn_key=(int.from_bytes(q.name.encode("utf-8"), "big"),))
                      for q in quantities]
+        self.correlated, self.factor = correlated_inputs(correlations)
 
     def draw(self, start: int, stop: int) -> dict[str, np.ndarray]:
         """Samples start..stop-1 of every uncertain input, in the input's unit."""
-        return {q.name: inverse_cdf(q.distribution, self.uniforms(key, start, stop - start))
-                for q, key in zip(self.quantities, self.keys)}
+        uniforms = {q.name: self.uniforms(key, start, stop - start) for q, key in zip(self.quantities, self.keys)}
+        if self.correlated:
+            mixed = copula.correlate_uniforms([uniforms[name] for name in self.correlated], self.factor)
+            uniforms.update(zip(self.correlated, mixed))
+        return {q.name: inverse_cdf(q.distribution, uniforms[q.name]) for q in self.quantities}
 
     @staticmethod
     def uniforms(key: np.random.SeedSequence, start: int, m: int) -> np.ndarray:
@@ -47,6 +52,20 @@ class Streams:
         bits.advance(start // 4)  # one step of Philox's counter makes four 64-bit words
         words = bits.random_raw(start % 4 + m)[start % 4:]
         return ((words >> np.uint64(12)).astype(np.float64) + 0.5) * 2.0**-52
+
+
+def correlated_inputs(correlations) -> tuple[list[str], np.ndarray | None]:
+    """The inputs the `correlate` statements name, and the factor of their normals' correlation
+    matrix (the statements together; a pair never stated is uncorrelated)."""
+    names = list(dict.fromkeys(name for corr in correlations for name in corr.names))
+    if not names:
+        return [], None
+    ranks = np.eye(len(names))
+    for corr in correlations:
+        for a, b, rho in corr.pairs():
+            i, j = names.index(a), names.index(b)
+            ranks[i, j] = ranks[j, i] = rho
+    return names, copula.factor(ranks)
 
 
 def inverse_cdf(dist: tuple, u: np.ndarray) -> np.ndarray:

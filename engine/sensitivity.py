@@ -15,7 +15,7 @@ import numpy as np
 from . import ir, report
 from .overrides import input_values
 from .samples import uncertain_inputs
-from .solve import names_hint, output_at, usage
+from .solve import names_hint, output_at, refuse_count, usage
 
 PERCENT = 10.0  # default -+ for an input without a range
 
@@ -120,6 +120,7 @@ def _inputs(checked: ir.CheckedModel, asked: list[str] | None) -> list[str]:
         if q is None or q.kind != "input" or q.unit is None:
             what = "not a quantity of the model" if q is None else "a formula" if q.kind != "input" else "true/false"
             raise usage(f"`{text}` is {what}: --inputs takes number inputs", names_hint(checked, text, inputs=True))
+        refuse_count(checked, text)
         out.append(text)
     return list(dict.fromkeys(out))
 

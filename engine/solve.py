@@ -144,7 +144,19 @@ def input_at(checked: ir.CheckedModel, text: str) -> tuple[str, int | None]:
         raise usage(f"`{name}` is {what}: --vary takes an input", names_hint(checked, name, inputs=True))
     if q.unit is None:
         raise usage(f"`{name}` is true/false: it has no values to vary", None)
+    refuse_count(checked, name)
     return name, period_of(checked, q, label, "vary")
+
+
+def refuse_count(checked: ir.CheckedModel, name: str) -> None:
+    """An input that counts periods (a depreciation life, a lag) is one whole number in a whole
+    evaluation, as the checker says of a range on one: a what-if, whose variants are the rows of
+    one evaluation, cannot vary it (it had every row's value blank, silently)."""
+    limit = checked.counts.get(name)
+    if limit is not None:
+        raise usage(f"`{name}` counts periods ({limit.uses}): it is one whole number in a whole evaluation, so a "
+                    "what-if cannot vary it", f'compare runs instead: unitsheet run {checked.file} --set "{name}=VALUE '
+                    f'{checked.quantities[name].unit_text}"')
 
 
 def period_of(checked, q: ir.Quantity, label: str | None, what: str) -> int | None:

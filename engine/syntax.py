@@ -364,6 +364,26 @@ class Chart:  # chart "Cash": cash_balance, funding_gap
 
 
 @dataclass(frozen=True)
+class Coefficient:  # -0.5 in `correlate a, b = -0.5`, as written
+    value: float
+    text: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Correlate:  # correlate a, b = -0.5   correlate a, b, c = {1, 0.3, 0.1; 0.3, 1, 0.2; 0.1, 0.2, 1}
+    names: tuple  # of Name, an item named as the language selects it: price[na]
+    rows: tuple  # of tuples of Coefficient; a pair's one number: ((Coefficient,),)
+    clauses: Clauses
+    span: Span = _span()
+
+    @property
+    def matrix(self) -> bool:
+        """Written as a matrix (else one number for two inputs)."""
+        return len(self.rows) > 1 or len(self.rows[0]) > 1
+
+
+@dataclass(frozen=True)
 class Module:
     file: str
     statements: tuple

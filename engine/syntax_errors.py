@@ -13,7 +13,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from . import limits
 from .diagnostics import Diagnostic, Label, Span
 
-MAX_NESTING = limits.NESTING.value  # the post-lexer's (engine/parser.py)
+MAX_NESTING = limits.NESTING.value  # the post-lexer's (engine/postlex.py)
 
 
 class NestedTooDeep(Exception):

@@ -109,3 +109,18 @@ def test_the_tornado_is_one_evaluation(monkeypatch):
     model.sensitivity("project_npv", INPUTS)
     assert calls == [(1 + 2 * len(INPUTS),)]
     assert np.isfinite([s.swing for s in model.sensitivity("project_npv", INPUTS).swings]).all()
+
+
+@pytest.mark.parametrize("command", [
+    ["sensitivity", "models/datacenter_project.ush", "project_npv", "--inputs", "lease_rate", "it_life"],
+    ["table", "models/datacenter_project.ush", "project_npv", "--vary", "it_life=5 year..7 year:3"],
+    ["solve", "models/datacenter_project.ush", "--target", "equity_irr = 12 %", "--vary", "dep_life"],
+])
+def test_an_input_that_counts_periods_is_not_varied_by_a_what_if(command, capsys, monkeypatch, root):
+    """A depreciation life is one whole number in a whole evaluation (the checker refuses a range
+    on it): varying it gave every row, the base's too, a blank, silently."""
+    monkeypatch.chdir(root)
+    code, out, err = run_cli(command, capsys)
+    assert code == 2 and out == ""
+    assert "counts periods (depreciation(" in err and "a what-if cannot vary it" in err
+    assert 'unitsheet run models/datacenter_project.ush --set "' in err

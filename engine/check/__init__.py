@@ -13,7 +13,7 @@ from types import MappingProxyType
 from .. import dimensions, ir
 from .. import syntax as ast
 from . import calls  # noqa: F401  (registers the typing of calls with expressions.HANDLERS)
-from . import checks, definitions, formulas, header, inputs, items, periods, pieces, plan, rollups
+from . import checks, correlations, definitions, formulas, header, inputs, items, periods, pieces, plan, rollups
 from .literals import LiteralError, parse_literal
 from .scope import Scope
 
@@ -28,7 +28,8 @@ PASSES = (
     ("the items of a dimensioned quantity share one shape and unit", items.verify, False),
     ("periods read exist and have values", periods.verify, False),
     ("roll-up rules stated where the unit's rule is meaningless", rollups.verify, False),
-    ("checks and charts typed", checks.type_all, True),
+    ("checks and charts typed", checks.type_all, False),
+    ("correlations of uncertain inputs, valid together", correlations.type_all, True),
 )
 __doc__ += "\n" + "\n".join(f"  {k}. {what}" for k, (what, _, _) in enumerate(PASSES, 1)) + "\n"
 
@@ -64,4 +65,4 @@ def assemble(s: Scope) -> ir.CheckedModel:
         units=s.units, dependencies=MappingProxyType({k: frozenset(v) for k, v in s.dependencies.items()}),
         sources_text=MappingProxyType(dict(s.sources)), charts=tuple(s.charts),
         dimensions=s.module.dimensions or ir.NO_DIMENSIONS, warnings=tuple(s.report.warnings),
-        counts=MappingProxyType(dict(s.counts)))
+        counts=MappingProxyType(dict(s.counts)), correlations=tuple(s.correlations))

@@ -11,6 +11,7 @@ engine/check/__init__.py) reads the fields the earlier ones filled and fills its
   periods      counts (the limits of the inputs that count periods); errors
   rollups      -- (errors only)
   checks       checks, charts
+  correlations correlations
 
 Errors are never raised at the user from a pass: they go to `report` (Numbat-style data) and the
 runner stops between passes when there are any.
@@ -118,6 +119,7 @@ class Scope:
     # checks
     checks: list = field(default_factory=list)
     charts: list = field(default_factory=list)
+    correlations: list = field(default_factory=list)  # of ir.Correlation
     lines: list[str] | None = None  # the source, split once for common.text
 
     @classmethod

@@ -42,6 +42,23 @@ def write(book: Book):
         row += 1
         book.text(ws, row, 0, name, widen=False)
         ws.write_number(row, 2, p, percent)
+    row = _correlations(book, ws, row + 2)
     ws.freeze_panes(HEADER_ROW + 1, FIRST_PERIOD_COL)
     book.size_columns(ws, minimum=4, maximum=40)
     book.print_setup(ws, label_columns=2)
+
+
+def _correlations(book: Book, ws, row: int) -> int:
+    """The stated rank correlations the samples were drawn with, each with its note or source."""
+    pairs = [(a, b, rho, c) for c in book.simulation.model.correlations for a, b, rho in c.pairs()]
+    if not pairs:
+        return row
+    book.text(ws, row, 0, "Rank (Spearman) correlations the inputs were drawn with", book.f_bold, widen=False)
+    for a, b, rho, corr in pairs:
+        row += 1
+        book.text(ws, row, 0, f"{a} with {b}", widen=False)
+        ws.write_number(row, 2, rho)
+        cited = corr.sources[0].file if corr.sources else corr.note
+        if cited:
+            book.text(ws, row, 3, cited, widen=False)
+    return row
