@@ -54,6 +54,13 @@ def scheduler(text: str) -> str:
     return text
 
 
+def _progress_flag(parser) -> None:
+    """--no-progress, on the commands that can run long (engine/progress.py)."""
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bar (one is drawn on stderr only on a terminal, after half a second, "
+                             "never with --format json or csv)")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse exits 2 on usage errors too; keep its message short
         self.print_usage(sys.stderr)
@@ -86,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--seed", type=seed, default=0, help="seed of the --explore search (same seed, same result)")
     chk.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                      help="override an input, as run's --set (replays a counterexample --explore printed)")
+    _progress_flag(chk)
 
     _what_if_parsers(sub)
 
@@ -109,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--outputs", nargs="+", default=[], metavar="NAME[PERIOD]", help="the outputs --samples-out writes")
     sim.add_argument("--hist", metavar="OUTPUT[PERIOD]", help="draw the distribution of one output (with -o)")
     sim.add_argument("-o", "--output", metavar="HIST.png", help="where --hist draws")
+    _progress_flag(sim)
 
     exp = sub.add_parser("explain", help="show how one quantity is computed, what it reads, and its values "
                                          "(without a name: list every quantity)")
@@ -131,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--simulate", type=count, metavar="N", default=0,
                         help="add a Simulation sheet with percentiles from N Monte Carlo samples")
     export.add_argument("--seed", type=seed, default=0)
+    _progress_flag(export)
 
     plot = sub.add_parser("plot", help="draw series over the timeline to a PNG")
     plot.add_argument("model")
@@ -155,6 +165,7 @@ def _what_if_parsers(sub) -> None:
     slv.add_argument("--scenario", action="append", help="in this scenario (repeatable; default base)")
     slv.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override an input first")
     slv.add_argument("--format", choices=["table", "json"], default="table")
+    _progress_flag(slv)
 
     sen = sub.add_parser("sensitivity", help="a tornado: one output with each input alone at its range's ends")
     sen.add_argument("model")
@@ -174,3 +185,4 @@ def _what_if_parsers(sub) -> None:
     tab.add_argument("--scenario", default="base")
     tab.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override an input first")
     tab.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    _progress_flag(tab)

@@ -59,7 +59,8 @@ class CheckReport:
 
 
 def check(model, scenarios: list[str] | None = None, overrides: dict | None = None, explore: int = 0,
-          seed: int = 0, path: str | None = None) -> CheckReport:
+          seed: int = 0, path: str | None = None, progress=None) -> CheckReport:
+    """progress(done, expected): told of the search's steps (engine/explore.py, engine/progress.py)."""
     scenarios = scenarios or model.scenarios
     overrides = overrides or {}
     outcome = [(scenario, model.run(scenario, overrides).checks) for scenario in scenarios]
@@ -68,7 +69,7 @@ def check(model, scenarios: list[str] | None = None, overrides: dict | None = No
         from .explore import explore as search
 
         _searched_not_set(model, overrides)
-        exploration = search(model, explore, seed, scenarios, overrides)
+        exploration = search(model, explore, seed, scenarios, overrides, progress)
     return CheckReport(model.checked().title, outcome, explore, seed, exploration, path, model)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import nullcontext
 
 from . import terminate
 from .arguments import EXIT_INVALID, build_parser
@@ -197,10 +198,19 @@ def cmd_run(args) -> int:
     return EXIT_OK if results.passed else EXIT_CHECK_FAILED
 
 
+def _bar(args, what: str, unit: str):
+    """A progress bar on stderr for a long command, when one helps (engine/progress.py); its
+    callback, None when none is drawn. Ended before the command prints its output."""
+    from . import progress
+
+    return progress.bar(what, unit, progress.wanted(args.format, args.no_progress))
+
+
 def cmd_solve(args) -> int:
     model = _load(args.model)
-    solutions = [model.solve(args.target, args.vary, args.between, scenario, _overrides(args.set))
-                 for scenario in args.scenario or ["base"]]
+    with _bar(args, "solve", "variants") as tick:
+        solutions = [model.solve(args.target, args.vary, args.between, scenario, _overrides(args.set), tick)
+                     for scenario in args.scenario or ["base"]]
     if args.format == "json":
         print(json_text({"solutions": [s.to_dict() for s in solutions]}, indent=2))
     else:
@@ -230,7 +240,9 @@ def cmd_sensitivity(args) -> int:
 def cmd_table(args) -> int:
     from . import report
 
-    table = _load(args.model).table(args.output, args.vary, args.scenario, _overrides(args.set))
+    model = _load(args.model)
+    with _bar(args, "table", "cells") as tick:
+        table = model.table(args.output, args.vary, args.scenario, _overrides(args.set), tick)
     if args.format == "json":
         print(json_text(table.to_dict(), indent=2))
     elif args.format == "csv":
@@ -250,7 +262,8 @@ def cmd_check(args) -> int:
     from .checking import check
 
     model = _load(args.model)
-    report = check(model, args.scenario, _overrides(args.set), args.explore, args.seed, args.model)
+    with _bar(args, "check --explore", "steps") if args.explore else nullcontext() as tick:
+        report = check(model, args.scenario, _overrides(args.set), args.explore, args.seed, args.model, tick)
     print(json_text(report.to_dict(), indent=2) if args.format == "json" else report)
     return EXIT_OK if report.passed else EXIT_CHECK_FAILED
 
@@ -273,14 +286,15 @@ def cmd_simulate(args) -> int:
             hist = output_at(model.checked(args.scenario), args.hist, "output", "a histogram")
         options = dict(samples=args.samples, seed=args.seed, keep=[hist[0]] if hist else None, backend=args.backend,
                        scheduler=args.scheduler, drop_failed=args.drop_failed, percentiles=args.percentiles)
-        if args.samples_out:
-            from .samples_out import simulate_writing
+        if args.outputs and not args.samples_out:
+            raise UsageError("--outputs names what --samples-out writes")
+        with _bar(args, "simulate", "samples") as tick:
+            if args.samples_out:
+                from .samples_out import simulate_writing
 
-            sim = simulate_writing(model, args.samples_out, args.outputs, args.scenario, **options)
-        else:
-            if args.outputs:
-                raise UsageError("--outputs names what --samples-out writes")
-            sim = simulate(model, scenario=args.scenario, **options)
+                sim = simulate_writing(model, args.samples_out, args.outputs, args.scenario, progress=tick, **options)
+            else:
+                sim = simulate(model, scenario=args.scenario, progress=tick, **options)
     if hist:
         from .histogram import histogram
 
@@ -333,7 +347,8 @@ def cmd_export(args) -> int:
     if args.simulate:
         from .uncertainty import simulate
 
-        simulation = simulate(model, args.simulate, args.seed, args.scenario)
+        with _bar(args, "simulate", "samples") as tick:
+            simulation = simulate(model, args.simulate, args.seed, args.scenario, progress=tick)
     summary = export_workbook(model, args.output, scenario=args.scenario, simulation=simulation)
     if args.format == "json":
         print(json_text(summary, indent=2))

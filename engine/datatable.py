@@ -1,6 +1,7 @@
 """Data tables (Excel's What-If data table): one output over a grid of one or two inputs' values,
-`a=LO..HI:N`, every cell a row of the samples axis: the whole table is one vectorised evaluation.
-Not written to the workbook yet (docs/language.md, "Data tables")."""
+`a=LO..HI:N`, every cell a row of the samples axis: the whole table is one vectorised evaluation
+(in chunks of cells that fit the memory budget, as simulate's samples: a cell's value does not
+depend on the chunk). Not written to the workbook yet (docs/language.md, "Data tables")."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 from . import ir, report
 from .check.literals import LiteralError, parse_literal
 from .overrides import input_values
+from .samples import chunk_size, chunks
 from .solve import input_at, output_at, usage
 
 MOST_CELLS = 1_000_000  # a table's cells; each is a row of one evaluation
@@ -73,8 +75,10 @@ class DataTable:
         return "\n".join(lines)
 
 
-def data_table(model, output: str, vary: list[str], scenario: str = "base", overrides: dict | None = None) -> DataTable:
-    """`output` over the grid of `vary` ("tariff=40 USD/MWh..120 USD/MWh:9", one or two of them)."""
+def data_table(model, output: str, vary: list[str], scenario: str = "base", overrides: dict | None = None,
+               progress=None) -> DataTable:
+    """`output` over the grid of `vary` ("tariff=40 USD/MWh..120 USD/MWh:9", one or two of them).
+    progress(done, expected): told of the cells, then of each chunk's (engine/progress.py)."""
     checked = model.checked(scenario)
     name, period = output_at(checked, output, "output", "a data table")
     if not 1 <= len(vary) <= 2:
@@ -87,19 +91,35 @@ def data_table(model, output: str, vary: list[str], scenario: str = "base", over
     if m > MOST_CELLS:
         raise usage(f"{m:,} cells: a data table has at most {MOST_CELLS:,}", "fewer values on an axis")
     values = input_values(checked, overrides if overrides is not None else {})
-    rows = {n: np.broadcast_to(v, (m,) + v.shape) for n, v in values.items()}
-    for axis, column in zip(axes, grid):
-        varied = np.repeat(values[axis.quantity][None, :], m, axis=0)
-        varied[:, axis.period or 0] = column.reshape(-1)
-        rows[axis.quantity] = varied
-    env = model.evaluator(scenario).run(rows, prefix=(m,), verify=False)
-    out = np.broadcast_to(env[name], (m,) + env[name].shape[-1:])[:, period or 0]
+    out = _cells(model.evaluator(scenario), values, axes, [g.reshape(-1) for g in grid], name, period, progress)
     if not np.isfinite(out).all():
         cell = int(np.argmax(~np.isfinite(out)))
         at = ", ".join(f"{a.name} = {float(g.reshape(-1)[cell]):.10g}" for a, g in zip(axes, grid))
         raise usage(f"`{output}` has no value at {at} (in the inputs' own units): the model cannot be evaluated "
                     "there", "narrow the ranges to where the model has a value (run --set there says why)")
     return DataTable(scenario, output, name, period, axes, out.reshape(grid[0].shape).copy(), checked)
+
+
+def _cells(evaluator, values: dict, axes: list[Axis], columns: list[np.ndarray], name: str, period: int | None,
+           progress=None) -> np.ndarray:
+    """The output at each cell (the axes' inputs at the columns' values, a row each), a chunk of
+    cells per evaluation."""
+    m = len(columns[0])
+    out = np.empty(m)
+    if progress is not None:
+        progress(0, m)
+    for start, stop in chunks(m, chunk_size(evaluator)):
+        k = stop - start
+        rows = {n: np.broadcast_to(v, (k,) + v.shape) for n, v in values.items()}
+        for axis, column in zip(axes, columns):  # two periods of one input: each set in the same rows
+            varied = np.array(rows[axis.quantity])
+            varied[:, axis.period or 0] = column[start:stop]
+            rows[axis.quantity] = varied
+        env = evaluator.run(rows, prefix=(k,), verify=False)
+        out[start:stop] = np.broadcast_to(env[name], (k,) + env[name].shape[-1:])[:, period or 0]
+        if progress is not None:
+            progress(k)
+    return out
 
 
 def _axis(checked: ir.CheckedModel, text: str) -> Axis:

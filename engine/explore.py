@@ -135,10 +135,12 @@ class _Points:
     """Evaluates points of one scenario's search (rows of k, one per uncertain input) as rows of
     the samples axis: which checks fail at each, and which cannot be evaluated (a runtime error,
     division by zero...: a chunk that raises is halved until the point that raises is alone, so
-    one bad point hides no other)."""
+    one bad point hides no other). progress(done, expected): told of each evaluation's points."""
 
-    def __init__(self, model, scenario: str, checked: ir.CheckedModel, names: list[str], overrides: dict):
+    def __init__(self, model, scenario: str, checked: ir.CheckedModel, names: list[str], overrides: dict,
+                 progress=None):
         self.model, self.scenario, self.overrides = model, scenario, overrides
+        self.progress = progress or (lambda done, expected=0: None)
         self.evaluator = model.evaluator(scenario)
         self.base = input_values(checked, overrides)
         self.quantities = [checked.quantities[name] for name in names]
@@ -149,8 +151,10 @@ class _Points:
         """(failed (points x checks), errors (points,)): a point with an error fails no check here."""
         failed = np.zeros((len(points), len(self.checks)), dtype=bool)
         errors = np.zeros(len(points), dtype=bool)
+        self.progress(0, len(points))
         for start, stop in chunks(len(points), self.size):
             self._chunk(points, start, stop, failed, errors)
+            self.progress(stop - start)
         return failed, errors
 
     def _chunk(self, points, start: int, stop: int, failed: np.ndarray, errors: np.ndarray) -> None:
@@ -259,7 +263,7 @@ def _boundary(fails, ks: np.ndarray, i: int) -> int:
 
 
 def explore(model, examples: int, seed: int = 0, scenarios: list[str] | None = None,
-            overrides: dict | None = None) -> Exploration:
+            overrides: dict | None = None, progress=None) -> Exploration:
     """Search every scenario's uncertain inputs for failing checks, in three stages:
     1. the base case and the corners of the inputs' box (`corners`: all 2^k up to 12 inputs,
        above a covering design of every pair of ends plus seeded random corners, 4096 in all);
@@ -269,7 +273,8 @@ def explore(model, examples: int, seed: int = 0, scenarios: list[str] | None = N
     A runtime error (division by zero...) at a point fails every check there; a check that also
     fails where the model can be evaluated is reported with such a counterexample.
     The same seed gives the same result. Returns an Exploration: unpacks as (per-check outcomes,
-    findings); .searched says what was evaluated per scenario."""
+    findings); .searched says what was evaluated per scenario. progress(done, expected): told of
+    each example drawn and each point evaluated (engine/progress.py; shrinking adds points as it goes)."""
     scenarios = scenarios or model.scenarios
     findings: list[Finding] = []
     outcomes: list[dict] = []
@@ -277,8 +282,8 @@ def explore(model, examples: int, seed: int = 0, scenarios: list[str] | None = N
     for scenario in scenarios:
         checked = model.checked(scenario)
         names = [q.name for q in uncertain_inputs(checked)]
-        search = _Points(model, scenario, checked, names, overrides or {})
-        drawn = _examples(len(names), examples, seed)
+        search = _Points(model, scenario, checked, names, overrides or {}, progress)
+        drawn = _examples(len(names), examples, seed, search.progress)
         points = np.vstack([np.zeros((1, len(names)), dtype=np.int64),
                             corners(len(names), seed).astype(np.int64) * STEPS, drawn])
         failed, errors = search.evaluate(points)
@@ -303,12 +308,13 @@ def explore(model, examples: int, seed: int = 0, scenarios: list[str] | None = N
     return Exploration(outcomes, findings, searched)
 
 
-def _examples(inputs: int, examples: int, seed: int) -> np.ndarray:
+def _examples(inputs: int, examples: int, seed: int, progress=lambda done, expected=0: None) -> np.ndarray:
     """The points Hypothesis draws (seeded), as rows of k. Up to EACH_INPUT_UP_TO inputs it draws
     every input's k; above, a compact description (a background for every input: at base,
     uniform over the box or at a random end, from a seed it draws; and up to FOCUS inputs it
     places itself), so that an example costs the same whatever the number of inputs and never
-    exceeds Hypothesis's size limit (2,000 inputs drawn one by one did: "Unsatisfiable")."""
+    exceeds Hypothesis's size limit (2,000 inputs drawn one by one did: "Unsatisfiable").
+    progress(done, expected): told of each example drawn (drawing 1,000 takes seconds)."""
     if not inputs or examples <= 0:
         return np.zeros((0, inputs), dtype=np.int64)
     from hypothesis import HealthCheck, Phase, find, settings
@@ -329,13 +335,16 @@ def _examples(inputs: int, examples: int, seed: int) -> np.ndarray:
 
     def keep(row: np.ndarray) -> bool:
         rows.append(row)
+        progress(1)
         return False
 
+    progress(0, examples)
     with _private_hypothesis_storage():
         try:
             find(strategy, keep, settings=config, random=random.Random(seed))
         except NoSuchExample:
             pass
+    progress(0, len(rows) - examples)  # Hypothesis may stop short of `examples`
     return np.array(rows, dtype=np.int64).reshape(len(rows), inputs)
 
 

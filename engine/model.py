@@ -124,13 +124,14 @@ class Model:
         return self._evaluate(scenario, checked, inputs, since)
 
     def solve(self, target: str, vary: str, between: str | None = None, scenario: str = "base",
-              overrides: dict | None = None):
+              overrides: dict | None = None, progress=None):
         """Goal seek (engine/solve.py): every value of input `vary` (in `between`, "LOW..HIGH", or its
         range, or an automatic bracket) at which `target` holds ("equity_irr = 10 %",
-        "cash[2029-12] = 0 USD"), nearest to its base value first. A Solution: .roots, str() a table."""
+        "cash[2029-12] = 0 USD"), nearest to its base value first. A Solution: .roots, str() a table.
+        progress: a callback told of the work done (engine/progress.py); none by default."""
         from .solve import solve
 
-        return solve(self, target, vary, between, scenario, overrides)
+        return solve(self, target, vary, between, scenario, overrides, progress)
 
     def sensitivity(self, output: str, inputs: list[str] | None = None, percent: float = 10.0,
                     scenario: str = "base", overrides: dict | None = None):
@@ -141,28 +142,32 @@ class Model:
 
         return sensitivity(self, output, inputs, percent, scenario, overrides)
 
-    def table(self, output: str, vary: list[str], scenario: str = "base", overrides: dict | None = None):
+    def table(self, output: str, vary: list[str], scenario: str = "base", overrides: dict | None = None,
+              progress=None):
         """A data table (engine/datatable.py): `output` over a grid of one or two inputs, each
-        "name=LOW..HIGH:N", in one vectorised evaluation. .values, .to_dict(), str() its table."""
+        "name=LOW..HIGH:N", in one vectorised evaluation. .values, .to_dict(), str() its table.
+        progress: a callback told of the cells done (engine/progress.py); none by default."""
         from .datatable import data_table
 
-        return data_table(self, output, list(vary), scenario, overrides)
+        return data_table(self, output, list(vary), scenario, overrides, progress)
 
     def simulate(self, samples: int = 10_000, seed: int = 0, scenario: str = "base", **options):
-        """Monte Carlo (engine/montecarlo.py: keep=, percentiles=, chunk=, backend=, drop_failed=).
+        """Monte Carlo (engine/montecarlo.py: keep=, percentiles=, chunk=, backend=, drop_failed=,
+        progress=: a callback told of the samples done, engine/progress.py; none by default).
         A Simulation: .summary(name), .check_probability, .to_dict(), str() the command's table."""
         from .montecarlo import simulate
 
         return simulate(self, samples, seed, scenario, **options)
 
     def check(self, scenarios: list[str] | None = None, overrides: dict | None = None, explore: int = 0,
-              seed: int = 0):
+              seed: int = 0, progress=None):
         """Every check of every scenario (or those named), with `overrides`; explore: examples of the
         search for inputs that make one fail (engine/explore.py). A CheckReport: .passed, .findings,
-        .to_dict(), str() what `unitsheet check` prints."""
+        .to_dict(), str() what `unitsheet check` prints. progress: a callback told of the search's
+        steps (engine/progress.py); none by default."""
         from .checking import check
 
-        return check(self, scenarios, overrides, explore, seed, self.file)
+        return check(self, scenarios, overrides, explore, seed, self.file, progress)
 
     def explain(self, name: str | None = None, scenario: str = "base") -> str:
         """What `unitsheet explain` prints: one quantity's formula, inputs and values, or every quantity."""

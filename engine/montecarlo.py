@@ -189,7 +189,7 @@ def correlations_data(model) -> list[dict]:
 
 def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: int | None = None,
              keep=None, backend: str = "numpy", scheduler: str | None = None,
-             drop_failed: bool = False, percentiles=PERCENTILES, sink=None, stream=()) -> Simulation:
+             drop_failed: bool = False, percentiles=PERCENTILES, sink=None, stream=(), progress=None) -> Simulation:
     """Monte Carlo: every uncertain input drawn `samples` times (seeded: the same seed gives the
     same numbers on every backend and chunk size), the compiled plan run on (samples, periods)
     arrays one chunk at a time (chunk: samples per chunk; default from MEMORY_BUDGET), each
@@ -200,7 +200,8 @@ def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: 
     backend "dask" runs the chunks on a Dask cluster (engine/distributed.py): a local one, or
     the scheduler at `scheduler`. percentiles: which to report (0 < p < 100), p5, p50, p95 by default.
     sink(first sample, draws, values): called with each chunk in sample order (failed samples too),
-    `stream` the quantities whose values it gets (not kept: engine/samples_out.py writes them)."""
+    `stream` the quantities whose values it gets (not kept: engine/samples_out.py writes them).
+    progress(done, expected): told of the samples to come, then of each chunk's (engine/progress.py)."""
     _check_request(samples, backend)
     percentiles = _check_percentiles(percentiles)
     checked = model.checked(scenario)
@@ -224,11 +225,14 @@ def simulate(model, samples: int, seed: int = 0, scenario: str = "base", chunk: 
             results = (evaluate_samples(evaluator, base, cells, d, m, evaluated) for d, m in draws)
         fold = _Fold(len(cells), samples, checked.checks, kept_names, percentiles)
         explain = lambda index: _failure(checked, evaluator, base, streams, index, samples)  # noqa: E731
+        progress = progress or (lambda done, expected=0: None)
+        progress(0, samples)
         for result in results:  # in chunk order
             start = fold.start
             fold.add(result, explain, drop_failed)
             if sink is not None:  # the draws again: a chunk's draws are the same wherever they are made
                 sink(start, streams.draw(start, start + len(result.failed)), result.kept)
+            progress(len(result.failed))
         if fold.summaries.count == 0:  # every sample failed: nothing to summarise
             raise ModelError([replace(fold.error.diagnostics[0],
                                       notes=(f"every one of the {samples:,} samples failed",))], fold.error.sources)

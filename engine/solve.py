@@ -79,16 +79,18 @@ class Solution:
 
 
 def solve(model, target: str, vary: str, between: str | None = None, scenario: str = "base",
-          overrides: dict | None = None) -> Solution:
+          overrides: dict | None = None, progress=None) -> Solution:
     """The values of input `vary` at which `target` ("equity_irr = 10 %", "cash[2029-12] = 0 USD")
-    holds, the other inputs at the scenario's values with `overrides` applied (as run's)."""
+    holds, the other inputs at the scenario's values with `overrides` applied (as run's).
+    progress(done): told of the variants each evaluation tried, the scans' and Brent's steps (an
+    open-ended count: how many steps Brent takes is not known ahead; engine/progress.py)."""
     checked = model.checked(scenario)
     goal = parse_target(checked, target)
     name, period = input_at(checked, vary)
     _depends(checked, goal.name, name)
     inputs = input_values(checked, overrides if overrides is not None else {})
     base = float(inputs[name][period or 0])
-    residual = _Residual(model.evaluator(scenario), inputs, name, period, goal)
+    residual = _Residual(model.evaluator(scenario), inputs, name, period, goal, progress)
     low, high, automatic = _bracket(checked, name, base, between)
     for widening in range(WIDENINGS + 1 if automatic else 1):
         xs = np.linspace(low, high, SCAN)
@@ -238,8 +240,9 @@ def _finite_around(xs: np.ndarray, ys: np.ndarray, base: float, residual) -> tup
 class _Residual:
     """quantity - target for an array of the input's values: one evaluation, a row each."""
 
-    def __init__(self, evaluator, inputs: dict, name: str, period: int | None, goal: Target):
+    def __init__(self, evaluator, inputs: dict, name: str, period: int | None, goal: Target, progress=None):
         self.evaluator, self.inputs, self.name, self.period, self.goal = evaluator, inputs, name, period, goal
+        self.progress = progress
 
     def __call__(self, xs: np.ndarray) -> np.ndarray:
         m = len(xs)
@@ -248,6 +251,8 @@ class _Residual:
         varied[:, self.period or 0] = xs
         inputs[self.name] = varied
         env = self.evaluator.run(inputs, prefix=(m,), verify=False)
+        if self.progress is not None:
+            self.progress(m)
         values = np.broadcast_to(env[self.goal.name], (m,) + env[self.goal.name].shape[-1:])
         return values[:, self.goal.period or 0] - self.goal.value
 
