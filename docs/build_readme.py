@@ -89,9 +89,7 @@ def section(charts: bool = True) -> str:
               "![Cash balance by scenario](docs/img/cash_balance.png)", "",
               "![Revenue against cash burn](docs/img/revenue_vs_burn.png)"]
     lines += ["", *revenue_to_close_the_gap(model)]
-    simulation = correlated_simulation(model)
-    if simulation is not None:
-        lines += ["", *simulation]
+    lines += ["", *correlated_simulation(model)]
     if charts:
         plot(model, ["cash_balance"], model.scenarios, ROOT / "docs/img/cash_balance.png", "Cash balance by scenario")
         plot(model, ["revenue", "cash_burn"], ["base"], ROOT / "docs/img/revenue_vs_burn.png",
@@ -143,13 +141,36 @@ def _readers(checked, name: str) -> set[str]:
     return seen
 
 
-def correlated_simulation(model) -> list[str] | None:
-    """PLACEHOLDER, renders nothing yet (issue 27, "The models"): a Monte Carlo of the OpenAI model
-    with a stated rank correlation between the build cost per GW (`cost_per_gw`) and the
-    commitments reading, cited or an `ASSUMPTION` with its reason. It waits for `correlate a, b = -0.5`
-    in the language (being added); when the model states it, return the section's lines here: the
-    `unitsheet simulate ...` command, the stated correlation, and percentiles at a fixed precision."""
-    return None
+SIMULATION_COMMAND = "unitsheet simulate models/openai_capex.ush -n 10000 --seed 0 --percentiles 5,50,95"
+CORRELATED = ("cost_per_gw", "commitments_through_2030")
+CAPACITY = "capacity_through_2030_gw"
+
+
+def correlated_simulation(model) -> list[str]:
+    """A Monte Carlo of the OpenAI model with its stated rank correlation between the build cost
+    per GW and the commitments reading, against the same samples drawn independently: the
+    percentiles of the capacity the commitments buy, and the samples' own rank correlation."""
+    from scipy import stats
+
+    from engine.uncertainty import simulate
+
+    statement = next(c for c in model.checked().correlations if set(c.names) == set(CORRELATED))
+    text = MODEL.read_text(encoding="utf-8")
+    independent = engine.loads(re.sub(r"(?m)^correlate .*\n(    note .*\n)?", "", text), str(MODEL))
+    rows = []
+    for label, m in (("as stated", model), ("independent", independent)):
+        sim = simulate(m, 10_000, seed=0, keep=list(CORRELATED), percentiles=(5, 50, 95))
+        rho = stats.spearmanr(sim.values[CORRELATED[0]][:, 0], sim.values[CORRELATED[1]][:, 0]).statistic
+        p = {k: v[0] for k, v in sim.summary(CAPACITY).items()}
+        rows.append(f"| {label} | {rho:.3f} | {p['p5']:.1f} | {p['p50']:.1f} | {p['p95']:.1f} |")
+    rho = statement.ranks[0][1]
+    return [f"### A Monte Carlo with correlated inputs", "",
+            f"The model states `correlate {', '.join(statement.names)} = {rho:g}` ({statement.note}).",
+            f"The capacity the commitments through 2030 buy (`{CAPACITY} = commitments_through_2030 / cost_per_gw`, GW) is",
+            "narrower than with the two readings drawn independently:", "",
+            "```sh", SIMULATION_COMMAND, "```", "",
+            f"| inputs drawn | rank correlation of the samples | {CAPACITY} p5 | p50 | p95 |",
+            "|---|---:|---:|---:|---:|", *rows]
 
 
 def solve_command(scenario: str) -> str:

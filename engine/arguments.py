@@ -140,6 +140,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--simulate", type=count, metavar="N", default=0,
                         help="add a Simulation sheet with percentiles from N Monte Carlo samples")
     export.add_argument("--seed", type=seed, default=0)
+    export.add_argument("--solve", metavar="TARGET", help='write the value of --solve-for that makes TARGET hold '
+                        '("equity_irr = 12 %%") into its cell, with a live row on Checks')
+    export.add_argument("--solve-for", metavar="INPUT", help="the single-value input --solve varies")
+    export.add_argument("--between", metavar="LO..HI", help="--solve's bracket (else the input's range or automatic)")
+    export.add_argument("--sensitivity", metavar="OUTPUT", help="add a Sensitivity sheet: the tornado of OUTPUT[PERIOD]")
+    export.add_argument("--sensitivity-inputs", nargs="+", metavar="INPUT",
+                        help="the inputs of --sensitivity (default: every input with a range), a plain one moved -+10 %%")
+    export.add_argument("--table", metavar="OUTPUT", help="add a Data table sheet of OUTPUT[PERIOD] over --table-vary")
+    export.add_argument("--table-vary", action="append", metavar="INPUT=LO..HI:N", default=[],
+                        help="an axis of --table (once or twice)")
     _progress_flag(export)
 
     plot = sub.add_parser("plot", help="draw series over the timeline to a PNG")

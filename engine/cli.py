@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from contextlib import nullcontext
 
@@ -349,13 +350,38 @@ def cmd_export(args) -> int:
 
         with _bar(args, "simulate", "samples") as tick:
             simulation = simulate(model, args.simulate, args.seed, args.scenario, progress=tick)
-    summary = export_workbook(model, args.output, scenario=args.scenario, simulation=simulation)
+    summary = export_workbook(model, args.output, scenario=args.scenario, simulation=simulation,
+                              whatif=_export_whatif(args, model))
     if args.format == "json":
         print(json_text(summary, indent=2))
     else:
         print(f"wrote {args.output}: {summary['formula_cells']} formula cells, {summary['quantities']} quantities, "
               f"{summary['checks']} checks")
     return EXIT_OK
+
+
+def _export_whatif(args, model):
+    """export --solve/--sensitivity/--table: the results the sheets hold, each in the scenario
+    the workbook opens on, and the command that refreshes them."""
+    from exports.xlsx import WhatIf
+
+    if bool(args.solve) != bool(args.solve_for):
+        raise UsageError("--solve TARGET and --solve-for INPUT go together")
+    if bool(args.table) != bool(args.table_vary):
+        raise UsageError("--table OUTPUT needs --table-vary INPUT=LO..HI:N (once or twice)")
+    solution = sensitivity = table = None
+    if args.solve:
+        from .solve import input_at
+
+        if input_at(model.checked(args.scenario), args.solve_for)[1] is not None:
+            raise UsageError(f"export --solve writes a single value into its cell; `{args.solve_for}` is one period of a "
+                             "series: use `unitsheet solve` for it")
+        solution = model.solve(args.solve, args.solve_for, between=args.between, scenario=args.scenario)
+    if args.sensitivity:
+        sensitivity = model.sensitivity(args.sensitivity, args.sensitivity_inputs, scenario=args.scenario)
+    if args.table:
+        table = model.table(args.table, args.table_vary, scenario=args.scenario)
+    return WhatIf(solution, sensitivity, table, "unitsheet " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
 
 
 def cmd_plot(args) -> int:

@@ -15,6 +15,7 @@ The workbook is written to a temporary file beside the target and renamed into p
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_rowcol_to_cell, xl_rowcol_to_cell_fast
@@ -27,6 +28,7 @@ from .formula_text import CLASSIC_FUNCTIONS, classic  # noqa: F401 (CLASSIC_FUNC
 from .formulas import Unsupported
 from .layout import FIRST_PERIOD_COL, sheet_ref
 from .sheets import calculations, charts, checks, constants, cover, inputs, rollups, simulation, vintages
+from .sheets import whatif as whatif_sheets
 
 RESERVED_NAMES = {"scenario", "scenario_index", "scenario_names", "all_checks_ok"}
 
@@ -106,7 +108,19 @@ def model_name(defined: str) -> str:
 # ---------------------------------------------------------------------------- export
 
 
-def export_workbook(model, path, scenario: str = "base", simulation=None) -> dict:
+@dataclass(frozen=True)
+class WhatIf:
+    """What `export` was asked to add: a goal seek's solution (its value written into the input's
+    cell), a tornado, a data table (engine/solve.py, sensitivity.py, datatable.py results), and
+    the command that refreshes them."""
+
+    solution: object = None
+    sensitivity: object = None
+    table: object = None
+    command: str = ""
+
+
+def export_workbook(model, path, scenario: str = "base", simulation=None, whatif: WhatIf = WhatIf()) -> dict:
     """Write the workbook for `model` (an engine.Model) with `scenario` selected. Returns a summary."""
     files.check_output(path, [model.file])  # before the work: a bad path is a usage error, not a lost export
     scenarios = model.scenarios
@@ -114,11 +128,14 @@ def export_workbook(model, path, scenario: str = "base", simulation=None) -> dic
         model.checked(scenario)  # raises the engine's unknown-scenario diagnostic
     checked = {s: model.checked(s) for s in scenarios}
     results = {s: model.run(s) for s in scenarios}
+    if whatif.solution is not None:
+        whatif_sheets.apply_solution(model, checked, results, whatif.solution)
     _check_names(checked["base"])
     with files.replacing(path, [model.file]) as tmp:
         book = Book(tmp, model, checked, results, scenario, simulation, _Worksheet)
         try:
             _write(book)
+            _write_whatif(book, whatif)
         except BaseException:
             book.wb.fileclosed = True  # XlsxWriter's destructor would write the half-made file after we remove it
             raise
@@ -155,6 +172,15 @@ def _write(book: Book):
     if book.simulation is not None:
         simulation.write(book)
     _define_names(book)
+
+
+def _write_whatif(book: Book, whatif: WhatIf) -> None:
+    if whatif.solution is not None:
+        whatif_sheets.write_solved(book, whatif.solution, whatif.command)
+    if whatif.sensitivity is not None:
+        whatif_sheets.write_sensitivity(book, whatif.sensitivity, whatif.command)
+    if whatif.table is not None:
+        whatif_sheets.write_table(book, whatif.table, whatif.command)
 
 
 def _check_names(checked: ir.CheckedModel):

@@ -59,8 +59,17 @@ def test_the_generated_sections_are_current(build, readme):
         assert path.is_file() and path.read_bytes()[:8] == PNG, f"{image}: run `make readme`"
 
 
-def test_the_correlated_simulation_is_a_placeholder_that_renders_nothing(build):
-    assert build.correlated_simulation(engine.load(build.MODEL)) is None
+def test_the_correlated_simulation_command_gives_the_readme_percentiles(build, readme, capsys):
+    """The README's `simulate` command, as printed, gives the stated row's capacity percentiles;
+    the samples' rank correlation is the stated one, the independent row's near zero."""
+    section = _between(readme, build.BEGIN, build.END)
+    rows = {m.group(1): [float(x) for x in m.group(2).split(" | ")]
+            for m in re.finditer(r"^\| (as stated|independent) \| (.*) \|$", section, re.M)}
+    assert rows["as stated"][0] == pytest.approx(0.5, abs=0.02) and abs(rows["independent"][0]) < 0.02
+    assert rows["as stated"][3] - rows["as stated"][1] < rows["independent"][3] - rows["independent"][1]
+    code, out, _ = run_cli(shlex.split(build.SIMULATION_COMMAND)[1:] + ["--format", "json"], capsys)
+    capacity = json.loads(out)["quantities"][build.CAPACITY]
+    assert [round(capacity[k], 1) for k in ("p5", "p50", "p95")] == rows["as stated"][1:]
 
 
 def test_the_lease_rate_command_gives_the_readme_row_and_the_irr_holds_there(build, readme, capsys):
