@@ -54,6 +54,7 @@ bench: install-dev
 	$(BIN)/python -m benchmarks.montecarlo --dask
 	$(BIN)/python -m benchmarks.incremental
 	$(BIN)/python -m benchmarks.explore
+	$(BIN)/python -m benchmarks.whatif
 
 # The long fuzz run: 100,000 cases (grammar, mutations, bytes, extremes); crashes saved in out/fuzz.
 fuzz: install-dev

@@ -32,3 +32,18 @@ def test_hand_written_limits_compute_what_the_engine_computes():
     got = np.array([results.values[f"q{i}"] for i in range(n)])
     assert np.array_equal(np.array(python_loop(rows(n))), got)  # same operations, same order
     assert np.allclose(numpy_rows(rows(n)), got, rtol=1e-9, atol=0)  # sums associate differently
+
+
+def test_quick_whatif_benchmark_checks_its_answers_and_prints_every_command(root):
+    """benchmarks/whatif.py --quick: the tornado, data table and goal seek of both models against
+    their loops of Model.run and of `unitsheet run --set` processes (answers compared first)."""
+    done = subprocess.run([sys.executable, "-m", "benchmarks.whatif", "--quick"], cwd=root, capture_output=True,
+                          text=True, timeout=600, check=True)
+    rows = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [(r["model"], r["command"]) for r in rows] == [
+        (m, c) for m in ("datacenter", "OpenAI") for c in ("sensitivity", "table", "solve")]
+    keys = ["run_ms", "command_ms", "loop_ms", "process_loop_s", "command_process_s", "run_process_s"]
+    assert all(isinstance(r[k], float) and r[k] > 0 for r in rows for k in keys), rows
+    assert all(r["runs"] == r["processes"] >= 21 and r["processes_timed"] == 1 for r in rows), rows
+    assert all(r["cli"].startswith("unitsheet " + r["command"]) for r in rows)
+    assert "| datacenter (base) | table |" in done.stdout and "extrapolation" in done.stdout
