@@ -47,8 +47,14 @@ class Sensitivity:
     checked: ir.CheckedModel | None = field(default=None, repr=False)
 
     def shown(self, name: str, value: float) -> tuple[float, str]:
+        """`value` of the output or of an input in one display unit for all of that quantity's
+        values in the tornado (one per cell picked 1.0464 "USD" for 1,046,400 USD)."""
+        if name == self.name:
+            values = [self.base] + [v for s in self.swings for v in (s.output_low, s.output_high)]
+        else:
+            values = [v for s in self.swings if s.input == name for v in (s.low, s.high)] or [value]
         q = self.checked.quantities[name]
-        unit, factor = report.display(q, np.array([value]), self.checked.units)
+        unit, factor = report.display(q, np.array(values, dtype=float), self.checked.units)
         return value * factor, unit
 
     def rows(self) -> list[list[str]]:

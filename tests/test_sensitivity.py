@@ -124,3 +124,20 @@ def test_an_input_that_counts_periods_is_not_varied_by_a_what_if(command, capsys
     assert code == 2 and out == ""
     assert "counts periods (depreciation(" in err and "a what-if cannot vary it" in err
     assert 'unitsheet run models/datacenter_project.ush --set "' in err
+
+
+def test_every_output_cell_of_a_tornado_is_in_the_one_unit_its_header_states():
+    """Cell by cell display picked "1.0464" beside 586,500 under a header in USD (1,046,400 USD
+    shown in millions, the unit column left at the low end's)."""
+    model = engine.loads('model "shop"\ntimeline 2027..2029 yearly\ninput cups = 250 .. 400\n'
+                         "input price = 3.5 USD .. 4.5 USD\n"
+                         "revenue[2027..]: USD/year = cups * price * 365 / 1 year\n"
+                         "costs[2027..]: USD/year = 60 thousand USD/year + cups * 1.2 USD * 365 / 1 year\n"
+                         "margin = revenue - costs\nprofit = total(margin[2027..2029])\n", "shop.ush")
+    result = model.sensitivity("profit")
+    text = str(result)
+    assert "(output in million USD)" in text
+    cups = next(line for line in text.splitlines() if line.startswith("cups"))
+    assert cups.split()[-3:] == ["0.5865", "1.0464", "0.4599"]
+    units = {result.shown("profit", v)[1] for s in result.swings for v in (s.output_low, s.output_high)}
+    assert units == {"million USD"}
