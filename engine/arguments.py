@@ -119,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("-o", "--output", metavar="HIST.png", help="where --hist draws")
     _progress_flag(sim)
 
+    sub.add_parser("lsp", help="the language server, over stdio, for editors (README, \"Editor\")")
+
     exp = sub.add_parser("explain", help="show how one quantity is computed, what it reads, and its values "
                                          "(without a name: list every quantity)")
     exp.add_argument("model")

@@ -406,8 +406,16 @@ def cmd_plot(args) -> int:
     return EXIT_OK
 
 
+def cmd_lsp(args) -> int:
+    try:
+        from .lsp import main as serve
+    except ImportError as err:  # pygls is a dependency; a broken install says which module is missing
+        raise UsageError(f"the language server needs pygls: {err}") from None
+    return serve()
+
+
 COMMANDS = {"run": cmd_run, "check": cmd_check, "solve": cmd_solve, "sensitivity": cmd_sensitivity, "table": cmd_table, "simulate": cmd_simulate, "explain": cmd_explain, "fmt": cmd_fmt, "export": cmd_export,
-            "plot": cmd_plot}
+            "plot": cmd_plot, "lsp": cmd_lsp}
 
 
 if __name__ == "__main__":

@@ -1,0 +1,135 @@
+"""Where each name of a model is defined and used, read from its syntax tree: the editor's
+go-to-definition, references, rename and hover find the name under the cursor here.
+
+Symbols are quantities (inputs and formulas), dimensions, their items, and scenarios. An
+occurrence is the span of the name itself (`revenue` in `revenue[t-1]`, not the brackets); the
+first definition of a quantity is its first `input` or equation, the others (one per period range,
+an item's own equation, a scenario's override) are definitions too, so rename changes them all.
+Comments are text, never symbols."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from . import syntax as ast
+from .diagnostics import Span
+
+KINDS = ("quantity", "dimension", "item", "scenario")
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    span: Span  # the name's own characters
+    symbol: tuple[str, str]  # (kind, name)
+    definition: bool
+
+
+@dataclass
+class Index:
+    occurrences: list[Occurrence] = field(default_factory=list)
+    kinds: dict[str, str] = field(default_factory=dict)  # quantity -> "input" | "formula"
+
+    def at(self, line: int, col: int) -> Occurrence | None:
+        """The occurrence under a 1-based line and column (the character after the cursor, or
+        the one before it at the end of a name)."""
+        for o in self.occurrences:
+            s = o.span
+            if s.line == line and s.col <= col <= s.end_col:
+                return o
+        return None
+
+    def of(self, symbol: tuple[str, str]) -> list[Occurrence]:
+        return [o for o in self.occurrences if o.symbol == symbol]
+
+    def definition(self, symbol: tuple[str, str]) -> Occurrence | None:
+        return next((o for o in self.occurrences if o.symbol == symbol and o.definition), None)
+
+    def names(self, kind: str) -> list[str]:
+        return list(dict.fromkeys(name for k, name in (o.symbol for o in self.occurrences) if k == kind))
+
+
+def build(module: ast.Module, text: str) -> Index:
+    index = Index()
+    lines = text.splitlines()
+    quantities = {s.name for s in module.statements if isinstance(s, (ast.Input, ast.Equation))}
+    dimensions = {s.name: [i.name for i in s.items] for s in module.statements if isinstance(s, ast.Dimension)}
+    items = {i for names in dimensions.values() for i in names}
+    for stmt in module.statements:
+        if isinstance(stmt, ast.Input):
+            index.kinds[stmt.name] = "input"
+        elif isinstance(stmt, ast.Equation):
+            index.kinds.setdefault(stmt.name, "formula")
+    known = {"quantity": quantities, "dimension": set(dimensions), "item": items}
+    for stmt in module.statements:
+        _statement(index, stmt, known, lines)
+    index.occurrences.sort(key=lambda o: (o.span.line, o.span.col))
+    return index
+
+
+def _statement(index: Index, stmt, known: dict, lines: list[str]) -> None:
+    add = index.occurrences.append
+    if isinstance(stmt, (ast.Input, ast.Equation)):
+        add(Occurrence(stmt.name_span, ("quantity", stmt.name), True))
+    elif isinstance(stmt, ast.Dimension):
+        add(Occurrence(stmt.name_span, ("dimension", stmt.name), True))
+        for item in stmt.items:
+            add(Occurrence(item.span, ("item", item.name), True))
+        return
+    elif isinstance(stmt, ast.Scenario):
+        span = _word_after(lines, stmt.span, "scenario", stmt.name)
+        if span is not None:
+            add(Occurrence(span, ("scenario", stmt.name), True))
+        for eq in stmt.equations:
+            _statement(index, eq, known, lines)
+        return
+    elif isinstance(stmt, ast.Correlate):
+        for name in stmt.names:
+            base = name.name.partition("[")[0]
+            if base in known["quantity"]:
+                add(Occurrence(_prefix(name.span, base), ("quantity", base), False))
+        return
+    for node in _nodes(stmt):
+        _reference(index, node, known)
+
+
+def _reference(index: Index, node, known: dict) -> None:
+    add = index.occurrences.append
+    if isinstance(node, ast.Name) and node.span.line > 0:
+        for kind in ("quantity", "dimension"):
+            if node.name in known[kind]:
+                add(Occurrence(node.span, (kind, node.name), False))
+    elif isinstance(node, ast.Indexed) and node.name in known["quantity"]:
+        add(Occurrence(_prefix(node.span, node.name), ("quantity", node.name), False))
+    elif isinstance(node, ast.Item) and node.name in known["item"]:
+        add(Occurrence(node.span, ("item", node.name), False))
+
+
+def _nodes(root):
+    """Every node below a statement (the statement's own clauses too), without recursion."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (tuple, list)):
+            stack.extend(node)
+            continue
+        if not dataclasses.is_dataclass(node) or isinstance(node, (Span, ast.PeriodLabel)):
+            continue
+        yield node
+        for f in dataclasses.fields(node):
+            if f.name not in ("span", "name_span"):
+                stack.append(getattr(node, f.name))
+
+
+def _prefix(span: Span, name: str) -> Span:
+    return Span(span.file, span.line, span.col, span.line, span.col + len(name))
+
+
+def _word_after(lines: list[str], span: Span, keyword: str, word: str) -> Span | None:
+    """Where `word` is written after `keyword` on the statement's first line."""
+    if not 0 < span.line <= len(lines):
+        return None
+    text = lines[span.line - 1]
+    start = text.find(keyword, span.col - 1)
+    at = text.find(word, start + len(keyword)) if start >= 0 else -1
+    return Span(span.file, span.line, at + 1, span.line, at + 1 + len(word)) if at >= 0 else None

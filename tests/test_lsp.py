@@ -1,0 +1,202 @@
+"""`unitsheet lsp` driven by a real client over stdio (pygls's LanguageClient talking to a
+`python -m engine lsp` process), on the real models: diagnostics as you type (an edit into a
+unit error is reported at its range, and cleared by the fix), hover, definition, references,
+rename, completion, formatting, inlay hints, the outline and the quick fixes. And the
+in-process Document (engine/editor.py) over every golden error and the fuzz corpus: it never
+raises."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+from lsprotocol import types as lsp
+from pygls.lsp.client import LanguageClient
+
+from conftest import ROOT
+from engine.editor import Document
+
+OPENAI = ROOT / "models" / "openai_capex.ush"
+PROJECT = ROOT / "models" / "datacenter_project.ush"
+
+
+class Session:
+    """One server process, one open document; requests by (0-based line, column)."""
+
+    def __init__(self, path: Path, text: str | None = None):
+        self.path, self.uri = path, path.as_uri()
+        self.text = path.read_text(encoding="utf-8") if text is None else text
+        self.version = 1
+        self.client = LanguageClient("unitsheet-tests", "1")
+        self.diagnostics: asyncio.Queue = asyncio.Queue()
+        self.client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)(lambda params: self.diagnostics.put_nowait(params))
+
+    async def __aenter__(self):
+        await self.client.start_io(sys.executable, "-m", "engine", "lsp", cwd=str(ROOT))
+        await self.client.initialize_async(lsp.InitializeParams(capabilities=lsp.ClientCapabilities(),
+                                                                root_uri=ROOT.as_uri()))
+        self.client.initialized(lsp.InitializedParams())
+        self.client.text_document_did_open(lsp.DidOpenTextDocumentParams(
+            lsp.TextDocumentItem(self.uri, "unitsheet", self.version, self.text)))
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.client.shutdown_async(None)
+        self.client.exit(None)
+        await self.client.stop()
+
+    async def published(self) -> list[lsp.Diagnostic]:
+        return list((await asyncio.wait_for(self.diagnostics.get(), 60)).diagnostics)
+
+    def replace_line(self, line: int, new: str) -> None:
+        old = self.text.splitlines()[line]
+        self.version += 1
+        change = lsp.TextDocumentContentChangePartial(
+            range=lsp.Range(lsp.Position(line, 0), lsp.Position(line, len(old))), text=new)
+        self.client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+            lsp.VersionedTextDocumentIdentifier(version=self.version, uri=self.uri), [change]))
+        lines = self.text.splitlines()
+        lines[line] = new
+        self.text = "\n".join(lines) + "\n"
+
+    def replace_all(self, text: str) -> None:
+        self.version += 1
+        self.text = text
+        self.client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+            lsp.VersionedTextDocumentIdentifier(version=self.version, uri=self.uri),
+            [lsp.TextDocumentContentChangeWholeDocument(text=text)]))
+
+    def at(self, line: int, character: int) -> dict:
+        return {"text_document": lsp.TextDocumentIdentifier(self.uri), "position": lsp.Position(line, character)}
+
+
+def line_of(text: str, start: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines()) if line.startswith(start))
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_an_edit_into_a_unit_error_is_reported_at_its_range_and_the_fix_clears_it():
+    async def go():
+        async with Session(OPENAI) as s:
+            assert await s.published() == []
+            line = line_of(s.text, "cash_balance[2026-03..]")
+            good = s.text.splitlines()[line]
+            s.replace_line(line, good.replace(" * period_length()", ""))
+            found = await s.published()
+            assert len(found) == 1 and found[0].code == "unit-mismatch"
+            d = found[0]
+            assert d.severity == lsp.DiagnosticSeverity.Error and d.range.start.line == line
+            text = s.text.splitlines()[line]
+            assert text[d.range.start.character:d.range.end.character].startswith("cash_balance[t-1] + (")
+            assert "\nhint: " in d.message  # the hint is the message's second part
+            assert {r.message for r in d.related_information} >= {"USD", "USD/year"}  # both operands
+            s.replace_line(line, good)
+            assert await s.published() == []
+    run(go())
+
+
+def test_hover_definition_references_and_rename_on_a_real_model():
+    async def go():
+        async with Session(OPENAI) as s:
+            await s.published()
+            line = line_of(s.text, "commitment_capacity_gw = commitments_total / cost_per_gw")
+            col = s.text.splitlines()[line].index("cost_per_gw")
+            hover = await s.client.text_document_hover_async(lsp.HoverParams(**s.at(line, col + 2)))
+            assert "**cost_per_gw**: input, single value, USD / gigawatt (money per power)" in hover.contents.value
+            assert "base value: **55.00 billion USD/GW**" in hover.contents.value
+            where = await s.client.text_document_definition_async(lsp.DefinitionParams(**s.at(line, col)))
+            assert where.range.start.line == line_of(s.text, "input cost_per_gw")
+            refs = await s.client.text_document_references_async(lsp.ReferenceParams(
+                **s.at(line, col), context=lsp.ReferenceContext(include_declaration=True)))
+            uses = sum(1 for line_text in s.text.splitlines() for _ in _names(line_text, "cost_per_gw"))
+            assert len(refs) == uses  # every use, the scenarios' and the correlation's included
+            edit = await s.client.text_document_rename_async(lsp.RenameParams(**s.at(line, col), new_name="build_cost"))
+            renamed = _apply(s.text, edit.changes[s.uri])
+            assert "cost_per_gw" not in renamed.replace("stargate_cost_per_gw_implied", "")
+            assert Document(renamed, str(OPENAI)).diagnostics == []  # the renamed model is still valid
+    run(go())
+
+
+def _names(text: str, name: str):
+    import re
+
+    return re.finditer(rf"(?<![A-Za-z0-9_]){name}(?![A-Za-z0-9_])", text.split("#")[0] if '"' not in text else text)
+
+
+def _apply(text: str, edits: list[lsp.TextEdit]) -> str:
+    lines = text.splitlines(keepends=True) + [""]  # a position at the end of the text
+    for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        a, b = e.range.start, e.range.end
+        line = lines[a.line]
+        lines[a.line] = line[:a.character] + e.new_text + lines[b.line][b.character:]
+        del lines[a.line + 1:b.line + 1]
+    return "".join(lines)
+
+
+def test_completion_offers_quantities_items_periods_units_functions_and_clauses():
+    """While a statement is half typed the file does not parse: completion answers from the
+    last version that checked."""
+    async def go():
+        async with Session(OPENAI) as s:
+            await s.published()
+            s.replace_all(s.text + "check \"new\": round_immediate[\n")
+            assert [d.code for d in await s.published()] == ["syntax-error"]
+            last = len(s.text.splitlines()) - 1
+            inside = await s.client.text_document_completion_async(lsp.CompletionParams(
+                **s.at(last, len('check "new": round_immediate['))))
+            labels = {i.label: i.kind for i in inside.items}
+            assert labels["microsoft"] == lsp.CompletionItemKind.EnumMember and labels["2027-03"] == lsp.CompletionItemKind.Constant
+            anywhere = await s.client.text_document_completion_async(lsp.CompletionParams(**s.at(last, 0)))
+            assert "input" in {i.label for i in anywhere.items}
+    run(go())
+
+
+def test_formatting_inlay_hints_outline_and_a_quick_fix(tmp_path):
+    path = tmp_path / "m.ush"
+    text = ('model "m"\ntimeline 2025-01..2025-12 monthly\n# ---- Money ----\ninput price = 10 USD\n'
+            "input units = 5\nstock[2025-01..] = units*price\nsales = price * units / 1 month\n")
+
+    async def go():
+        async with Session(path, text) as s:
+            found = await s.published()
+            assert [d.code for d in found] == ["missing-rollup"]  # stock: a level or an amount?
+            actions = await s.client.text_document_code_action_async(lsp.CodeActionParams(
+                lsp.TextDocumentIdentifier(s.uri), found[0].range, lsp.CodeActionContext(diagnostics=found)))
+            titles = [a.title for a in actions]
+            assert "add `rollup last` under `stock`" in titles
+            fixed = _apply(s.text, actions[titles.index("add `rollup last` under `stock`")].edit.changes[s.uri])
+            assert "stock[2025-01..] = units*price\n    rollup last\n" in fixed
+            s.replace_all(fixed)
+            assert await s.published() == []
+            edits = await s.client.text_document_formatting_async(lsp.DocumentFormattingParams(
+                lsp.TextDocumentIdentifier(s.uri), lsp.FormattingOptions(4, True)))
+            assert "stock[2025-01..] = units * price" in _apply(s.text, edits)
+            hints = await s.client.text_document_inlay_hint_async(lsp.InlayHintParams(
+                lsp.TextDocumentIdentifier(s.uri), lsp.Range(lsp.Position(0, 0), lsp.Position(9, 0))))
+            assert [h.label for h in hints] == [": USD", ": USD/month"]
+            outline = await s.client.text_document_document_symbol_async(lsp.DocumentSymbolParams(
+                lsp.TextDocumentIdentifier(s.uri)))
+            assert outline[0].name == "Money" and [c.name for c in outline[0].children][:2] == ["price", "units"]
+    run(go())
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "tests" / "errors").glob("*.ush"))
+                         + sorted((ROOT / "tests" / "fuzz_regressions").glob("*")), ids=lambda p: p.name)
+def test_the_editor_never_raises_on_a_broken_model(path):
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    doc = Document(text, str(path))
+    for line in range(1, min(len(doc.lines), 40) + 1):  # every question, everywhere, answers or says nothing
+        for col in (1, 5, 12):
+            doc.hover(line, col)
+    from engine import editor_actions
+
+    editor_actions.completions(doc, 1, 1)
+    editor_actions.inlay_hints(doc)
+    editor_actions.symbols(doc)
+    for d in doc.diagnostics:
+        editor_actions.fixes(doc, d)
