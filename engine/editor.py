@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from . import builtins, editor_index, report
+from .explain import formula_lines
 from . import syntax as ast
 from .diagnostics import Diagnostic, Label, ModelError, Span
 from .model import Model
@@ -81,7 +82,7 @@ class Document:
             return Hover(text, occurrence.span) if text else None
         word, span = self.word_at(line, col)
         if word in builtins.NAMES and self._after(span) == "(":
-            return Hover(_function(word), span)
+            return Hover(self._function(word, span), span)
         if word and self.model is not None and _is_unit(self.model, word):
             units = self.model.checked().units
             unit = units.parse(word)
@@ -106,7 +107,9 @@ class Document:
         meaning = "" if q.unit is None else f" ({units.describe(q.unit.dimensionality)})"
         lines = [f"**{name}**: {q.kind}, {'series' if q.series else 'single value'}, {unit}{meaning}"]
         lines += [f"- {text}" for text in _about(q)]
-        lines += [f"```\n{name} = {eq.text}\n```" for eq in q.equations[:3] if eq.text]
+        formulas = formula_lines(checked, name)
+        if formulas:
+            lines.append("```\n" + "\n".join(formulas[:4]) + ("\n..." if len(formulas) > 4 else "") + "\n```")
         lines += self._values(name)
         return "\n\n".join(lines)
 
@@ -149,6 +152,14 @@ class Document:
         return f"**{name}**: a scenario" + (f", {block.description}" if block and block.description else "") \
             + (f"; it sets {changed}" if changed else "")
 
+    def _function(self, name: str, span: Span) -> str:
+        """The registry's row of the function the call means (min(a, b) and min(x[..]) differ)."""
+        call = next((node for stmt in self.module.statements for node in editor_index.nodes(stmt)
+                     if isinstance(node, ast.Call) and (node.span.line, node.span.col) == (span.line, span.col)), None)
+        chosen = builtins.lookup(name, len(call.args)) if call is not None else None
+        rows = [chosen] if chosen is not None else [b for b in builtins.ENTRIES if b.name == name]
+        return "\n\n".join(f"`{b.signature}`: {b.meaning}. Unit: {b.units}." for b in rows)
+
     def word_at(self, line: int, col: int) -> tuple[str, Span | None]:
         """The name (letters, digits, _) at a 1-based position, and its span."""
         if not 0 < line <= len(self.lines):
@@ -174,9 +185,6 @@ def _about(q) -> list[str]:
     return out
 
 
-def _function(name: str) -> str:
-    rows = [b for b in builtins.ENTRIES if b.name == name]
-    return "\n\n".join(f"`{b.signature}`: {b.meaning}. Unit: {b.units}." for b in rows)
 
 
 def _is_unit(model: Model, word: str) -> bool:

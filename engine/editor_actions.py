@@ -101,9 +101,9 @@ def _unit_of(doc: Document, name: str) -> str:
 
 
 def _walk(root):
-    from .editor_index import _nodes
+    from .editor_index import nodes
 
-    return _nodes(root)
+    return nodes(root)
 
 
 # ------------------------------------------------------------------------------ inlay hints, outline

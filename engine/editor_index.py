@@ -89,7 +89,7 @@ def _statement(index: Index, stmt, known: dict, lines: list[str]) -> None:
             if base in known["quantity"]:
                 add(Occurrence(_prefix(name.span, base), ("quantity", base), False))
         return
-    for node in _nodes(stmt):
+    for node in nodes(stmt):
         _reference(index, node, known)
 
 
@@ -105,7 +105,7 @@ def _reference(index: Index, node, known: dict) -> None:
         add(Occurrence(node.span, ("item", node.name), False))
 
 
-def _nodes(root):
+def nodes(root):
     """Every node below a statement (the statement's own clauses too), without recursion."""
     stack = [root]
     while stack:

@@ -85,6 +85,21 @@ def _selected(name: str, periods: str) -> str:
     return f"{name[:-1]}, {periods}]" if name.endswith("]") else f"{name}[{periods}]"
 
 
+def formula_lines(checked, name: str) -> list[str]:
+    """Each equation as `name[periods] = text` (explain's and the editor's hover)."""
+    periods = checked.timeline.labels()
+    out = []
+    for eq in checked.quantities[name].equations:
+        if eq.start is None:
+            lhs = name
+        elif eq.start == eq.stop:
+            lhs = _selected(name, periods[eq.start])
+        else:
+            lhs = _selected(name, f"{periods[eq.start]}..{periods[eq.stop]}")
+        out.append(f"{lhs} = {eq.text}")
+    return out
+
+
 def _explain_one(results, name: str) -> tuple[str, dict]:
     checked = results.model
     q = checked.quantities[name]
@@ -96,15 +111,7 @@ def _explain_one(results, name: str) -> tuple[str, dict]:
              + (f" (shown in {shown})" if shown and shown != unit else "")]
     lines += _about(checked, q)
     periods = checked.timeline.labels()
-    formulas = []
-    for eq in q.equations:
-        if eq.start is None:
-            lhs = name
-        elif eq.start == eq.stop:
-            lhs = _selected(name, periods[eq.start])
-        else:
-            lhs = _selected(name, f"{periods[eq.start]}..{periods[eq.stop]}")
-        formulas.append(f"{lhs} = {eq.text}")
+    formulas = formula_lines(checked, name)
     if formulas:
         lines.append("formula:")
         lines += [f"  {f}" for f in formulas]

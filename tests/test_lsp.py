@@ -200,3 +200,28 @@ def test_the_editor_never_raises_on_a_broken_model(path):
     editor_actions.symbols(doc)
     for d in doc.diagnostics:
         editor_actions.fixes(doc, d)
+
+
+def test_hover_names_a_functions_registry_row_and_a_units_dimension():
+    text = OPENAI.read_text(encoding="utf-8")
+    doc = Document(text, str(OPENAI))
+    line = next(i for i, t in enumerate(doc.lines, 1) if t.startswith("funding_gap = max("))
+    col = doc.lines[line - 1].index("min(") + 2
+    assert doc.hover(line, col).text.startswith("`min(x[a..b])`")  # the reduction: one argument
+    col = doc.lines[line - 1].index("max(") + 2
+    assert "`max(a, b, ...)`" in doc.hover(line, col).text  # the element-wise one: two
+    line = next(i for i, t in enumerate(doc.lines, 1) if t.startswith("input cost_per_gw"))
+    col = doc.lines[line - 1].index("USD/GW") + 5
+    hover = doc.hover(line, col)
+    assert hover.text.startswith("`GW`: a unit of power")
+
+
+def test_rename_refuses_a_name_the_model_already_has_or_that_is_not_a_name():
+    async def go():
+        async with Session(OPENAI) as s:
+            await s.published()
+            line = line_of(s.text, "input cost_per_gw")
+            for new in ("funding_gap", "2cost", "cost per gw"):
+                with pytest.raises(Exception, match="already a quantity|is not a name"):
+                    await s.client.text_document_rename_async(lsp.RenameParams(**s.at(line, 8), new_name=new))
+    run(go())
