@@ -179,7 +179,7 @@ def fixes(doc: Document, diagnostic: Diagnostic) -> list[Fix]:
         stmt = _statement_at(doc, diagnostic.span)
         if stmt is not None:
             out.append(Fix(f"add `rollup {rule}` under `{stmt.name}`", (_under(stmt, f"rollup {rule}"),), diagnostic))
-    if "`circular`" in hint and "mark" in hint:
+    if "`circular`" in hint and ("mark" in hint or "under each" in hint):
         stmts = {id(s): s for s in (_statement_at(doc, lb.span) for lb in diagnostic.labels) if s is not None}
         edits = tuple(_under(s, "circular") for s in stmts.values() if s.clauses.circular is None)
         if edits:

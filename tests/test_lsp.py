@@ -225,3 +225,29 @@ def test_rename_refuses_a_name_the_model_already_has_or_that_is_not_a_name():
                 with pytest.raises(Exception, match="already a quantity|is not a name"):
                     await s.client.text_document_rename_async(lsp.RenameParams(**s.at(line, 8), new_name=new))
     run(go())
+
+
+def _apply_fix(text: str, fix) -> str:
+    lines = text.splitlines(keepends=True) + [""]
+    for span, new in sorted(fix.edits, key=lambda e: (e[0].line, e[0].col), reverse=True):
+        line = lines[span.line - 1]
+        lines[span.line - 1] = line[:span.col - 1] + new + lines[span.end_line - 1][span.end_col - 1:]
+        del lines[span.line:span.end_line]
+    return "".join(lines)
+
+
+@pytest.mark.parametrize("body, title", [
+    ("input burn = 10 USD/year\ncash[2025] = 100 USD\ncash[2026..] = cash[t-1] - burn\n",
+     "multiply by a period: add `* 1 year`"),
+    ("input rate = 5 %\ndebt[2025] = 100 USD\ndebt[2026..] = debt[t-1] + interest[t]\n"
+     "interest[2026..] = rate * (debt[t-1] + debt) / 2\n", "declare the loop `circular`"),
+])
+def test_each_mechanical_fix_gives_a_model_that_checks(body, title):
+    from engine import editor_actions
+
+    text = 'model "m"\ntimeline 2025..2028 yearly\n' + body
+    doc = Document(text, "m.ush")
+    assert doc.diagnostics, "the model must be wrong to begin with"
+    fix = next(f for d in doc.diagnostics for f in editor_actions.fixes(doc, d) if f.title == title)
+    fixed = Document(_apply_fix(text, fix), "m.ush")
+    assert [d.message for d in fixed.diagnostics if d.severity == "error"] == []
