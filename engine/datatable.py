@@ -115,7 +115,7 @@ def _cells(evaluator, values: dict, axes: list[Axis], columns: list[np.ndarray],
             varied = np.array(rows[axis.quantity])
             varied[:, axis.period or 0] = column[start:stop]
             rows[axis.quantity] = varied
-        env = evaluator.run(rows, prefix=(k,), verify=False)
+        env = evaluator.run(rows, prefix=(k,), verify=False, needed={name})
         out[start:stop] = np.broadcast_to(env[name], (k,) + env[name].shape[-1:])[:, period or 0]
         if progress is not None:
             progress(k)

@@ -104,7 +104,7 @@ def sensitivity(model, output: str, inputs: list[str] | None = None, percent: fl
     rows = {n: np.repeat(v[None, :], m, axis=0) for n, v in values.items()}
     for k, (n, (low, high, _)) in enumerate(zip(names, ends)):
         rows[n][1 + 2 * k], rows[n][2 + 2 * k] = low, high
-    env = model.evaluator(scenario).run(rows, prefix=(m,), verify=False)
+    env = model.evaluator(scenario).run(rows, prefix=(m,), verify=False, needed={name})
     out = np.broadcast_to(env[name], (m,) + env[name].shape[-1:])[:, period or 0]
     result = Sensitivity(scenario, output, name, period, float(out[0]), [], checked)
     for k, (n, (low, high, how)) in enumerate(zip(names, ends)):

@@ -250,7 +250,7 @@ class _Residual:
         varied = np.repeat(self.inputs[self.name][None, :], m, axis=0)
         varied[:, self.period or 0] = xs
         inputs[self.name] = varied
-        env = self.evaluator.run(inputs, prefix=(m,), verify=False)
+        env = self.evaluator.run(inputs, prefix=(m,), verify=False, needed={self.goal.name})
         if self.progress is not None:
             self.progress(m)
         values = np.broadcast_to(env[self.goal.name], (m,) + env[self.goal.name].shape[-1:])
