@@ -546,7 +546,7 @@ def _docs_blocks() -> list[str]:
 
     text = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
     section = text[text.index("## Conventions"):text.index("## Quantities and units")]
-    return re.findall(r"```\n(.*?\n)```", section, re.S)
+    return re.findall(r"```unitsheet\n(.*?\n)```", section, re.S)
 
 
 def test_the_conventions_in_the_docs_run_as_written():

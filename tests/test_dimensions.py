@@ -244,7 +244,7 @@ def test_the_readme_dimensions_example_runs_as_written():
     import re
 
     readme = (ROOT / "README.md").read_text()
-    block = re.search(r"```\n(dimension region.*?\n)```", readme, re.S).group(1)
+    block = re.search(r"```unitsheet\n(dimension region.*?\n)```", readme, re.S).group(1)
     v = engine.loads("timeline 2025..2026 yearly\n" + block).run("eu_cut").values
     assert v["revenue_total"][0] == pytest.approx(1.2e6 * 20 + 0.8e6 * 15 + 0.5e6 * 12)
     assert v["local_price[apac]"][0] == pytest.approx(10)
@@ -254,7 +254,7 @@ def test_the_docs_dimensions_example_runs_as_written():
     import re
 
     docs = (ROOT / "docs" / "language.md").read_text()
-    block = re.search(r"## Dimensions.*?```\n(.*?\n)```", docs, re.S).group(1)
+    block = re.search(r"## Dimensions.*?```unitsheet\n(.*?\n)```", docs, re.S).group(1)
     results = engine.loads("timeline 2025..2028 yearly\n" + block).run("eu_price_cut")
     assert results.values["fee[apac]"][0] == 4 and results.values["promo[eu]"][1] == pytest.approx(15 * 0.9)
     assert results.values["eu_capex_2027"][0] == pytest.approx(0.5e9)

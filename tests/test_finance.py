@@ -349,7 +349,7 @@ def test_the_readme_finance_example_runs_and_the_lender_earns_its_rate():
     from conftest import ROOT
 
     readme = (ROOT / "README.md").read_text()
-    block = re.search(r"```\n(input loan = 100 million USD\n.*?)```", readme, re.S).group(1)
+    block = re.search(r"```unitsheet\n(input loan = 100 million USD\n.*?)```", readme, re.S).group(1)
     results = engine.loads('model "m"\ntimeline 2025..2037 yearly\n' + block).run()
     assert results.value("lender_irr") == pytest.approx(0.06, rel=1e-9)
     assert results.value("debt_at_cod") == pytest.approx(100e6 * 1.06 ** 2, rel=1e-12)

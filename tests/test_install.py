@@ -57,11 +57,11 @@ def _unavailable(reason: str, output: str = ""):
 
 
 def _tour() -> tuple[str, list[list[str]]]:
-    """The README's tour: its model (the first ``` block after the heading, as
+    """The README's tour: its model (the first ```unitsheet block after the heading, as
     tests/test_engine.py reads it) and its commands (the ```sh block after it)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Five-minute tour", 1)[1]
-    model = re.search(r"```\n(.*?\n)```", section, re.S).group(1)
+    model = re.search(r"```unitsheet\n(.*?\n)```", section, re.S).group(1)
     assert model.startswith("model "), "the tour's first block is no longer its model"
     shell = re.search(r"```sh\n(.*?\n)```", section, re.S).group(1)
     commands = []
@@ -211,6 +211,16 @@ print("grammar", grammar_file, grammar_file.is_file(), len(grammar_file.read_tex
     _, path, is_file, size = grammar.rsplit(" ", 3)
     assert is_file == "True" and int(size) > 1000, f"grammar/unitsheet.lark is not installed: {grammar}"
     assert installed.venv.resolve() in Path(path).resolve().parents
+
+
+def test_installed_package_registers_its_pygments_lexer(installed):
+    """pip writes pyproject's `pygments.lexers` entry point into the metadata: Pygments (a declared
+    dependency) finds the lexer by its name and by a model's file name."""
+    probe = ("from pygments.lexers import get_lexer_by_name, get_lexer_for_filename\n"
+             "print(type(get_lexer_by_name('unitsheet')).__module__, get_lexer_for_filename('m.ush').name)")
+    result = installed.run([installed.python, "-c", probe])
+    _assert_clean(result, 0, "pygments finds the unitsheet lexer")
+    assert result.stdout.split() == ["engine.highlight", "unitsheet"]
 
 
 @pytest.mark.parametrize("model, args", CASES, ids=[f"{m}: {' '.join(a)}" for m, a in CASES])

@@ -339,7 +339,7 @@ def test_the_documented_lag_example_runs_as_written(document, start):
     from conftest import ROOT
 
     text = (ROOT / document).read_text(encoding="utf-8")
-    block = re.search(r"```\n(" + re.escape(start) + r".*?\n)```", text, re.S).group(1)
+    block = re.search(r"```unitsheet\n(" + re.escape(start) + r".*?\n)```", text, re.S).group(1)
     head = ('model "m"\ntimeline 2025..2030 yearly\n'
             "input bookings: USD/year = {2025: 1, 2026: 2, 2027: 3, 2028: 4, 2029: 5, 2030: 6}\n")
     model = engine.loads(head + block)
