@@ -849,3 +849,21 @@ def test_set_takes_a_range_and_spreads_each_year_of_it():
     assert list(spread) == [10] * 8  # each year's 40 over its quarters, as a table key does
     quarters = model.run(overrides={"fee[2025Q3..2026Q2]": "7 USD"}).values["fee"]
     assert list(quarters) == [0, 0, 7, 7, 7, 7, 0, 0]  # the timeline's own periods: each takes it
+
+
+def test_the_hint_for_a_total_of_an_expression_over_ranges_is_code_that_checks():
+    """`total(revenue[2027..2029] - costs[2027..2029])`: the hint's series read the ranges at
+    [t] (it wrote `x[t] = revenue[2027..2029] - ...`, which does not check); found writing a
+    model as a new user."""
+    import re
+
+    head = ('model "h"\ntimeline 2027..2029 yearly\ninput price = 4 USD\n'
+            "revenue[2027..]: USD/year = 300 * price * 365 / 1 year\ncosts[2027..]: USD/year = 60 thousand USD/year\n")
+    from engine import ModelError
+
+    with pytest.raises(ModelError) as err:
+        loads(head + "profit = total(revenue[2027..2029] - costs[2027..2029])\n", "h.ush").checked()
+    hint = err.value.diagnostics[0].hint
+    series, call = re.search(r"\((x\[t\] = .*)\), then write (total\(.*\))$", hint).groups()
+    model = loads(head + series + "\nprofit = " + call + "\n", "h.ush")
+    assert model.run().values["profit"][0] == pytest.approx(3 * (300 * 4 * 365 - 60_000))

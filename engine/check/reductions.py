@@ -4,6 +4,8 @@ rate, irr's guess) checked, and the result's unit (a flow's periods integrated w
 
 from __future__ import annotations
 
+import re
+
 from .. import ir
 from .. import syntax as ast
 from ..diagnostics import Label
@@ -33,7 +35,10 @@ def range_arg(s, arg, node, ctx):
         return arg.name, start, stop, t
     span = getattr(arg, "span", node.span)
     x = arg.name if isinstance(arg, (ast.Name, ast.Indexed)) else "x"
-    first = "" if x != "x" or not common.text(s, arg) else f"make it a series first (x[t] = {common.text(s, arg)}), then "
+    # the expression as a formula of its own: each range it selects read at the current period
+    # (`x[t] = revenue[2027..2029] - costs[2027..2029]` would not check)
+    each = re.sub(r"\[\s*[0-9FYQ-]+\s*\.\.\s*[0-9FYQ-]*\s*\]", "[t]", common.text(s, arg) or "")
+    first = "" if x != "x" or not each else f"make it a series first (x[t] = {each}), then "
     ctx.report.error("shape", f"{node.func}() reads a series over periods", span, Label(span),
                      hint=f"{first}write {node.func}({leading(s, node)}{x}[{s.timeline.range_text()}])")
     raise Abandon
