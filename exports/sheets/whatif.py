@@ -11,37 +11,63 @@ values are right wherever the file is opened; the sheet says how to refresh them
 
 from __future__ import annotations
 
+from engine import report
+
 from ..book import Book
 
+
+
+NOTE_COLUMNS = 11  # the note spans these columns, wrapped, and so does the printed page (the chart's width)
+
+
+def _format(book: Book, values):
+    """One number format for a block of values, with the command line's decimals for them."""
+    digits = report.decimals([abs(float(v)) for v in values])
+    return book.number_format("#,##0" + ("." + "0" * digits if digits else ""))
+
+
+def _note(book: Book, ws, row: int, text: str) -> None:
+    """What the sheet holds and the command that refreshes it, wrapped across the printed width
+    (on one line it widened the printed page to its length)."""
+    wrap = book.wb.add_format({"text_wrap": True, "valign": "top"})
+    ws.merge_range(row, 0, row, NOTE_COLUMNS - 1, text, wrap)
+    ws.set_row(row, 15 * (1 + len(text) // 110))
 
 
 def write_sensitivity(book: Book, result, command: str) -> None:
     ws = book.sheet("Sensitivity")
     base, unit = result.shown(result.name, result.base)
     book.text(ws, 0, 0, f"Sensitivity of {result.output} (scenario {result.scenario})", book.f_title, widen=False)
-    book.text(ws, 1, 0, "Values computed by unitsheet, not live formulas: each input alone at the ends of its range "
-                        f"(or +- a percent), the others at base. Refresh with: {command}", widen=False)
+    _note(book, ws, 1, "Values computed by unitsheet, not live formulas: each input alone at the ends of its range "
+                       f"(or +- a percent), the others at base. Refresh with: {command}")
     book.text(ws, 2, 0, f"{result.output} at every input's base", widen=False)
-    ws.write_number(2, 5, base)
+    ws.write_number(2, 5, base, _format(book, [base]))
     book.text(ws, 2, 6, unit, widen=False)
-    header = ["Input", "How", "Low", "High", "Unit", f"{result.output} at low", f"{result.output} at high", "Swing"]
+    shown = f" ({unit})" if unit else ""
+    header = ["Input", "How", "Low", "High", "Unit", f"{result.output} at low{shown}", f"{result.output} at high{shown}",
+              f"Swing{shown}"]
     first = 4
     for c, text in enumerate(header):
         book.text(ws, first, c, text, book.f_header)
+    outputs = _format(book, [base] + [result.shown(result.name, v)[0] for sw in result.swings
+                                      for v in (sw.output_low, sw.output_high)])
     for r, s in enumerate(result.swings, first + 1):
         (low, input_unit), (high, _) = result.shown(s.input, s.low), result.shown(s.input, s.high)
         (at_low, _), (at_high, _) = result.shown(result.name, s.output_low), result.shown(result.name, s.output_high)
         book.text(ws, r, 0, s.input, book.f_bold)
         book.text(ws, r, 1, s.how)
-        for c, value in ((2, low), (3, high), (5, at_low), (6, at_high), (7, abs(at_high - at_low))):
+        inputs = _format(book, [low, high])
+        for c, value, fmt in ((2, low, inputs), (3, high, inputs), (5, at_low, outputs), (6, at_high, outputs),
+                              (7, abs(at_high - at_low), outputs)):
             if value == value:  # a blank where the model has no value there
-                ws.write_number(r, c, value)
+                ws.write_number(r, c, value, fmt)
         book.text(ws, r, 4, input_unit)
     last = first + len(result.swings)
     if result.swings:
         _tornado(book, ws, first, last, base, unit, result.output)
     book.size_columns(ws, minimum=6, maximum=40)
     book.print_setup(ws, label_columns=1, header_row=first)
+    ws.print_area(0, 0, last + 4 + (200 + 36 * (last - first)) // 20, NOTE_COLUMNS - 1)
 
 
 def _tornado(book: Book, ws, first: int, last: int, base: float, unit: str, output: str) -> None:
@@ -53,17 +79,17 @@ def _tornado(book: Book, ws, first: int, last: int, base: float, unit: str, outp
                           "values": ["Sensitivity", first + 1, col, last, col], "gap": 40, "overlap": 100})
     chart.set_title({"name": f"{output}: each input at its ends"})
     chart.set_x_axis({"name": unit, "crossing": base})
-    chart.set_y_axis({"reverse": True})
+    chart.set_y_axis({"reverse": True, "label_position": "low"})  # the names at the left, not on the base line
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 720, "height": 90 + 28 * (last - first)})
+    chart.set_size({"width": 720, "height": 200 + 36 * (last - first)})
     ws.insert_chart(last + 2, 0, chart)
 
 
 def write_table(book: Book, table, command: str) -> None:
     ws = book.sheet("Data table")
     book.text(ws, 0, 0, f"Data table of {table.output} (scenario {table.scenario})", book.f_title, widen=False)
-    book.text(ws, 1, 0, "Values computed by unitsheet, not a live data table (a spreadsheet's does not recalculate "
-                        f"where LibreOffice opens it by default). Refresh with: {command}", widen=False)
+    _note(book, ws, 1, "Values computed by unitsheet, not a live data table (a spreadsheet's does not recalculate "
+                       f"where LibreOffice opens it by default). Refresh with: {command}")
     out, unit = table.shown(table.name, table.values)
     first, first_unit = table.shown(table.axes[0].quantity, table.axes[0].values)
     top = 3
@@ -79,13 +105,15 @@ def write_table(book: Book, table, command: str) -> None:
         for c, x in enumerate(second, 1):
             ws.write_number(top, c, float(x), book.f_header)
         grid = out
+    cells = _format(book, grid.reshape(-1))
     for r, (x, row) in enumerate(zip(first, grid), top + 1):
         ws.write_number(r, 0, float(x), book.f_bold)
         for c, y in enumerate(row, 1):
             if y == y:
-                ws.write_number(r, c, float(y))
+                ws.write_number(r, c, float(y), cells)
     book.size_columns(ws, minimum=8, maximum=40)
     book.print_setup(ws, label_columns=1, header_row=top)
+    ws.print_area(0, 0, top + len(first), max(NOTE_COLUMNS - 1, grid.shape[1]))
 
 
 # ------------------------------------------------------------------------------ export --solve
