@@ -8,6 +8,7 @@ The server never dies on a model: a handler that fails answers nothing and logs 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import re
@@ -229,6 +230,28 @@ def formatting(ls, params: lsp.DocumentFormattingParams):
     end = lsp.Position(len(doc.lines), 0) if doc.text.endswith(("\n", "\r")) or not doc.lines else \
         _position(doc, len(doc.lines), len(doc.lines[-1]) + 1)
     return [lsp.TextEdit(lsp.Range(lsp.Position(0, 0), end), new)]
+
+
+@server.feature(lsp.TEXT_DOCUMENT_RANGE_FORMATTING)
+@safe
+def range_formatting(ls, params: lsp.DocumentRangeFormattingParams):
+    """The whole statements the range touches, formatted as `fmt` formats them (with the comments
+    inside them); the rest of the file is left as it is."""
+    doc = document(params.text_document.uri)
+    if doc.module is None:
+        return None
+    first = params.range.start.line + 1
+    last = params.range.end.line + (0 if params.range.end.character == 0 and params.range.end.line > params.range.start.line else 1)
+    chosen = tuple(st for st in doc.module.statements if st.span.line <= last and st.span.end_line >= first)
+    if not chosen:
+        return []
+    top, bottom = chosen[0].span.line, chosen[-1].span.end_line
+    comments = tuple(c for c in doc.module.comments if top <= c[0] <= bottom)
+    new = format_module(dataclasses.replace(doc.module, statements=chosen, comments=comments))
+    old = "\n".join(doc.lines[top - 1:bottom]) + "\n"
+    if new == old:
+        return []
+    return [lsp.TextEdit(lsp.Range(lsp.Position(top - 1, 0), lsp.Position(bottom, 0)), new)]
 
 
 @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION)

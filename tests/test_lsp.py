@@ -176,6 +176,14 @@ def test_formatting_inlay_hints_outline_and_a_quick_fix(tmp_path):
             edits = await s.client.text_document_formatting_async(lsp.DocumentFormattingParams(
                 lsp.TextDocumentIdentifier(s.uri), lsp.FormattingOptions(4, True)))
             assert "stock[2025-01..] = units * price" in _apply(s.text, edits)
+            line = line_of(s.text, "sales =")
+            s.replace_line(line, "sales = price*units/1 month")
+            await s.published()
+            edits = await s.client.text_document_range_formatting_async(lsp.DocumentRangeFormattingParams(
+                lsp.TextDocumentIdentifier(s.uri), lsp.Range(lsp.Position(line, 3), lsp.Position(line, 5)),
+                lsp.FormattingOptions(4, True)))
+            after = _apply(s.text, edits)
+            assert "sales = price * units / 1 month\n" in after and "stock[2025-01..] = units*price\n" in after
             hints = await s.client.text_document_inlay_hint_async(lsp.InlayHintParams(
                 lsp.TextDocumentIdentifier(s.uri), lsp.Range(lsp.Position(0, 0), lsp.Position(9, 0))))
             assert [h.label for h in hints] == [": USD", ": USD/month"]
