@@ -35,31 +35,45 @@ class Document:
         self.module = None
         self.index = editor_index.Index()
         self.model: Model | None = None
-        self.results: dict = {}
-        self.diagnostics: list[Diagnostic] = []
+        self._results: dict | None = None  # scenario -> Results, once run (engine/model.py)
+        self._found_running: list[Diagnostic] = []
+        self.checked_diagnostics: list[Diagnostic] = []  # the parse's and the checker's
         try:
             self.module = parser(text, file)
         except ModelError as err:
-            self.diagnostics = list(err.diagnostics)
+            self.checked_diagnostics = list(err.diagnostics)
             return
         self.index = editor_index.build(self.module, text)
         self.model = Model(text, file, self.module)
         try:
-            self.diagnostics = list(self.model.warnings())
+            self.checked_diagnostics = list(self.model.warnings())
         except ModelError as err:
-            self.diagnostics = list(err.diagnostics)
+            self.checked_diagnostics = list(err.diagnostics)
             self.model = None
             return
-        self.diagnostics += self._run_all()
         self.known = self
 
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Everything `check` would say: the checker's, then what running every scenario finds
+        (the server publishes the first part before it runs the scenarios)."""
+        return self.checked_diagnostics + (self._run_all() if self.model is not None else [])
+
+    @property
+    def results(self) -> dict:
+        if self.model is not None:
+            self._run_all()
+        return self._results or {}
+
     def _run_all(self) -> list[Diagnostic]:
-        """Each scenario run as `check` runs it: an evaluation error, and each failing check as a
-        warning on its statement (the model is valid; the numbers disagree with it)."""
-        found = []
+        """Each scenario run as `check` runs it (once per Document): an evaluation error, and each
+        failing check as a warning on its statement (the model is valid; its numbers disagree)."""
+        if self._results is not None:
+            return self._found_running
+        self._results, found = {}, []
         for scenario in self.model.scenarios:
             try:
-                results = self.results[scenario] = self.model.run(scenario)
+                results = self._results[scenario] = self.model.run(scenario)
             except ModelError as err:
                 found += [replace(d, scenario=d.scenario or (scenario if scenario != "base" else None))
                           for d in err.diagnostics]
@@ -70,7 +84,8 @@ class Document:
                     found.append(Diagnostic("check-fails", f"check \"{c['name']}\" {c['message']}"
                                             + (f" (scenario {scenario})" if scenario != "base" else ""),
                                             spans.get(c["name"]), severity="warning"))
-        return _once(found)
+        self._found_running = _once(found)
+        return self._found_running
 
     # -------------------------------------------------------------- the name under the cursor
 

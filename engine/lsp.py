@@ -8,6 +8,7 @@ The server never dies on a model: a handler that fails answers nothing and logs 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import logging
@@ -94,29 +95,40 @@ def to_diagnostic(doc: Document, uri: str, d: Diagnostic) -> lsp.Diagnostic:
                           code=d.kind, source="unitsheet", related_information=related or None)
 
 
-def publish(ls: LanguageServer, uri: str) -> None:
+async def publish(ls: LanguageServer, uri: str) -> None:
+    """The checker's diagnostics as soon as the text is checked; then, unless the text changed in
+    the meantime, everything running the scenarios adds (evaluation errors, failing checks)."""
     try:
         doc = document(uri)
-        found = [to_diagnostic(doc, uri, d) for d in doc.diagnostics]
+        _send(ls, uri, doc, doc.checked_diagnostics)
+        if doc.model is None:
+            return
+        await asyncio.sleep(0)  # let a newer edit in: running this version would then be wasted
+        if _documents.get(uri, (None, None))[1] is doc and server.workspace.get_text_document(uri).source == doc.text:
+            if doc.diagnostics != doc.checked_diagnostics:
+                _send(ls, uri, doc, doc.diagnostics)
     except Exception:  # the model could not be read at all: say nothing rather than stop
         log.exception("unitsheet lsp: checking %s failed", uri)
-        found = []
-    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=found))
+
+
+def _send(ls: LanguageServer, uri: str, doc: Document, found: list[Diagnostic]) -> None:
+    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
+        uri=uri, diagnostics=[to_diagnostic(doc, uri, d) for d in found]))
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
-def did_open(ls, params: lsp.DidOpenTextDocumentParams):
-    publish(ls, params.text_document.uri)
+async def did_open(ls, params: lsp.DidOpenTextDocumentParams):
+    await publish(ls, params.text_document.uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
-def did_change(ls, params: lsp.DidChangeTextDocumentParams):
-    publish(ls, params.text_document.uri)
+async def did_change(ls, params: lsp.DidChangeTextDocumentParams):
+    await publish(ls, params.text_document.uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
-def did_save(ls, params: lsp.DidSaveTextDocumentParams):
-    publish(ls, params.text_document.uri)
+async def did_save(ls, params: lsp.DidSaveTextDocumentParams):
+    await publish(ls, params.text_document.uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)

@@ -259,3 +259,18 @@ def test_each_mechanical_fix_gives_a_model_that_checks(body, title):
     fix = next(f for d in doc.diagnostics for f in editor_actions.fixes(doc, d) if f.title == title)
     fixed = Document(_apply_fix(text, fix), "m.ush")
     assert [d.message for d in fixed.diagnostics if d.severity == "error"] == []
+
+
+def test_the_checkers_diagnostics_come_first_then_what_running_the_scenarios_finds(tmp_path):
+    path = tmp_path / "m.ush"
+    text = ('model "m"\ntimeline 2025..2027 yearly\ninput price = 10 USD\n'
+            'check "price is small": price < 5 USD\nscenario cheap {\n    price = 4 USD\n}\n')
+
+    async def go():
+        async with Session(path, text) as s:
+            assert await s.published() == []  # the checker has nothing to say
+            found = await s.published()  # then the base case runs, and its check fails
+            assert [(d.code, d.severity, d.range.start.line) for d in found] == \
+                [("check-fails", lsp.DiagnosticSeverity.Warning, 3)]
+            assert found[0].message.startswith('check "price is small" fails')
+    run(go())
