@@ -55,6 +55,7 @@ bench: install-dev
 	$(BIN)/python -m benchmarks.incremental
 	$(BIN)/python -m benchmarks.explore
 	$(BIN)/python -m benchmarks.whatif
+	$(BIN)/python -m benchmarks.editing
 
 # The long fuzz run: 100,000 cases (grammar, mutations, bytes, extremes); crashes saved in out/fuzz.
 fuzz: install-dev

@@ -128,9 +128,10 @@ def _unquote(token: Token) -> str:
 class _Builder(Transformer_NonRecursive):
     """Lark tree -> syntax.py nodes. Runs without recursion, so deep input cannot crash it."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, line_offset: int = 0):
         super().__init__()
         self.file = file
+        self.line_offset = line_offset  # a statement parsed alone: the lines above it (incremental_parse.py)
         self._chains: dict[int, list] = {}  # id of the newest Sum of each chain -> its terms
         self._sums: dict[int, ast.Sum] = {}
 
@@ -138,10 +139,12 @@ class _Builder(Transformer_NonRecursive):
     def _span(self, meta) -> Span:
         if getattr(meta, "empty", True):
             return Span(self.file, 1, 1, 1, 1)
-        return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
+        return Span(self.file, meta.line + self.line_offset, meta.column, meta.end_line + self.line_offset,
+                    meta.end_column)
 
     def _tspan(self, tok: Token) -> Span:
-        return Span(self.file, tok.line, tok.column, tok.end_line, tok.end_column)
+        return Span(self.file, tok.line + self.line_offset, tok.column, tok.end_line + self.line_offset,
+                    tok.end_column)
 
     def _int(self, tok: Token, hint: str = "periods are written 2027 (a year), 2027Q3 or 2027-03") -> int:
         value = float(str(tok).replace("_", ""))

@@ -47,3 +47,18 @@ def test_quick_whatif_benchmark_checks_its_answers_and_prints_every_command(root
     assert all(r["runs"] == r["processes"] >= 21 and r["processes_timed"] == 1 for r in rows), rows
     assert all(r["cli"].startswith("unitsheet " + r["command"]) for r in rows)
     assert "| datacenter (base) | table |" in done.stdout and "extrapolation" in done.stdout
+
+
+def test_quick_editing_benchmark_checks_each_edit_against_a_whole_parse(root):
+    """benchmarks/editing.py --quick: re-parsing after a one-line edit, statement by statement
+    (engine/incremental_parse.py); each edited text's result is compared with a whole parse first."""
+    done = subprocess.run([sys.executable, "-m", "benchmarks.editing", "--quick"], cwd=root, capture_output=True,
+                          text=True, timeout=600, check=True)
+    rows = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [r["model"] for r in rows] == ["OpenAI", "synthetic 200"]
+    for r in rows:
+        assert r["statement changed counts"] == {"parsed": 1, "moved": 0, "whole": False}
+        assert r["line inserted above counts"]["parsed"] == 1 and r["line inserted above counts"]["moved"] > 0
+        assert r["syntax error typed counts"] == {"parsed": 1, "moved": 0, "whole": False}
+        assert all(isinstance(r[k], float) and r[k] > 0 for k in ("whole_parse_s", "statement changed"))
+    assert "| OpenAI | 161 |" in done.stdout
