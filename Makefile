@@ -56,6 +56,7 @@ bench: install-dev
 	$(BIN)/python -m benchmarks.explore
 	$(BIN)/python -m benchmarks.whatif
 	$(BIN)/python -m benchmarks.editing
+	$(BIN)/python -m benchmarks.editor_latency
 
 # The long fuzz run: 100,000 cases (grammar, mutations, bytes, extremes); crashes saved in out/fuzz.
 fuzz: install-dev

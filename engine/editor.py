@@ -43,7 +43,7 @@ class Document:
         except ModelError as err:
             self.checked_diagnostics = list(err.diagnostics)
             return
-        self.index = editor_index.build(self.module, text)
+        self.index = editor_index.build(self.module, text, previous.index if previous is not None else None)
         self.model = Model(text, file, self.module)
         try:
             self.checked_diagnostics = list(self.model.warnings())

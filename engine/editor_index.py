@@ -9,6 +9,7 @@ Comments are text, never symbols."""
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from dataclasses import dataclass, field
 
@@ -27,15 +28,22 @@ class Occurrence:
 
 @dataclass
 class Index:
-    occurrences: list[Occurrence] = field(default_factory=list)
+    occurrences: list[Occurrence] = field(default_factory=list)  # in source order
     kinds: dict[str, str] = field(default_factory=dict)  # quantity -> "input" | "formula"
+    # what the next version may reuse: the names known, and each statement's occurrences by the
+    # statement object (the incremental parser hands an unchanged statement back as itself)
+    known: dict = field(default_factory=dict, repr=False)
+    of_statement: dict = field(default_factory=dict, repr=False)  # id(stmt) -> (stmt, [Occurrence])
 
     def at(self, line: int, col: int) -> Occurrence | None:
         """The occurrence under a 1-based line and column (the character after the cursor, or
         the one before it at the end of a name)."""
-        for o in self.occurrences:
+        k = bisect.bisect_left(self.occurrences, (line, 0), key=lambda o: (o.span.line, o.span.col))
+        for o in self.occurrences[k:]:
             s = o.span
-            if s.line == line and s.col <= col <= s.end_col:
+            if s.line != line:
+                break
+            if s.col <= col <= s.end_col:
                 return o
         return None
 
@@ -49,7 +57,9 @@ class Index:
         return list(dict.fromkeys(name for k, name in (o.symbol for o in self.occurrences) if k == kind))
 
 
-def build(module: ast.Module, text: str) -> Index:
+def build(module: ast.Module, text: str, previous: Index | None = None) -> Index:
+    """The index of a module; `previous`, the index of the version before, lends the occurrences
+    of every statement that did not change while the names the model knows did not either."""
     index = Index()
     lines = text.splitlines()
     quantities = {s.name for s in module.statements if isinstance(s, (ast.Input, ast.Equation))}
@@ -61,9 +71,18 @@ def build(module: ast.Module, text: str) -> Index:
         elif isinstance(stmt, ast.Equation):
             index.kinds.setdefault(stmt.name, "formula")
     known = {"quantity": quantities, "dimension": set(dimensions), "item": items}
+    reusable = previous.of_statement if previous is not None and previous.known == known else {}
+    index.known = known
     for stmt in module.statements:
-        _statement(index, stmt, known, lines)
-    index.occurrences.sort(key=lambda o: (o.span.line, o.span.col))
+        kept = reusable.get(id(stmt))
+        if kept is not None and kept[0] is stmt:
+            found = kept[1]
+        else:
+            mine = Index()
+            _statement(mine, stmt, known, lines)
+            found = sorted(mine.occurrences, key=lambda o: (o.span.line, o.span.col))
+        index.of_statement[id(stmt)] = (stmt, found)
+        index.occurrences.extend(found)  # statements are in source order: so are their occurrences
     return index
 
 
@@ -105,6 +124,15 @@ def _reference(index: Index, node, known: dict) -> None:
         add(Occurrence(node.span, ("item", node.name), False))
 
 
+_CHILDREN: dict[type, tuple[str, ...]] = {}  # a node type -> the fields that may hold nodes
+
+
+def _children(kind: type) -> tuple[str, ...]:
+    if kind not in _CHILDREN:  # dataclasses.fields() on every node was a third of a 10,000-line index
+        _CHILDREN[kind] = tuple(f.name for f in dataclasses.fields(kind) if f.name not in ("span", "name_span"))
+    return _CHILDREN[kind]
+
+
 def nodes(root):
     """Every node below a statement (the statement's own clauses too), without recursion."""
     stack = [root]
@@ -116,9 +144,7 @@ def nodes(root):
         if not dataclasses.is_dataclass(node) or isinstance(node, (Span, ast.PeriodLabel)):
             continue
         yield node
-        for f in dataclasses.fields(node):
-            if f.name not in ("span", "name_span"):
-                stack.append(getattr(node, f.name))
+        stack.extend(getattr(node, name) for name in _children(type(node)))
 
 
 def _prefix(span: Span, name: str) -> Span:

@@ -21,6 +21,7 @@ from . import editor_actions
 from .diagnostics import Diagnostic, Span
 from .editor import Document
 from .formatter import format_module
+from .incremental_parse import IncrementalParser
 
 log = logging.getLogger(__name__)
 SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "warning": lsp.DiagnosticSeverity.Warning,
@@ -36,6 +37,7 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 server = LanguageServer("unitsheet", "1", text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
 _documents: dict[str, tuple[int | None, Document]] = {}
+_parsers: dict[str, IncrementalParser] = {}  # per open file: an edit re-parses only the statements it changed
 
 
 def document(uri: str) -> Document:
@@ -44,7 +46,11 @@ def document(uri: str) -> Document:
     cached = _documents.get(uri)
     if cached is not None and cached[0] == text_document.version and cached[1].text == text_document.source:
         return cached[1]
-    doc = Document(text_document.source, text_document.path or uri, previous=cached[1] if cached else None)
+    file = text_document.path or uri
+    if uri not in _parsers or _parsers[uri].file != file:
+        _parsers[uri] = IncrementalParser(file)
+    doc = Document(text_document.source, file, parser=lambda text, _: _parsers[uri].parse(text),
+                   previous=cached[1] if cached else None)
     _documents[uri] = (text_document.version, doc)
     return doc
 
@@ -134,6 +140,7 @@ async def did_save(ls, params: lsp.DidSaveTextDocumentParams):
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls, params: lsp.DidCloseTextDocumentParams):
     _documents.pop(params.text_document.uri, None)
+    _parsers.pop(params.text_document.uri, None)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
 
 

@@ -62,3 +62,12 @@ def test_quick_editing_benchmark_checks_each_edit_against_a_whole_parse(root):
         assert r["syntax error typed counts"] == {"parsed": 1, "moved": 0, "whole": False}
         assert all(isinstance(r[k], float) and r[k] > 0 for k in ("whole_parse_s", "statement changed"))
     assert "| OpenAI | 161 |" in done.stdout
+
+
+def test_quick_editor_latency_benchmark_diagnoses_an_edited_model(root):
+    """benchmarks/editor_latency.py --quick: the editor's two publishes after a one-line edit."""
+    done = subprocess.run([sys.executable, "-m", "benchmarks.editor_latency", "--quick"], cwd=root,
+                          capture_output=True, text=True, timeout=600, check=True)
+    rows = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [r["model"] for r in rows] == ["OpenAI", "synthetic 200"]
+    assert all(0 < r["checked_ms"] <= r["all_ms"] for r in rows)

@@ -274,3 +274,23 @@ def test_the_checkers_diagnostics_come_first_then_what_running_the_scenarios_fin
                 [("check-fails", lsp.DiagnosticSeverity.Warning, 3)]
             assert found[0].message.startswith('check "price is small" fails')
     run(go())
+
+
+def test_the_name_index_of_an_edited_version_reuses_what_did_not_change_and_equals_a_fresh_one():
+    from engine import editor_index
+    from engine.incremental_parse import IncrementalParser
+
+    text = OPENAI.read_text(encoding="utf-8")
+    parser = IncrementalParser(str(OPENAI))
+    before = Document(text, str(OPENAI), parser=lambda t, _: parser.parse(t))
+    for edit in ("funding_gap = max(0 USD, -min(cash_balance[2026-02..2033-12]))",):
+        edited = text.replace(edit, edit + " * 1")  # one statement changed, names unchanged
+        after = Document(edited, str(OPENAI), parser=lambda t, _: parser.parse(t), previous=before)
+        fresh = editor_index.build(after.module, edited)
+        assert after.index.occurrences == fresh.occurrences
+        reused = sum(1 for k, (stmt, _) in after.index.of_statement.items()
+                     if k in before.index.of_statement and before.index.of_statement[k][0] is stmt)
+        assert reused == len(after.module.statements) - 1
+    renamed = text.replace("cost_per_gw", "build_cost")  # the names changed: nothing is lent
+    after = Document(renamed, str(OPENAI), parser=lambda t, _: parser.parse(t), previous=before)
+    assert after.index.occurrences == editor_index.build(after.module, renamed).occurrences
