@@ -361,26 +361,30 @@ def cmd_export(args) -> int:
 
 
 def _export_whatif(args, model):
-    """export --solve/--sensitivity/--table: the results the sheets hold, each in the scenario
-    the workbook opens on, and the command that refreshes them."""
+    """export --solve/--sensitivity/--table: the results the sheets hold, each in the scenario the
+    workbook opens on, the tornado and the table with the solved value as the workbook holds it,
+    and the command that refreshes them."""
     from exports.xlsx import WhatIf
 
-    if bool(args.solve) != bool(args.solve_for):
-        raise UsageError("--solve TARGET and --solve-for INPUT go together")
-    if bool(args.table) != bool(args.table_vary):
-        raise UsageError("--table OUTPUT needs --table-vary INPUT=LO..HI:N (once or twice)")
+    for flag, needs, value in (("--solve", "--solve-for", args.solve_for), ("--solve-for", "--solve", args.solve),
+                               ("--between", "--solve", args.solve), ("--table", "--table-vary", args.table_vary),
+                               ("--table-vary", "--table", args.table),
+                               ("--sensitivity-inputs", "--sensitivity", args.sensitivity)):
+        if getattr(args, flag[2:].replace("-", "_")) and not value:
+            raise UsageError(f"{flag} goes with {needs}")
+    if args.solve and args.simulate:
+        raise UsageError("--simulate with --solve: the samples would be drawn around the unsolved value; "
+                         "export the simulation of the solved model by setting the input in the model")
     solution = sensitivity = table = None
+    overrides = {}
     if args.solve:
-        from .solve import input_at
-
-        if input_at(model.checked(args.scenario), args.solve_for)[1] is not None:
-            raise UsageError(f"export --solve writes a single value into its cell; `{args.solve_for}` is one period of a "
-                             "series: use `unitsheet solve` for it")
         solution = model.solve(args.solve, args.solve_for, between=args.between, scenario=args.scenario)
+        overrides = solution.as_override() if solution.roots else {}
     if args.sensitivity:
-        sensitivity = model.sensitivity(args.sensitivity, args.sensitivity_inputs, scenario=args.scenario)
+        sensitivity = model.sensitivity(args.sensitivity, args.sensitivity_inputs, scenario=args.scenario,
+                                        overrides=overrides)
     if args.table:
-        table = model.table(args.table, args.table_vary, scenario=args.scenario)
+        table = model.table(args.table, args.table_vary, scenario=args.scenario, overrides=overrides)
     return WhatIf(solution, sensitivity, table, "unitsheet " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
 
 

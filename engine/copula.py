@@ -29,6 +29,18 @@ def rank_correlation(r: float) -> float:
     return 6 / math.pi * math.asin(max(-1.0, min(1.0, r / 2)))
 
 
+def joint(correlations) -> tuple[list[str], np.ndarray]:
+    """The inputs the `correlate` statements name (ir.Correlation), and their rank correlations
+    as one matrix (a pair no statement names: 0): what the checker validates and the streams use."""
+    names = list(dict.fromkeys(name for corr in correlations for name in corr.names))
+    ranks = np.eye(len(names))
+    for corr in correlations:
+        for a, b, rho in corr.pairs():
+            i, j = names.index(a), names.index(b)
+            ranks[i, j] = ranks[j, i] = rho
+    return names, ranks
+
+
 def smallest_eigenvalue(matrix: np.ndarray) -> float:
     return float(np.linalg.eigvalsh(matrix)[0])
 

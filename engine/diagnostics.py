@@ -49,6 +49,16 @@ class Diagnostic:
     scenario: str | None = None  # the scenario that causes it (None: the model itself)
 
 
+def source_lines(text: str) -> list[str]:
+    """The lines of a model as the parser and the editor's protocol count them: split at `\n`
+    only (str.splitlines also splits at U+2028, U+0085 and form feeds, which a comment or a
+    note may hold: every line after one would be off by one), a `\r` before it dropped."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
 class ModelError(Exception):
     """Raised by a pass when the model is invalid; carries every diagnostic found."""
 
@@ -109,7 +119,7 @@ def render_text(diag: Diagnostic, sources: dict[str, str]) -> str:
         text = sources.get(s.file)
         labels = list(diag.labels) or [Label(s, "")]
         if text is not None:
-            lines.extend(_excerpt(text.splitlines(), labels))
+            lines.extend(_excerpt(source_lines(text), labels))
     for note in diag.notes:
         lines.append(f"   = note: {note}")
     if diag.hint:

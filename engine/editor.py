@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from . import builtins, editor_index, report
-from .explain import formula_lines
+from .explain import about, formula_lines
 from . import syntax as ast
-from .diagnostics import Diagnostic, Label, ModelError, Span
+from .diagnostics import Diagnostic, Label, ModelError, Span, source_lines
 from .model import Model
 from .parser import parse
 
@@ -31,7 +31,7 @@ class Document:
         # what the names, items and units were when the text last checked: while a statement is
         # half typed the file does not parse, and completion still knows the model
         self.known: Document | None = previous.known if previous is not None else None
-        self.lines = text.splitlines()
+        self.lines = source_lines(text)
         self.module = None
         self.index = editor_index.Index()
         self.model: Model | None = None
@@ -98,7 +98,7 @@ class Document:
         word, span = self.word_at(line, col)
         if word in builtins.NAMES and self._after(span) == "(":
             return Hover(self._function(word, span), span)
-        if word and self.model is not None and _is_unit(self.model, word):
+        if word and self.model is not None and self._in_a_unit(span) and _is_unit(self.model, word):
             units = self.model.checked().units
             unit = units.parse(word)
             return Hover(f"`{word}`: a unit of {units.describe(unit.dimensionality)} "
@@ -121,7 +121,7 @@ class Document:
         unit = "true/false" if q.unit is None else units.text(q.unit) or "a plain number"
         meaning = "" if q.unit is None else f" ({units.describe(q.unit.dimensionality)})"
         lines = [f"**{name}**: {q.kind}, {'series' if q.series else 'single value'}, {unit}{meaning}"]
-        lines += [f"- {text}" for text in _about(q)]
+        lines += [f"- {text.strip()}" for text in about(checked, q)]
         formulas = formula_lines(checked, name)
         if formulas:
             lines.append("```\n" + "\n".join(formulas[:4]) + ("\n..." if len(formulas) > 4 else "") + "\n```")
@@ -175,6 +175,14 @@ class Document:
         rows = [chosen] if chosen is not None else [b for b in builtins.ENTRIES if b.name == name]
         return "\n\n".join(f"`{b.signature}`: {b.meaning}. Unit: {b.units}." for b in rows)
 
+    def _in_a_unit(self, span: Span | None) -> bool:
+        """Whether the word is part of a unit as written (`USD/GW` after a number or a colon):
+        `t` in x[t-1] is the period, not pint's tonne."""
+        return span is not None and any(
+            isinstance(node, (ast.Quantity, ast.UnitText)) and node.span.contains(span)
+            for stmt in self.module.statements if stmt.span.line <= span.line <= stmt.span.end_line
+            for node in editor_index.nodes(stmt))
+
     def word_at(self, line: int, col: int) -> tuple[str, Span | None]:
         """The name (letters, digits, _) at a 1-based position, and its span."""
         if not 0 < line <= len(self.lines):
@@ -191,13 +199,6 @@ class Document:
         if span is None:
             return ""
         return self.lines[span.line - 1][span.end_col - 1:].lstrip()[:1]
-
-
-def _about(q) -> list[str]:
-    out = [f"note: {q.note}"] if q.note else []
-    for s in q.sources:
-        out.append(f"source: {s.file}" + (f" {s.date}" if s.date else "") + (f' "{s.quote}"' if s.quote else ""))
-    return out
 
 
 

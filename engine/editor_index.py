@@ -14,7 +14,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from . import syntax as ast
-from .diagnostics import Span
+from .diagnostics import Span, source_lines
 
 KINDS = ("quantity", "dimension", "item", "scenario")
 
@@ -61,7 +61,7 @@ def build(module: ast.Module, text: str, previous: Index | None = None) -> Index
     """The index of a module; `previous`, the index of the version before, lends the occurrences
     of every statement that did not change while the names the model knows did not either."""
     index = Index()
-    lines = text.splitlines()
+    lines = source_lines(text)
     quantities = {s.name for s in module.statements if isinstance(s, (ast.Input, ast.Equation))}
     dimensions = {s.name: [i.name for i in s.items] for s in module.statements if isinstance(s, ast.Dimension)}
     items = {i for names in dimensions.values() for i in names}

@@ -109,7 +109,7 @@ def _explain_one(results, name: str) -> tuple[str, dict]:
     lines = [f"{name}: {q.kind}, {'series' if q.series else 'single value'}, "
              + (unit if unit in ("a plain number", "true/false") else f"in {unit}")
              + (f" (shown in {shown})" if shown and shown != unit else "")]
-    lines += _about(checked, q)
+    lines += about(checked, q)
     periods = checked.timeline.labels()
     formulas = formula_lines(checked, name)
     if formulas:
@@ -150,7 +150,7 @@ def _explain_one(results, name: str) -> tuple[str, dict]:
     return "\n".join(lines) + "\n", data
 
 
-def _about(checked, q) -> list[str]:
+def about(checked, q) -> list[str]:
     """Its note, its sources, the inputs it is drawn correlated with."""
     lines = [f"  note: {q.note}"] if q.note else []
     for s in q.sources:

@@ -175,11 +175,12 @@ class Model:
 
         return (explain(self, name, scenario) if name else overview(self, scenario))[0]
 
-    def export(self, path, scenario: str = "base", simulation=None) -> dict:
-        """The live workbook (exports/xlsx.py), `scenario` selected; a summary of what was written."""
-        from exports.xlsx import export_workbook
+    def export(self, path, scenario: str = "base", simulation=None, whatif=None) -> dict:
+        """The live workbook (exports/xlsx.py), `scenario` selected; a summary of what was written.
+        whatif: exports.xlsx.WhatIf, a solution written into its input's cell, a tornado, a table."""
+        from exports.xlsx import WhatIf, export_workbook
 
-        return export_workbook(self, path, scenario, simulation)
+        return export_workbook(self, path, scenario, simulation, whatif if whatif is not None else WhatIf())
 
     def _evaluate(self, scenario: str, checked: ir.CheckedModel, inputs: dict, since) -> "Results":
         evaluator = self.evaluator(scenario)

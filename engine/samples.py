@@ -57,15 +57,8 @@ class Streams:
 def correlated_inputs(correlations) -> tuple[list[str], np.ndarray | None]:
     """The inputs the `correlate` statements name, and the factor of their normals' correlation
     matrix (the statements together; a pair never stated is uncorrelated)."""
-    names = list(dict.fromkeys(name for corr in correlations for name in corr.names))
-    if not names:
-        return [], None
-    ranks = np.eye(len(names))
-    for corr in correlations:
-        for a, b, rho in corr.pairs():
-            i, j = names.index(a), names.index(b)
-            ranks[i, j] = ranks[j, i] = rho
-    return names, copula.factor(ranks)
+    names, ranks = copula.joint(correlations)
+    return names, (copula.factor(ranks) if names else None)
 
 
 def inverse_cdf(dist: tuple, u: np.ndarray) -> np.ndarray:

@@ -52,6 +52,12 @@ class Solution:
     roots: list[Root] = field(default_factory=list)
     checked: ir.CheckedModel | None = field(default=None, repr=False)
 
+    def as_override(self) -> dict[str, str]:
+        """The root nearest the base as a `--set` override ({input: "value unit"}, exact): what
+        the workbook writes and what the other sheets of the same export are computed with."""
+        q = self.checked.quantities[input_at(self.checked, self.vary)[0]]
+        return {self.vary: f"{self.roots[0].value!r} {q.unit_text}".strip()}
+
     def shown(self, name: str, value: float) -> str:
         q = self.checked.quantities[name]
         unit, factor = report.display(q, np.array([value]), self.checked.units)

@@ -11,7 +11,7 @@ from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import limits
-from .diagnostics import Diagnostic, Label, Span
+from .diagnostics import Diagnostic, Label, Span, source_lines
 
 MAX_NESTING = limits.NESTING.value  # the post-lexer's (engine/postlex.py)
 
@@ -94,7 +94,7 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, file: str) -> Diagnostic
         expected = sorted(getattr(err, "expected", None) or getattr(err, "accepts", None) or [])
         if isinstance(err, UnexpectedEOF) or token is None or token.type == "$END":
             message = "unexpected end of file"
-            lines = text.splitlines() or [""]
+            lines = source_lines(text) or [""]
             line, col, width = len(lines), len(lines[-1]) + 1, 1
         else:
             shown = "end of line" if token.type == "_NL" else repr(str(token))

@@ -16,7 +16,7 @@ from . import ir
 from . import syntax as ast
 from .check import check
 from .dimensions import expand
-from .diagnostics import Diagnostic, Label, ModelError
+from .diagnostics import Diagnostic, Label, ModelError, source_lines
 
 
 def scenario_statements(module: ast.Module) -> dict[str, ast.Scenario]:
@@ -93,7 +93,8 @@ def _moved(d: Diagnostic, name: str, block: ast.Scenario, module: ast.Module, te
     labels = [Label(eq.span, f"scenario `{name}` sets `{eq.name}`") for eq in causes if eq.span is not None]
     where = ""
     if text is not None and d.span is not None:
-        line = text.splitlines()[d.span.line - 1].strip() if d.span.line <= len(text.splitlines()) else ""
+        lines = source_lines(text)
+        line = lines[d.span.line - 1].strip() if d.span.line <= len(lines) else ""
         where = f"{d.span.file}:{d.span.line}: {line}"
     notes = ((f"the formula that breaks: {where}",) if where else ()) + d.notes
     span = causes[0].span if causes and causes[0].span is not None else d.span

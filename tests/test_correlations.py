@@ -203,3 +203,15 @@ def test_explain_simulate_and_the_workbook_cite_the_correlations(tmp_path, capsy
     rows = [[c for c in r if c is not None] for r in openpyxl.load_workbook(book)["Simulation"].iter_rows(values_only=True)]
     assert ["cost with price", -0.5, "ASSUMPTION: dearer builds, lower prices"] in rows
     assert ["volume with rate", 0.7] in rows
+
+
+def test_the_hint_for_a_dimensioned_input_in_a_matrix_keeps_the_matrix():
+    text = ('model "d"\ntimeline 2025..2026 yearly\ndimension region = {na, eu}\n'
+            "input price by region = {na: 1 USD .. 2 USD, eu: 2 USD .. 3 USD}\ninput cost = 1 USD .. 2 USD\n"
+            "input volume = 1 .. 2\n")
+    statement = "correlate price, cost, volume = {1, 0.2, 0.1; 0.2, 1, 0.3; 0.1, 0.3, 1}\n"
+    with pytest.raises(engine.ModelError) as err:
+        engine.loads(text + statement, "d.ush").checked()
+    hint = err.value.diagnostics[0].hint
+    assert hint == "correlate price[na], cost, volume = {1, 0.2, 0.1; 0.2, 1, 0.3; 0.1, 0.3, 1}"
+    assert engine.loads(text + hint + "\n", "d.ush").checked().correlations  # the hint, as written, checks

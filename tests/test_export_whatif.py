@@ -85,8 +85,11 @@ def test_the_sensitivity_and_data_table_sheets_hold_the_engines_values(tmp_path,
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["--solve", "equity_irr = 12 %"], "--solve TARGET and --solve-for INPUT go together"),
-    (["--table", "project_npv"], "--table OUTPUT needs --table-vary"),
+    (["--solve", "equity_irr = 12 %"], "--solve goes with --solve-for"),
+    (["--table", "project_npv"], "--table goes with --table-vary"),
+    (["--between", "1 USD/MW/month..2 USD/MW/month"], "--between goes with --solve"),
+    (["--sensitivity-inputs", "lease_rate"], "--sensitivity-inputs goes with --sensitivity"),
+    (["--solve", "equity_irr = 12 %", "--solve-for", "lease_rate", "--simulate", "100"], "--simulate with --solve"),
     (["--solve", "equity_irr = 12 %", "--solve-for", "lease_rate", "--between", "1 USD/MW/month..2 USD/MW/month"],
      "inside the bracket"),
 ])
@@ -94,3 +97,24 @@ def test_what_export_cannot_do_is_a_usage_error_and_writes_nothing(extra, messag
     path = tmp_path / "dc.xlsx"
     code, out, err = run_cli(["export", root / MODEL, "-o", path, *extra], capsys)
     assert code == 2 and message in err and not path.exists()
+
+
+def test_the_other_what_if_sheets_of_a_solving_export_hold_the_solved_value(tmp_path, capsys, root):
+    """With --solve, the tornado is drawn around the value the workbook holds (it was drawn around
+    the unsolved one: NPV 11.07 bn at 'base' beside a workbook whose NPV is 0)."""
+    path = tmp_path / "dc.xlsx"
+    args = ["export", root / MODEL, "-o", path, "--solve", "project_npv = 0 USD", "--solve-for", "lease_rate",
+            "--sensitivity", "project_npv"]
+    assert run_cli(args, capsys)[0] == 0
+    rows = list(openpyxl.load_workbook(path)["Sensitivity"].iter_rows(values_only=True))
+    assert rows[2][0] == "project_npv at every input's base" and abs(rows[2][5]) < 1e-6
+
+
+def test_the_python_api_refuses_what_the_command_line_refuses(tmp_path):
+    from exports.xlsx import WhatIf
+
+    model = engine.loads('model "m"\ntimeline 2025..2027 yearly\ninput v: USD = {2025..2027: 5}\ny = v * 2\n', "m.ush")
+    solution = model.solve("y[2026] = 12 USD", "v[2026]")
+    with pytest.raises(engine.ModelError, match="one period of a series"):
+        model.export(tmp_path / "m.xlsx", whatif=WhatIf(solution=solution))
+    assert not (tmp_path / "m.xlsx").exists()

@@ -294,3 +294,16 @@ def test_the_name_index_of_an_edited_version_reuses_what_did_not_change_and_equa
     renamed = text.replace("cost_per_gw", "build_cost")  # the names changed: nothing is lent
     after = Document(renamed, str(OPENAI), parser=lambda t, _: parser.parse(t), previous=before)
     assert after.index.occurrences == editor_index.build(after.module, renamed).occurrences
+
+
+def test_a_line_separator_inside_a_comment_moves_no_position():
+    """U+2028 (or U+0085, a form feed) in a comment is not a line end for the parser or the
+    protocol; str.splitlines() made it one, so every line below read the line above it."""
+    text = 'model "m"\ntimeline 2025..2027 yearly\n# a\u2028b\ninput a = 1 USD\nb = a * 2 + zz\n'
+    doc = Document(text, "m.ush")
+    assert doc.word_at(4, 1)[0] == "input" and doc.word_at(5, 13)[0] == "zz"
+    [d] = doc.diagnostics
+    assert (d.span.line, d.span.col) == (5, 13)
+    from engine.diagnostics import render_text
+
+    assert "5 | b = a * 2 + zz" in render_text(d, {"m.ush": text})

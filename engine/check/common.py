@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import builtins, ir
 from .. import syntax as ast
-from ..diagnostics import Label, Span
+from ..diagnostics import Label, Span, source_lines
 from ..units import UnitError
 
 
@@ -77,7 +77,7 @@ def text(s, node) -> str:
     if span is None or s.file not in s.sources:
         return ""
     if s.lines is None:
-        s.lines = s.sources[s.file].splitlines()
+        s.lines = source_lines(s.sources[s.file])
     lines = s.lines
     if span.line == span.end_line:
         return lines[span.line - 1][span.col - 1:span.end_col - 1]

@@ -60,8 +60,10 @@ def _uncertain_input(s: Scope, name: ast.Name, stmt: ast.Correlate) -> None:
     if q is None and dims and name.name in dims.of:
         first = dims.names(name.name)[0]
         named = ", ".join(first if n is name else n.name for n in stmt.names)
+        value = stmt.rows[0][0].text if not stmt.matrix else \
+            "{" + "; ".join(", ".join(c.text for c in row) for row in stmt.rows) + "}"
         _error(s, f"`{name.name}` has one value per item: correlate its items", name,
-               f"correlate {named} = 0.5")
+               f"correlate {named} = {value}")
     if q is None:
         hint = did_you_mean(name.name, [n for n, q in s.quantities.items() if q.kind == "input"])
         _error(s, f"unknown input `{name.name}`", name, hint or "correlate names inputs with a range")
@@ -106,14 +108,8 @@ def _matrix(s: Scope, stmt: ast.Correlate) -> tuple:
 
 def _valid_together(s: Scope, typed: list) -> None:
     """All the statements as one matrix (pairs never stated: 0) that some inputs can have."""
-    names = list(dict.fromkeys(n for _, corr in typed for n in corr.names))
-    ranks = np.eye(len(names))
-    where = {}
-    for stmt, corr in typed:
-        for a, b, rho in corr.pairs():
-            i, j = names.index(a), names.index(b)
-            ranks[i, j] = ranks[j, i] = rho
-            where[(i, j)] = (stmt, corr)
+    names, ranks = copula.joint([corr for _, corr in typed])
+    where = {(names.index(a), names.index(b)): (stmt, corr) for stmt, corr in typed for a, b, _ in corr.pairs()}
     if copula.is_valid(np.vectorize(copula.normal_correlation)(ranks)):
         return
     fixes = [(abs(value - ranks[i, j]), i, j, value) for (i, j) in where

@@ -121,19 +121,27 @@ def write_table(book: Book, table, command: str) -> None:
 
 def apply_solution(model, checked: dict, results: dict, solution) -> None:
     """The solved value (the root nearest the base) as the scenario's value of the input, in the
-    checked models and results the workbook is written from (in place)."""
+    checked models and results the workbook is written from (in place). The Inputs sheet holds
+    single values in cells; one period of a series input is `unitsheet solve`'s."""
     from dataclasses import replace
     from types import MappingProxyType
 
     import numpy as np
 
-    scenario, name = solution.scenario, solution.vary
+    from engine.diagnostics import Diagnostic, ModelError
+    from engine.solve import input_at
+
+    scenario = solution.scenario
+    name, period = input_at(checked[scenario], solution.vary)
+    if period is not None or not solution.roots:
+        raise ModelError([Diagnostic("usage", f"export writes a solved single value into its cell; `{solution.vary}` is "
+                                     "one period of a series" if period is not None else "the goal seek found no root",
+                                     None, hint="use `unitsheet solve` for it")])
     q = checked[scenario].quantities[name]
-    value = solution.roots[0].value
-    solved = replace(q, inputs=replace(q.inputs, value=np.array([value])))
+    solved = replace(q, inputs=replace(q.inputs, value=np.array([solution.roots[0].value])))
     quantities = MappingProxyType({**checked[scenario].quantities, name: solved})
     checked[scenario] = replace(checked[scenario], quantities=quantities)
-    results[scenario] = model.run(scenario, overrides={name: f"{value!r} {q.unit_text}"})
+    results[scenario] = model.run(scenario, overrides=solution.as_override())
 
 
 def write_solved(book: Book, solution, command: str) -> None:
