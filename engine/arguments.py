@@ -96,7 +96,38 @@ def build_parser() -> argparse.ArgumentParser:
     _progress_flag(chk)
 
     _what_if_parsers(sub)
+    _simulate_parser(sub)
 
+    sub.add_parser("lsp", help="the language server, over stdio, for editors (README, \"Editor\")")
+
+    exp = sub.add_parser("explain", help="show how one quantity is computed, what it reads, and its values "
+                                         "(without a name: list every quantity)")
+    exp.add_argument("model")
+    exp.add_argument("name", nargs="?")
+    exp.add_argument("--scenario", default="base")
+    exp.add_argument("--format", choices=["text", "json"], default="text")
+
+    fmt = sub.add_parser("fmt", help="print the model in canonical form")
+    fmt.add_argument("model")
+    fmt.add_argument("--check", action="store_true", help="exit 1 if the file is not in canonical form")
+    fmt.add_argument("--write", action="store_true", help="rewrite the file in place")
+    fmt.add_argument("--format", choices=["text", "json"], default="text")
+
+    _export_parser(sub)
+
+    plot = sub.add_parser("plot", help="draw series over the timeline to a PNG")
+    plot.add_argument("model")
+    plot.add_argument("names", nargs="*", help="quantities to draw (or --chart)")
+    plot.add_argument("--chart", metavar="TITLE", help="draw a chart the model declares (chart \"TITLE\": ...)")
+    plot.add_argument("--scenario", action="append", help="one line per scenario (repeatable)")
+    plot.add_argument("-o", "--output", required=True)
+    plot.add_argument("--title")
+    plot.add_argument("--format", choices=["text", "json"], default="text")
+    return parser
+
+
+def _simulate_parser(sub) -> None:
+    """simulate: the Monte Carlo, where its chunks run, and what it reports or writes of its samples."""
     sim = sub.add_parser("simulate", help="Monte Carlo over the uncertain inputs: percentiles and check probabilities")
     sim.add_argument("model")
     sim.add_argument("-n", "--samples", type=count, default=10_000)
@@ -119,21 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("-o", "--output", metavar="HIST.png", help="where --hist draws")
     _progress_flag(sim)
 
-    sub.add_parser("lsp", help="the language server, over stdio, for editors (README, \"Editor\")")
 
-    exp = sub.add_parser("explain", help="show how one quantity is computed, what it reads, and its values "
-                                         "(without a name: list every quantity)")
-    exp.add_argument("model")
-    exp.add_argument("name", nargs="?")
-    exp.add_argument("--scenario", default="base")
-    exp.add_argument("--format", choices=["text", "json"], default="text")
-
-    fmt = sub.add_parser("fmt", help="print the model in canonical form")
-    fmt.add_argument("model")
-    fmt.add_argument("--check", action="store_true", help="exit 1 if the file is not in canonical form")
-    fmt.add_argument("--write", action="store_true", help="rewrite the file in place")
-    fmt.add_argument("--format", choices=["text", "json"], default="text")
-
+def _export_parser(sub) -> None:
+    """export: the workbook, and what it may hold besides the model (a simulation, a goal seek's
+    value, a tornado, a data table: exports/sheets/simulation.py, whatif.py)."""
     export = sub.add_parser("export", help="write a live Excel workbook")
     export.add_argument("model")
     export.add_argument("-o", "--output", required=True)
@@ -153,16 +173,6 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--table-vary", action="append", metavar="INPUT=LO..HI:N", default=[],
                         help="an axis of --table (once or twice)")
     _progress_flag(export)
-
-    plot = sub.add_parser("plot", help="draw series over the timeline to a PNG")
-    plot.add_argument("model")
-    plot.add_argument("names", nargs="*", help="quantities to draw (or --chart)")
-    plot.add_argument("--chart", metavar="TITLE", help="draw a chart the model declares (chart \"TITLE\": ...)")
-    plot.add_argument("--scenario", action="append", help="one line per scenario (repeatable)")
-    plot.add_argument("-o", "--output", required=True)
-    plot.add_argument("--title")
-    plot.add_argument("--format", choices=["text", "json"], default="text")
-    return parser
 
 
 def _what_if_parsers(sub) -> None:

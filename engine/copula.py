@@ -41,6 +41,11 @@ def joint(correlations) -> tuple[list[str], np.ndarray]:
     return names, ranks
 
 
+def normal_matrix(ranks: np.ndarray) -> np.ndarray:
+    """The normals' correlations that give these rank correlations, entry by entry."""
+    return np.vectorize(normal_correlation)(ranks)
+
+
 def smallest_eigenvalue(matrix: np.ndarray) -> float:
     return float(np.linalg.eigvalsh(matrix)[0])
 
@@ -55,7 +60,7 @@ def nearest_valid(ranks: np.ndarray, i: int, j: int) -> float | None:
     valid, the other pairs as stated; None when no value of this pair does. The smallest
     eigenvalue is concave in one symmetric pair of entries, so the valid values are one
     interval: its best point is found by golden-section search, its edge by bisection."""
-    normal = np.vectorize(normal_correlation)(ranks)
+    normal = normal_matrix(ranks)
 
     def margin(rho: float) -> float:
         m = normal.copy()
@@ -85,7 +90,7 @@ def factor(ranks: np.ndarray) -> np.ndarray:
     """L with L L^T the normals' correlation matrix: Cholesky's (the first input keeps its own
     draws), or for a semi-definite matrix (a correlation of 1), which Cholesky refuses, from the
     eigenvectors."""
-    normal = np.vectorize(normal_correlation)(ranks)
+    normal = normal_matrix(ranks)
     try:
         return np.linalg.cholesky(normal)
     except np.linalg.LinAlgError:

@@ -169,7 +169,7 @@ class Document:
 
     def _function(self, name: str, span: Span) -> str:
         """The registry's row of the function the call means (min(a, b) and min(x[..]) differ)."""
-        call = next((node for stmt in self.module.statements for node in editor_index.nodes(stmt)
+        call = next((node for node in self._nodes_on(span.line)
                      if isinstance(node, ast.Call) and (node.span.line, node.span.col) == (span.line, span.col)), None)
         chosen = builtins.lookup(name, len(call.args)) if call is not None else None
         rows = [chosen] if chosen is not None else [b for b in builtins.ENTRIES if b.name == name]
@@ -178,10 +178,14 @@ class Document:
     def _in_a_unit(self, span: Span | None) -> bool:
         """Whether the word is part of a unit as written (`USD/GW` after a number or a colon):
         `t` in x[t-1] is the period, not pint's tonne."""
-        return span is not None and any(
-            isinstance(node, (ast.Quantity, ast.UnitText)) and node.span.contains(span)
-            for stmt in self.module.statements if stmt.span.line <= span.line <= stmt.span.end_line
-            for node in editor_index.nodes(stmt))
+        return span is not None and any(isinstance(node, (ast.Quantity, ast.UnitText)) and node.span.contains(span)
+                                        for node in self._nodes_on(span.line))
+
+    def _nodes_on(self, line: int):
+        """The syntax nodes of the statements that span `line`."""
+        for stmt in self.module.statements:
+            if stmt.span.line <= line <= stmt.span.end_line:
+                yield from editor_index.nodes(stmt)
 
     def word_at(self, line: int, col: int) -> tuple[str, Span | None]:
         """The name (letters, digits, _) at a 1-based position, and its span."""

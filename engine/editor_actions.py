@@ -12,6 +12,7 @@ from . import builtins, outline
 from . import syntax as ast
 from .diagnostics import Diagnostic, Span
 from .editor import Document
+from .editor_index import nodes
 
 CLAUSES = ("source", "note", "display", "base", "rollup", "circular")
 STATEMENTS = ("model", "timeline", "daycount", "unit", "dimension", "input", "scenario", "check", "chart", "correlate")
@@ -85,7 +86,7 @@ def _units(doc: Document) -> list[str]:
     for stmt in doc.module.statements if doc.module else ():
         if isinstance(stmt, ast.UnitDef):
             found.append(stmt.name)
-        for node in _walk(stmt):
+        for node in nodes(stmt):
             if isinstance(node, ast.Quantity) and node.unit:
                 found.append(node.unit)
             elif isinstance(node, ast.UnitText):
@@ -98,12 +99,6 @@ def _unit_of(doc: Document, name: str) -> str:
         return doc.index.kinds.get(name, "")
     q = doc.model.checked().quantities.get(name)
     return f"{q.kind}, {q.unit_text}" if q is not None else doc.index.kinds.get(name, "")
-
-
-def _walk(root):
-    from .editor_index import nodes
-
-    return nodes(root)
 
 
 # ------------------------------------------------------------------------------ inlay hints, outline

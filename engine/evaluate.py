@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import batching, compiler, hoisting, ir, loops, runtime_errors
+from . import batching, hoisting, ir, loops, runtime_errors
 from .steps import Affine, Group, Recurrence, RecurrentGroups, Vector
-from .diagnostics import Diagnostic, Label, ModelError
+from .diagnostics import ModelError
 
 
 class Evaluator:

@@ -34,7 +34,9 @@ class Streams:
         self.quantities = quantities
         self.keys = [np.random.SeedSequence(seed, spawn_key=(int.from_bytes(q.name.encode("utf-8"), "big"),))
                      for q in quantities]
-        self.correlated, self.factor = correlated_inputs(correlations)
+        # the inputs the `correlate` statements name, and the factor of their normals' correlations
+        self.correlated, ranks = copula.joint(correlations)
+        self.factor = copula.factor(ranks) if self.correlated else None
 
     def draw(self, start: int, stop: int) -> dict[str, np.ndarray]:
         """Samples start..stop-1 of every uncertain input, in the input's unit."""
@@ -52,13 +54,6 @@ class Streams:
         bits.advance(start // 4)  # one step of Philox's counter makes four 64-bit words
         words = bits.random_raw(start % 4 + m)[start % 4:]
         return ((words >> np.uint64(12)).astype(np.float64) + 0.5) * 2.0**-52
-
-
-def correlated_inputs(correlations) -> tuple[list[str], np.ndarray | None]:
-    """The inputs the `correlate` statements name, and the factor of their normals' correlation
-    matrix (the statements together; a pair never stated is uncorrelated)."""
-    names, ranks = copula.joint(correlations)
-    return names, (copula.factor(ranks) if names else None)
 
 
 def inverse_cdf(dist: tuple, u: np.ndarray) -> np.ndarray:

@@ -61,7 +61,7 @@ class Sensitivity:
         out = []
         for s in self.swings:
             (lo, unit), (hi, _) = self.shown(s.input, s.low), self.shown(s.input, s.high)
-            (olo, ounit), (ohi, _) = self.shown(self.name, s.output_low), self.shown(self.name, s.output_high)
+            (olo, _), (ohi, _) = self.shown(self.name, s.output_low), self.shown(self.name, s.output_high)
             out.append([s.input, s.how, f"{lo:,.6g}", f"{hi:,.6g}", unit, f"{olo:,.6g}", f"{ohi:,.6g}",
                         f"{abs(ohi - olo):,.6g}"])
         return out

@@ -110,7 +110,7 @@ def _valid_together(s: Scope, typed: list) -> None:
     """All the statements as one matrix (pairs never stated: 0) that some inputs can have."""
     names, ranks = copula.joint([corr for _, corr in typed])
     where = {(names.index(a), names.index(b)): (stmt, corr) for stmt, corr in typed for a, b, _ in corr.pairs()}
-    if copula.is_valid(np.vectorize(copula.normal_correlation)(ranks)):
+    if copula.is_valid(copula.normal_matrix(ranks)):
         return
     fixes = [(abs(value - ranks[i, j]), i, j, value) for (i, j) in where
              if (value := copula.nearest_valid(ranks, i, j)) is not None]

@@ -11,11 +11,18 @@ values are right wherever the file is opened; the sheet says how to refresh them
 
 from __future__ import annotations
 
+from dataclasses import replace
+from types import MappingProxyType
+
+import numpy as np
+
 from engine import report
+from engine.diagnostics import Diagnostic, ModelError
+from engine.solve import input_at
 
 from ..book import Book
-
-
+from .checks import paint_truth
+from .inputs import FIRST_SCENARIO_COL
 
 NOTE_COLUMNS = 11  # the note spans these columns, wrapped, and so does the printed page (the chart's width)
 
@@ -123,14 +130,6 @@ def apply_solution(model, checked: dict, results: dict, solution) -> None:
     """The solved value (the root nearest the base) as the scenario's value of the input, in the
     checked models and results the workbook is written from (in place). The Inputs sheet holds
     single values in cells; one period of a series input is `unitsheet solve`'s."""
-    from dataclasses import replace
-    from types import MappingProxyType
-
-    import numpy as np
-
-    from engine.diagnostics import Diagnostic, ModelError
-    from engine.solve import input_at
-
     scenario = solution.scenario
     name, period = input_at(checked[scenario], solution.vary)
     if period is not None or not solution.roots:
@@ -147,9 +146,6 @@ def apply_solution(model, checked: dict, results: dict, solution) -> None:
 def write_solved(book: Book, solution, command: str) -> None:
     """A note on the solved input's cell and, under the model's checks, a live row that holds
     while the target does (to a millionth of it, or of the solver's own residual)."""
-    from .checks import paint_truth
-    from .inputs import FIRST_SCENARIO_COL
-
     name, target = solution.vary, solution.target
     root = solution.roots[0]
     others = "" if len(solution.roots) == 1 else \
