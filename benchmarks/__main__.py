@@ -32,12 +32,12 @@ import numpy as np
 
 from benchmarks import median_time
 from benchmarks.synthetic import numpy_rows, python_loop, rows, synthetic_model
-from engine.check import check
-from engine.evaluate import Evaluator
-from engine.gcpause import collector_paused
-from engine.model import input_values, loads
-from engine.parser import parse
-from exports.recalc import libreoffice_recalculate, soffice
+from unitsheet.engine.check import check
+from unitsheet.engine.evaluate import Evaluator
+from unitsheet.engine.gcpause import collector_paused
+from unitsheet.engine.model import input_values, loads
+from unitsheet.engine.parser import parse
+from unitsheet.exports.recalc import libreoffice_recalculate, soffice
 
 
 def _process_time(args: list[str], env: dict, repeats: int) -> float:
@@ -81,7 +81,7 @@ def measure(n: int, workdir: Path, quick: bool, spreadsheets_up_to: int, timeout
     book = workdir / f"synthetic_{n}_{frequency}.xlsx"
     if n <= 10_000:
         log(f"N={n}: export")
-        from exports.xlsx import export_workbook
+        from unitsheet.exports.xlsx import export_workbook
 
         model = loads(text, str(model_path))
         model.evaluator()
@@ -92,7 +92,7 @@ def measure(n: int, workdir: Path, quick: bool, spreadsheets_up_to: int, timeout
         out["export_cells_per_s"] = summary["formula_cells"] / out["export_s"]
 
     log(f"N={n}: unitsheet run, whole process")
-    command = [sys.executable, "-m", "engine", "run", str(model_path)]
+    command = [sys.executable, "-m", "unitsheet", "run", str(model_path)]
     cold = dict(os.environ, UNITSHEET_CACHE_DIR="")
     warm = dict(os.environ, UNITSHEET_CACHE_DIR=str(workdir / "parse-cache"))
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=warm)  # fills the cache

@@ -11,10 +11,10 @@ import sys
 import time
 
 from benchmarks.synthetic import synthetic_model
-from engine.check import check
-from engine.evaluate import Evaluator
-from engine.gcpause import collector_paused
-from engine.parser import parse
+from unitsheet.engine.check import check
+from unitsheet.engine.evaluate import Evaluator
+from unitsheet.engine.gcpause import collector_paused
+from unitsheet.engine.parser import parse
 
 
 def measure(n: int) -> dict:

@@ -310,8 +310,8 @@ def compare(env: dict, spec: Spec, expected: dict) -> float:
 # ------------------------------------------------------------------------------ Monte Carlo (child process)
 
 def mc_case(regions: int, products: int, n: int, periods: int, samples: int) -> dict:
-    import engine
-    from engine.montecarlo import chunk_size, simulate
+    from unitsheet import engine
+    from unitsheet.engine.montecarlo import chunk_size, simulate
 
     spec = dimension_model(regions, products, n, periods)
     model = engine.loads(spec.uncertain_text, "dimensions_uncertain.ush")
@@ -348,13 +348,13 @@ def run_mc(args, samples: int, timeout: float) -> dict:
 # ------------------------------------------------------------------------------ the runner
 
 def measure(args, log) -> dict:
-    import engine
-    from engine.check import check
-    from engine.dimensions import expand
-    from engine.evaluate import Evaluator
-    from engine.gcpause import collector_paused
-    from engine.model import Model, input_values
-    from engine.parser import parse
+    from unitsheet import engine
+    from unitsheet.engine.check import check
+    from unitsheet.engine.dimensions import expand
+    from unitsheet.engine.evaluate import Evaluator
+    from unitsheet.engine.gcpause import collector_paused
+    from unitsheet.engine.model import Model, input_values
+    from unitsheet.engine.parser import parse
 
     few, many = (1, 5) if args.quick else (3, 11)
     spec = dimension_model(args.regions, args.products, args.formulas, args.periods)
@@ -424,7 +424,7 @@ def measure(args, log) -> dict:
                                   f"(from the {pilot:,}- and {samples:,}-sample runs): measured at {samples:,}")
 
     if not args.no_export:
-        from exports.xlsx import export_workbook
+        from unitsheet.exports.xlsx import export_workbook
 
         log("export")
         with tempfile.TemporaryDirectory(prefix="unitsheet-dims-") as tmp:

@@ -25,9 +25,9 @@ import time
 from pathlib import Path
 
 from benchmarks.synthetic import synthetic_model
-from engine.diagnostics import ModelError
-from engine.incremental_parse import IncrementalParser, split_statements
-from engine.parser import parse
+from unitsheet.engine.diagnostics import ModelError
+from unitsheet.engine.incremental_parse import IncrementalParser, split_statements
+from unitsheet.engine.parser import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMULA = re.compile(r"[A-Za-z_]\w*(\[[^\]\n]*\])? = [^{#\n]*[\w)\]]\n")

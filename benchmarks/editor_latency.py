@@ -23,8 +23,8 @@ from pathlib import Path
 
 from benchmarks.editing import edits
 from benchmarks.synthetic import synthetic_model
-from engine.editor import Document
-from engine.incremental_parse import IncrementalParser
+from unitsheet.engine.editor import Document
+from unitsheet.engine.incremental_parse import IncrementalParser
 
 ROOT = Path(__file__).resolve().parent.parent
 

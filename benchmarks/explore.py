@@ -28,8 +28,8 @@ def model_text(n: int) -> str:
 
 
 def case(n: int, examples: int) -> dict:
-    import engine
-    from engine import explore as search
+    from unitsheet import engine
+    from unitsheet.engine import explore as search
 
     model = engine.loads(model_text(n), f"explore_{n}.ush")
     model.evaluator()  # compiled before the clock starts

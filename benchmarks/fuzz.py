@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import engine  # noqa: E402
-from engine.diagnostics import ModelError  # noqa: E402
+from unitsheet import engine  # noqa: E402
+from unitsheet.engine.diagnostics import ModelError  # noqa: E402
 
 
 class _Timeout(Exception):
@@ -72,7 +72,7 @@ def grammar_cases(count: int, seed: int):
     from hypothesis.extra.lark import from_lark
     from lark import Lark
 
-    from engine.parser import grammar_text
+    from unitsheet.engine.parser import grammar_text
 
     import hypothesis
 

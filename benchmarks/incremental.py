@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-import engine
+from unitsheet import engine
 from benchmarks import median_time
 from benchmarks.synthetic import synthetic_model
 

@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def case(which: str, samples: int, backend: str) -> dict:
-    import engine
+    from unitsheet import engine
     from benchmarks.synthetic import synthetic_model
-    from engine.uncertainty import chunk_size, simulate
+    from unitsheet.engine.uncertainty import chunk_size, simulate
 
     if which == "openai":
         model = engine.load(ROOT / "models/openai_capex.ush")
@@ -57,7 +57,7 @@ def rss(samples: int, max_gb: float | None = None) -> dict:
             limit = int(max_gb * 2**30)
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
-    command = [sys.executable, "-m", "engine", "simulate", "models/openai_capex.ush", "-n", str(samples)]
+    command = [sys.executable, "-m", "unitsheet", "simulate", "models/openai_capex.ush", "-n", str(samples)]
     t0 = time.perf_counter()
     child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              preexec_fn=cap)

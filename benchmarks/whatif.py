@@ -39,11 +39,11 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import brentq
 
-import engine
+from unitsheet import engine
 from benchmarks import median_time
-from engine.check.literals import parse_literal
-from engine.samples import uncertain_inputs
-from engine.solve import SCAN, output_at, parse_target
+from unitsheet.engine.check.literals import parse_literal
+from unitsheet.engine.samples import uncertain_inputs
+from unitsheet.engine.solve import SCAN, output_at, parse_target
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = 5  # processes timed per loop (full mode)
@@ -195,7 +195,7 @@ def commands(case: Case, cells: int) -> dict[str, list[str]]:
 
 def python_m(args: list[str]) -> tuple[float, subprocess.CompletedProcess]:
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "engine", *args], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "unitsheet", *args], cwd=ROOT, capture_output=True, text=True)
     return time.perf_counter() - t0, done
 
 

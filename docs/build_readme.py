@@ -19,10 +19,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import engine  # noqa: E402
-from engine import report, rollup  # noqa: E402
-from engine.diagnostics import ModelError, render_all  # noqa: E402
-from engine.plot import plot  # noqa: E402
+from unitsheet import engine  # noqa: E402
+from unitsheet.engine import report, rollup  # noqa: E402
+from unitsheet.engine.diagnostics import ModelError, render_all  # noqa: E402
+from unitsheet.engine.plot import plot  # noqa: E402
 
 MODEL = ROOT / "models" / "openai_capex.ush"
 PROJECT = ROOT / "models" / "datacenter_project.ush"
@@ -152,7 +152,7 @@ def correlated_simulation(model) -> list[str]:
     percentiles of the capacity the commitments buy, and the samples' own rank correlation."""
     from scipy import stats
 
-    from engine.uncertainty import simulate
+    from unitsheet.engine.uncertainty import simulate
 
     statement = next(c for c in model.checked().correlations if set(c.names) == set(CORRELATED))
     text = MODEL.read_text(encoding="utf-8")
@@ -186,7 +186,7 @@ def tornado_command() -> str:
 def project_section(charts: bool = True) -> str:
     """The project-finance model's goal seek (the lease rate for a 12 % equity IRR in each scenario)
     and its tornado of project NPV; `charts`: also redraw the tornado (written as `-o` writes it)."""
-    from engine.sensitivity import tornado
+    from unitsheet.engine.sensitivity import tornado
 
     model = engine.load(PROJECT)
     solutions = [model.solve(IRR_TARGET, IRR_VARY, scenario=s) for s in model.scenarios]
@@ -240,7 +240,7 @@ def main():
         text = pattern.sub(lambda _: f"{begin}\n{body}\n{end}", text)
     readme.write_text(text)
     print("README.md model sections regenerated")
-    from engine import builtins, limits
+    from unitsheet.engine import builtins, limits
 
     for name, module in (("function", builtins), ("limits", limits)):
         changed = write_between(ROOT / "docs" / "language.md", module.DOC_BEGIN, module.DOC_END, module.docs_table())

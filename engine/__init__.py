@@ -1,7 +1,7 @@
 """unitsheet: unit-checked financial models as text.
 
-    import engine
-    model = engine.load("models/openai_capex.ush")
+    import unitsheet
+    model = unitsheet.load("models/openai_capex.ush")
     results = model.run(scenario="bear")
     results.values["cash_balance"], results.unit("cash_balance")
 """

@@ -340,7 +340,7 @@ def cmd_fmt(args) -> int:
 
 def cmd_export(args) -> int:
     try:
-        from exports.xlsx import export_workbook
+        from ..exports.xlsx import export_workbook
     except ImportError as err:
         raise UsageError(f"the Excel exporter is not available: {err}") from None
     model = _load(args.model)
@@ -364,7 +364,7 @@ def _export_whatif(args, model):
     """export --solve/--sensitivity/--table: the results the sheets hold, each in the scenario the
     workbook opens on, the tornado and the table with the solved value as the workbook holds it,
     and the command that refreshes them."""
-    from exports.xlsx import WhatIf
+    from ..exports.xlsx import WhatIf
 
     for flag, needs, value in (("--solve", "--solve-for", args.solve_for), ("--solve-for", "--solve", args.solve),
                                ("--between", "--solve", args.solve), ("--table", "--table-vary", args.table_vary),

@@ -178,7 +178,7 @@ class Model:
     def export(self, path, scenario: str = "base", simulation=None, whatif=None) -> dict:
         """The live workbook (exports/xlsx.py), `scenario` selected; a summary of what was written.
         whatif: exports.xlsx.WhatIf, a solution written into its input's cell, a tornado, a table."""
-        from exports.xlsx import WhatIf, export_workbook
+        from ..exports.xlsx import WhatIf, export_workbook
 
         return export_workbook(self, path, scenario, simulation, whatif if whatif is not None else WhatIf())
 

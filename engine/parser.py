@@ -23,7 +23,7 @@ MAX_SOURCE_BYTES = 20_000_000
 
 @lru_cache(maxsize=1)
 def grammar_text() -> str:
-    return resources.files("grammar").joinpath("unitsheet.lark").read_text(encoding="utf-8")
+    return resources.files(__package__.rpartition(".")[0] + ".grammar").joinpath("unitsheet.lark").read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)

@@ -12,11 +12,11 @@ import numpy as np
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from engine.report import display_values
-from engine import ir
-from engine.evaluate import LOOP_ITERATIONS
-from engine.diagnostics import Diagnostic, Label, ModelError
-from engine.outline import section_of
+from ..engine.report import display_values
+from ..engine import ir
+from ..engine.evaluate import LOOP_ITERATIONS
+from ..engine.diagnostics import Diagnostic, Label, ModelError
+from ..engine.outline import section_of
 
 from . import limits
 from .formulas import Emitter, Unsupported

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from engine import builtins
+from ..engine import builtins
 
 
 _FUNCTION = re.compile(r"([A-Z][A-Z0-9.]*)\(")

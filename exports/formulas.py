@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Protocol
 
-from engine import builtins, ir
+from ..engine import builtins, ir
 
 from . import limits
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from engine import ir, report
-from engine.units import SCALES
+from ..engine import ir, report
+from ..engine.units import SCALES
 
 from .formula_text import relative_column
 

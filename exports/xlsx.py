@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_rowcol_to_cell, xl_rowcol_to_cell_fast
 
-from engine import builtins, files, ir
-from engine.diagnostics import Diagnostic
+from ..engine import builtins, files, ir
+from ..engine.diagnostics import Diagnostic
 
 from .book import Book, ExportError
 from .formula_text import CLASSIC_FUNCTIONS, classic  # noqa: F401 (CLASSIC_FUNCTIONS re-exported)

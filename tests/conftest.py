@@ -26,7 +26,7 @@ def root():
 
 
 def run_cli(args, capsys):
-    from engine.cli import main
+    from unitsheet.engine.cli import main
 
     code = main([str(a) for a in args])
     out = capsys.readouterr()

@@ -11,10 +11,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-import engine
+from unitsheet import engine
 from conftest import ROOT
-from engine import report
-from exports.xlsx import excel_name, export_workbook
+from unitsheet.engine import report
+from unitsheet.exports.xlsx import excel_name, export_workbook
 from test_export import _need_libreoffice, engine_cells
 from workbook import close, libreoffice_recalculate, name_cells
 
@@ -64,7 +64,7 @@ def _set_text(typed_cell_value: float, style) -> str:
 def _type_every_input(model, book_path: Path, out_path: Path) -> dict[str, str]:
     """Write a new value into every numeric input cell of the base scenario, as a user would;
     returns the matching --set overrides."""
-    from exports.layout import FIRST_PERIOD_COL, row_style
+    from unitsheet.exports.layout import FIRST_PERIOD_COL, row_style
 
     checked = model.checked()
     base = model.run()
@@ -131,7 +131,7 @@ def _pdf_text(book: Path, tmp_path: Path) -> str:
     import os
     import shutil
 
-    from exports.recalc import soffice
+    from unitsheet.exports.recalc import soffice
 
     if shutil.which("pdftotext") is None:
         if os.environ.get("CI"):

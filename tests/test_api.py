@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import openpyxl
 
-import engine
+from unitsheet import engine
 from conftest import ROOT, run_cli
 
 MODEL = ROOT / "models" / "openai_capex.ush"

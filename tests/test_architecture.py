@@ -40,7 +40,7 @@ def import_graph() -> dict[str, set[str]]:
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """The strongly connected components of more than one module (the checker's own Tarjan)."""
-    from engine.graph import strongly_connected
+    from unitsheet.engine.graph import strongly_connected
 
     components = strongly_connected(list(graph), {name: sorted(edges) for name, edges in graph.items()})
     return [sorted(c) for c in components if len(c) > 1]
@@ -63,8 +63,8 @@ def test_the_cycle_finder_finds_a_cycle_through_a_function_local_import():
 def test_every_ir_node_kind_declares_what_it_reads():
     """A node kind without its own read() declaration fails here: a new kind of read is one
     declaration (engine/reads.py), not a change to every analysis."""
-    from engine import ir
-    from engine.reads import ACCESS
+    from unitsheet.engine import ir
+    from unitsheet.engine.reads import ACCESS
 
     assert [cls.__name__ for cls in ir.NODES if "read" not in cls.__dict__] == []
     t = ir.Type(None, ir.SERIES)
@@ -108,12 +108,12 @@ def test_the_graph_edges_coverage_and_batching_read_the_same_quantities():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    import engine
-    from engine import batching, ir
-    from engine import syntax as ast
-    from engine.check.syntax_reads import syntax_reads
-    from engine.diagnostics import ModelError
-    from engine.parser import parse
+    from unitsheet import engine
+    from unitsheet.engine import batching, ir
+    from unitsheet.engine import syntax as ast
+    from unitsheet.engine.check.syntax_reads import syntax_reads
+    from unitsheet.engine.diagnostics import ModelError
+    from unitsheet.engine.parser import parse
 
     coarse = {"offset": "offset", "shifted": "shifted", "periods": "periods", "fixed": "periods",
               "range": "periods", "to_date": "to_date"}
@@ -144,8 +144,8 @@ def test_a_reduction_of_a_series_named_alone_reads_every_period_in_the_graph_too
     """sum(x) read x at t for the dependency graph and every period for the evaluator: in a loop
     through periods it was a runtime 'not a number' at 2025; now it is the same located circular
     definition as sum(x[2025..2027]) (found by the test above once it read sum(x) as well)."""
-    import engine
-    from engine.diagnostics import ModelError
+    from unitsheet import engine
+    from unitsheet.engine.diagnostics import ModelError
 
     for read in ("sum(x)", "sum(x[2025..2027])"):
         text = ('model "r"\ntimeline 2025..2027 yearly\ninput a: USD = {2025: 1, 2026: 2, 2027: 3}\n    rollup sum\n'
@@ -164,8 +164,8 @@ def test_a_quantitys_fields_are_declared_once():
     a field added to the quantity is on the draft, and freeze() carries it."""
     import dataclasses
 
-    from engine import ir
-    from engine.check.scope import Draft
+    from unitsheet.engine import ir
+    from unitsheet.engine.check.scope import Draft
 
     quantity = [f.name for f in dataclasses.fields(ir.Quantity) if f.name != "inputs"]
     values = [f.name for f in dataclasses.fields(ir.InputValues)]

@@ -7,8 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from engine import batching, compiler, ir
-from exports.formulas import Emitter, Unsupported
+from unitsheet.engine import batching, compiler, ir
+from unitsheet.exports.formulas import Emitter, Unsupported
 
 
 @pytest.mark.parametrize("cls", ir.NODES, ids=lambda c: c.__name__)
@@ -46,12 +46,12 @@ def test_rows_and_groups_share_every_handler_but_the_leaves():
     leaves = {"param", "ref", "at", "reduce", "running"}
     assert leaves <= set(dir(row)) and leaves <= set(dir(group))
     # the handlers are module functions, not methods of either leaf set
-    assert all(h.__module__ == "engine.compiler" and not hasattr(compiler.RowLeaves, h.__name__)
+    assert all(h.__module__ == "unitsheet.engine.compiler" and not hasattr(compiler.RowLeaves, h.__name__)
                for h in compiler.HANDLERS.values())
 
 
 def test_the_checked_model_is_frozen_after_checking():
-    import engine
+    from unitsheet import engine
 
     checked = engine.load(__import__("conftest").ROOT / "models" / "openai_capex.ush").checked()
     q = checked.quantities["cost_per_gw"]

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 
 from benchmarks.synthetic import numpy_rows, python_loop, rows, synthetic_model
-from exports.recalc import soffice
+from unitsheet.exports.recalc import soffice
 
 
 def test_quick_benchmark_prints_its_json_contract_last(root):
@@ -25,7 +25,7 @@ def test_quick_benchmark_prints_its_json_contract_last(root):
 
 
 def test_hand_written_limits_compute_what_the_engine_computes():
-    import engine
+    from unitsheet import engine
 
     n = 200
     results = engine.loads(synthetic_model(n), "s.ush").run()

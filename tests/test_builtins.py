@@ -6,11 +6,11 @@ import numpy as np
 import openpyxl
 import pytest
 
-import engine
+from unitsheet import engine
 from conftest import ROOT
-from engine import builtins
-from engine.check.calls import RULES
-from exports.xlsx import CLASSIC_FUNCTIONS, export_workbook
+from unitsheet.engine import builtins
+from unitsheet.engine.check.calls import RULES
+from unitsheet.exports.xlsx import CLASSIC_FUNCTIONS, export_workbook
 from test_export import _need_libreoffice, engine_cells
 from workbook import close, formulas_recalculate, libreoffice_recalculate
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-import engine
-from engine import cache, parser
-from engine.diagnostics import ModelError, render_all
+from unitsheet import engine
+from unitsheet.engine import cache, parser
+from unitsheet.engine.diagnostics import ModelError, render_all
 
 MODELS = sorted((Path(__file__).resolve().parent.parent / "models").glob("*.ush"))
 
@@ -56,7 +56,7 @@ def test_second_load_skips_the_parser_and_reports_the_new_path(tmp_path, monkeyp
 
     def no_parse(*args, **kwargs):
         raise AssertionError("parsed again")
-    monkeypatch.setattr("engine.model.parse", no_parse)
+    monkeypatch.setattr("unitsheet.engine.model.parse", no_parse)
     with pytest.raises(ModelError) as second:
         engine.load(tmp_path / "b.ush").checked()  # same text, other file: cached tree, spans in b.ush
     assert render_all(second.value).replace("b.ush", "a.ush") == render_all(first.value)
@@ -69,7 +69,7 @@ def test_an_edit_or_a_damaged_file_misses_the_cache(tmp_path, monkeypatch):
     engine.load(path)
     calls = []
     real = parser.parse
-    monkeypatch.setattr("engine.model.parse", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr("unitsheet.engine.model.parse", lambda *a: calls.append(1) or real(*a))
     path.write_text('model "m"\ntimeline 2025..2027 yearly\nx = 2 USD\n')
     assert engine.load(path).run().values["x"][0] == 2.0 and calls == [1]
     stored = cache._path_for(path.read_text())
@@ -87,7 +87,7 @@ def test_the_cache_can_be_switched_off(tmp_path, monkeypatch):
     path.write_text('model "m"\ntimeline 2025..2027 yearly\nx = 1 USD\n')
     calls = []
     real = parser.parse
-    monkeypatch.setattr("engine.model.parse", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr("unitsheet.engine.model.parse", lambda *a: calls.append(1) or real(*a))
     engine.load(path)
     engine.load(path)
     assert calls == [1, 1] and cache.directory() is None
@@ -180,7 +180,7 @@ def test_an_entry_of_exponentially_shared_tuples_is_refused_quickly(own_cache, t
     with pytest.raises(cache.BudgetExceeded):
         cache.decode(marshal.loads(data), "m.ush", budget=10_000)
     cache._path_for(TEXT).write_bytes(_sign(TEXT, data))  # even when it carries a valid signature
-    done = _in_a_child(f"import engine; print(engine.load({str(own_cache[1])!r}).run().value('budget'))", tmp_path)
+    done = _in_a_child(f"import unitsheet; print(unitsheet.load({str(own_cache[1])!r}).run().value('budget'))", tmp_path)
     assert done.returncode == 0 and done.stdout.strip() == "500.0", done.stderr
 
 
@@ -188,11 +188,11 @@ def test_fifos_devices_symlinks_and_huge_headers_are_refused(own_cache, tmp_path
     entry = cache._path_for(TEXT)
     entry.unlink()
     os.mkfifo(entry)  # opening a FIFO for reading would wait for a writer forever
-    done = _in_a_child(f"import engine; print(engine.load({str(own_cache[1])!r}).run().value('budget'))", tmp_path)
+    done = _in_a_child(f"import unitsheet; print(unitsheet.load({str(own_cache[1])!r}).run().value('budget'))", tmp_path)
     assert done.returncode == 0 and done.stdout.strip() == "500.0", done.stderr
     entry.unlink()
     entry.symlink_to("/dev/zero")  # would read without end
-    done = _in_a_child(f"import engine; print(engine.load({str(own_cache[1])!r}).run().value('budget'))", tmp_path)
+    done = _in_a_child(f"import unitsheet; print(unitsheet.load({str(own_cache[1])!r}).run().value('budget'))", tmp_path)
     assert done.returncode == 0 and done.stdout.strip() == "500.0", done.stderr
     entry.unlink()
     entry.write_bytes(_sign(TEXT, b"[\xff\xff\xff\x7f"))  # a list of 2^31 items: MemoryError in marshal
@@ -227,7 +227,7 @@ def test_a_folder_open_to_others_is_not_used_and_says_so_once(tmp_path, monkeypa
     path.write_text(TEXT)
     calls = []
     real = parser.parse
-    monkeypatch.setattr("engine.model.parse", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr("unitsheet.engine.model.parse", lambda *a: calls.append(1) or real(*a))
     engine.load(path)
     engine.load(path)
     assert calls == [1, 1] and not list(folder.iterdir())

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import engine
-from engine.diagnostics import ModelError
-from engine.model import input_values
-from exports.xlsx import export_workbook
+from unitsheet import engine
+from unitsheet.engine.diagnostics import ModelError
+from unitsheet.engine.model import input_values
+from unitsheet.exports.xlsx import export_workbook
 
 from conftest import run_cli
 from test_export import _need_libreoffice, engine_cells

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from engine import loads, spreadsheet_math
+from unitsheet.engine import loads, spreadsheet_math
 from tests.test_export import _need_libreoffice
 from tests.workbook import libreoffice_recalculate
 
@@ -81,7 +81,7 @@ def test_a_check_on_a_knife_edge_holds_in_every_sample_as_in_the_workbook():
     """gearing = min(cap, 75 % * capex) / capex is 0.7500000000000001 in some samples: a spreadsheet
     says 75 % <= 75 %, and so does the engine (it failed in 196 of 2,000 samples)."""
     model = loads(GEARING)
-    from engine.montecarlo import simulate
+    from unitsheet.engine.montecarlo import simulate
 
     simulation = simulate(model, samples=2000, seed=1, keep=["gearing"])
     assert (simulation.values["gearing"] != 0.75).sum() > 100  # the knife edge is really there
@@ -121,7 +121,7 @@ check "balanced": gap == 0 USD
 # ------------------------------------------------------------------ helpers
 
 def _errors(text: str):
-    from engine.diagnostics import ModelError
+    from unitsheet.engine.diagnostics import ModelError
 
     with pytest.raises(ModelError) as info:
         loads(text, "m.ush").checked()
@@ -162,7 +162,7 @@ def test_an_amount_keyed_by_a_coarser_period_is_refused_with_both_readings():
 
 
 def test_a_split_amount_counts_once_in_sums_and_roll_ups():
-    from engine import rollup
+    from unitsheet.engine import rollup
 
     model = loads(ACQUISITION.replace("150 million}", "150 million spread even}") + "    rollup sum\n"
                   "paid = sum(acquisition[2025Q1..2026Q4])\n")
@@ -198,7 +198,7 @@ def test_set_of_a_coarse_key_follows_the_tables_rule(tmp_path, capsys):
 
     text = ACQUISITION.replace("150 million}", "150 million spread even}") + "    rollup sum\n"
     model = loads(text)
-    from engine.diagnostics import ModelError
+    from unitsheet.engine.diagnostics import ModelError
 
     with pytest.raises(ModelError, match="say where the value falls") as info:
         model.run(overrides={"acquisition[2026]": "100 million USD"})
@@ -220,7 +220,7 @@ def test_set_of_a_coarse_key_follows_the_tables_rule(tmp_path, capsys):
 def test_inputs_state_their_rule_and_scenarios_keep_it():
     text = ("timeline 2025Q1..2026Q4 quarterly\ninput capex: USD = {2025: 40 spread even, 2026: 0}\n    rollup sum\n"
             'scenario later { capex = {2025: 0, 2026: 40 spread even} }\n')
-    from engine import rollup
+    from unitsheet.engine import rollup
 
     model = loads(text)
     assert list(rollup.roll_up(model.run("later"), "year").values["capex"]) == [0, 40]
@@ -274,7 +274,7 @@ def test_a_revolver_draw_is_refused_until_it_says_what_it_is():
     assert error.kind == "missing-rollup" and error.span.line == 7 and "`draw`" in error.message
     assert "it subtracts from a level" in error.message and error.span.col == 12  # min_cash - cash_before
     assert "rollup last" in error.hint and "rollup sum" in error.hint
-    from engine import rollup
+    from unitsheet.engine import rollup
 
     results = loads(REVOLVER.replace("0 USD)\n", "0 USD)\n    rollup sum\n")).run()
     draws = results.values["draw"]
@@ -297,7 +297,7 @@ tax_payable = debt * tax_rate * period_length()
 liabilities = debt + tax_payable
 """)
     assert model.checked().quantities["liabilities"].rollup is None
-    from engine import rollup
+    from unitsheet.engine import rollup
 
     results = model.run()
     assert rollup.roll_up(results, "year").values["liabilities"][0] == results.values["liabilities"][-1]
@@ -388,7 +388,7 @@ def test_xnpv_and_xirr_count_days_over_the_model_s_year(daycount, year, tmp_path
     import datetime as dt
     from scipy.optimize import brentq
 
-    from exports.xlsx import export_workbook
+    from unitsheet.exports.xlsx import export_workbook
     from tests.test_export import libreoffice_equals_the_engine
 
     model = loads(XNPV.format(daycount=daycount))
@@ -406,7 +406,7 @@ def test_xnpv_and_xirr_count_days_over_the_model_s_year(daycount, year, tmp_path
 
 
 def test_the_cover_states_the_day_count(tmp_path):
-    from exports.xlsx import export_workbook
+    from unitsheet.exports.xlsx import export_workbook
 
     for daycount, words in (("", "a year is 365 days (8,760 hours)"), ("daycount 365.25\n", "365.25 days")):
         path = tmp_path / f"c{len(daycount)}.xlsx"
@@ -436,7 +436,7 @@ def test_a_flow_hidden_in_a_compound_unit_is_a_flow_everywhere():
     assert r.value("value") == pytest.approx(28.22e6, rel=1e-4)
     assert r.value("whole") == pytest.approx(3 * yearly, rel=1e-12)
     shown = loads(POWER.replace("* tariff\n", "* tariff\n    display million USD/year\n")).run()
-    from engine import report
+    from unitsheet.engine import report
 
     text, factor = report.display(shown.model.quantities["revenue"], shown.values["revenue"], shown.model.units)
     assert text == "million USD/year" and shown.values["revenue"][0] * factor == pytest.approx(yearly / 1e6)
@@ -464,13 +464,13 @@ interest = revolver_open * revolver_rate
 def test_a_zero_input_keeps_the_scale_written_in_the_workbook(tmp_path):
     """`0 million USD` got a USD row among million USD rows: typing 20 there meant 20 USD (the
     interest came out 3.45e-07 instead of 0.345 million)."""
-    from exports.xlsx import export_workbook
+    from unitsheet.exports.xlsx import export_workbook
     from tests.test_export import _need_libreoffice
     from tests.workbook import name_cells
 
     model = loads(REVOLVER_RATE)
     r = model.run()
-    from engine import report
+    from unitsheet.engine import report
 
     assert report.display(r.model.quantities["revolver_open"], r.values["revolver_open"], r.model.units)[0] == \
         "million USD"
@@ -514,7 +514,7 @@ def test_by_year_shows_a_flow_per_year_and_a_ratio_of_the_years_parts(tmp_path, 
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line[:1].isalpha()}
     assert code == 0 and rows["revenue"] == ["million", "USD/year", "600.0"]  # the year's revenue
     assert rows["margin"] == ["%", "20.00"]  # 120 / 600, not the last quarter's 40 %
-    from engine import rollup
+    from unitsheet.engine import rollup
 
     results = loads(QUARTERS).run()
     assert results.values["margin"][3] == pytest.approx(0.4)
@@ -522,7 +522,7 @@ def test_by_year_shows_a_flow_per_year_and_a_ratio_of_the_years_parts(tmp_path, 
 
 
 def test_the_annual_sheet_computes_the_ratio_of_its_parts_live(tmp_path):
-    from exports.xlsx import export_workbook
+    from unitsheet.exports.xlsx import export_workbook
     from tests.test_export import _need_libreoffice
 
     _need_libreoffice()
@@ -550,7 +550,7 @@ def _docs_blocks() -> list[str]:
 
 
 def test_the_conventions_in_the_docs_run_as_written():
-    from engine import rollup
+    from unitsheet.engine import rollup
 
     days, keys, ratio, first, comparisons, scales = _docs_blocks()
     r = loads(days).run()
@@ -565,7 +565,7 @@ def test_the_conventions_in_the_docs_run_as_written():
     assert not runway.passed  # 11 months is less than a year
     compared = loads(comparisons).run()
     assert compared.passed and compared.value("gap") == 0.0
-    from engine import report
+    from unitsheet.engine import report
 
     funding = loads(scales)
     assert funding.warnings() == []
@@ -592,7 +592,7 @@ h1 = in_period(2025-01..2025-06)
 
 
 def test_a_fiscal_year_ending_june_runs_from_july():
-    from engine import rollup
+    from unitsheet.engine import rollup
 
     r = loads(FISCAL_MONTHS).run()
     tl = r.model.timeline
@@ -650,8 +650,8 @@ def test_fiscal_labels_need_a_fiscal_timeline(text, message):
 def test_the_workbook_of_a_fiscal_model_recalculates_to_the_engine(tmp_path):
     """Header dates at each month's end, fiscal_year()/fiscal_quarter() as live formulas on them,
     the Annual sheet by fiscal year: LibreOffice recalculates the engine's values."""
-    from engine import rollup
-    from exports.xlsx import export_workbook
+    from unitsheet.engine import rollup
+    from unitsheet.exports.xlsx import export_workbook
     from tests.test_export import libreoffice_equals_the_engine
 
     model = loads(FISCAL_MONTHS)
@@ -667,8 +667,8 @@ def test_the_workbook_of_a_fiscal_model_recalculates_to_the_engine(tmp_path):
 
 
 def test_fmt_keeps_the_year_end():
-    from engine.formatter import format_module
-    from engine.parser import parse
+    from unitsheet.engine.formatter import format_module
+    from unitsheet.engine.parser import parse
 
     text = 'model "m"\ntimeline FY2025Q1..FY2026Q4 quarterly ending March\ninput x: USD/quarter = {FY2025: 1, FY2026Q1..: 2}\n'
     assert format_module(parse(text, "m.ush")) == text
@@ -728,7 +728,7 @@ def test_a_blank_is_read_only_through_value_or_or_is_blank(formula, message):
 
 
 def test_libreoffice_finds_the_same_period_and_the_same_blank(tmp_path):
-    from exports.xlsx import export_workbook
+    from unitsheet.exports.xlsx import export_workbook
     from tests.test_export import libreoffice_equals_the_engine
 
     model = loads(RUNWAY)
@@ -743,7 +743,7 @@ def test_libreoffice_finds_the_same_period_and_the_same_blank(tmp_path):
 
 
 def test_monte_carlo_counts_a_blank_as_no_failure():
-    from engine.montecarlo import simulate
+    from unitsheet.engine.montecarlo import simulate
 
     text = RUNWAY.replace("input cash_start = 10 million USD", "input cash_start = 5 million USD .. 40 million USD")
     simulation = simulate(loads(text), samples=200, seed=3, keep=["runway"])
@@ -765,7 +765,7 @@ def test_a_zero_without_a_scale_among_scaled_inputs_is_said():
 def test_libreoffice_sums_a_split_amount_once_on_the_annual_sheet(tmp_path):
     """The acquisition keyed by 2026 showed 150 million on the Annual sheet while its quarters held
     600; spread, its quarters hold 37.5 each and the year 150, recalculated by LibreOffice."""
-    from exports.xlsx import export_workbook
+    from unitsheet.exports.xlsx import export_workbook
     from tests.test_export import _need_libreoffice
 
     _need_libreoffice()
@@ -781,7 +781,7 @@ def test_libreoffice_sums_a_split_amount_once_on_the_annual_sheet(tmp_path):
 def test_recurrences_cancel_as_the_general_path_does(rows, monkeypatch):
     """The affine fast path runs on plain floats and reruns with a spreadsheet's + and - only where
     an addition cancelled: the same numbers, bit for bit, as the period-by-period evaluation."""
-    from engine import evaluate
+    from unitsheet.engine import evaluate
 
     lines = ["timeline 2025..2030 yearly", "input g = 0.3 USD"]
     for k in range(rows):
@@ -799,8 +799,8 @@ def test_recurrences_cancel_as_the_general_path_does(rows, monkeypatch):
 def test_a_scenario_keeps_the_models_roll_up_rule_and_its_ratio_parts_in_the_workbook(tmp_path):
     """The workbook's Annual ratio read the base model's parts in every scenario; a scenario's own
     clause was honoured by run and refused by export; a flat scenario value was an error."""
-    from engine import rollup
-    from exports.xlsx import export_workbook
+    from unitsheet.engine import rollup
+    from unitsheet.exports.xlsx import export_workbook
     from tests.test_export import _need_libreoffice
 
     text = QUARTERS + "input costs_b: USD/quarter = {2026: 30 million}\nscenario alt { margin = gross_profit / costs_b }\n"
@@ -859,7 +859,7 @@ def test_the_hint_for_a_total_of_an_expression_over_ranges_is_code_that_checks()
 
     head = ('model "h"\ntimeline 2027..2029 yearly\ninput price = 4 USD\n'
             "revenue[2027..]: USD/year = 300 * price * 365 / 1 year\ncosts[2027..]: USD/year = 60 thousand USD/year\n")
-    from engine import ModelError
+    from unitsheet.engine import ModelError
 
     with pytest.raises(ModelError) as err:
         loads(head + "profit = total(revenue[2027..2029] - costs[2027..2029])\n", "h.ush").checked()

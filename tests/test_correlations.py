@@ -12,13 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-import engine
+from unitsheet import engine
 from conftest import run_cli
-from engine import copula
-from engine.formatter import format_module
-from engine.parser import parse
-from engine.montecarlo import Streams, uncertain_inputs
-from engine.uncertainty import simulate
+from unitsheet.engine import copula
+from unitsheet.engine.formatter import format_module
+from unitsheet.engine.parser import parse
+from unitsheet.engine.montecarlo import Streams, uncertain_inputs
+from unitsheet.engine.uncertainty import simulate
 
 MODEL = """model "correlated"
 timeline 2025..2027 yearly

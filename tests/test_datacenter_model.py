@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-import engine
+from unitsheet import engine
 from conftest import ROOT
 
 MODEL = ROOT / "models" / "datacenter_project.ush"

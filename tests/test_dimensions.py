@@ -11,9 +11,9 @@ import numpy as np
 import openpyxl
 import pytest
 
-import engine
-from engine.cli import main
-from exports.xlsx import excel_name, export_workbook, model_name
+from unitsheet import engine
+from unitsheet.engine.cli import main
+from unitsheet.exports.xlsx import excel_name, export_workbook, model_name
 from test_export import _need_libreoffice
 from tests.workbook import close, formulas_recalculate, name_cells
 
@@ -187,7 +187,7 @@ def test_a_block_is_named_its_rows_share_one_unit_and_sums_read_the_block(workbo
 
 
 def test_libreoffice_and_formulas_recalculate_every_item_to_the_engine(workbook, tmp_path):
-    from exports.recalc import libreoffice_recalculate
+    from unitsheet.exports.recalc import libreoffice_recalculate
 
     _need_libreoffice()  # skips on a machine without it; with CI set, fails
 

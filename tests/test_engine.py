@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import engine
-from engine.diagnostics import ModelError
+from unitsheet import engine
+from unitsheet.engine.diagnostics import ModelError
 
 HEADER = 'model "t"\ntimeline 2025..2029 yearly\n'
 
@@ -203,7 +203,7 @@ def test_no_python_evaluation_reaches_model_text():
 
 
 def test_json_contract(capsys, root):
-    from engine.cli import main
+    from unitsheet.engine.cli import main
 
     assert main(["run", str(root / "models/openai_capex.ush"), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -231,7 +231,7 @@ def test_json_contract(capsys, root):
 
 
 def test_cli_exit_codes(capsys, tmp_path):
-    from engine.cli import main
+    from unitsheet.engine.cli import main
 
     good = tmp_path / "good.ush"
     good.write_text(HEADER + 'input a = 1 USD\ncheck "ok": a > 0 USD\n')
@@ -264,7 +264,7 @@ def test_deep_nesting_is_a_diagnostic_not_a_crash():
 
 
 def test_fmt_cli_check_and_write(tmp_path, capsys):
-    from engine.cli import main
+    from unitsheet.engine.cli import main
 
     path = tmp_path / "m.ush"
     path.write_text(HEADER + "x=1+2   # three\n")
@@ -275,7 +275,7 @@ def test_fmt_cli_check_and_write(tmp_path, capsys):
 
 
 def test_explain_lists_formula_inputs_and_sources(capsys, root):
-    from engine.cli import main
+    from unitsheet.engine.cli import main
 
     assert main(["explain", str(root / "models/openai_capex.ush"), "cash_balance"]) == 0
     out = capsys.readouterr().out
@@ -284,7 +284,7 @@ def test_explain_lists_formula_inputs_and_sources(capsys, root):
 
 
 def test_explain_shows_an_assumption_note_where_an_input_has_no_source(tmp_path, capsys):
-    from engine.cli import main
+    from unitsheet.engine.cli import main
 
     path = tmp_path / "m.ush"
     path.write_text(HEADER + 'input churn = 2 %\n    note "ASSUMPTION: monthly logo churn"\n'
@@ -303,7 +303,7 @@ def test_to_frame():
 
 
 def test_every_command_is_documented(root):
-    from engine.cli import build_parser
+    from unitsheet.engine.cli import build_parser
 
     readme = (root / "README.md").read_text()
     parser = build_parser()
@@ -325,7 +325,7 @@ def test_magnitudes_that_floats_cannot_hold_are_errors(literal, message):
 
 
 def test_commands_write_exactly_where_asked(tmp_path, root, monkeypatch):
-    from engine.cli import main
+    from unitsheet.engine.cli import main
 
     work = tmp_path / "work"
     work.mkdir()
@@ -382,10 +382,10 @@ def test_fast_paths_are_bit_for_bit_the_general_path(source, root, monkeypatch):
     same-shape rows run as one group: neither may change a single bit (the workbook computes
     each formula as written). Compared: one row at a time without the affine loop, one row at
     a time with it, and grouped; each deterministic and on a samples axis."""
-    import engine.evaluate as evaluate
+    from unitsheet.engine import evaluate as evaluate
     from benchmarks.synthetic import synthetic_model
-    from engine import batching
-    from engine.model import input_values
+    from unitsheet.engine import batching
+    from unitsheet.engine.model import input_values
 
     text = {"synthetic": lambda: synthetic_model(300),
             "openai": lambda: (root / "models/openai_capex.ush").read_text() +
@@ -423,7 +423,7 @@ def test_readme_tour_model_runs_and_its_error_example_is_exact(root, tmp_path, c
     (dropping `* 1 year`) renders exactly as printed there."""
     import re
 
-    from engine.cli import main
+    from unitsheet.engine.cli import main
 
     readme = (root / "README.md").read_text()
     model = re.search(r'(model "Data-center build-out".*?\ncheck [^\n]*\n)', readme, re.S).group(1)
@@ -483,10 +483,10 @@ def test_the_command_as_a_process_exits_with_its_code_and_flushes_its_output(roo
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "engine", "run", str(root / "models/openai_capex.ush"),
+    done = subprocess.run([sys.executable, "-m", "unitsheet", "run", str(root / "models/openai_capex.ush"),
                            "--format", "json"], capture_output=True, text=True, cwd=root)
     assert done.returncode == 0 and json.loads(done.stdout)["quantities"]
     bad = tmp_path / "bad.ush"
     bad.write_text('model "m"\ntimeline 2025..2027 yearly\nx = 1 USD + 1 GW\n')
-    done = subprocess.run([sys.executable, "-m", "engine", "check", str(bad)], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "unitsheet", "check", str(bad)], capture_output=True, text=True)
     assert done.returncode == 2 and "bad.ush:3:" in done.stderr

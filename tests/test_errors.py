@@ -83,8 +83,8 @@ def _parses_as_code(code: str) -> bool:
     """Code shown in a hint parses as the language writes it: an expression, a statement, a clause,
     a table entry, a fragment to add (`* 1 year`, `by region`, `default:`), `...` standing for what
     the author had there."""
-    from engine.diagnostics import ModelError
-    from engine.parser import parse
+    from unitsheet.engine.diagnostics import ModelError
+    from unitsheet.engine.parser import parse
 
     if code in ("(", ")", "[", "]", "{", "}"):
         return True

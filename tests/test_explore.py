@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-import engine
-from engine.uncertainty import (STEPS, Exploration, corners, covering_array, describe_finding, describe_search,
+from unitsheet import engine
+from unitsheet.engine.uncertainty import (STEPS, Exploration, corners, covering_array, describe_finding, describe_search,
                                 explore, shrink, simulate, step_value)
 
 HEADER = 'model "x"\ntimeline 2025..2027 yearly\n'
@@ -78,7 +78,7 @@ def test_a_pair_at_its_ends_among_14_inputs_is_found_by_the_covering_design(monk
         assert all(v == 0.5 for n, v in finding.inputs.items() if n not in ("x04", "x11"))
     # the corners alone find it; 20 Hypothesis examples alone do not
     assert len(explore(model, 0, 0).findings) == 1
-    monkeypatch.setattr("engine.explore.corners", lambda k, seed: np.zeros((0, k), dtype=np.int8))
+    monkeypatch.setattr("unitsheet.engine.explore.corners", lambda k, seed: np.zeros((0, k), dtype=np.int8))
     assert explore(model, 20, 0).findings == []
 
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import engine
-from engine.diagnostics import ModelError
-from exports.xlsx import excel_name, export_workbook, looks_like_cell, model_name
+from unitsheet import engine
+from unitsheet.engine.diagnostics import ModelError
+from unitsheet.exports.xlsx import excel_name, export_workbook, looks_like_cell, model_name
 
 from conftest import ROOT
 from test_properties import EXPRESSIONS, INPUTS, format_expr
@@ -50,7 +50,7 @@ def exported(tmp_path_factory):
 def shown_factor(model, name: str) -> float:
     """What the command line multiplies the engine's value by to print it (its display unit,
     chosen on the base case), and Excel's convention for percentages (7 % is stored as 0.07)."""
-    from engine import report
+    from unitsheet.engine import report
 
     base = model.run("base")
     q = base.model.quantities[name]
@@ -58,7 +58,7 @@ def shown_factor(model, name: str) -> float:
     values = report.block_values(base, dims.names(dims.rows[name][0])) if name in dims.rows else base.values[name]
     _, factor = report.display(q, values, base.model.units)
     unit = q.display_unit if q.display_unit is not None else q.unit
-    from exports.layout import is_percent  # % and %/year rows hold the fraction (8 %/year: 0.08)
+    from unitsheet.exports.layout import is_percent  # % and %/year rows hold the fraction (8 %/year: 0.08)
 
     return factor * 0.01 if is_percent(unit, base.model.units) else factor
 
@@ -112,8 +112,8 @@ def knife_edge_cells(model, scenario: str, wb) -> set[tuple[str, str]]:
     cells that combine them). Cells are in display units, so the workbook's last bits differ from
     the engine's: there `formulas`, which compares exactly, may see 99.99999999999999 >= 100 as
     false, where Excel and LibreOffice (15 significant digits) and the engine agree it holds."""
-    from engine import ir
-    from engine.evaluate import _compile
+    from unitsheet.engine import ir
+    from unitsheet.engine.evaluate import _compile
 
     evaluator, env = model.evaluator(scenario), model.run(scenario).env
     edges = set()
@@ -301,7 +301,7 @@ def test_cell_like_names(name, cell):
 def test_export_is_atomic(tmp_path, monkeypatch):
     target = tmp_path / "book.xlsx"
     target.write_bytes(b"previous contents")
-    from exports import xlsx
+    from unitsheet.exports import xlsx
 
     def boom(self):
         raise RuntimeError("disk full")
@@ -321,7 +321,7 @@ def test_too_long_formula_is_reported_not_written(tmp_path):
 
 
 def test_cli_export(tmp_path, capsys):
-    from engine.cli import main
+    from unitsheet.engine.cli import main
 
     out = tmp_path / "o.xlsx"
     assert main(["export", str(ROOT / "models" / "openai_capex.ush"), "-o", str(out), "--scenario", "bear"]) == 0
@@ -416,7 +416,7 @@ def test_zz_report_verified_cell_counts(capsys):
 def test_fast_formula_preparation_matches_xlsxwriter(exported):
     """The exporter's shortcut past XlsxWriter's formula preparation changes nothing it writes."""
     import xlsxwriter.worksheet
-    from exports.xlsx import _Worksheet
+    from unitsheet.exports.xlsx import _Worksheet
 
     plain, fast = xlsxwriter.worksheet.Worksheet(), _Worksheet()
     path = exported[(ROOT / "models" / "openai_capex.ush", "base")]
@@ -452,7 +452,7 @@ def test_classic_formula_shortcut_writes_the_same_sheets_as_xlsxwriter(source, t
     import zipfile
 
     import xlsxwriter.worksheet
-    from exports.xlsx import _Worksheet
+    from unitsheet.exports.xlsx import _Worksheet
 
     from benchmarks.synthetic import synthetic_model
 

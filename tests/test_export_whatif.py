@@ -5,9 +5,9 @@ recalculates it), and the Sensitivity and Data table sheets holding the engine's
 import openpyxl
 import pytest
 
-import engine
+from unitsheet import engine
 from conftest import run_cli
-from exports.recalc import libreoffice_recalculate
+from unitsheet.exports.recalc import libreoffice_recalculate
 from test_export import _need_libreoffice as need_libreoffice
 
 MODEL = "models/datacenter_project.ush"
@@ -21,7 +21,7 @@ def solved_row(ws):
 @pytest.fixture(scope="module")
 def solved_book(tmp_path_factory, root):
     path = tmp_path_factory.mktemp("solve") / "dc.xlsx"
-    from engine.cli import main
+    from unitsheet.engine.cli import main
 
     assert main(["export", str(root / MODEL), "-o", str(path), *SOLVE]) == 0
     return path
@@ -111,7 +111,7 @@ def test_the_other_what_if_sheets_of_a_solving_export_hold_the_solved_value(tmp_
 
 
 def test_the_python_api_refuses_what_the_command_line_refuses(tmp_path):
-    from exports.xlsx import WhatIf
+    from unitsheet.exports.xlsx import WhatIf
 
     model = engine.loads('model "m"\ntimeline 2025..2027 yearly\ninput v: USD = {2025..2027: 5}\ny = v * 2\n', "m.ush")
     solution = model.solve("y[2026] = 12 USD", "v[2026]")

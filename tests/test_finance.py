@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import engine
-from engine import finance
-from engine.diagnostics import ModelError
-from exports.xlsx import export_workbook
+from unitsheet import engine
+from unitsheet.engine import finance
+from unitsheet.engine.diagnostics import ModelError
+from unitsheet.exports.xlsx import export_workbook
 
 from conftest import run_cli
 from test_export import _need_libreoffice, engine_cells, libreoffice_equals_the_engine
@@ -246,7 +246,7 @@ def test_monte_carlo_samples_get_one_irr_each():
     model = engine.loads('model "m"\ntimeline 2026..2030 yearly\ninput outlay = 80 .. 120\n'
                          'cf[2026] = -outlay\ncf[2027..] = 30\nproject_irr = irr(cf[2026..2030])\n')
     evaluator = model.evaluator()
-    from engine.overrides import input_values
+    from unitsheet.engine.overrides import input_values
 
     inputs = input_values(model.checked(), {})
     inputs["outlay"] = np.array([[80.0], [100.0], [120.0]])

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import engine
+from unitsheet import engine
 from conftest import run_cli
-from engine.formatter import WIDTH, format_module
-from engine.parser import parse
-from engine.diagnostics import ModelError
-from engine.plot import plot
+from unitsheet.engine.formatter import WIDTH, format_module
+from unitsheet.engine.parser import parse
+from unitsheet.engine.diagnostics import ModelError
+from unitsheet.engine.plot import plot
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_LINES = 10  # the count docs/cli.md states (engine/plot.py's MAX_LINES)
@@ -159,7 +159,7 @@ def test_both_sides_of_the_line_count(figure, tmp_path, items, scenarios, drawn)
 
 
 def test_the_stated_count_is_the_one_plot_enforces_and_the_docs_give():
-    import engine.plot as plotting
+    from unitsheet.engine import plot as plotting
 
     assert (plotting.MAX_LINES, plotting.MAX_TICKS) == (MAX_LINES, MAX_TICKS)
     assert f"At most {MAX_LINES} lines in a chart" in (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")

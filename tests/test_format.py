@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import syntax as ast
-from engine.diagnostics import ModelError
-from engine.formatter import WIDTH, format_module
-from engine.parser import parse
+from unitsheet.engine import syntax as ast
+from unitsheet.engine.diagnostics import ModelError
+from unitsheet.engine.formatter import WIDTH, format_module
+from unitsheet.engine.parser import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = [path for pattern in ("models/*.ush", "tests/errors/*.ush", "tests/*.ush")

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-import engine
-from engine.diagnostics import ModelError
-from engine.parser import grammar_text
+from unitsheet import engine
+from unitsheet.engine.diagnostics import ModelError
+from unitsheet.engine.parser import grammar_text
 
 # The grammar without the post-lexer: hypothesis generates from the terminals' regexes.
 ROOT_DIR = Path(__file__).resolve().parent.parent
@@ -119,7 +119,7 @@ def test_code_in_any_position_is_rejected_or_kept_as_text(template, tmp_path):
     else:  # accepted only where it is text: a source or a note
         assert "source" in template
         assert results.model.quantities["a"].sources[0].quote.startswith("__import__")
-    from engine.model import input_values
+    from unitsheet.engine.model import input_values
     checked = engine.loads('model "m"\ntimeline 2025..2026 yearly\ninput a = 1 USD\n', "m.ush").checked()
     with pytest.raises(ModelError):
         input_values(checked, {"a": PAYLOAD})

@@ -23,7 +23,7 @@ from conftest import ROOT
 from pygments.token import (Comment, Error, Keyword, Literal, Name, Number, Operator, Punctuation, String,
                             Whitespace)
 
-from engine.highlight import UnitsheetLexer
+from unitsheet.engine.highlight import UnitsheetLexer
 
 VSCODE = ROOT / "editors" / "vscode"
 GRAMMAR = VSCODE / "syntaxes" / "unitsheet.tmLanguage.json"
@@ -67,8 +67,8 @@ def test_no_error_tokens_in_any_model_or_example(path):
 
 
 def test_the_lexical_error_list_is_the_examples_the_parser_stops_at_a_character():
-    from engine.diagnostics import ModelError
-    from engine.parser import parse
+    from unitsheet.engine.diagnostics import ModelError
+    from unitsheet.engine.parser import parse
 
     lexical = set()
     for path in EXAMPLES:
@@ -157,7 +157,7 @@ def test_the_snippet_has_no_error_token():
 
 def test_pyproject_registers_the_lexer_and_depends_on_pygments():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert project["entry-points"]["pygments.lexers"] == {"unitsheet": "engine.highlight:UnitsheetLexer"}
+    assert project["entry-points"]["pygments.lexers"] == {"unitsheet": "unitsheet.engine.highlight:UnitsheetLexer"}
     assert any(re.match(r"pygments\b", d, re.I) for d in project["dependencies"])
     assert (UnitsheetLexer.name, UnitsheetLexer.aliases, UnitsheetLexer.filenames) == (
         "unitsheet", ["unitsheet", "ush"], ["*.ush"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import engine
-from engine import ModelError
+from unitsheet import engine
+from unitsheet.engine import ModelError
 from conftest import ROOT, run_cli
 from test_export import _need_libreoffice as need_libreoffice
 
@@ -147,7 +147,7 @@ y: USD = x
 def test_every_kept_sample_of_a_loop_is_its_closed_form_whatever_the_chunk(c, chunk):
     """--drop-failed kept x = 1 + z (one pass) for every sample of a chunk that held one with
     d < 0: the solver stopped for the whole chunk. x = (1 + z) / (1 - c), sample by sample."""
-    from engine.montecarlo import simulate
+    from unitsheet.engine.montecarlo import simulate
 
     sim = simulate(engine.loads(LOOP.format(c=c)), samples=300, seed=1, chunk=chunk, keep=["x", "z", "d"],
                    drop_failed=True)
@@ -158,7 +158,7 @@ def test_every_kept_sample_of_a_loop_is_its_closed_form_whatever_the_chunk(c, ch
 
 def test_dask_keeps_the_same_samples_of_a_loop_as_numpy():
     pytest.importorskip("distributed")
-    from engine.montecarlo import simulate
+    from unitsheet.engine.montecarlo import simulate
 
     model = engine.loads(LOOP.format(c=0.5))
     local = simulate(model, samples=200, seed=2, chunk=50, keep=["x"], drop_failed=True)
@@ -190,7 +190,7 @@ def test_a_loop_with_no_solution_names_the_function_that_failed():
 
 def test_a_timeline_before_march_1900_is_refused_and_from_march_the_workbook_agrees(tmp_path):
     """The 1900 date system's 29 February 1900 made xirr 0.4052 in the engine, 0.4066 in LibreOffice."""
-    from exports.xlsx import export_workbook
+    from unitsheet.exports.xlsx import export_workbook
     from tests.test_export import libreoffice_equals_the_engine
 
     with pytest.raises(ModelError, match="a spreadsheet counts a 29 February 1900 that never was"):
@@ -236,7 +236,7 @@ def test_a_full_disk_is_one_plain_error_and_the_old_file_stays(tmp_path):
         for args in (["export", ROOT / "models" / "openai_capex.ush", "-o", folder / "o.xlsx"],
                      ["export", ROOT / "models" / "openai_capex.ush", "-o", folder / "o.xlsx", "--format", "json"],
                      ["fmt", folder / "m.ush", "--write"]):
-            done = subprocess.run([sys.executable, "-m", "engine", *map(str, args)], capture_output=True, text=True)
+            done = subprocess.run([sys.executable, "-m", "unitsheet", *map(str, args)], capture_output=True, text=True)
             assert done.returncode == 2 and "No space left on device" in done.stderr, done.stderr
             assert "Traceback" not in done.stderr and "internal error" not in done.stderr and "Exception" not in done.stderr
             if "json" in args:
@@ -270,7 +270,7 @@ def test_min_and_max_over_a_dimension_read_the_block_as_a_range(tmp_path):
     items already pass Excel's 8,192 characters that way. LibreOffice recalculates the range."""
     import openpyxl
 
-    from exports.xlsx import export_workbook
+    from unitsheet.exports.xlsx import export_workbook
     from tests.workbook import libreoffice_recalculate, name_cells
 
     items = [f"i{k}" for k in range(1500)]
@@ -304,12 +304,12 @@ def test_a_killed_exports_temporary_file_is_removed_by_the_next_write(tmp_path):
     import sys
     import time
 
-    from engine import files
+    from unitsheet.engine import files
 
     model = ROOT / "models" / "openai_capex.ush"
     leftovers = []
     for delay in (0.8, 1.2, 1.6, 2.0, 2.5):  # kill it at several moments; some leave a file
-        process = subprocess.Popen([sys.executable, "-m", "engine", "export", str(model), "-o",
+        process = subprocess.Popen([sys.executable, "-m", "unitsheet", "export", str(model), "-o",
                                     str(tmp_path / "o.xlsx")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
@@ -341,7 +341,7 @@ def test_sigterm_stops_check_explore_at_any_moment(tmp_path):
     rng = random.Random(25)
     model = ROOT / "models" / "openai_capex.ush"
     for trial in range(8):
-        process = subprocess.Popen([sys.executable, "-m", "engine", "check", str(model), "--explore", "400",
+        process = subprocess.Popen([sys.executable, "-m", "unitsheet", "check", str(model), "--explore", "400",
                                     "--seed", str(trial)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                    text=True)
         time.sleep(rng.uniform(0.3, 3.0))  # check --explore 400 runs about 8 s
@@ -401,7 +401,7 @@ def _items(prefix, n):
 def _never_written_out(monkeypatch):
     """The limits are counted before any statement is written out item by item: that is what makes
     a refusal immediate (time is measured in benchmarks, not here)."""
-    from engine import dimensions
+    from unitsheet.engine import dimensions
 
     def written_out(*args, **kwargs):
         raise AssertionError("a statement was written out item by item before the model was bounded")
@@ -446,7 +446,7 @@ def test_a_model_without_dimensions_is_bounded_in_values_too():
 def test_the_row_limit_is_inclusive(monkeypatch):
     """At the limit a model is checked, one row past it is refused (a smaller limit, the same code:
     200,000 real rows take 13 s to check)."""
-    from engine import dimensions
+    from unitsheet.engine import dimensions
 
     monkeypatch.setattr(dimensions, "MAX_ROWS", 200)
     text = f"timeline 2025..2026 yearly\ndimension a = {_items('a', 20)}\ndimension b = {_items('b', 10)}\n" \
@@ -457,7 +457,7 @@ def test_the_row_limit_is_inclusive(monkeypatch):
 
 
 def test_the_limits_table_in_the_docs_is_generated_from_the_registry():
-    from engine import limits
+    from unitsheet.engine import limits
 
     docs = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
     inside = docs.split(limits.DOC_BEGIN)[1].split(limits.DOC_END)[0].strip()
@@ -482,7 +482,7 @@ def test_explore_of_two_thousand_uncertain_inputs_runs_every_example_and_says_ho
 
 def test_explore_above_the_compact_threshold_runs_what_was_asked_and_shrinks_to_a_one_minimal_point():
     from benchmarks.explore import model_text
-    from engine.explore import STEPS, explore
+    from unitsheet.engine.explore import STEPS, explore
 
     model = engine.loads(model_text(1600), "many.ush")
     result = explore(model, 40, seed=3)
@@ -521,7 +521,7 @@ def test_every_value_of_a_row_has_the_decimals_of_its_smallest_on_the_command_li
 def test_every_cell_of_a_workbook_row_has_one_format_with_the_decimals_of_its_smallest(tmp_path):
     import openpyxl
 
-    from exports.xlsx import export_workbook
+    from unitsheet.exports.xlsx import export_workbook
 
     path = tmp_path / "d.xlsx"
     export_workbook(engine.loads(DECIMALS, "d.ush"), path)
@@ -542,8 +542,8 @@ def test_the_simulation_sheet_gives_a_quantitys_statistics_the_decimals_of_their
     three decimals), on the sheet and in `simulate`'s table."""
     import openpyxl
 
-    from engine.uncertainty import simulate
-    from exports.xlsx import export_workbook
+    from unitsheet.engine.uncertainty import simulate
+    from unitsheet.exports.xlsx import export_workbook
 
     model = engine.loads(SIMULATED, "s.ush")
     path = tmp_path / "s.xlsx"
@@ -598,7 +598,7 @@ def test_a_share_of_a_total_over_the_dimension_its_formula_varies_by(tmp_path):
     total, in the engine and recalculated by `formulas` from the workbook (hand values). (Broken
     on purpose by letting the formula's own item win inside the sum, {**c, **combo} in
     dimensions.over: every share is 1/3.)"""
-    from exports.xlsx import export_workbook
+    from unitsheet.exports.xlsx import export_workbook
     from workbook import formulas_recalculate, name_cells
 
     model = engine.loads(SHARE, "share.ush")
@@ -690,7 +690,7 @@ def test_xirr_of_tiny_flows_is_the_true_root_and_libreoffice_stops_near_it(tmp_p
     docs/language.md says the workbook computes (the stored value is the engine's)."""
     import openpyxl
 
-    from exports.xlsx import excel_name, export_workbook
+    from unitsheet.exports.xlsx import excel_name, export_workbook
     from tests.workbook import libreoffice_recalculate, name_cells
 
     flows = [-1, 0.3, 0.5, 0.6]
@@ -719,7 +719,7 @@ def test_item_rows_show_their_blocks_decimals_as_the_workbook_does(tmp_path, cap
     item row's decimals on its block, as the workbook does."""
     import openpyxl
 
-    from exports.xlsx import export_workbook
+    from unitsheet.exports.xlsx import export_workbook
 
     text = ('model "d"\ntimeline 2025..2026 yearly\ndimension region = {americas, emea}\n'
             "input customers by region = {americas: {2025: 120, 2026: 123.5}, emea: {2025: 80, 2026: 82.25}}\n")

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from engine.diagnostics import ModelError, Span
-from engine.incremental_parse import IncrementalParser, parse_statements, split_statements
-from engine.parser import grammar_text, parse
+from unitsheet.engine.diagnostics import ModelError, Span
+from unitsheet.engine.incremental_parse import IncrementalParser, parse_statements, split_statements
+from unitsheet.engine.parser import grammar_text, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "models").glob("*.ush")) + sorted((ROOT / "tests/errors").glob("*.ush")) + \

@@ -188,15 +188,19 @@ def test_installed_package_comes_with_its_grammar_and_every_module_imports(insta
     """The venv's own copy is the one imported (not the repository's, not an editable link), the
     grammar ships as package data, and every module imports with the declared dependencies alone."""
     probe = """
-import importlib, pkgutil, sys
+import importlib, importlib.util, pkgutil, sys
 from importlib import resources
-import engine, exports, grammar
-for package in (engine, exports, grammar):
+import unitsheet
+from unitsheet import engine, exports, grammar
+for package in (unitsheet, engine, exports, grammar):
     print("package", package.__file__)
-    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-        if info.name != "engine.__main__":
-            importlib.import_module(info.name)
-grammar_file = resources.files("grammar").joinpath("unitsheet.lark")
+for info in pkgutil.walk_packages(unitsheet.__path__, "unitsheet."):
+    if not info.name.endswith("__main__"):
+        importlib.import_module(info.name)
+print("load", unitsheet.load is engine.load)
+for name in ("engine", "exports", "grammar"):  # the one import name: nothing else at the top level
+    print("top-level", name, importlib.util.find_spec(name) is not None)
+grammar_file = resources.files("unitsheet.grammar").joinpath("unitsheet.lark")
 print("grammar", grammar_file, grammar_file.is_file(), len(grammar_file.read_text(encoding="utf-8")))
 """
     result = installed.run([installed.python, "-c", probe])
@@ -211,6 +215,9 @@ print("grammar", grammar_file, grammar_file.is_file(), len(grammar_file.read_tex
     _, path, is_file, size = grammar.rsplit(" ", 3)
     assert is_file == "True" and int(size) > 1000, f"grammar/unitsheet.lark is not installed: {grammar}"
     assert installed.venv.resolve() in Path(path).resolve().parents
+    assert "load True" in lines, "unitsheet.load is not the engine's load"
+    assert [line for line in lines if line.startswith("top-level")] == [
+        "top-level engine False", "top-level exports False", "top-level grammar False"], lines
 
 
 def test_installed_package_registers_its_pygments_lexer(installed):
@@ -220,7 +227,7 @@ def test_installed_package_registers_its_pygments_lexer(installed):
              "print(type(get_lexer_by_name('unitsheet')).__module__, get_lexer_for_filename('m.ush').name)")
     result = installed.run([installed.python, "-c", probe])
     _assert_clean(result, 0, "pygments finds the unitsheet lexer")
-    assert result.stdout.split() == ["engine.highlight", "unitsheet"]
+    assert result.stdout.split() == ["unitsheet.engine.highlight", "unitsheet"]
 
 
 @pytest.mark.parametrize("model, args", CASES, ids=[f"{m}: {' '.join(a)}" for m, a in CASES])

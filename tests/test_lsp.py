@@ -16,7 +16,7 @@ from lsprotocol import types as lsp
 from pygls.lsp.client import LanguageClient
 
 from conftest import ROOT
-from engine.editor import Document
+from unitsheet.engine.editor import Document
 
 OPENAI = ROOT / "models" / "openai_capex.ush"
 PROJECT = ROOT / "models" / "datacenter_project.ush"
@@ -34,7 +34,7 @@ class Session:
         self.client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)(lambda params: self.diagnostics.put_nowait(params))
 
     async def __aenter__(self):
-        await self.client.start_io(sys.executable, "-m", "engine", "lsp", cwd=str(ROOT))
+        await self.client.start_io(sys.executable, "-m", "unitsheet", "lsp", cwd=str(ROOT))
         await self.client.initialize_async(lsp.InitializeParams(capabilities=lsp.ClientCapabilities(),
                                                                 root_uri=ROOT.as_uri()))
         self.client.initialized(lsp.InitializedParams())
@@ -201,7 +201,7 @@ def test_the_editor_never_raises_on_a_broken_model(path):
     for line in range(1, min(len(doc.lines), 40) + 1):  # every question, everywhere, answers or says nothing
         for col in (1, 5, 12):
             doc.hover(line, col)
-    from engine import editor_actions
+    from unitsheet.engine import editor_actions
 
     editor_actions.completions(doc, 1, 1)
     editor_actions.inlay_hints(doc)
@@ -251,7 +251,7 @@ def _apply_fix(text: str, fix) -> str:
      "interest[2026..] = rate * (debt[t-1] + debt) / 2\n", "declare the loop `circular`"),
 ])
 def test_each_mechanical_fix_gives_a_model_that_checks(body, title):
-    from engine import editor_actions
+    from unitsheet.engine import editor_actions
 
     text = 'model "m"\ntimeline 2025..2028 yearly\n' + body
     doc = Document(text, "m.ush")
@@ -277,8 +277,8 @@ def test_the_checkers_diagnostics_come_first_then_what_running_the_scenarios_fin
 
 
 def test_the_name_index_of_an_edited_version_reuses_what_did_not_change_and_equals_a_fresh_one():
-    from engine import editor_index
-    from engine.incremental_parse import IncrementalParser
+    from unitsheet.engine import editor_index
+    from unitsheet.engine.incremental_parse import IncrementalParser
 
     text = OPENAI.read_text(encoding="utf-8")
     parser = IncrementalParser(str(OPENAI))
@@ -304,6 +304,6 @@ def test_a_line_separator_inside_a_comment_moves_no_position():
     assert doc.word_at(4, 1)[0] == "input" and doc.word_at(5, 13)[0] == "zz"
     [d] = doc.diagnostics
     assert (d.span.line, d.span.col) == (5, 13)
-    from engine.diagnostics import render_text
+    from unitsheet.engine.diagnostics import render_text
 
     assert "5 | b = a * 2 + zz" in render_text(d, {"m.ush": text})

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from scipy.stats import truncnorm
 
-import engine
-from engine import montecarlo
-from engine.log_sketch import ALPHA, LogSketch
-from engine.montecarlo import MAX_SAMPLES, Streams, inverse_cdf
-from engine.uncertainty import simulate
+from unitsheet import engine
+from unitsheet.engine import montecarlo
+from unitsheet.engine.log_sketch import ALPHA, LogSketch
+from unitsheet.engine.montecarlo import MAX_SAMPLES, Streams, inverse_cdf
+from unitsheet.engine.uncertainty import simulate
 
 HEADER = 'model "m"\ntimeline 2025..2027 yearly\n'
 QUANTILES = (0.001, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 0.999)
@@ -133,8 +133,7 @@ def test_the_chunk_size_changes_no_number(which, sketch, monkeypatch, root):
 def test_the_dask_backend_gives_the_same_summaries_on_a_two_worker_cluster(monkeypatch, root):
     from dask.distributed import LocalCluster
 
-    import engine.distributed
-
+    import unitsheet.engine.distributed
     monkeypatch.setattr(montecarlo, "EXACT_BUDGET", 0)  # the sketch: folded on the client like the rest
     monkeypatch.setattr(engine.distributed, "CHUNKS_PER_THREAD", 1)  # a window of two chunks for 12
     model = engine.load(root / "models/openai_capex.ush")
@@ -349,7 +348,7 @@ def test_failing_samples_can_be_dropped_and_counted():
 
 
 def unitsheet(args, cwd):
-    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "unitsheet", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def test_the_command_line_reports_failing_samples_without_numpy_warnings(tmp_path):
@@ -374,7 +373,7 @@ def test_simulate_draws_the_histogram_of_one_output_with_its_percentiles(tmp_pat
     display unit, the p5, p50 and p95 the table prints marked."""
     from conftest import run_cli
 
-    from engine import plot
+    from unitsheet.engine import plot
 
     drawn = {}
     write_png = plot.write_png
@@ -450,7 +449,7 @@ def test_samples_out_writes_every_samples_inputs_and_outputs_as_the_chunks_run(s
     kept in memory for it."""
     from conftest import run_cli
 
-    from engine.samples_out import simulate_writing
+    from unitsheet.engine.samples_out import simulate_writing
 
     model = engine.load(root / "models/openai_capex.ush")
     kept = simulate(model, 1500, seed=9, chunk=400, keep=["cash_balance", "funding_gap"])

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-import engine
+from unitsheet import engine
 from conftest import run_cli
-from engine.diagnostics import ModelError
+from unitsheet.engine.diagnostics import ModelError
 
 HEADER = 'model "t"\ntimeline 2025..2027 yearly\n'
 
@@ -218,7 +218,7 @@ def test_a_long_flat_sum_is_not_nesting_and_adds_left_to_right():
 
 
 def test_a_sum_of_twenty_thousand_terms_parses_checks_and_formats(tmp_path):
-    from engine.formatter import format_module
+    from unitsheet.engine.formatter import format_module
 
     body = "input v = 1\nbig = " + " + ".join("v" for _ in range(20_000)) + "\n"
     model = load(body)
@@ -233,7 +233,7 @@ def test_brackets_nested_too_deep_are_still_refused():
 
 
 def test_recurrences_written_with_the_lag_in_any_position_of_a_sum_are_affine_and_exact(monkeypatch):
-    import engine.evaluate as evaluate
+    from unitsheet.engine import evaluate as evaluate
 
     body = ("input a = 0.3\ninput b = 1.7\n"
             "x[2025] = 1\nx[2026..] = a + b + x[t-1] * 0.9 - a\n"
@@ -314,7 +314,7 @@ def test_a_division_by_zero_only_one_scenario_causes_fails_the_export_naming_it(
 
 
 def test_float_noise_prints_as_zero_and_years_without_separators(tmp_path, capsys):
-    from engine import report
+    from unitsheet.engine import report
 
     r = load("input a: USD = {2025: 100 billion, 2026: 30 billion, 2027: 7 billion}\n"
              "noise = a * 0.1 * 3 - a * 0.3\nbig = a + noise\ninput cod_year = 2027\n").run()
@@ -343,7 +343,7 @@ def test_plot_draws_every_line_distinct_and_says_which_axis(tmp_path, monkeypatc
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from engine.plot import plot
+    from unitsheet.engine.plot import plot
 
     captured = {}
     monkeypatch.setattr(plt, "close", lambda fig: captured.setdefault("fig", fig))
@@ -375,7 +375,7 @@ def test_names_a_spreadsheet_would_confuse_are_refused_when_compiling(body, need
 
 
 def test_a_plain_ratio_displayed_in_percent_keeps_its_decimals():
-    from engine import report
+    from unitsheet.engine import report
 
     r = load("input a = 0.46\nb = a * 1\n    display %\n").run()
     q = r.model.quantities["b"]

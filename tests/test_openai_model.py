@@ -2,7 +2,7 @@
 
 import pytest
 
-import engine
+from unitsheet import engine
 
 REQUIRED = {
     "revenue": ("USD / year", True), "cash_burn": ("USD / year", True), "burn_through_2029": ("USD", False),
@@ -72,8 +72,8 @@ def test_headline_figures(model):
 
 
 def test_model_file_is_canonically_formatted(root):
-    from engine.formatter import format_module
-    from engine.parser import parse
+    from unitsheet.engine.formatter import format_module
+    from unitsheet.engine.parser import parse
 
     text = (root / "models" / "openai_capex.ush").read_text()
     assert format_module(parse(text, "m")) == text

@@ -41,7 +41,7 @@ def test_plot_never_writes_through_a_planted_temporary_name(model, tmp_path, cap
 
 def test_concurrent_plots_to_one_path_all_succeed(model, tmp_path):
     env = dict(os.environ)
-    procs = [subprocess.Popen([sys.executable, "-m", "engine", "plot", str(model), "b", "-o", str(tmp_path / "p.png")],
+    procs = [subprocess.Popen([sys.executable, "-m", "unitsheet", "plot", str(model), "b", "-o", str(tmp_path / "p.png")],
                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
     results = [(p.wait(timeout=120), p.stderr.read().decode()) for p in procs]
     assert all(code == 0 for code, _ in results), results
@@ -106,7 +106,7 @@ def test_sigterm_during_export_leaves_no_temporary_file(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     env = dict(os.environ)
-    proc = subprocess.Popen([sys.executable, "-m", "engine", "export", str(path), "-o", str(out / "big.xlsx")],
+    proc = subprocess.Popen([sys.executable, "-m", "unitsheet", "export", str(path), "-o", str(out / "big.xlsx")],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None and not list(out.glob(".unitsheet-*.tmp")):
@@ -158,7 +158,7 @@ def test_strings_keep_their_backslashes_through_run_and_fmt(tmp_path, capsys):
     _, out, _ = run_cli(["run", path, "--sources"], capsys)
     assert "C:\\data\\new\\q1.txt" in out and 'a "quoted" word' in out
     assert run_cli(["fmt", path, "--write"], capsys)[0] == 0
-    import engine
+    from unitsheet import engine
 
     again = engine.load(path).checked().quantities["a"].sources[0]
     assert again.file == "C:\\data\\new\\q1.txt" and again.quote == 'a "quoted" word'
@@ -196,8 +196,8 @@ def test_bad_simulation_arguments_are_usage_errors(args, needle, model, capsys):
 @pytest.mark.parametrize("text", ["C:\\data\\new\\q1.txt", 'say "hi"', "ends with \\", "\\\\server\\share", "a\\\"b",
                                   "tab\there", "ünïcödé € 40 %"])
 def test_fmt_prints_strings_as_written_and_they_parse_back_byte_for_byte(text):
-    from engine.formatter import _string, format_module
-    from engine.parser import parse
+    from unitsheet.engine.formatter import _string, format_module
+    from unitsheet.engine.parser import parse
 
     printed = _string(text)
     module = parse(f'model "m"\ntimeline 2025..2026 yearly\ninput a = 1 USD\n    note {printed}\n', "m.ush")
@@ -211,13 +211,13 @@ def test_any_string_survives_fmt():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from engine.formatter import format_module
-    from engine.parser import parse
+    from unitsheet.engine.formatter import format_module
+    from unitsheet.engine.parser import parse
 
     @settings(max_examples=300)
     @given(st.text(st.characters(blacklist_characters="\n\r", blacklist_categories=("Cs",)), max_size=30))
     def roundtrip(text):
-        from engine.formatter import _string
+        from unitsheet.engine.formatter import _string
 
         module = parse(f'model {_string(text)}\ntimeline 2025..2026 yearly\n', "m.ush")
         assert module.statements[0].title == text
@@ -233,8 +233,8 @@ def test_a_long_timeline_plots_with_readable_ticks(tmp_path, monkeypatch):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    import engine
-    from engine.plot import plot
+    from unitsheet import engine
+    from unitsheet.engine.plot import plot
 
     captured = {}
     monkeypatch.setattr(plt, "close", lambda fig: captured.setdefault("fig", fig))

@@ -14,9 +14,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-import engine
+from unitsheet import engine
 from conftest import ROOT
-from exports.xlsx import export_workbook
+from unitsheet.exports.xlsx import export_workbook
 from test_export import _need_libreoffice
 from workbook import soffice
 

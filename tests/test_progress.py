@@ -19,9 +19,9 @@ import threading
 import numpy as np
 import pytest
 
-import engine
-from engine import progress
-from engine.cli import main
+from unitsheet import engine
+from unitsheet.engine import progress
+from unitsheet.engine.cli import main
 from conftest import ROOT, count_evaluations
 
 OPENAI = ROOT / "models" / "openai_capex.ush"
@@ -30,10 +30,11 @@ LEASE = "lease_rate=1.0 million USD/MW/month..1.4 million USD/MW/month:30"
 COST = "cost_per_gw=50 billion USD/GW..60 billion USD/GW:20"
 # The command line in a child process, with the bar drawn at once (no half-second wait) and a
 # clock that always reads 0 (simulate prints its evaluation time: two runs print the same bytes).
-CHILD = ("import sys, types, engine.progress, engine.samples\n"
-         "engine.progress.DELAY = 0\n"
-         "engine.samples.time = types.SimpleNamespace(perf_counter=lambda: 0.0)\n"
-         "from engine.cli import main\n"
+CHILD = ("import sys, types\n"
+         "from unitsheet.engine import progress, samples\n"
+         "progress.DELAY = 0\n"
+         "samples.time = types.SimpleNamespace(perf_counter=lambda: 0.0)\n"
+         "from unitsheet.engine.cli import main\n"
          "sys.exit(main(sys.argv[1:]))\n")
 SIMULATE = ["simulate", str(OPENAI), "-n", "1000"]  # 6 chunks of samples
 
@@ -177,7 +178,7 @@ def test_explore_counts_each_example_drawn_and_point_evaluated_and_finds_the_sam
 
 
 def test_a_table_counts_its_cells_and_is_the_same_in_chunks(monkeypatch):
-    import engine.datatable as datatable
+    from unitsheet.engine import datatable as datatable
 
     model = engine.load(DATACENTER)
     whole = model.table("project_npv", [LEASE, COST])

@@ -14,13 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import engine
-from engine import syntax as ast
-from engine.diagnostics import ModelError
-from engine.formatter import expr as format_expr
-from engine.formatter import format_module
-from engine.parser import parse
-from engine.units import UnitSystem
+from unitsheet import engine
+from unitsheet.engine import syntax as ast
+from unitsheet.engine.diagnostics import ModelError
+from unitsheet.engine.formatter import expr as format_expr
+from unitsheet.engine.formatter import format_module
+from unitsheet.engine.parser import parse
+from unitsheet.engine.units import UnitSystem
 
 UNITS = UnitSystem()
 Q = UNITS.registry.Quantity
@@ -197,8 +197,8 @@ def test_grouped_evaluation_is_bit_for_bit_row_by_row(expression, recurrences, c
     """Rows of one shape (an expression repeated with other constants; recurrences of several
     forms) are evaluated as groups and a level's recurrences as one loop: every value equals
     the one-row-at-a-time evaluation exactly, deterministic and on a samples axis."""
-    import engine.evaluate as evaluate
-    from engine.model import input_values
+    from unitsheet.engine import evaluate as evaluate
+    from unitsheet.engine.model import input_values
 
     span, first, second = GROUP_TIMELINES[frequency]
     lines = ['model "groups"', f"timeline {span} {frequency}"]

@@ -14,7 +14,7 @@ import shlex
 
 import pytest
 
-import engine
+from unitsheet import engine
 from conftest import ROOT, run_cli
 
 PNG = b"\x89PNG\r\n\x1a\n"

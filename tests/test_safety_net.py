@@ -10,8 +10,8 @@ import numpy as np
 import openpyxl
 import pytest
 
-import engine
-from exports.xlsx import export_workbook
+from unitsheet import engine
+from unitsheet.exports.xlsx import export_workbook
 from test_export import _need_libreoffice, engine_cells
 from workbook import close, libreoffice_recalculate
 
@@ -88,7 +88,7 @@ cost_gw = gw * price
 
 @pytest.mark.parametrize("grouped", [True, False])
 def test_rows_that_differ_only_in_a_lag_a_constant_or_a_unit_factor_keep_their_own_values(grouped, monkeypatch):
-    import engine.evaluate as evaluate
+    from unitsheet.engine import evaluate as evaluate
 
     monkeypatch.setattr(evaluate, "BATCHING", grouped)
     r = engine.loads(SHAPES, "s.ush").run()
@@ -101,7 +101,7 @@ def test_rows_that_differ_only_in_a_lag_a_constant_or_a_unit_factor_keep_their_o
 
 
 def test_rows_differing_only_in_a_lag_are_not_one_group():
-    from engine import batching
+    from unitsheet.engine import batching
 
     checked = engine.loads(SHAPES, "s.ush").checked()
     shape = {n: batching.shape(checked.quantities[n].equations[0].expr) for n in ("now", "before", "after")}

@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-import engine
-from engine import ModelError
+from unitsheet import engine
+from unitsheet.engine import ModelError
 from conftest import ROOT, count_evaluations, run_cli
 
 DATACENTER = ROOT / "models" / "datacenter_project.ush"
@@ -75,7 +75,7 @@ def test_what_cannot_be_drawn_says_why(output, inputs, percent, message):
 
 
 def test_the_command_line_draws_the_tornado_largest_swing_on_top(tmp_path, capsys, monkeypatch):
-    from engine import plot
+    from unitsheet.engine import plot
 
     drawn = {}
     write_png = plot.write_png

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import engine
-from engine.diagnostics import ModelError
-from engine.formatter import format_module
-from engine.montecarlo import simulate
-from engine.parser import parse
-from exports.xlsx import export_workbook
+from unitsheet import engine
+from unitsheet.engine.diagnostics import ModelError
+from unitsheet.engine.formatter import format_module
+from unitsheet.engine.montecarlo import simulate
+from unitsheet.engine.parser import parse
+from unitsheet.exports.xlsx import export_workbook
 
 from conftest import run_cli
 from test_export import formulas_equals_the_engine, libreoffice_equals_the_engine

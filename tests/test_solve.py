@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-import engine
-from engine import ModelError, solve as solve_module
+from unitsheet import engine
+from unitsheet.engine import ModelError, solve as solve_module
 from conftest import ROOT, count_evaluations, run_cli
 
 DATACENTER = ROOT / "models" / "datacenter_project.ush"

@@ -10,12 +10,12 @@ import numpy as np
 import openpyxl
 import pytest
 
-import engine
+from unitsheet import engine
 from conftest import ROOT, run_cli
-from engine import rollup
-from engine.diagnostics import ModelError
-from exports.layout import row_style
-from exports.xlsx import export_workbook
+from unitsheet.engine import rollup
+from unitsheet.engine.diagnostics import ModelError
+from unitsheet.exports.layout import row_style
+from unitsheet.exports.xlsx import export_workbook
 from test_export import _need_libreoffice
 from workbook import close, libreoffice_recalculate
 
@@ -279,7 +279,7 @@ def test_every_command_works_on_a_sub_annual_model(path, tmp_path, capsys):
 
 def test_the_dask_backend_gives_the_numpy_summaries_on_a_quarterly_model():
     pytest.importorskip("dask.distributed")
-    from engine.uncertainty import simulate
+    from unitsheet.engine.uncertainty import simulate
     from test_montecarlo import summaries
 
     model = engine.load(ROOT / "models" / "project_quarterly.ush")
@@ -295,7 +295,7 @@ def test_plot_draws_on_a_date_axis(tmp_path, monkeypatch):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from engine.plot import plot
+    from unitsheet.engine.plot import plot
 
     captured = {}
     monkeypatch.setattr(plt, "close", lambda fig: captured.setdefault("fig", fig))

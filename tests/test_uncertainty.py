@@ -7,8 +7,8 @@ import numpy as np
 import openpyxl
 import pytest
 
-import engine
-from engine.uncertainty import explore, simulate
+from unitsheet import engine
+from unitsheet.engine.uncertainty import explore, simulate
 
 HEADER = 'model "u"\ntimeline 2025..2027 yearly\n'
 
@@ -100,7 +100,7 @@ def test_simulation_is_reproducible_and_chunked_consistently():
 
 
 def test_openai_model_explore_and_simulate_cli(capsys, root):
-    from engine.cli import main
+    from unitsheet.engine.cli import main
 
     assert main(["simulate", str(root / "models/openai_capex.ush"), "-n", "2000", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -125,7 +125,7 @@ def test_distribution_errors():
 
 
 def test_export_with_a_simulation_sheet(tmp_path, root):
-    from engine.cli import main
+    from unitsheet.engine.cli import main
 
     out = tmp_path / "sim.xlsx"
     assert main(["export", str(root / "models/openai_capex.ush"), "-o", str(out), "--simulate", "500"]) == 0
@@ -153,7 +153,7 @@ def test_dask_backend_gives_the_numpy_numbers_on_a_two_worker_cluster(root):
 
 
 def test_chunk_size_keeps_memory_bounded_and_does_not_change_the_numbers(root):
-    from engine.uncertainty import MEMORY_BUDGET, chunk_size
+    from unitsheet.engine.uncertainty import MEMORY_BUDGET, chunk_size
 
     model = engine.load(root / "models/openai_capex.ush")
     evaluator = model.evaluator()
@@ -173,8 +173,7 @@ def test_chunk_size_keeps_memory_bounded_and_does_not_change_the_numbers(root):
 def test_an_unreachable_scheduler_is_a_usage_error_not_a_traceback(root, capsys, monkeypatch):
     from conftest import run_cli
 
-    import engine.distributed
-
+    import unitsheet.engine.distributed
     monkeypatch.setattr(engine.distributed, "CONNECT_TIMEOUT", "2s")
     code, out, err = run_cli(["simulate", root / "models/openai_capex.ush", "-n", "10", "--backend", "dask",
                               "--scheduler", "tcp://127.0.0.1:9"], capsys)

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import engine
-from engine import builtins
-from engine.diagnostics import ModelError
-from exports.xlsx import export_workbook
+from unitsheet import engine
+from unitsheet.engine import builtins
+from unitsheet.engine.diagnostics import ModelError
+from unitsheet.exports.xlsx import export_workbook
 
 from conftest import run_cli
 from test_export import libreoffice_equals_the_engine

@@ -9,10 +9,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-import engine
-from engine.diagnostics import ModelError
-from exports import limits
-from exports.xlsx import export_workbook
+from unitsheet import engine
+from unitsheet.engine.diagnostics import ModelError
+from unitsheet.exports import limits
+from unitsheet.exports.xlsx import export_workbook
 from test_export import _need_libreoffice, engine_cells
 from workbook import close, libreoffice_recalculate, name_cells
 
@@ -168,7 +168,7 @@ def workbook_problems(path: Path) -> list[str]:
         folded = [n.lower() for n in defined if not n.startswith("_xlnm.")]
         if len(set(folded)) != len(folded):
             problems.append("two defined names differ only in case")
-        from exports.xlsx import looks_like_cell
+        from unitsheet.exports.xlsx import looks_like_cell
 
         problems += [f"defined name {n!r}" for n in defined
                      if len(n) > limits.MAX_NAME or looks_like_cell(n) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", n)]

@@ -12,7 +12,7 @@ import numpy as np
 import openpyxl
 from openpyxl.utils import range_boundaries
 
-from exports.recalc import libreoffice_recalculate, soffice  # noqa: F401 (the tests import them from here)
+from unitsheet.exports.recalc import libreoffice_recalculate, soffice  # noqa: F401 (the tests import them from here)
 
 
 def formulas_recalculate(path: Path, inputs: dict | None = None) -> dict[str, object]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from engine import ir
-from engine.diagnostics import Diagnostic, Label
+from ...engine import ir
+from ...engine.diagnostics import Diagnostic, Label
 
 from ..book import FIRST_PERIOD_COL, HEADER_ROW, Book, ExportError
 

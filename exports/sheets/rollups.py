@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from engine import rollup
+from ...engine import rollup
 
 from ..book import FIRST_PERIOD_COL, HEADER_ROW, Book
 from ..layout import row_style

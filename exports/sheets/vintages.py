@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from engine import builtins
-from engine.compiler import whole_periods
-from engine.evaluate import Evaluator
+from ...engine import builtins
+from ...engine.compiler import whole_periods
+from ...engine.evaluate import Evaluator
 
 from ..book import FIRST_PERIOD_COL, Book
 from ..layout import VINTAGES

@@ -16,9 +16,9 @@ from types import MappingProxyType
 
 import numpy as np
 
-from engine import report
-from engine.diagnostics import Diagnostic, ModelError
-from engine.solve import input_at
+from ...engine import report
+from ...engine.diagnostics import Diagnostic, ModelError
+from ...engine.solve import input_at
 
 from ..book import Book
 from .checks import paint_truth
