@@ -55,7 +55,12 @@ def expand(module: ast.Module, text: str | None = None) -> ast.Module:
 
 def _uses_items(module: ast.Module) -> bool:
     """Item syntax without any dimension: the expander reports it."""
-    stack = list(module.statements)
+    return uses_items(module.statements)
+
+
+def uses_items(statements) -> bool:
+    """Whether any of the statements writes item syntax (a dimension's items, `by`, `over`)."""
+    stack = list(statements)
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Input) and node.dims or isinstance(node, ast.Equation) and node.items:

@@ -44,7 +44,8 @@ class Document:
             self.checked_diagnostics = list(err.diagnostics)
             return
         self.index = editor_index.build(self.module, text, previous.index if previous is not None else None)
-        self.model = Model(text, file, self.module)
+        self.model = Model(text, file, self.module, previous=self.known.model if self.known is not None else None,
+                           editing=True)
         try:
             self.checked_diagnostics = list(self.model.warnings())
         except ModelError as err:
@@ -153,6 +154,18 @@ class Document:
         head = "| " + " | ".join(map(str, labels)) + " |"
         return [f"base values ({shown or 'plain numbers'}):", head + "\n|" + "---:|" * len(labels)
                 + "\n| " + " | ".join(c or "–" for c in cells) + " |"]
+
+    def single_value(self, name: str) -> str | None:
+        """The base scenario's value of a single-valued quantity as `run` shows it ("35.8 billion
+        USD"); None for a series, true/false, or a model that does not run."""
+        results = self.results.get("base")
+        q = results.model.quantities.get(name) if results is not None else None
+        if q is None or q.series or q.unit is None:
+            return None
+        units = results.model.units
+        shown, factor = report.display(q, results.values[name], units)
+        cell = report.cells(results.values[name][:1], q, units, factor, results.model.timeline)[0]
+        return f"{cell} {shown}".strip() if cell else None
 
     def _other(self, kind: str, name: str) -> str:
         if kind == "dimension":

@@ -104,18 +104,23 @@ def _unit_of(doc: Document, name: str) -> str:
 # ------------------------------------------------------------------------------ inlay hints, outline
 
 
-def inlay_hints(doc: Document) -> list[tuple[Span, str]]:
-    """`: USD/year` after the name of each formula that does not state its unit."""
+def inlay_hints(doc: Document, values: bool = False) -> list[tuple[Span, str, bool]]:
+    """(where, label, is a value): `: USD/year` after the name of each formula that does not state
+    its unit; with `values`, ` = 35.8 billion USD` after each single-valued formula (the base
+    scenario's value, which runs the model once per version: the editor's option `valueHints`)."""
     if doc.model is None:
         return []
     checked, seen, out = doc.model.checked(), set(), []
     for stmt in doc.module.statements:
-        if isinstance(stmt, ast.Equation) and stmt.unit is None and stmt.name not in seen:
+        if isinstance(stmt, ast.Equation) and stmt.name not in seen:
             seen.add(stmt.name)
             q = checked.quantities.get(stmt.name) or checked.quantities.get(
                 next(iter(checked.dimensions.names(stmt.name)), ""))
-            if q is not None and q.unit is not None:
-                out.append((stmt.name_span, f": {q.unit_text or '1'}"))
+            if q is not None and q.unit is not None and stmt.unit is None:
+                out.append((stmt.name_span, f": {q.unit_text or '1'}", False))
+            value = doc.single_value(stmt.name) if values and stmt.name in checked.quantities else None
+            if value is not None:
+                out.append((stmt.value.span, f" = {value}", True))
     return out
 
 

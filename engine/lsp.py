@@ -37,6 +37,7 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 server = LanguageServer("unitsheet", "1", text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
 _documents: dict[str, tuple[int | None, Document]] = {}
+_options: dict = {}  # the client's initializationOptions: {"valueHints": false} turns the values off
 _parsers: dict[str, IncrementalParser] = {}  # per open file: an edit re-parses only the statements it changed
 
 
@@ -120,6 +121,13 @@ async def publish(ls: LanguageServer, uri: str) -> None:
 def _send(ls: LanguageServer, uri: str, doc: Document, found: list[Diagnostic]) -> None:
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
         uri=uri, diagnostics=[to_diagnostic(doc, uri, d) for d in found]))
+
+
+@server.feature(lsp.INITIALIZE)
+def initialize(ls, params: lsp.InitializeParams):
+    _options.clear()
+    if isinstance(params.initialization_options, dict):
+        _options.update(params.initialization_options)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
@@ -220,8 +228,14 @@ def completion(ls, params: lsp.CompletionParams):
 @safe
 def inlay_hint(ls, params: lsp.InlayHintParams):
     doc = document(params.text_document.uri)
-    return [lsp.InlayHint(to_range(doc, span).end, label, kind=lsp.InlayHintKind.Type)
-            for span, label in editor_actions.inlay_hints(doc)]
+    return [lsp.InlayHint(to_range(doc, span).end, label, kind=None if value else lsp.InlayHintKind.Type)
+            for span, label, value in editor_actions.inlay_hints(doc, values=_option("valueHints", True))]
+
+
+def _option(name: str, default):
+    """A setting the client sent in `initializationOptions` (editors/vscode/README.md)."""
+    value = _options.get(name, default)
+    return value if isinstance(value, type(default)) else default
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)

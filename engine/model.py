@@ -21,6 +21,7 @@ from .evaluate import Evaluator
 from .gcpause import collector_paused
 from .overrides import input_values
 from .parser import parse
+from .check.retype import retyped
 from .validate import check_all
 
 
@@ -53,12 +54,19 @@ def loads(text: str, file: str = "<model>", cache: bool = False) -> "Model":
 
 
 class Model:
-    def __init__(self, text: str, file: str, module: ast.Module):
+    def __init__(self, text: str, file: str, module: ast.Module, previous: "Model | None" = None,
+                 editing: bool = False):
+        """editing: keep the checker's state for the next version (the editor does); previous: the
+        valid model this text was edited from, whose kept state lets an edit of one equation be
+        checked alone where that gives what a full check does (engine/check/retype.py)."""
         self.text = text
         self.file = file
         self.module = module
         self._checked: dict[str, ir.CheckedModel] | None = None
         self._evaluators: dict[str, Evaluator] = {}
+        self._previous = previous
+        self._scopes: dict | None = {} if editing else None  # kept for the next edit
+        self.rechecked = False  # checked by retyping the one edited equation (benchmarks, tests)
 
     @classmethod
     def from_text(cls, text: str, file: str) -> "Model":
@@ -71,7 +79,7 @@ class Model:
         scenario (engine/validate.py): a model with an invalid scenario is invalid in all."""
         if self._checked is None:
             with collector_paused():
-                self._checked = check_all(self.module, self.text)
+                self._checked = self._rechecked() or check_all(self.module, self.text, self._scopes)
         if scenario not in self._checked:
             from .diagnostics import did_you_mean
 
@@ -80,6 +88,19 @@ class Model:
                                          hint=did_you_mean(scenario, names) or "scenarios: " + ", ".join(names))],
                              {self.file: self.text})
         return self._checked[scenario]
+
+    def _rechecked(self) -> dict[str, ir.CheckedModel] | None:
+        previous, self._previous = self._previous, None
+        if previous is None or previous._checked is None or not previous._scopes:
+            return None
+        found = retyped(previous._scopes, previous._checked, self.module, self.text)
+        if found is None:
+            return None
+        if found.errors:
+            self.rechecked = True
+            raise ModelError(found.errors, {self.file: self.text})
+        self._scopes, self.rechecked = found.scopes, True
+        return found.checked
 
     def warnings(self) -> list[Diagnostic]:
         """What the checker warns of, in the base model and every scenario, each once (the

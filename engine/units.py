@@ -59,6 +59,14 @@ def _registry(user_definitions: tuple[str, ...], daycount: str) -> pint.UnitRegi
     return registry
 
 
+@lru_cache(maxsize=16)
+def shared_unit_system(user_definitions: tuple[str, ...] = (), daycount: str = DEFAULT_DAYCOUNT) -> "UnitSystem":
+    """One UnitSystem per set of definitions, kept: its caches (a product's simplified unit costs
+    pint milliseconds) then serve every model, scenario and editor version with the same units.
+    Sound because a UnitSystem never changes once made (only its caches fill)."""
+    return UnitSystem(user_definitions, daycount)
+
+
 class UnitSystem:
     """One model's units: pint's, plus USD and the model's own `unit` statements, with a year of
     the model's day count (365 days unless its header says `daycount 365.25`)."""

@@ -28,22 +28,22 @@ def scenario_statements(module: ast.Module) -> dict[str, ast.Scenario]:
     return found
 
 
-def check_all(module: ast.Module, text: str | None) -> dict[str, ir.CheckedModel]:
+def check_all(module: ast.Module, text: str | None, keep: dict | None = None) -> dict[str, ir.CheckedModel]:
     """{scenario: checked model} for "base" and every scenario; raises ModelError with every
-    error of every scenario."""
+    error of every scenario. keep: given each scenario's final Scope (engine/check/retype.py)."""
     sources = {module.file: text} if text is not None else {}
     module = expand(module, text)  # dimensioned statements item by item, once for every scenario
     checked: dict[str, ir.CheckedModel] = {}
     found: list[Diagnostic] = []
     try:
-        checked["base"] = check(module, "base", text)
+        checked["base"] = check(module, "base", text, keep=keep)
     except ModelError as err:
         found.extend(err.diagnostics)
     base_failed = bool(found)
     reported = {_key(d) for d in found}
     for name, block in scenario_statements(module).items():
         try:
-            checked[name] = check(module, name, text, checked.get("base"))
+            checked[name] = check(module, name, text, checked.get("base"), keep)
             _same_kinds(checked["base"], checked[name], block) if "base" in checked else None
         except ModelError as err:
             for d in err.diagnostics:

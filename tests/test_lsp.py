@@ -25,8 +25,8 @@ PROJECT = ROOT / "models" / "datacenter_project.ush"
 class Session:
     """One server process, one open document; requests by (0-based line, column)."""
 
-    def __init__(self, path: Path, text: str | None = None):
-        self.path, self.uri = path, path.as_uri()
+    def __init__(self, path: Path, text: str | None = None, options: dict | None = None):
+        self.path, self.uri, self.options = path, path.as_uri(), options
         self.text = path.read_text(encoding="utf-8") if text is None else text
         self.version = 1
         self.client = LanguageClient("unitsheet-tests", "1")
@@ -36,7 +36,8 @@ class Session:
     async def __aenter__(self):
         await self.client.start_io(sys.executable, "-m", "unitsheet", "lsp", cwd=str(ROOT))
         await self.client.initialize_async(lsp.InitializeParams(capabilities=lsp.ClientCapabilities(),
-                                                                root_uri=ROOT.as_uri()))
+                                                                root_uri=ROOT.as_uri(),
+                                                                initialization_options=self.options))
         self.client.initialized(lsp.InitializedParams())
         self.client.text_document_did_open(lsp.DidOpenTextDocumentParams(
             lsp.TextDocumentItem(self.uri, "unitsheet", self.version, self.text)))
@@ -186,11 +187,27 @@ def test_formatting_inlay_hints_outline_and_a_quick_fix(tmp_path):
             assert "sales = price * units / 1 month\n" in after and "stock[2025-01..] = units*price\n" in after
             hints = await s.client.text_document_inlay_hint_async(lsp.InlayHintParams(
                 lsp.TextDocumentIdentifier(s.uri), lsp.Range(lsp.Position(0, 0), lsp.Position(9, 0))))
-            assert [h.label for h in hints] == [": USD", ": USD/month"]
+            assert [h.label for h in hints] == [": USD", ": USD/month", " = 50.00 USD/month"]
+            assert hints[-1].position == lsp.Position(line, len("sales = price*units/1 month"))  # after the value
             outline = await s.client.text_document_document_symbol_async(lsp.DocumentSymbolParams(
                 lsp.TextDocumentIdentifier(s.uri)))
             assert outline[0].name == "Money" and [c.name for c in outline[0].children][:2] == ["price", "units"]
     run(go())
+
+
+def test_the_values_of_single_values_are_hints_unless_the_client_turns_them_off(tmp_path):
+    path = tmp_path / "m.ush"
+    text = 'model "m"\ntimeline 2025..2026 yearly\ninput price = 10 USD\ncost = price * 3\n'
+
+    async def labels(options):
+        async with Session(path, text, options) as s:
+            await s.published()
+            hints = await s.client.text_document_inlay_hint_async(lsp.InlayHintParams(
+                lsp.TextDocumentIdentifier(s.uri), lsp.Range(lsp.Position(0, 0), lsp.Position(4, 0))))
+            return [h.label for h in hints]
+
+    assert run(labels(None)) == [": USD", " = 30.00 USD"]
+    assert run(labels({"valueHints": False})) == [": USD"]
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "tests" / "errors").glob("*.ush"))
@@ -204,7 +221,7 @@ def test_the_editor_never_raises_on_a_broken_model(path):
     from unitsheet.engine import editor_actions
 
     editor_actions.completions(doc, 1, 1)
-    editor_actions.inlay_hints(doc)
+    editor_actions.inlay_hints(doc, values=True)
     editor_actions.symbols(doc)
     for d in doc.diagnostics:
         editor_actions.fixes(doc, d)

@@ -1,15 +1,18 @@
 // Starts the unitsheet language server, `unitsheet lsp` over stdio, for *.ush files.
-// The command is the setting unitsheet.server.path ("unitsheet" on PATH by default).
+// The command is the setting unitsheet.server.path ("unitsheet" on PATH by default); the setting
+// unitsheet.valueHints (on by default) is sent as the server's initializationOptions.valueHints.
 const vscode = require("vscode");
 const { LanguageClient, TransportKind } = require("vscode-languageclient/node");
 
 let client;
 
 function start() {
-  const command = vscode.workspace.getConfiguration("unitsheet").get("server.path", "unitsheet");
+  const settings = vscode.workspace.getConfiguration("unitsheet");
+  const command = settings.get("server.path", "unitsheet");
   const serverOptions = { command, args: ["lsp"], transport: TransportKind.stdio };
   const clientOptions = {
     documentSelector: [{ scheme: "file", language: "unitsheet" }, { scheme: "untitled", language: "unitsheet" }],
+    initializationOptions: { valueHints: settings.get("valueHints", true) },
   };
   client = new LanguageClient("unitsheet", "unitsheet language server", serverOptions, clientOptions);
   client.start().catch((err) => {
@@ -21,9 +24,9 @@ function start() {
 function activate(context) {
   start();
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration(async (event) => {
-    if (event.affectsConfiguration("unitsheet.server.path")) {
+    if (event.affectsConfiguration("unitsheet.server.path") || event.affectsConfiguration("unitsheet.valueHints")) {
       await deactivate();
-      start();  // the server again, with the new command
+      start();  // the server again, with the new settings
     }
   }));
 }

@@ -37,9 +37,10 @@ __all__ = ["check", "LiteralError", "parse_literal", "PASSES"]
 
 
 def check(module: ast.Module, scenario: str = "base", source_text: str | None = None,
-          base: ir.CheckedModel | None = None) -> ir.CheckedModel:
+          base: ir.CheckedModel | None = None, keep: dict | None = None) -> ir.CheckedModel:
     """The checked model of one scenario. base: the checked base model, whose units a
-    scenario's replacement formulas keep (engine/validate.py passes it)."""
+    scenario's replacement formulas keep (engine/validate.py passes it). keep: a dict that is
+    given the final Scope by scenario, for checking the next version again (retype.py)."""
     module = dimensions.expand(module, source_text)  # item by item (itself without dimensions)
     s = Scope(module, module.file, {module.file: source_text} if source_text is not None else {},
               base_model=base, scenario=scenario)
@@ -48,7 +49,10 @@ def check(module: ast.Module, scenario: str = "base", source_text: str | None = 
         run(s)
         if stop:
             s.fail_if_errors()
-    return assemble(s)
+    checked = assemble(s)
+    if keep is not None:
+        keep[scenario] = s
+    return checked
 
 
 def assemble(s: Scope) -> ir.CheckedModel:

@@ -9,7 +9,7 @@ import numpy as np
 from .. import ir, limits
 from .. import syntax as ast
 from ..diagnostics import Label
-from ..units import DAYCOUNTS, DEFAULT_DAYCOUNT, SCALES, UnitError, UnitSystem, scaled
+from ..units import DAYCOUNTS, DEFAULT_DAYCOUNT, SCALES, UnitError, UnitSystem, scaled, shared_unit_system
 
 MAX_PERIODS = limits.PERIODS.value
 FIRST_YEAR, LAST_YEAR = 1900, 9999  # the dates a spreadsheet holds (the workbook's period headers are dates)
@@ -123,7 +123,7 @@ def daycount(s, statements) -> str:
 
 
 def unit_system(s, statements, days: str = DEFAULT_DAYCOUNT) -> UnitSystem:
-    base = UnitSystem(daycount=days)
+    base = shared_unit_system(daycount=days)
     definitions = []
     for stmt in statements:
         if not isinstance(stmt, ast.UnitDef):
@@ -143,7 +143,7 @@ def unit_system(s, statements, days: str = DEFAULT_DAYCOUNT) -> UnitSystem:
                            Label(q.span), hint=f"e.g. unit {stmt.name} = 1000 token")
             continue
         try:
-            unit = UnitSystem(tuple(definitions), days).parse(q.unit) if q.unit else None
+            unit = shared_unit_system(tuple(definitions), days).parse(q.unit) if q.unit else None
         except UnitError as err:
             s.report.error("unknown-unit", str(err), q.span, Label(q.span), hint=err.hint)
             continue
@@ -155,5 +155,5 @@ def unit_system(s, statements, days: str = DEFAULT_DAYCOUNT) -> UnitSystem:
                            Label(stmt.span))
             continue
         definitions.append(candidate)
-    return UnitSystem(tuple(definitions), days) if definitions else base
+    return shared_unit_system(tuple(definitions), days) if definitions else base
 
