@@ -21,6 +21,7 @@ from . import editor_actions
 from .diagnostics import Diagnostic, Span
 from .editor import Document
 from .formatter import format_module
+from .gcpause import collector_paused
 from .incremental_parse import IncrementalParser
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,9 @@ def document(uri: str) -> Document:
     file = text_document.path or uri
     if uri not in _parsers or _parsers[uri].file != file:
         _parsers[uri] = IncrementalParser(file)
-    doc = Document(text_document.source, file, parser=lambda text, _: _parsers[uri].parse(text),
-                   previous=cached[1] if cached else None)
+    with collector_paused():  # a 10,000-quantity model's objects: a full collection is a second
+        doc = Document(text_document.source, file, parser=lambda text, _: _parsers[uri].parse(text),
+                       previous=cached[1] if cached else None)
     _documents[uri] = (text_document.version, doc)
     return doc
 

@@ -71,3 +71,4 @@ def test_quick_editor_latency_benchmark_diagnoses_an_edited_model(root):
     rows = json.loads(done.stdout.strip().splitlines()[-1])
     assert [r["model"] for r in rows] == ["OpenAI", "synthetic 200"]
     assert all(0 < r["checked_ms"] <= r["all_ms"] for r in rows)
+    assert all(r["retyped"] == r["repeats"] for r in rows)  # each edit checked alone (engine/check/retype.py)
