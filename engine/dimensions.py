@@ -99,6 +99,7 @@ class _Expander(StatementWriter):
                 if stmt.dims:
                     self.of[stmt.name] = self.declared(stmt)
         self.infer()
+        self.actuals_agree()
         if not self.bounded(quantities):
             return []
         out = []
@@ -110,6 +111,20 @@ class _Expander(StatementWriter):
             except SkipStatement:
                 continue
         return out
+
+    def actuals_agree(self):
+        """An `actual` statement's actuals vary by the quantity's dimensions (engine/actuals.py):
+        revenue by region takes revenue_actual by region, never one value for every region."""
+        for name, eqs in self.equations_of.items():
+            for eq in (e for e in eqs if e.actual is not None):
+                have, want = self.ordered(self.dims_of(eq.value)), self.of.get(name, ())
+                if have != want:
+                    what = lambda dims: "by " + ", ".join(dims) if dims else "by no dimension"  # noqa: E731
+                    self.error("bad-actual", f"`{eq.value.name}` is {what(have)}, `{name}` {what(want)}: the actuals "
+                               "vary as the quantity does", eq.value.span,
+                               f"declare `{eq.value.name}` {what(want)}, one value per item" if want else
+                               f"sum the items first: {eq.value.name}_total = sum({eq.value.name} over "
+                               f"{', '.join(have)})", Label(eq.name_span, what(want)))
 
     def bounded(self, quantities: dict) -> bool:
         """Rows (and cells: rows x periods) counted before anything is written out item by item,
@@ -185,6 +200,8 @@ class _Expander(StatementWriter):
             queued.discard(name)
             found: set[str] = set()
             for eq in equations[name]:
+                if eq.actual is not None:  # the actuals take the quantity's dimensions (actuals_agree)
+                    continue
                 found |= self.dims_of(eq.value)
                 for item in eq.items:
                     dim = self.global_item(item, report=False)

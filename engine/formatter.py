@@ -221,6 +221,8 @@ def _simple_statement(stmt) -> str:
         return f"daycount {stmt.convention}"
     if isinstance(stmt, ast.UnitDef):
         return f"unit {stmt.name}" + (f" = {_quantity(stmt.definition)}" if stmt.definition else "")
+    if isinstance(stmt, ast.Actual):
+        return f"actual {stmt.name} = {stmt.actuals.name} until {stmt.until or 'last'}"
     if isinstance(stmt, ast.Chart):
         return f"chart {_string(stmt.title)}: " + ", ".join(name.name for name in stmt.names)
     raise AssertionError(type(stmt).__name__)

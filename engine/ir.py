@@ -49,6 +49,15 @@ class Equation:
 
 
 @dataclass(frozen=True)
+class Actuals:
+    """`actual revenue = revenue_actual until 2026-10` (engine/actuals.py): the quantity is the
+    row `source` in periods 0..until (inclusive), its formula after."""
+
+    source: str
+    until: int
+
+
+@dataclass(frozen=True)
 class InputValues:
     """An input's values, kept apart from what the input is (read-only arrays)."""
 
@@ -78,6 +87,7 @@ class Quantity:
     declared: bool = False  # inputs: the unit is declared (`input x: USD = ...`): bare numbers are read in it
     inputs: InputValues | None = None  # an input's values
     rollup: str | None = None  # the `rollup` clause: how a sub-annual series rolls up (engine/rollup.py)
+    actual: Actuals | None = None  # the periods it takes from its actuals (an `actual` statement)
 
     @property
     def series(self) -> bool:

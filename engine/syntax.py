@@ -338,6 +338,23 @@ class Equation:
     # Set by engine/dimensions.py on an item's copy of the general equation where the item has its
     # own equations too: it only defines the periods those leave.
     fallback: bool = field(default=False, compare=False)
+    # Set by engine/actuals.py on the equation an `actual` statement is written out as: its
+    # periods win over the quantity's other equations (engine/check/pieces.py).
+    actual: "Actual | None" = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Actual:
+    """actual revenue = revenue_actual until 2026-10: `name` takes the values of `actuals` up to
+    and including `until` (None: `until last`, the last period the actuals have) and its own
+    formula after (engine/actuals.py writes it out as equations before the checker)."""
+
+    name: str
+    actuals: "Name"
+    until: PeriodLabel | None
+    span: Span = _span()
+    name_span: Span = _span()
+    until_span: Span = _span()
 
 
 @dataclass(frozen=True)
@@ -410,6 +427,8 @@ def children(node) -> list:
         return list(node.equations)
     if isinstance(node, Check):
         return [node.expr]
+    if isinstance(node, Actual):
+        return [node.actuals]
     if isinstance(node, Table):
         return [v for _, v in node.entries]
     if isinstance(node, Range):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import ir
+from . import actuals, ir
 from . import syntax as ast
 from .check import check
 from .dimensions import expand
@@ -32,7 +32,7 @@ def check_all(module: ast.Module, text: str | None, keep: dict | None = None) ->
     """{scenario: checked model} for "base" and every scenario; raises ModelError with every
     error of every scenario. keep: given each scenario's final Scope (engine/check/retype.py)."""
     sources = {module.file: text} if text is not None else {}
-    module = expand(module, text)  # dimensioned statements item by item, once for every scenario
+    module = expand(actuals.expand(module, text), text)  # actuals, then item by item: once for every scenario
     checked: dict[str, ir.CheckedModel] = {}
     found: list[Diagnostic] = []
     try:

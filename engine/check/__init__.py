@@ -8,9 +8,10 @@ one reported errors:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import MappingProxyType
 
-from .. import dimensions, ir
+from .. import actuals, dimensions, ir
 from .. import syntax as ast
 from . import calls  # noqa: F401  (registers the typing of calls with expressions.HANDLERS)
 from . import checks, correlations, definitions, formulas, header, inputs, items, periods, pieces, plan, rollups
@@ -41,7 +42,7 @@ def check(module: ast.Module, scenario: str = "base", source_text: str | None = 
     """The checked model of one scenario. base: the checked base model, whose units a
     scenario's replacement formulas keep (engine/validate.py passes it). keep: a dict that is
     given the final Scope by scenario, for checking the next version again (retype.py)."""
-    module = dimensions.expand(module, source_text)  # item by item (itself without dimensions)
+    module = dimensions.expand(actuals.expand(module, source_text), source_text)  # item by item (itself without dimensions)
     s = Scope(module, module.file, {module.file: source_text} if source_text is not None else {},
               base_model=base, scenario=scenario)
     s.report.once_per_span = bool(module.dimensions)
@@ -62,6 +63,8 @@ def assemble(s: Scope) -> ir.CheckedModel:
         name = getattr(stmt, "name", None)
         if isinstance(stmt, (ast.Input, ast.Equation)) and name in s.quantities and name not in ordered:
             ordered[name] = s.quantities[name].freeze()
+            if name in s.actuals:
+                ordered[name] = replace(ordered[name], actual=ir.Actuals(*s.actuals[name]))
     scenarios = {"base": None, **{k: v.description for k, v in s.scenarios.items()}}
     return ir.CheckedModel(
         title=s.title, file=s.file, timeline=s.timeline, quantities=MappingProxyType(ordered),

@@ -180,5 +180,5 @@ def apply_scenario(s, scenario: ast.Scenario, inputs, formulas):
                            hint=did_you_mean(eq.name, list(inputs) + list(formulas)))
     for name, equations in replaced.items():
         s.replaced[name] = formulas[name]
-        formulas[name] = equations
+        formulas[name] = equations + [eq for eq in formulas[name] if eq.actual is not None]  # actuals stay
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import syntax as ast
 from ..diagnostics import Label, Span
-from . import definitions, periods
+from . import actual_periods, definitions, periods
 from .scope import Abandon, Scope
 
 
@@ -59,8 +59,9 @@ def formula_pieces(s, name: str, equations: list) -> list[tuple[ast.Equation, in
     general = []
     scalar = []
     fallbacks = [eq for eq in equations if eq.fallback]  # an item's copy of the general equation
+    actual = _actuals(s, name, equations, pieces)  # engine/actuals.py: they win
     for eq in equations:
-        if eq.fallback:
+        if eq.fallback or eq.actual is not None:
             continue
         if eq.index is None:
             scalar.append(eq)
@@ -78,7 +79,7 @@ def formula_pieces(s, name: str, equations: list) -> list[tuple[ast.Equation, in
             if clash:
                 overlap(s, name, eq, clash[1], clash[0])
             owner.take(start, clash[0] - 1 if clash else stop, eq)
-            pieces.append((eq, start, stop))
+            pieces.extend((eq, first, last) for first, last in actual.free(start, stop))
     for extra in (scalar + general)[1:]:
         first = (scalar + general)[0]
         definitions.duplicate(s, name, *_in_order(extra.name_span, first.name_span))
@@ -88,7 +89,7 @@ def formula_pieces(s, name: str, equations: list) -> list[tuple[ast.Equation, in
                               hint=f"`{name} = ...` defines every period: write `{name}[t] = ...` for the "
                                    "periods the other equations leave")
     if general:
-        for start, stop in owner.free(0, n - 1):
+        for start, stop in [run for free in owner.free(0, n - 1) for run in actual.free(*free)]:
             pieces.append((general[0], start, stop))
             owner.take(start, stop, general[0])
     for eq in fallbacks:  # the periods the item's own equations leave (engine/dimensions.py)
@@ -96,12 +97,33 @@ def formula_pieces(s, name: str, equations: list) -> list[tuple[ast.Equation, in
             start, stop = (0, n - 1) if isinstance(eq.index, ast.Current) else periods.period_span(s, eq.index)
         except Abandon:
             continue
-        for first, last in owner.free(start, stop):
+        for first, last in [run for free in owner.free(start, stop) for run in actual.free(*free)]:
             pieces.append((eq, first, last))
             owner.take(first, last, eq)
     if scalar:
         pieces.append((scalar[0], None, None))
     return pieces
+
+
+def _actuals(s, name: str, equations, pieces) -> _Owned:
+    """The periods the quantity's actuals give (engine/actuals.py), added to its pieces: the
+    timeline's first period to `until`, or to the last period every item of the actuals has
+    (`until last`), each of them with a value. s.actuals[name]: (the actuals, the last period)."""
+    taken = _Owned()
+    for eq in equations:
+        if eq.actual is None:
+            continue
+        try:
+            start, stop = periods.period_span(s, eq.index)
+            if eq.actual.until is None:
+                stop = actual_periods.last_complete(s, eq)
+            actual_periods.complete(s, eq, stop)
+        except Abandon:
+            continue
+        taken.take(start, stop, eq)
+        pieces.append((eq, start, stop))
+        s.actuals[name] = (eq.value.name, stop)
+    return taken
 
 
 def _in_order(a: Span, b: Span) -> tuple[Span, Span]:

@@ -4,7 +4,7 @@ engine/check/__init__.py) reads the fields the earlier ones filled and fills its
   header       title, units, timeline
   definitions  inputs, formulas, scenario, overrides, replaced
   inputs       quantities (the inputs), broken
-  pieces       pieces (the periods each equation defines)
+  pieces       pieces (the periods each equation defines), actuals
   plan         dependencies, the plan
   formulas     quantities (the formulas), pending while typing; the plan's loops reordered
   items        -- (errors only)
@@ -116,6 +116,7 @@ class Scope:
     unit_of_model: dict[str, ir.Quantity] = field(default_factory=dict)  # replaced formulas keeping the base unit
     input_name: str = "NAME"  # the input whose value is being read, for hints
     counts: dict = field(default_factory=dict)  # input counting periods -> period_counts.Limit (periods.coverage)
+    actuals: dict = field(default_factory=dict)  # formula -> (its actuals, their last period) (pieces)
     # checks
     checks: list = field(default_factory=list)
     charts: list = field(default_factory=list)
