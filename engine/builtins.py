@@ -8,7 +8,8 @@ Kinds:
   elementwise  f(a, b, ...) period by period            -> ir.Func
   reduction    f([...,] x[a..b]) over periods, one value -> ir.Reduce (its last argument is the series)
   running      f(x) cumulative up to each period        -> ir.Running
-  series       rewritten by the checker (growth -> x[t]/x[t-1] - 1)
+  series       rewritten by the checker (growth -> x[t]/x[t-1] - 1), or before it (forecast(x): the
+               quantity engine/actuals.py writes out)
   calendar     a fact about the current period (year, quarter, month, length, in_period) -> ir.Period;
                its Excel form reads the period's header cell (a date: the period's last day)
 
@@ -295,6 +296,9 @@ ENTRIES = (
     Builtin("growth", "series", (1, 1), "growth(x)", "x[t] / x[t−1] − 1: per period (a month on a monthly "
             "timeline); a year's growth is (1 + growth(x))^12 − 1 there, or x[t] / x[t−12] − 1", "ratio",
             "plain number"),
+    Builtin("forecast", "series", (1, 1), "forecast(x)", "x's formula alone in every period, its actuals ignored "
+            "(x's own earlier periods read from the forecast): the plan an `actual` statement replaces, for a "
+            "variance", "keep", "unit of `x`; x a quantity with actuals (engine/actuals.py)"),
     # ------------------------------------------------------------------ the calendar
     Builtin("year", "calendar", (0, 0), "year()", "the current period's calendar year (2027)", "plain",
             "plain number", excel="YEAR({period})"),

@@ -15,7 +15,8 @@ from .editor import Document
 from .editor_index import nodes
 
 CLAUSES = ("source", "note", "display", "base", "rollup", "circular")
-STATEMENTS = ("model", "timeline", "daycount", "unit", "dimension", "input", "scenario", "check", "chart", "correlate")
+STATEMENTS = ("model", "timeline", "daycount", "unit", "dimension", "input", "scenario", "check", "chart", "correlate",
+              "actual")
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,7 @@ def _explain_one(results, name: str) -> tuple[str, dict]:
     lines = [f"{name}: {q.kind}, {'series' if q.series else 'single value'}, "
              + (unit if unit in ("a plain number", "true/false") else f"in {unit}")
              + (f" (shown in {shown})" if shown and shown != unit else "")]
-    lines += about(checked, q)
+    lines += about(checked, q) + actual_lines(checked, q)
     periods = checked.timeline.labels()
     formulas = formula_lines(checked, name)
     if formulas:
@@ -136,14 +136,16 @@ def _explain_one(results, name: str) -> tuple[str, dict]:
     lines.append("values:")
     values = results.values[name]
     if q.series:
-        for p, text in zip(periods, report.cells(values, q, checked.units, factor)):
-            lines.append(f"  {p}  {text} {shown}".rstrip() if text else f"  {p}  (no value)")
+        until = q.actual.until if q.actual is not None else -1
+        for k, (p, text) in enumerate(zip(periods, report.cells(values, q, checked.units, factor))):
+            text = f"{text} {shown}".rstrip() + ("   (actual)" if k <= until else "") if text else "(no value)"
+            lines.append(f"  {p}  {text}")
     else:
         lines.append(f"  {report.cells(values[:1], q, checked.units, factor, checked.timeline)[0]} {shown}".rstrip())
     data = {"name": name, "kind": q.kind, "unit": unit, "display_unit": shown, "series": q.series,
             "formula": formulas, "reads": direct, "inputs": inputs,
             "circular": list(loop[0]) if loop else None,
-            "sources": [s.to_dict() for s in q.sources],
+            "sources": [s.to_dict() for s in q.sources], **report.actual_entry(q, checked.dimensions),
             "correlations": [{"with": other, "rank_correlation": rho} for other, rho, _ in correlations_of(checked, name)],
             "values" if q.series else "value": ([None if v != v else float(v) for v in values] if q.series
                                                 else float(values[0]))}
@@ -157,6 +159,16 @@ def about(checked, q) -> list[str]:
         lines.append(f"  source: {s.file}" + (f" {s.date}" if s.date else "") + (f' "{s.quote}"' if s.quote else ""))
     return lines + [f"  correlated with {other}: rank correlation {rho:g} in simulate" + (f" ({note})" if note else "")
                     for other, rho, note in correlations_of(checked, q.name)]
+
+
+def actual_lines(checked, q) -> list[str]:
+    """Which periods are actuals (engine/actuals.py), where they come from, where the formula takes over."""
+    if q.actual is None:
+        return []
+    tl, source = checked.timeline, checked.quantities.get(q.actual.source)
+    after = f"; the formula from {tl.label(q.actual.until + 1)}" if q.actual.until + 1 < len(tl) else ""
+    lines = [f"  actuals: {tl.label(0)} to {q.actual.through} from {q.actual.source}{after}"]
+    return lines + [f"    {line.strip()}" for line in about(checked, source)] if source is not None else lines
 
 
 def correlations_of(checked, name: str) -> list[tuple[str, float, str | None]]:

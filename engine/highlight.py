@@ -54,9 +54,9 @@ UNIT = rf"(?:%|{_UNIT_PART})(?:[*/]{_UNIT_PART})*"
 UNIT_EXPR = rf"{UNIT}(?:[ \t]*[*/][ \t]*{UNIT})*"
 
 STATEMENTS = ("model", "timeline", "daycount", "unit", "dimension", "input", "scenario", "check", "chart",
-              "correlate")
+              "correlate", "actual")
 WORDS = ("by", "for", "t", "in", "over", "and", "or", "not", "yearly", "quarterly", "monthly", "ending",
-         "spread", "even", "within")
+         "spread", "even", "within", "until")
 CLAUSES = ("source", "note", "display", "base", "rollup", "circular")
 CONSTANTS = ("true", "false")
 # The grammar's own words: Lark's lexer reads them as keywords even where a UNIT could stand, so

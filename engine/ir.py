@@ -54,7 +54,8 @@ class Actuals:
     row `source` in periods 0..until (inclusive), its formula after."""
 
     source: str
-    until: int
+    until: int  # the last actual period on the model's timeline (rolled up: the last wholly actual one, or -1)
+    through: str = ""  # its label on the model's own timeline (2026-10), kept when rolled up
 
 
 @dataclass(frozen=True)

@@ -247,18 +247,10 @@ class _Builder(Transformer_NonRecursive):
 
     def actual_stmt(self, meta, children):
         name, actuals, until = children
-        if isinstance(until, Token):  # a name: only `last` says where the actuals end
-            span = self._tspan(until)
-            if str(until) != "last":
-                raise _BuildError(Diagnostic("bad-period", f"`until {until}`: a period or `last`", span, (Label(span),),
-                                             f"actual {name} = {actuals} until last"))
-            until_label, until_span = None, span
-        else:
-            end = self._span(meta)  # the period is the statement's last word
-            until_label = until
-            until_span = Span(self.file, end.end_line, end.end_col - len(str(until)), end.end_line, end.end_col)
-        return ast.Actual(str(name), ast.Name(str(actuals), self._tspan(actuals)), until_label, self._span(meta),
-                          self._tspan(name), until_span)
+        end = self._span(meta)  # the period (or `last`) is the statement's last word
+        until_span = Span(self.file, end.end_line, end.end_col - len(str(until)), end.end_line, end.end_col)
+        return ast.Actual(str(name), ast.Name(str(actuals), self._tspan(actuals)),
+                          None if isinstance(until, Token) else until, end, self._tspan(name), until_span)
 
     def scenario_stmt(self, meta, children):
         name, description, *equations = children

@@ -70,6 +70,7 @@ def results_dict(results) -> dict:
             entry["value"] = _json_number(values[0], q)
         entry["source"] = [s.to_dict() for s in q.sources] or None
         entry["input"] = q.kind == "input"
+        entry.update(actual_entry(q, dims))
         if q.note:
             entry["note"] = q.note
         if q.low is not None:
@@ -102,6 +103,7 @@ def _dimensioned_entry(results, quantity: str) -> dict:
     entry["values" if q.series else "value"] = nest(0)
     entry["source"] = [s.to_dict() for s in q.sources] or None
     entry["input"] = q.kind == "input"
+    entry.update(actual_entry(q, dims))
     if q.note:
         entry["note"] = q.note
     if any(x.low is not None for x in qs.values()):
@@ -113,6 +115,29 @@ def _dimensioned_entry(results, quantity: str) -> dict:
             return [nest_ranges(depth + 1) for _ in dims.items[dims.of[quantity][depth]]]
         entry["range"] = nest_ranges(0)
     return entry
+
+
+def actual_entry(q: ir.Quantity, dims) -> dict:
+    """JSON: the last period a quantity takes from its actuals, and which quantity holds them
+    (engine/actuals.py); nothing for a quantity without actuals. Every item of a dimensioned
+    quantity has the same last period (one `actual` statement)."""
+    if q.actual is None:
+        return {}
+    return {"actual_until": q.actual.through, "actuals": dims.quantity_of(q.actual.source)}
+
+
+def marked(row_cells: list[str], q: ir.Quantity, any_actuals: bool) -> list[str]:
+    """A table row's cells, the actual ones marked `*` (the others padded, so columns align)."""
+    if not any_actuals:
+        return row_cells
+    until = q.actual.until if q.actual is not None else -1
+    return [c + ("*" if k <= until and c else " ") for k, c in enumerate(row_cells)]
+
+
+def actuals_legend(quantities) -> list[str]:
+    """Under a table: what the marked cells are."""
+    found = [f"{name} from {q.actual.source} to {q.actual.through}" for name, q in quantities if q.actual is not None]
+    return ["* actuals: " + "; ".join(found)] if found else []
 
 
 def block_values(results, rows) -> np.ndarray:
@@ -219,8 +244,10 @@ def table(results, names: list[str] | None = None, sources: bool = False) -> str
         (series_rows if q.series else scalar_rows).append((row, q))
     out = [f"{model.title}  (scenario: {model.scenario})", ""]
     if series_rows:
-        out += _grid(["quantity", "unit"] + [str(p) for p in periods], [r for r, _ in series_rows], sources,
-                     [q for _, q in series_rows])
+        any_actuals = any(q.actual is not None for _, q in series_rows)
+        rows = [r[:2] + marked(r[2:], q, any_actuals) for r, q in series_rows]
+        out += _grid(["quantity", "unit"] + [str(p) for p in periods], rows, sources, [q for _, q in series_rows])
+        out += actuals_legend((r[0], q) for r, q in series_rows)
         out.append("")
     if scalar_rows:
         out += _grid(["figure", "unit", "value"], [r for r, _ in scalar_rows], sources, [q for _, q in scalar_rows])

@@ -122,9 +122,18 @@ def roll_up(results, by: str):
             with np.errstate(divide="ignore", invalid="ignore"):
                 values[name] = values[a] / values[b] * factor
         ratios = [n for n in ratios if n not in ready]
-    quantities = {name: per_coarse_period(q, model.units, coarse.step_unit) for name, q in model.quantities.items()}
+    quantities = {name: _actual_years(per_coarse_period(q, model.units, coarse.step_unit), g)
+                  for name, q in model.quantities.items()}
     coarse_model = replace(model, timeline=coarse, quantities=MappingProxyType(quantities))
     return replace(results, model=coarse_model, values=values, env=None)  # Results, without importing model
+
+
+def _actual_years(q: ir.Quantity, g: Grouping) -> ir.Quantity:
+    """Actuals (engine/actuals.py) on the coarser timeline: the periods wholly actual."""
+    if q.actual is None:
+        return q
+    whole = [k for k, (_, last) in enumerate(g.groups) if last <= q.actual.until]
+    return replace(q, actual=replace(q.actual, until=whole[-1] if whole else -1))
 
 
 def per_coarse_period(q: ir.Quantity, units, step):

@@ -64,7 +64,8 @@ def assemble(s: Scope) -> ir.CheckedModel:
         if isinstance(stmt, (ast.Input, ast.Equation)) and name in s.quantities and name not in ordered:
             ordered[name] = s.quantities[name].freeze()
             if name in s.actuals:
-                ordered[name] = replace(ordered[name], actual=ir.Actuals(*s.actuals[name]))
+                source, until = s.actuals[name]
+                ordered[name] = replace(ordered[name], actual=ir.Actuals(source, until, s.timeline.label(until)))
     scenarios = {"base": None, **{k: v.description for k, v in s.scenarios.items()}}
     return ir.CheckedModel(
         title=s.title, file=s.file, timeline=s.timeline, quantities=MappingProxyType(ordered),
