@@ -19,6 +19,7 @@ from dataclasses import fields, is_dataclass, replace
 
 from . import syntax as ast
 from .diagnostics import Diagnostic, Label, ModelError, did_you_mean
+from .timeline import parse_label
 
 FORECAST = "forecast"
 SET_KEY = "actual_until"  # --set revenue.actual_until=2026-09
@@ -64,6 +65,43 @@ def with_until(module: ast.Module, until: dict[str, ast.PeriodLabel | None]) -> 
     return replace(module, statements=tuple(
         replace(s, until=until[s.name]) if isinstance(s, ast.Actual) and s.name in until else s
         for s in module.statements))
+
+
+def overridden(model, overrides: dict | None):
+    """(the model, the other overrides): `--set revenue.actual_until=2026-09` (or `=last`) ends
+    the actuals elsewhere, which changes which equation holds each period, so the model with
+    that `actual` statement is checked again (a new engine Model); the other keys are inputs'."""
+    overrides = overrides or {}
+    keys = {k: v for k, v in overrides.items() if isinstance(k, str) and k.endswith("." + SET_KEY)}
+    if not keys:
+        return model, overrides
+    stated = {s.name: s for s in model.module.statements if isinstance(s, ast.Actual)}
+    until = {}
+    for key, value in keys.items():
+        name = key[:-len(SET_KEY) - 1].strip()
+        if name not in stated:
+            raise _usage(f"--set {key}: `{name}` has no `actual` statement", "`actual` statements: " + (
+                ", ".join(stated) or "none") if stated else "state it: actual NAME = ACTUALS until last")
+        text = str(value).strip()
+        try:
+            until[name] = None if text == "last" else ast.PeriodLabel(*parse_label(text))
+        except ValueError as err:
+            raise _usage(f"--set {key}={text}: {err}", f"--set {key}=last, or a period: --set {key}="
+                         f"{stated[name].until or '2026-09'}") from None
+    rest = {k: v for k, v in overrides.items() if k not in keys}
+    again = type(model)(model.text, model.file, with_until(model.module, until))
+    try:
+        again.checked()
+    except ModelError as err:  # said at the `actual` statement, whose text still shows the model's period
+        said = tuple(f"--set {k}={v}" for k, v in keys.items())
+        err.diagnostics = [replace(d, notes=d.notes + (f"the actuals end as {', '.join(said)} says",))
+                           for d in err.diagnostics]
+        raise
+    return again, rest
+
+
+def _usage(message: str, hint: str) -> ModelError:
+    return ModelError([Diagnostic("usage", message, None, hint=hint)])
 
 
 def _valid(stated, statements, errors) -> dict[str, ast.Actual]:

@@ -61,8 +61,10 @@ class CheckReport:
 def check(model, scenarios: list[str] | None = None, overrides: dict | None = None, explore: int = 0,
           seed: int = 0, path: str | None = None, progress=None) -> CheckReport:
     """progress(done, expected): told of the search's steps (engine/explore.py, engine/progress.py)."""
+    from .actuals import overridden
+
+    model, overrides = overridden(model, overrides)  # --set revenue.actual_until=...: checked again
     scenarios = scenarios or model.scenarios
-    overrides = overrides or {}
     outcome = [(scenario, model.run(scenario, overrides).checks) for scenario in scenarios]
     exploration = None
     if explore:

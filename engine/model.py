@@ -17,6 +17,7 @@ from . import cache as parse_cache
 from . import ir
 from . import syntax as ast
 from .diagnostics import Diagnostic, ModelError
+from .actuals import overridden
 from .evaluate import Evaluator
 from .gcpause import collector_paused
 from .overrides import input_values
@@ -130,6 +131,9 @@ class Model:
         the same scenario; only the formulas downstream of the inputs that differ from them are
         evaluated again (what-if loops, exploration)."""
         _usage(scenario, since)
+        model, overrides = overridden(self, overrides)
+        if model is not self:  # the actuals end elsewhere (--set revenue.actual_until=...)
+            return model.run(scenario, overrides)
         checked = self.checked(scenario)
         inputs = input_values(checked, overrides if overrides is not None else {})
         return self._evaluate(scenario, checked, inputs, since)
@@ -152,6 +156,7 @@ class Model:
         progress: a callback told of the work done (engine/progress.py); none by default."""
         from .solve import solve
 
+        self, overrides = overridden(self, overrides)
         return solve(self, target, vary, between, scenario, overrides, progress)
 
     def sensitivity(self, output: str, inputs: list[str] | None = None, percent: float = 10.0,
@@ -161,6 +166,7 @@ class Model:
         range), largest swing first, in one vectorised evaluation. str() is its table."""
         from .sensitivity import sensitivity
 
+        self, overrides = overridden(self, overrides)
         return sensitivity(self, output, inputs, percent, scenario, overrides)
 
     def table(self, output: str, vary: list[str], scenario: str = "base", overrides: dict | None = None,
@@ -170,6 +176,7 @@ class Model:
         progress: a callback told of the cells done (engine/progress.py); none by default."""
         from .datatable import data_table
 
+        self, overrides = overridden(self, overrides)
         return data_table(self, output, list(vary), scenario, overrides, progress)
 
     def simulate(self, samples: int = 10_000, seed: int = 0, scenario: str = "base", **options):

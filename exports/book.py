@@ -131,16 +131,19 @@ class Book:
         return self.wb.add_worksheet(name, self.worksheet_class)
 
     # ------------------------------------------------------------------ formats and widths
-    def fmt(self, q: ir.Quantity | None, input_cell: bool = False, follows: bool = False):
-        """The cell format of a quantity's row (number format from its RowStyle); q None: TRUE/FALSE."""
+    def fmt(self, q: ir.Quantity | None, input_cell: bool = False, follows: bool = False, actual: bool = False):
+        """The cell format of a quantity's row (number format from its RowStyle); q None: TRUE/FALSE.
+        actual: a period the quantity takes from its actuals (engine/actuals.py), shaded."""
         number_format = self.layout.styles[q.name].number_format if q is not None else TRUE_FALSE
-        key = (number_format, input_cell, follows)
+        key = (number_format, input_cell, follows) + ((True,) if actual else ())
         if key not in self._formats:
             props = {"num_format": number_format}
             if input_cell:
                 props.update(font_color=INPUT_BLUE, bg_color="#FFFFE0")
             if follows:
                 props.update(font_color="#808080", italic=True)
+            if actual:
+                props.update(bg_color=ACTUAL_SHADE)
             self._formats[key] = self.wb.add_format(props)
         return self._formats[key]
 
@@ -364,6 +367,9 @@ class Book:
             rows[name] = r
             r += 1
         return rows, headers
+
+
+ACTUAL_SHADE = "#E2EFDA"  # the cells a quantity takes from its actuals (light green)
 
 
 def _same_equations(a: ir.Quantity, b: ir.Quantity) -> bool:

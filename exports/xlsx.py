@@ -23,6 +23,8 @@ from xlsxwriter.utility import xl_rowcol_to_cell, xl_rowcol_to_cell_fast
 from ..engine import builtins, files, ir
 from ..engine.diagnostics import Diagnostic
 
+FORECAST = "forecast("  # engine/actuals.py forecast_name: forecast(revenue)
+
 from .book import Book, ExportError
 from .formula_text import CLASSIC_FUNCTIONS, classic  # noqa: F401 (CLASSIC_FUNCTIONS re-exported)
 from .formulas import Unsupported
@@ -90,7 +92,10 @@ def excel_name(name: str) -> str:
     Excel would read it as a cell reference or it clashes with the workbook's own names.
     Reversible: model names never need the prefix, so a leading `_` is dropped to read it back.
     An item row `revenue[na, chat]` is `revenue.na.chat`: model names and items never contain a
-    dot, so it cannot collide with a quantity's name or another row's (the block is `revenue`)."""
+    dot, so it cannot collide with a quantity's name or another row's (the block is `revenue`).
+    `forecast(revenue)` (engine/actuals.py) is `_forecast.revenue`: no model name maps to it."""
+    if name.startswith(FORECAST) and name.endswith(")"):
+        return "_forecast." + excel_name(name[len(FORECAST):-1])
     if name.endswith("]") and "[" in name:
         quantity, _, items = name[:-1].partition("[")
         return excel_name(quantity) + "." + ".".join(i.strip() for i in items.split(","))
@@ -100,6 +105,9 @@ def excel_name(name: str) -> str:
 
 
 def model_name(defined: str) -> str:
+    if defined.startswith("_forecast."):
+        quantity, bracket, items = model_name(defined[len("_forecast."):]).partition("[")
+        return f"{FORECAST}{quantity}){bracket}{items}"
     quantity, *items = defined.split(".")
     quantity = quantity[1:] if quantity.startswith("_") else quantity
     return f"{quantity}[{', '.join(items)}]" if items else quantity

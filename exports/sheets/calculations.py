@@ -56,6 +56,7 @@ def write(book: Book):
             book.formula(ws, place.row, VALUE_COL, text, values[0], q, fmt)
             continue
         row_values = values.tolist()
+        actual = actual_cells(book, ws, place.row, q)
         templates: dict[tuple, tuple[str, bool]] = {}  # one template per equation (per scenario variant)
         for i in range(book.n):
             eqs = [equation_at(v, i) for v in variants]
@@ -70,7 +71,28 @@ def write(book: Book):
                 templates[key] = (template, classic(template))
             template, is_classic = templates[key]
             text = render(template, FIRST_PERIOD_COL + i, book.letters)
-            book.formula(ws, place.row, FIRST_PERIOD_COL + i, text, row_values[i], q, fmt, is_classic)
+            book.formula(ws, place.row, FIRST_PERIOD_COL + i, text, row_values[i], q, actual(i) or fmt, is_classic)
+    if any(q.actual is not None for q in book.base.quantities.values()):
+        book.text(ws, 2, 0, "Shaded cells are actuals: they read the actuals' input cells (the source is in each "
+                            "cell's comment); the formula holds after them.", widen=False)
     book.widen(ws, 3, 1)
     book.size_columns(ws, minimum=4, maximum=40)
     book.print_setup(ws, label_columns=2)
+
+
+def actual_cells(book: Book, ws, row: int, q):
+    """For a quantity with actuals (engine/actuals.py): a comment citing them on each actual cell,
+    and a function giving period i's shaded format (None after them: the row's own)."""
+    if q.actual is None:
+        return lambda i: None
+    tl, source = book.base.timeline, book.base.quantities.get(q.actual.source)
+    cited = "; ".join(s.file + (f" {s.date}" if s.date else "") + (f' "{s.quote}"' if s.quote else "")
+                      for s in (source.sources if source is not None else ())) or (
+        source.note if source is not None and source.note else "no source stated")
+    after = f" The formula holds from {tl.label(q.actual.until + 1)}." if q.actual.until + 1 < len(tl) else ""
+    text = (f"Actual: {q.actual.source}, {tl.label(0)} to {q.actual.through}. Source: {cited}.{after}"
+            )[:limits.MAX_CELL_TEXT]
+    for i in range(q.actual.until + 1):
+        ws.write_comment(row, FIRST_PERIOD_COL + i, text, {"x_scale": 3, "y_scale": 1.5})
+    shaded = book.fmt(q, actual=True)
+    return lambda i: shaded if i <= q.actual.until else None
