@@ -125,6 +125,7 @@ class _Expander(StatementWriter):
                                f"declare `{eq.value.name}` {what(want)}, one value per item" if want else
                                f"sum the items first: {eq.value.name}_total = sum({eq.value.name} over "
                                f"{', '.join(have)})", Label(eq.name_span, what(want)))
+                    eqs.remove(eq)  # not written out: its reads would be reported again
 
     def bounded(self, quantities: dict) -> bool:
         """Rows (and cells: rows x periods) counted before anything is written out item by item,
