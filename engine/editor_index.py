@@ -102,6 +102,9 @@ def _statement(index: Index, stmt, known: dict, lines: list[str]) -> None:
         for eq in stmt.equations:
             _statement(index, eq, known, lines)
         return
+    elif isinstance(stmt, ast.Actual):  # names the quantity it gives actuals to (and reads its actuals below)
+        if stmt.name in known["quantity"]:
+            add(Occurrence(stmt.name_span, ("quantity", stmt.name), False))
     elif isinstance(stmt, ast.Correlate):
         for name in stmt.names:
             base = name.name.partition("[")[0]

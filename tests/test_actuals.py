@@ -183,3 +183,51 @@ def test_the_workbook_shades_actuals_cites_their_source_and_libreoffice_agrees(t
         assert (got is None and value is None) or close(got, value, rel=1e-12), (sheet, cell, got, value)
         checked += 1
     assert checked >= 6 * 5
+
+
+def test_the_docs_example_runs_as_written():
+    import re
+
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    section = text[text.index("## Actuals and forecast"):text.index("## Dimensions")]
+    [block] = re.findall(r"```unitsheet\n(.*?\n)```", section, re.S)
+    r = engine.loads(block, "doc.ush").run()
+    assert np.allclose(r.values["revenue"], REVENUE) and np.allclose(r.values["balance"], BALANCE)
+    assert not r.passed, "2026-02 is 32 off a plan of 88: more than 20 % of 120"
+
+
+def test_the_saas_model_runs_on_from_its_actual_months():
+    """What the README says of models/saas_monthly.ush: six actual months, 2025-07 grown from the
+    last one (6,390 * 0.98 + 400 = 6,662.2), the plan from 5,000 (6,712.4 in 2025-07)."""
+    from conftest import ROOT
+
+    m = engine.load(ROOT / "models" / "saas_monthly.ush")
+    r = m.run()
+    seats = r.values["seats"]
+    assert list(seats[:6]) == [5000, 5290, 5610, 5850, 6170, 6390]
+    assert seats[6] == pytest.approx(6390 * 0.98 + 400, rel=1e-15)
+    plan = [5000.0]
+    for _ in range(6):
+        plan.append(plan[-1] * 0.98 + 400)
+    assert np.allclose(r.values["forecast(seats)"][:7], plan) and round(plan[6]) == 6712
+    assert r.to_dict()["quantities"]["seats"]["actual_until"] == "2025-06"
+    assert m.run(overrides={"seats.actual_until": "2025-04"}).values["seats"][4] == pytest.approx(5850 * 0.98 + 400)
+    assert all(c["passed"] for s in m.scenarios for c in m.run(s).checks)
+
+
+def test_the_editor_knows_the_statement():
+    from unitsheet.engine import editor_actions
+    from unitsheet.engine.editor import Document
+
+    doc = Document(MODEL, "actuals.ush")
+    assert doc.checked_diagnostics == []
+    assert "actual" in [c.label for c in editor_actions.completions(doc, 1, 1)]
+    hover = doc.hover(8, 9)  # `revenue` in the actual statement: its equations, the actuals among them
+    assert hover is not None and "revenue[2026-01..2026-03] = revenue_actual" in hover.text
+    refs = [o.span.line for o in doc.index.occurrences if o.symbol == ("quantity", "revenue")]
+    assert 8 in refs
+    line = MODEL.splitlines()[11]
+    hover = doc.hover(12, line.index("forecast") + 2)
+    assert hover is not None and "`forecast(x)`" in hover.text
