@@ -59,6 +59,11 @@ def expand(module: ast.Module, text: str | None = None) -> ast.Module:
     return replace(module, statements=tuple(out))
 
 
+def has_forecasts(module: ast.Module) -> bool:
+    """Whether the written-out module holds forecast(x) quantities (checked from x's own text)."""
+    return any(isinstance(s, ast.Equation) and s.name.startswith(FORECAST + "(") for s in module.statements)
+
+
 def with_until(module: ast.Module, until: dict[str, ast.PeriodLabel | None]) -> ast.Module:
     """The module with these quantities' actuals ending at another period (None: `last`): what
     `--set revenue.actual_until=2026-09` runs."""

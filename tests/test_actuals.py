@@ -231,3 +231,35 @@ def test_the_editor_knows_the_statement():
     line = MODEL.splitlines()[11]
     hover = doc.hover(12, line.index("forecast") + 2)
     assert hover is not None and "`forecast(x)`" in hover.text
+
+
+def test_a_formula_as_the_actuals_as_the_unit_error_hints():
+    """Amounts per month for a rate: the hint's conversion over the actual months works."""
+    text = '''timeline 2026-01..2026-06 monthly
+input revenue_amount: USD = {2026-01: 100, 2026-02: 120, 2026-03: 90}
+    rollup sum
+input price = 10 USD/month
+revenue = price * 2
+actual revenue = revenue_amount until 2026-03
+'''
+    with pytest.raises(engine.ModelError) as info:
+        model(text).run()
+    [d] = info.value.diagnostics
+    fix = "revenue_amount_rate[2026-01..2026-03] = revenue_amount / period_length()"
+    assert d.kind == "unit-mismatch" and fix in d.hint
+    fixed = text.replace("revenue = price", fix + "\nrevenue = price").replace("= revenue_amount until",
+                                                                               "= revenue_amount_rate until")
+    assert list(model(fixed).run().values["revenue"]) == [100, 120, 90, 20, 20, 20]
+
+
+def test_an_error_in_a_formula_with_a_forecast_is_said_once():
+    text = '''timeline 2026-01..2026-06 monthly
+input price = 10 USD
+input revenue_actual: USD/month = {2026-01: 1}
+revenue = price + 1 USD/month
+actual revenue = revenue_actual until 2026-01
+check "x": abs(revenue - forecast(revenue)) <= 1 USD/month
+'''
+    with pytest.raises(engine.ModelError) as info:
+        model(text).run()
+    assert [d.span.line for d in info.value.diagnostics] == [4]

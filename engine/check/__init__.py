@@ -45,7 +45,8 @@ def check(module: ast.Module, scenario: str = "base", source_text: str | None = 
     module = dimensions.expand(actuals.expand(module, source_text), source_text)  # item by item (itself without dimensions)
     s = Scope(module, module.file, {module.file: source_text} if source_text is not None else {},
               base_model=base, scenario=scenario)
-    s.report.once_per_span = bool(module.dimensions)
+    # items, and forecast(x)'s copies of x's equations (engine/actuals.py), are checked from one text
+    s.report.once_per_span = bool(module.dimensions) or actuals.has_forecasts(module)
     for _, run, stop in PASSES:
         run(s)
         if stop:

@@ -292,14 +292,18 @@ def conform(s, node, q: ir.Quantity, eq: ast.Equation, declared: bool):
     return common.convert(s, node, want)
 
 
-def _actuals_hint(s, name: str, node, q, want: str) -> str:
-    """An amount per period where the quantity is a rate (or the reverse): the conversion to write."""
-    if node.type.unit is not None and q.unit is not None:
-        time = s.units.parse("year").dimensionality
+def _actuals_hint(s, stmt, node, q, want: str) -> str:
+    """An amount per period where the quantity is a rate (or the reverse): the conversion to write,
+    over the actual periods (the actuals have no value after them)."""
+    name, time = stmt.actuals.name, s.units.parse("year").dimensionality
+    if node.type.unit is not None and q.unit is not None and stmt.until is not None:
+        over = f"[{s.timeline.label(0)}..{stmt.until}]"
         if q.unit.dimensionality * time == node.type.unit.dimensionality:
-            return f"the actuals are amounts per period: make them a rate first, {name}_rate = {name} / period_length()"
+            return (f"the actuals are amounts per period: make them a rate first, {name}_rate{over} = {name} / "
+                    f"period_length(), and take the actuals from {name}_rate")
         if node.type.unit.dimensionality * time == q.unit.dimensionality:
-            return f"the actuals are a rate: make them amounts per period first, {name}_amount = {name} * period_length()"
+            return (f"the actuals are a rate: make them amounts per period first, {name}_amount{over} = {name} * "
+                    f"period_length(), and take the actuals from {name}_amount")
     return f"give the actuals in {want}, as the formula gives `{q.name}`"
 
 
@@ -309,7 +313,7 @@ def mismatch_declared(s, node, q, eq, declared):
     if eq.actual is not None:  # engine/actuals.py: the actuals measure what the formula does
         s.report.error("unit-mismatch", f"the actuals `{eq.actual.actuals.name}` are in {got}, but `{q.name}` is in "
                        f"{want}", eq.actual.actuals.span, Label(eq.actual.actuals.span, got),
-                       Label(eq.actual.name_span, want), hint=_actuals_hint(s, eq.actual.actuals.name, node, q, want))
+                       Label(eq.actual.name_span, want), hint=_actuals_hint(s, eq.actual, node, q, want))
     elif declared and q.name in s.unit_of_model:
         base = s.unit_of_model[q.name]
         s.report.error("declared-unit", f"this formula gives `{q.name}` in {got}, but the model "
