@@ -44,11 +44,11 @@ def overview(model, scenario: str = "base") -> tuple[str, dict]:
     rows, data = [], []
     for q in ordered:
         shown, factor = report.display(q, results.values[q.name], checked.units)
-        value = "(series)" if q.series else f"{report.cells(results.values[q.name][:1], q, checked.units, factor, checked.timeline)[0]}"
+        value = ("(series" + (f", actual to {q.actual.through})" if q.actual is not None else ")")) if q.series else f"{report.cells(results.values[q.name][:1], q, checked.units, factor, checked.timeline)[0]}"
         src = q.sources[0].file if q.sources else ""
         rows.append([q.name, q.kind, value, shown or ("true/false" if q.unit is None else ""), src])
         data.append({"name": q.name, "kind": q.kind, "series": q.series, "display_unit": shown,
-                     "sources": [s.to_dict() for s in q.sources]})
+                     "sources": [s.to_dict() for s in q.sources], **report.actual_entry(q, checked.dimensions)})
     widths = [max(len(r[i]) for r in rows + [["quantity", "kind", "value", "unit", "source"]]) for i in range(5)]
     lines = [f"{checked.title}  (scenario: {scenario}): {sum(q.kind == 'input' for q in ordered)} inputs, "
              f"{sum(q.kind != 'input' for q in ordered)} formulas; `unitsheet explain MODEL NAME` for one of them", ""]

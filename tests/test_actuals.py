@@ -124,6 +124,8 @@ def test_the_table_json_and_explain_say_which_periods_are_actuals(tmp_path, caps
     assert "actuals: 2026-01 to 2026-03 from revenue_actual; the formula from 2026-04" in out
     assert 'source: ledger.csv 2026-04-02 "closed months"' in out
     assert [line.endswith("(actual)") for line in out.split("values:")[1].strip().splitlines()] == [True] * 3 + [False] * 3
+    _, out, _ = run_cli(["explain", str(path)], capsys)
+    assert "(series, actual to 2026-03)" in next(line for line in out.splitlines() if line.startswith("revenue "))
     _, out, _ = run_cli(["run", str(path), "--by", "quarter"], capsys)
     row = next(line for line in out.splitlines() if line.startswith("revenue "))
     assert row.split()[-2].endswith("*") and not row.split()[-1].endswith("*"), "2026Q1 is wholly actual, Q2 not"
