@@ -265,3 +265,13 @@ check "x": abs(revenue - forecast(revenue)) <= 1 USD/month
     with pytest.raises(engine.ModelError) as info:
         model(text).run()
     assert [d.span.line for d in info.value.diagnostics] == [4]
+
+
+def test_a_simulation_draws_nothing_in_the_actual_months():
+    """The actual months are facts: every sample has them; the spread starts after them."""
+    text = MODEL.replace("input start = 80 USD/month", "input start = 80 USD/month\ninput g = 5 % .. 15 %").replace(
+        "revenue[t-1] * 1.1\nactual", "revenue[t-1] * (1 + g)\nactual")
+    sim = model(text).simulate(400, seed=1)
+    s = sim.summary("revenue")
+    assert s["p5"][:3] == s["p95"][:3] == [100, 120, 90]
+    assert s["p5"][3] < 99 < s["p95"][3] and s["p5"][3] >= 90 * 1.05 and s["p95"][3] <= 90 * 1.15
