@@ -116,7 +116,7 @@ class _Expander(StatementWriter):
         """An `actual` statement's actuals vary by the quantity's dimensions (engine/actuals.py):
         revenue by region takes revenue_actual by region, never one value for every region."""
         for name, eqs in self.equations_of.items():
-            for eq in (e for e in eqs if e.actual is not None):
+            for eq in [e for e in eqs if e.actual is not None]:
                 have, want = self.ordered(self.dims_of(eq.value)), self.of.get(name, ())
                 if have != want:
                     what = lambda dims: "by " + ", ".join(dims) if dims else "by no dimension"  # noqa: E731

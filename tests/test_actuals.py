@@ -275,3 +275,11 @@ def test_a_simulation_draws_nothing_in_the_actual_months():
     s = sim.summary("revenue")
     assert s["p5"][:3] == s["p95"][:3] == [100, 120, 90]
     assert s["p5"][3] < 99 < s["p95"][3] and s["p5"][3] >= 90 * 1.05 and s["p95"][3] <= 90 * 1.15
+
+
+def test_an_equation_inside_the_actuals_is_unused_and_said_so_unless_the_forecast_reads_it():
+    text = "\n".join(line for line in MODEL.splitlines() if "forecast" not in line) + "\n"
+    base, scenario = model(text).warnings()  # the model's revenue[2026-01] = start, and the scenario's
+    assert base.kind == scenario.kind == "unused-equation" and "to 2026-03" in base.message
+    assert (base.span.line, base.scenario, scenario.scenario) == (6, None, "faster")
+    assert model().warnings() == [], "forecast(revenue) reads revenue[2026-01] = start"

@@ -74,7 +74,10 @@ def coverage_of_formulas(s):
                 if clash:
                     overlap(s, name, eq, clash[1], clash[0])
                 owner.take(start, clash[0] - 1 if clash else stop, eq)
-                pieces.extend((eq, first, last) for first, last in actual.free(start, stop))
+                runs = actual.free(start, stop)
+                pieces.extend((eq, first, last) for first, last in runs)
+                if not runs and f"forecast({name})" not in s.formulas:
+                    unused(s, name, eq)
         for extra in (scalar + general)[1:]:
             first = (scalar + general)[0]
             definitions.duplicate(s, name, *_in_order(extra.name_span, first.name_span))
@@ -120,6 +123,14 @@ def _actuals(s, name: str, equations, pieces) -> _Owned:
         pieces.append((eq, start, stop))
         s.actuals[name] = (eq.value.name, stop)
     return taken
+
+
+def unused(s, name: str, eq) -> None:
+    """An equation whose periods the actuals all take: not computed (forecast() would read it)."""
+    until = s.timeline.label(s.actuals[name][1]) if name in s.actuals else "their end"
+    s.report.warning("unused-equation", f"the actuals of `{name}` cover every period of this equation (to {until}): "
+                     "it is not used", eq.index.span, Label(eq.index.span, "within the actuals"),
+                     hint=f"remove it, or read it through forecast({name}) (the plan the actuals replace)")
 
 
 def _in_order(a: Span, b: Span) -> tuple[Span, Span]:
