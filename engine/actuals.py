@@ -76,7 +76,8 @@ def overridden(model, overrides: dict | None):
     """(the model, the other overrides): `--set revenue.actual_until=2026-09` (or `=last`) ends
     the actuals elsewhere, which changes which equation holds each period, so the model with
     that `actual` statement is checked again (a new engine Model); the other keys are inputs'."""
-    overrides = overrides or {}
+    if not isinstance(overrides, dict) or not overrides:  # not a dict: the inputs' reading refuses it
+        return model, overrides
     keys = {k: v for k, v in overrides.items() if isinstance(k, str) and k.endswith("." + SET_KEY)}
     if not keys:
         return model, overrides

@@ -63,7 +63,7 @@ def check(model, scenarios: list[str] | None = None, overrides: dict | None = No
     """progress(done, expected): told of the search's steps (engine/explore.py, engine/progress.py)."""
     from .actuals import overridden
 
-    model, overrides = overridden(model, overrides)  # --set revenue.actual_until=...: checked again
+    model, overrides = overridden(model, overrides or {})  # --set revenue.actual_until=...: checked again
     scenarios = scenarios or model.scenarios
     outcome = [(scenario, model.run(scenario, overrides).checks) for scenario in scenarios]
     exploration = None
