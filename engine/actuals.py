@@ -205,6 +205,11 @@ def _forecasts(stmt, actuals, wanted, errors):
 
 
 def _calls(statements) -> bool:
+    return reads_forecast(statements)
+
+
+def reads_forecast(statements) -> bool:
+    """Whether any of the statements calls forecast()."""
     stack = list(statements)
     while stack:
         node = stack.pop()

@@ -47,61 +47,66 @@ class _Owned:
 def coverage_of_formulas(s):
     """Which periods each formula equation defines. `x[t]` takes every period the others leave."""
     s.pieces: dict[str, list[tuple[ast.Equation, int | None, int | None]]] = {}
-    n = len(s.timeline)
     for name, equations in s.formulas.items():
-        owner = _Owned()
-        pieces = []
-        general = []
-        scalar = []
-        fallbacks = [eq for eq in equations if eq.fallback]  # an item's copy of the general equation
-        actual = _actuals(s, name, equations, pieces)  # engine/actuals.py: they win
-        for eq in equations:
-            if eq.fallback or eq.actual is not None:
-                continue
-            if eq.index is None:
-                scalar.append(eq)
-            elif isinstance(eq.index, ast.Current):
-                general.append(eq)
-            elif isinstance(eq.index, (ast.Relative, ast.Shift)):
-                s.report.error("bad-period", "the left of `=` takes t, a period or a range, not a lag",
-                               eq.index.span, Label(eq.index.span), hint=f"write {name}[t] = ...")
-            else:
-                try:
-                    start, stop = periods.period_span(s, eq.index)
-                except Abandon:
-                    continue
-                clash = owner.first_clash(start, stop)
-                if clash:
-                    overlap(s, name, eq, clash[1], clash[0])
-                owner.take(start, clash[0] - 1 if clash else stop, eq)
-                runs = actual.free(start, stop)
-                pieces.extend((eq, first, last) for first, last in runs)
-                if not runs and f"forecast({name})" not in s.formulas:
-                    unused(s, name, eq)
-        for extra in (scalar + general)[1:]:
-            first = (scalar + general)[0]
-            definitions.duplicate(s, name, *_in_order(extra.name_span, first.name_span))
-        if scalar and (pieces or general):
-            other = (pieces[0][0] if pieces else general[0]).name_span
-            definitions.duplicate(s, name, *_in_order(scalar[0].name_span, other),
-                                  hint=f"`{name} = ...` defines every period: write `{name}[t] = ...` for the "
-                                       "periods the other equations leave")
-        if general:
-            for start, stop in [run for free in owner.free(0, n - 1) for run in actual.free(*free)]:
-                pieces.append((general[0], start, stop))
-                owner.take(start, stop, general[0])
-        for eq in fallbacks:  # the periods the item's own equations leave (engine/dimensions.py)
+        s.pieces[name] = formula_pieces(s, name, equations)
+
+
+def formula_pieces(s, name: str, equations: list) -> list[tuple[ast.Equation, int | None, int | None]]:
+    """One formula's (equation, first period, last period); None, None for a single value."""
+    n = len(s.timeline)
+    owner = _Owned()
+    pieces = []
+    general = []
+    scalar = []
+    fallbacks = [eq for eq in equations if eq.fallback]  # an item's copy of the general equation
+    actual = _actuals(s, name, equations, pieces)  # engine/actuals.py: they win
+    for eq in equations:
+        if eq.fallback or eq.actual is not None:
+            continue
+        if eq.index is None:
+            scalar.append(eq)
+        elif isinstance(eq.index, ast.Current):
+            general.append(eq)
+        elif isinstance(eq.index, (ast.Relative, ast.Shift)):
+            s.report.error("bad-period", "the left of `=` takes t, a period or a range, not a lag",
+                           eq.index.span, Label(eq.index.span), hint=f"write {name}[t] = ...")
+        else:
             try:
-                start, stop = (0, n - 1) if isinstance(eq.index, ast.Current) else periods.period_span(s, eq.index)
+                start, stop = periods.period_span(s, eq.index)
             except Abandon:
                 continue
-            for first, last in [run for free in owner.free(start, stop) for run in actual.free(*free)]:
-                pieces.append((eq, first, last))
-                owner.take(first, last, eq)
-        if scalar:
-            pieces.append((scalar[0], None, None))
-        pieces.sort(key=lambda piece: piece[0].actual is not None)  # the formula's unit first; actuals conform
-        s.pieces[name] = pieces
+            clash = owner.first_clash(start, stop)
+            if clash:
+                overlap(s, name, eq, clash[1], clash[0])
+            owner.take(start, clash[0] - 1 if clash else stop, eq)
+            runs = actual.free(start, stop)
+            pieces.extend((eq, first, last) for first, last in runs)
+            if not runs and f"forecast({name})" not in s.formulas:
+                unused(s, name, eq)
+    for extra in (scalar + general)[1:]:
+        first = (scalar + general)[0]
+        definitions.duplicate(s, name, *_in_order(extra.name_span, first.name_span))
+    if scalar and (pieces or general):
+        other = (pieces[0][0] if pieces else general[0]).name_span
+        definitions.duplicate(s, name, *_in_order(scalar[0].name_span, other),
+                              hint=f"`{name} = ...` defines every period: write `{name}[t] = ...` for the "
+                                   "periods the other equations leave")
+    if general:
+        for start, stop in [run for free in owner.free(0, n - 1) for run in actual.free(*free)]:
+            pieces.append((general[0], start, stop))
+            owner.take(start, stop, general[0])
+    for eq in fallbacks:  # the periods the item's own equations leave (engine/dimensions.py)
+        try:
+            start, stop = (0, n - 1) if isinstance(eq.index, ast.Current) else periods.period_span(s, eq.index)
+        except Abandon:
+            continue
+        for first, last in [run for free in owner.free(start, stop) for run in actual.free(*free)]:
+            pieces.append((eq, first, last))
+            owner.take(first, last, eq)
+    if scalar:
+        pieces.append((scalar[0], None, None))
+    pieces.sort(key=lambda piece: piece[0].actual is not None)  # the formula's unit first; actuals conform
+    return pieces
 
 
 def _actuals(s, name: str, equations, pieces) -> _Owned:

@@ -28,7 +28,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .. import ir
+from .. import actuals, ir
 from .. import syntax as ast
 from ..diagnostics import Diagnostic, ModelError, Reporter, Span
 from ..dimensions import expand, uses_items
@@ -74,16 +74,8 @@ def _one_edit(old: ast.Module, new: ast.Module, text: str):
     """((old equation, new equation) or () if nothing changed, the new module written out item by
     item) if one equation is the one difference; else None. Unchanged statements are the same
     objects (the incremental parser's); written out item by item, equal ones."""
-    if old.dimensions is ir.NO_DIMENSIONS:
-        expanded = replace(new, dimensions=ir.NO_DIMENSIONS)
-    else:
-        try:
-            expanded = expand(new, text)
-        except ModelError:
-            return None
-        if expanded.dimensions != old.dimensions:
-            return None
-    if len(old.statements) != len(expanded.statements):
+    expanded = _written_out(old, new, text)
+    if expanded is None or len(old.statements) != len(expanded.statements):
         return None
     changed = [(a, b) for a, b in zip(old.statements, expanded.statements) if a is not b and not _same(a, b)]
     if not changed:
@@ -97,9 +89,25 @@ def _one_edit(old: ast.Module, new: ast.Module, text: str):
         return None
     if a.clauses.circular is not None or b.clauses.circular is not None:
         return None
-    if old.dimensions is ir.NO_DIMENSIONS and uses_items((b,)):
-        return None  # item syntax in a model without dimensions: the expander's error
+    if old.dimensions is ir.NO_DIMENSIONS and uses_items((b,)) or actuals.reads_forecast((b,)):
+        return None  # item syntax in a model without dimensions (the expander's error), or forecast()
     return (a, b), expanded
+
+
+def _written_out(old: ast.Module, new: ast.Module, text: str) -> ast.Module | None:
+    """The new module as the checker sees it (engine/validate.py: actuals, then item by item),
+    without the two walks of the whole text where the old one needed neither: a plain model
+    stays plain unless the edited equation brings items or forecast() (_one_edit checks)."""
+    plain = old.dimensions is ir.NO_DIMENSIONS and not any(
+        getattr(stmt, "actual", None) is not None or stmt.name.startswith(f"{actuals.FORECAST}(")
+        for stmt in old.statements if isinstance(stmt, ast.Equation))
+    if plain:
+        return replace(new, dimensions=ir.NO_DIMENSIONS)
+    try:
+        expanded = expand(actuals.expand(new, text), text)
+    except ModelError:
+        return None
+    return expanded if expanded.dimensions == old.dimensions else None
 
 
 def _moved_to(scope: Scope, expanded: ast.Module, text: str) -> Scope:
@@ -128,6 +136,7 @@ def _scope_after(s: Scope, edit, expanded: ast.Module, text: str):
         return None
     t.quantities, t.broken, t.pending, t.counts = dict(s.quantities), set(s.broken), {}, dict(s.counts)
     t.unit_of_model = dict(s.unit_of_model)  # written when a scenario's equation keeps the base unit
+    t.actuals = dict(s.actuals)  # the pieces of a quantity with actuals say where they end
     del t.quantities[name]
     t.pieces = {**s.pieces, name: formula_pieces(t, name, t.formulas[name])}
     if not t.report.diagnostics:
