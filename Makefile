@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MODEL := models/openai_capex.ush
 OUT := out
 
-.PHONY: run test install install-dev libreoffice check fmt-check charts readme bench fuzz clean
+.PHONY: run test install install-dev libreoffice chromium check fmt-check charts readme bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,15 @@ libreoffice:
 		else sudo apt-get update -qq && sudo apt-get install -y -qq libreoffice-calc-nogui poppler-utils fonts-crosextra-carlito >/dev/null; fi; } || \
 		echo "LibreOffice could not be installed: the workbook recalculation tests will say so"
 
-test: install-dev libreoffice
+# The HTML pages (run --format html) are tested in a real headless browser: Debian's Chromium and
+# its WebDriver (chromium-driver, the same build), driven by selenium (tests/browser.py).
+chromium:
+	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver >/dev/null; fi; } || \
+		echo "Chromium could not be installed: the HTML page's browser tests will say so (and fail under CI)"
+
+test: install-dev libreoffice chromium
 	$(BIN)/python -m pytest tests --durations=60
 
 fmt-check: install

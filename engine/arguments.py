@@ -77,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scenario", default="base")
     run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                      help='override an input, e.g. --set "cost_per_gw=58 billion USD/GW" (repeatable)')
-    run.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    run.add_argument("--format", choices=["table", "json", "csv", "html"], default="table",
+                     help="html: one self-contained page (tables, a chart per series, checks, sources as links)")
+    run.add_argument("-o", "--output", metavar="FILE.html", help="where --format html writes its page (else stdout)")
     run.add_argument("--sources", action="store_true", help="show each input's sources under it")
     run.add_argument("--only", nargs="+", metavar="NAME", help="show only these quantities")
     run.add_argument("--by", choices=["year", "quarter"],

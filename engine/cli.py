@@ -157,6 +157,18 @@ def _quantity_names(model, names: list[str]) -> list[str]:
 
 
 
+def _write_html(results, names, output, model_file) -> None:
+    from ..exports.html import model_page
+
+    text = model_page(results, names)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from .files import write_bytes
+
+    write_bytes(output, text.encode("utf-8"), inputs=[model_file])
+
+
 def cmd_run(args) -> int:
     from . import report
 
@@ -171,6 +183,12 @@ def cmd_run(args) -> int:
         except ValueError as err:
             coarser = [b for b in rollup.BY if ir_per_year(rollup.BY[b]) < timeline.per_year]
             raise UsageError(f"{err}" + (f"; try --by {coarser[0]}" if coarser else "")) from None
+    if args.output and args.format != "html":
+        raise UsageError(f"-o/--output is where --format html writes its page; --format {args.format} prints")
+    if args.output:
+        from .files import check_output
+
+        check_output(args.output, [model.file])  # a bad path is a usage error before any work
     results = model.run(args.scenario, _overrides(args.set))
     if args.by and not as_is:
         results = rollup.roll_up(results, args.by)
@@ -185,6 +203,8 @@ def cmd_run(args) -> int:
         print(json_text(data, indent=2))
     elif args.format == "csv":
         sys.stdout.write(report.to_csv(results, names))
+    elif args.format == "html":
+        _write_html(results, names, args.output, model.file)
     else:
         sys.stdout.write(report.table(results, names, sources=args.sources))
         tl = results.model.timeline

@@ -1,0 +1,127 @@
+"""`unitsheet run MODEL --format html`: a model's results as one self-contained page (its title,
+checks red and green, the quantities in their display units with a small chart per series,
+inputs with their sources as links, notes); and the same tables for a notebook
+(Results._repr_html_). Built from exports/html_blocks.py and exports/html_charts.py."""
+
+from __future__ import annotations
+
+from ..engine import report
+from .html_blocks import Markup, Row, checks_list, fragment, join, page, source_link, table, tag
+from .html_charts import sparkline
+
+
+def model_page(results, names: list[str] | None = None) -> str:
+    """The whole page of one run (`names`: only these rows, as run's --only)."""
+    model = results.model
+    tl = model.timeline
+    description = model.scenarios.get(model.scenario) if model.scenario != "base" else None
+    meta = (f"scenario: {model.scenario}" + (f" ({description})" if description else "")
+            + f" · {len(tl)} {tl.kind}s, {tl.label(0)} to {tl.label(len(tl) - 1)}" + f" · {model.file}")
+    body = join([tag("h1", model.title), tag("p", meta, cls="meta"), results_sections(results, names),
+                 inputs_section(results), notes_section(results)])
+    return str(page(model.title, body))
+
+
+def results_fragment(results, limit: int | None = None) -> Markup:
+    """A notebook's view of results: the title, checks and tables, styled inside its own div."""
+    model = results.model
+    head = join([tag("h2", model.title), tag("p", f"scenario: {model.scenario}", cls="meta")])
+    return fragment(join([head, results_sections(results, None, limit)]))
+
+
+def results_sections(results, names: list[str] | None = None, limit: int | None = None) -> Markup:
+    """Checks, then series (a chart and a column per period), then single values. limit: at most
+    this many rows a table, and a line saying how many more (a notebook's output stays readable)."""
+    series, singles = quantity_rows(results, names)
+    periods = results.model.timeline.labels()
+    parts = []
+    if results.checks:
+        parts.append(tag("section", join([tag("h2", "Checks"), checks_list(results.checks)]), id="checks"))
+    if series:
+        rows, more = _cut(series, limit)
+        parts.append(tag("section", join([tag("h2", "Series"), table(["quantity", "unit", "chart"] + periods, rows,
+                                                                    numeric_from=3, cls="series"), more]),
+                         id="series"))
+    if singles:
+        rows, more = _cut(singles, limit)
+        parts.append(tag("section", join([tag("h2", "Single values"),
+                                          table(["quantity", "unit", "value"], rows, numeric_from=2, cls="singles"),
+                                          more]), id="singles"))
+    return join(parts)
+
+
+def _cut(rows: list[Row], limit: int | None) -> tuple[list[Row], Markup]:
+    if limit is None or len(rows) <= limit:
+        return rows, Markup("")
+    return rows[:limit], tag("p", f"... {len(rows) - limit:,} more rows: results.to_frame() has them all",
+                             cls="meta")
+
+
+def quantity_rows(results, names: list[str] | None = None) -> tuple[list[Row], list[Row]]:
+    """The series' rows and the single values' rows, as `run` shows them (report.display's unit
+    and scale, report.cells' text); a dimensioned quantity's items under a row naming it."""
+    model = results.model
+    dims = model.dimensions
+    names = names or list(model.quantities)
+    shown_on = report.display_values(results, names)
+    series: list[Row] = []
+    singles: list[Row] = []
+    group = {id(series): None, id(singles): None}  # the quantity whose items each table is listing
+    for name in names:
+        q = model.quantities[name]
+        rows = series if q.series else singles
+        values = results.values[name]
+        shown, factor = report.display(q, shown_on[name], model.units)
+        item = name in dims.rows
+        text = report.cells(values if q.series else values[:1], q, model.units, factor, model.timeline,
+                            among=shown_on[name] if item else None)
+        quantity = dims.quantity_of(name)
+        if item and group[id(rows)] != quantity:
+            rows.append(Row([f"{quantity} by {', '.join(dims.of[quantity])}"], "group", quantity))
+        group[id(rows)] = quantity if item else None
+        label = name[len(quantity):] if item else name
+        chart = [_chart(q, values * factor, name)] if q.series else []
+        rows.append(Row([label, shown] + chart + text, "item" if item else "", name))
+    return series, singles
+
+
+def _chart(q, values, name: str) -> Markup:
+    if q.unit is None or report.shows_period(q):  # a yes/no or a period label: nothing to draw
+        return Markup("")
+    return sparkline([float(v) for v in values], name)
+
+
+def inputs_section(results) -> Markup:
+    """Each input (a dimensioned one once), its unit, notes and sources, links where they are URLs."""
+    model = results.model
+    dims = model.dimensions
+    rows, seen = [], set()
+    for name, q in model.quantities.items():
+        quantity = dims.quantity_of(name)
+        if q.kind != "input" or quantity in seen:
+            continue
+        seen.add(quantity)
+        shown = quantity + (f" by {', '.join(dims.of[quantity])}" if quantity in dims.of else "")
+        sources = join(source_link(s.file, s.date, s.quote) for s in q.sources)
+        rows.append(Row([shown, results.unit(name), tag("span", q.note or "", cls="wrap"), tag("span", sources, cls="wrap")],
+                        name=quantity))
+    if not rows:
+        return Markup("")
+    return tag("section", join([tag("h2", "Inputs and sources"),
+                                table(["input", "unit", "note", "sources"], rows, cls="inputs")]), id="inputs")
+
+
+def notes_section(results) -> Markup:
+    """The notes of formulas (an input's are with its sources), each quantity once."""
+    model = results.model
+    dims = model.dimensions
+    rows, seen = [], set()
+    for name, q in model.quantities.items():
+        quantity = dims.quantity_of(name)
+        if q.kind == "input" or not q.note or quantity in seen:
+            continue
+        seen.add(quantity)
+        rows.append(Row([quantity, tag("span", q.note, cls="wrap")], name=quantity))
+    if not rows:
+        return Markup("")
+    return tag("section", join([tag("h2", "Notes"), table(["quantity", "note"], rows, cls="notes")]), id="notes")
