@@ -210,6 +210,12 @@ class Model:
 
         return export_workbook(self, path, scenario, simulation, whatif if whatif is not None else WhatIf())
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the base case's tables, inputs with sources, notes (engine/notebook.py)."""
+        from .notebook import model_html
+
+        return model_html(self)
+
     def _evaluate(self, scenario: str, checked: ir.CheckedModel, inputs: dict, since) -> "Results":
         evaluator = self.evaluator(scenario)
         previous = since.env if since is not None and since.model is checked else None
@@ -290,14 +296,11 @@ class Results:
         return self.model.units.text(self.model.quantities[name].unit) if self.model.quantities[name].unit else "bool"
 
     def value(self, name: str, period: int | str | None = None) -> float:
-        """One value: a single value's, or a series' at a period (2027, "2027Q3", "2027-03")."""
-        array = self.values[name]
-        if period is None:
-            return float(array.reshape(-1)[0])
-        first, last = self.model.timeline.parse(str(period))
-        if first != last:
-            raise ValueError(f"{period} is {last - first + 1} periods of this timeline; name one of them")
-        return float(array[first])
+        """One value: a single value's, or a series' at a period (2027, "2027Q3", "2027-03"); a
+        series without a period is refused, naming its periods (a ModelError of kind usage)."""
+        from .notebook import value
+
+        return value(self, name, period)
 
     def to_dict(self) -> dict:
         from .report import results_dict
@@ -305,17 +308,28 @@ class Results:
         return results_dict(self)
 
     def to_frame(self):
-        """One row per quantity, one column per period (scalars in the first column), plus unit."""
-        try:
-            import pandas as pd
-        except ImportError:
-            raise ImportError("Results.to_frame needs pandas: pip install 'unitsheet[pandas]'") from None
+        """The series as a pandas DataFrame: a row per period (its label), a column per series,
+        the columns a MultiIndex (quantity, unit), values in that unit (the engine's, as unit()
+        gives). Single values are not in it (a column's sum is a sum over periods): singles()."""
+        from .notebook import series_frame
 
-        periods = list(self.model.timeline.periods)
-        rows = {}
-        for name, q in self.model.quantities.items():
-            array = self.values[name]
-            rows[name] = list(array) if q.series else [float(array[0])] + [np.nan] * (len(periods) - 1)
-        frame = pd.DataFrame.from_dict(rows, orient="index", columns=periods)
-        frame.insert(0, "unit", [self.unit(n) for n in rows])
-        return frame
+        return series_frame(self)
+
+    def singles(self):
+        """The single values as a pandas DataFrame: a row per quantity, columns value and unit."""
+        from .notebook import singles_frame
+
+        return singles_frame(self)
+
+    def plot(self, names, title: str | None = None, against: Mapping | None = None):
+        """A matplotlib Figure of series `names` (a name or a list; a dimensioned quantity draws its
+        items), as `unitsheet plot` draws them; against: {label: other Results} drawn with them."""
+        from .notebook import figure
+
+        return figure(self, names, title, against)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: checks red and green, series with charts, single values (engine/notebook.py)."""
+        from .notebook import results_html
+
+        return results_html(self)

@@ -3,6 +3,8 @@ most MAX_LINES of them (matplotlib)."""
 
 from __future__ import annotations
 
+import functools
+import io
 from pathlib import Path
 
 import numpy as np
@@ -13,38 +15,42 @@ from .diagnostics import Diagnostic, Label, ModelError, did_you_mean
 
 
 def plot(model, names: list[str], scenarios: list[str], output: Path, title: str | None = None) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from .files import check_output
 
     check_output(output, [model.file])  # a bad path is a usage error before any work
     checked = model.checked(scenarios[0])
-    _check_names(checked, names)
-    _check_count(model, checked, names, scenarios)  # before any run: refusing is instant
-    runs = {s: model.run(s) for s in scenarios}
-    base = runs[scenarios[0]]
+    check_names(checked, names)
+    check_count(model, checked, names, scenarios)  # before any run: refusing is instant
+    fig = figure(checked, names, {s: model.run(s) for s in scenarios}, title)
+    write_png(fig, output, model.file)
+
+
+def figure(checked, names: list[str], runs: dict, title: str | None = None):
+    """The chart of `names` in each of `runs` ({label: Results}, the first one's display units),
+    as a matplotlib Figure of its own: no pyplot, so neither a backend nor a notebook's current
+    figure is touched (Results.plot returns it; plot() writes it)."""
+    import matplotlib
+
+    base = next(iter(runs.values()))
     axes_units = _axis_units(checked, names, base)
     tl = checked.timeline
     periods = np.array([np.datetime64(tl.end_date(i)) for i in range(len(tl))])  # a date axis: period ends
     with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):  # titles are plain text: "$5 to $6"
-        fig, left = plt.subplots(figsize=(9, 4.8), dpi=110)
+        fig = _chart_class()(figsize=(9, 4.8), dpi=110)
+        left = fig.subplots()
         axes = {axes_units[0]: left}
         if len(axes_units) == 2:
             axes[axes_units[1]] = left.twinx()
         side = {unit: ("left", "right")[k] for k, unit in enumerate(axes_units)}
         # Every line is distinct: a colour per quantity, a dash pattern and marker per scenario.
-        colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        colours = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
         styles, markers = ["-", "--", ":", "-."], ["o", "s", "^", "D", "v"]
         lines = []
-        for k, scenario in enumerate(scenarios):
-            results = runs[scenario]
+        for k, (run, results) in enumerate(runs.items()):
             for j, name in enumerate(names):
                 shown, factor = report.display(checked.quantities[name], base.values[name], checked.units)
                 values = results.values[name] * factor
-                label = name if len(scenarios) == 1 else f"{name} ({scenario})"
+                label = name if len(runs) == 1 else f"{name} ({run})"
                 if len(axes) == 2:
                     label += f" [{side[shown]} axis: {shown or 'plain number'}]"
                 (line,) = axes[shown].plot(periods, values, linestyle=styles[k % len(styles)],
@@ -62,10 +68,20 @@ def plot(model, names: list[str], scenarios: list[str], output: Path, title: str
         left.legend([line for line, _ in lines], [label for _, label in lines], loc="best", fontsize=8)
         left.set_title(title or f"{checked.title}: " + ", ".join(_shown(checked, names)))
         fig.tight_layout()
-        try:
-            write_png(fig, output, model.file)
-        finally:
-            plt.close(fig)
+    return fig
+
+
+@functools.cache
+def _chart_class():
+    """matplotlib's Figure, shown as a PNG by a notebook: without pyplot no backend registers it."""
+    from matplotlib.figure import Figure
+
+    class Chart(Figure):
+        def _repr_png_(self) -> bytes:
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png")
+            return buffer.getvalue()
+    return Chart
 
 
 MARKERS_UP_TO = 60  # periods; beyond, markers hide the line
@@ -89,7 +105,7 @@ def _axis_units(checked, names: list[str], base) -> list:
     return axes_units
 
 
-def _check_names(checked, names: list[str]) -> None:
+def check_names(checked, names: list[str]) -> None:
     for name in names:
         q = checked.quantities.get(name)
         if q is None:
@@ -99,7 +115,7 @@ def _check_names(checked, names: list[str]) -> None:
             raise ModelError([Diagnostic("shape", f"`{name}` is not a numeric series; plot draws series", None)])
 
 
-def _check_count(model, checked, names: list[str], scenarios: list[str]) -> None:
+def check_count(model, checked, names: list[str], scenarios: list[str]) -> None:
     """Refuse more than MAX_LINES lines, at the quantity with the most items: drawing 111 lines
     made an unreadable chart under a legend taller than it; summing them would be a guess (a
     price's items do not add up)."""
@@ -115,7 +131,7 @@ def _check_count(model, checked, names: list[str], scenarios: list[str]) -> None
                + ", ".join(drawn[:3] + (["..."] if len(drawn) > 3 else []))
                + (f", each in {len(scenarios)} scenarios" if len(scenarios) > 1 else ""))
     dims = checked.dimensions.of.get(widest)
-    span = _declared_at(model, widest) if dims and len(rows[widest]) > 1 else None
+    span = _declared_at(model, widest) if model is not None and dims and len(rows[widest]) > 1 else None
     if span is None:
         raise ModelError([Diagnostic("plot", message, None, hint="draw them in several charts, a few at a time")])
     file = Path(model.file).name if model.file else "MODEL"

@@ -12,21 +12,30 @@ from .html_charts import sparkline
 
 def model_page(results, names: list[str] | None = None) -> str:
     """The whole page of one run (`names`: only these rows, as run's --only)."""
+    body = join([_header(results, "h1"), results_sections(results, names),
+                 inputs_section(results), notes_section(results)])
+    return str(page(results.model.title, body))
+
+
+def model_fragment(results, scenarios: list[str], limit: int | None = None) -> Markup:
+    """A notebook's view of a model: its base run's page, the scenarios named, tables cut at `limit` rows."""
+    others = tag("p", "scenarios: " + ", ".join(scenarios), cls="meta") if len(scenarios) > 1 else ""
+    return fragment(join([_header(results, "h2"), others, results_sections(results, None, limit),
+                          inputs_section(results, limit), notes_section(results, limit)]))
+
+
+def results_fragment(results, limit: int | None = None) -> Markup:
+    """A notebook's view of results: the title, checks and tables, styled inside its own div."""
+    return fragment(join([_header(results, "h2"), results_sections(results, None, limit)]))
+
+
+def _header(results, level: str) -> Markup:
     model = results.model
     tl = model.timeline
     description = model.scenarios.get(model.scenario) if model.scenario != "base" else None
     meta = (f"scenario: {model.scenario}" + (f" ({description})" if description else "")
             + f" · {len(tl)} {tl.kind}s, {tl.label(0)} to {tl.label(len(tl) - 1)}" + f" · {model.file}")
-    body = join([tag("h1", model.title), tag("p", meta, cls="meta"), results_sections(results, names),
-                 inputs_section(results), notes_section(results)])
-    return str(page(model.title, body))
-
-
-def results_fragment(results, limit: int | None = None) -> Markup:
-    """A notebook's view of results: the title, checks and tables, styled inside its own div."""
-    model = results.model
-    head = join([tag("h2", model.title), tag("p", f"scenario: {model.scenario}", cls="meta")])
-    return fragment(join([head, results_sections(results, None, limit)]))
+    return join([tag(level, model.title), tag("p", meta, cls="meta")])
 
 
 def results_sections(results, names: list[str] | None = None, limit: int | None = None) -> Markup:
@@ -53,7 +62,7 @@ def results_sections(results, names: list[str] | None = None, limit: int | None 
 def _cut(rows: list[Row], limit: int | None) -> tuple[list[Row], Markup]:
     if limit is None or len(rows) <= limit:
         return rows, Markup("")
-    return rows[:limit], tag("p", f"... {len(rows) - limit:,} more rows: results.to_frame() has them all",
+    return rows[:limit], tag("p", f"... {len(rows) - limit:,} more rows: run --format html shows them all",
                              cls="meta")
 
 
@@ -91,7 +100,7 @@ def _chart(q, values, name: str) -> Markup:
     return sparkline([float(v) for v in values], name)
 
 
-def inputs_section(results) -> Markup:
+def inputs_section(results, limit: int | None = None) -> Markup:
     """Each input (a dimensioned one once), its unit, notes and sources, links where they are URLs."""
     model = results.model
     dims = model.dimensions
@@ -107,11 +116,12 @@ def inputs_section(results) -> Markup:
                         name=quantity))
     if not rows:
         return Markup("")
+    rows, more = _cut(rows, limit)
     return tag("section", join([tag("h2", "Inputs and sources"),
-                                table(["input", "unit", "note", "sources"], rows, cls="inputs")]), id="inputs")
+                                table(["input", "unit", "note", "sources"], rows, cls="inputs"), more]), id="inputs")
 
 
-def notes_section(results) -> Markup:
+def notes_section(results, limit: int | None = None) -> Markup:
     """The notes of formulas (an input's are with its sources), each quantity once."""
     model = results.model
     dims = model.dimensions
@@ -124,4 +134,5 @@ def notes_section(results) -> Markup:
         rows.append(Row([quantity, tag("span", q.note, cls="wrap")], name=quantity))
     if not rows:
         return Markup("")
-    return tag("section", join([tag("h2", "Notes"), table(["quantity", "note"], rows, cls="notes")]), id="notes")
+    rows, more = _cut(rows, limit)
+    return tag("section", join([tag("h2", "Notes"), table(["quantity", "note"], rows, cls="notes"), more]), id="notes")

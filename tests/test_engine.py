@@ -297,9 +297,10 @@ def test_explain_shows_an_assumption_note_where_an_input_has_no_source(tmp_path,
 
 def test_to_frame():
     pytest.importorskip("pandas")
-    r = run("input a: USD = {2025..2029: 1}\nb = a * 2\n")
-    frame = r.to_frame()
-    assert frame.loc["b", 2027] == 2 and frame.loc["b", "unit"] == "USD"
+    r = run("input a: USD = {2025..2029: 1}\nb = a * 2\nc = 5 USD\n")
+    frame = r.to_frame()  # a row per period, (quantity, unit) columns; single values apart (tests/test_notebook.py)
+    assert frame.loc["2027", ("b", "USD")] == 2 and "c" not in frame.columns.get_level_values("quantity")
+    assert r.singles().loc["c"].tolist() == [5.0, "USD"]
 
 
 def test_every_command_is_documented(root):

@@ -73,14 +73,11 @@ def test_a_comment_inside_a_dimension_stays_on_its_item():
 
 @pytest.fixture
 def figure(monkeypatch):
-    """The figure plot() builds (Agg), kept from plt.close."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    """The figure plot() builds, kept as it is written."""
     captured = {}
-    monkeypatch.setattr(plt, "close", lambda fig: captured.setdefault("fig", fig))
+    from unitsheet.engine import plot as plotting  # plot() builds a Figure without pyplot, then writes it
+    written = plotting.write_png
+    monkeypatch.setattr(plotting, "write_png", lambda fig, *rest: (captured.setdefault("fig", fig), written(fig, *rest)))
     return captured
 
 

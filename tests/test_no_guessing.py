@@ -338,15 +338,12 @@ def test_explain_without_a_name_lists_every_quantity(tmp_path, capsys):
 
 
 def test_plot_draws_every_line_distinct_and_says_which_axis(tmp_path, monkeypatch):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from unitsheet.engine.plot import plot
 
     captured = {}
-    monkeypatch.setattr(plt, "close", lambda fig: captured.setdefault("fig", fig))
+    from unitsheet.engine import plot as plotting  # plot() builds a Figure without pyplot, then writes it
+    written = plotting.write_png
+    monkeypatch.setattr(plotting, "write_png", lambda fig, *rest: (captured.setdefault("fig", fig), written(fig, *rest)))
     model = load("input rev: USD/year = {2025..2027: 5 billion}\ninput cap: GW = {2025..2027: 3}\n"
                  "_y = rev * 2\nscenario up { rev = {2025..2027: 6 billion USD/year} }\n")
     plot(model, ["rev", "cap", "_y"], ["base", "up"], tmp_path / "p.png", "$5 to $6 bn")

@@ -228,16 +228,13 @@ def test_any_string_survives_fmt():
 
 def test_a_long_timeline_plots_with_readable_ticks(tmp_path, monkeypatch):
     """A tick label per period was a black band (and 34 s for 10,000 periods)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from unitsheet import engine
     from unitsheet.engine.plot import plot
 
     captured = {}
-    monkeypatch.setattr(plt, "close", lambda fig: captured.setdefault("fig", fig))
+    from unitsheet.engine import plot as plotting  # plot() builds a Figure without pyplot, then writes it
+    written = plotting.write_png
+    monkeypatch.setattr(plotting, "write_png", lambda fig, *rest: (captured.setdefault("fig", fig), written(fig, *rest)))
     model = engine.loads('model "long"\ntimeline 2000..3999 yearly\ninput a: USD = {2000..3999: 5}\nb = a * 2\n', "l.ush")
     plot(model, ["b"], ["base"], tmp_path / "p.png")
     ticks = captured["fig"].axes[0].get_xticks()
