@@ -292,6 +292,13 @@ class Results:
     def passed(self) -> bool:
         return all(c["passed"] for c in self.checks)
 
+    def __repr__(self) -> str:
+        """Short: a notebook computes text/plain beside the HTML, and the checked model's own repr
+        lists every quantity (megabytes for a model by dimension)."""
+        passed = sum(bool(c["passed"]) for c in self.checks)
+        return (f"<Results of {self.model.title!r}, scenario {self.model.scenario!r}: {len(self.model.quantities)} "
+                f"quantities, checks {passed}/{len(self.checks)} pass>")
+
     def unit(self, name: str) -> str:
         return self.model.units.text(self.model.quantities[name].unit) if self.model.quantities[name].unit else "bool"
 

@@ -41,44 +41,52 @@ def _header(results, level: str) -> Markup:
 def results_sections(results, names: list[str] | None = None, limit: int | None = None) -> Markup:
     """Checks, then series (a chart and a column per period), then single values. limit: at most
     this many rows a table, and a line saying how many more (a notebook's output stays readable)."""
-    series, singles = quantity_rows(results, names)
+    series, singles, hidden = quantity_rows(results, names, limit)
     periods = results.model.timeline.labels()
     parts = []
     if results.checks:
         parts.append(tag("section", join([tag("h2", "Checks"), checks_list(results.checks)]), id="checks"))
     if series:
-        rows, more = _cut(series, limit)
-        parts.append(tag("section", join([tag("h2", "Series"), table(["quantity", "unit", "chart"] + periods, rows,
-                                                                    numeric_from=3, cls="series"), more]),
-                         id="series"))
+        parts.append(tag("section", join([tag("h2", "Series"), table(["quantity", "unit", "chart"] + periods, series,
+                                                                    numeric_from=3, cls="series"),
+                                          _more(hidden[True])]), id="series"))
     if singles:
-        rows, more = _cut(singles, limit)
         parts.append(tag("section", join([tag("h2", "Single values"),
-                                          table(["quantity", "unit", "value"], rows, numeric_from=2, cls="singles"),
-                                          more]), id="singles"))
+                                          table(["quantity", "unit", "value"], singles, numeric_from=2, cls="singles"),
+                                          _more(hidden[False])]), id="singles"))
     return join(parts)
 
 
 def _cut(rows: list[Row], limit: int | None) -> tuple[list[Row], Markup]:
     if limit is None or len(rows) <= limit:
         return rows, Markup("")
-    return rows[:limit], tag("p", f"... {len(rows) - limit:,} more rows: run --format html shows them all",
-                             cls="meta")
+    return rows[:limit], _more(len(rows) - limit)
 
 
-def quantity_rows(results, names: list[str] | None = None) -> tuple[list[Row], list[Row]]:
+def _more(count: int) -> Markup:
+    return tag("p", f"... {count:,} more rows: run --format html shows them all", cls="meta") if count else Markup("")
+
+
+def quantity_rows(results, names: list[str] | None = None,
+                  limit: int | None = None) -> tuple[list[Row], list[Row], dict[bool, int]]:
     """The series' rows and the single values' rows, as `run` shows them (report.display's unit
-    and scale, report.cells' text); a dimensioned quantity's items under a row naming it."""
+    and scale, report.cells' text); a dimensioned quantity's items under a row naming it. limit:
+    at most this many rows a table, the others only counted ({series?: rows left out})."""
     model = results.model
     dims = model.dimensions
     names = names or list(model.quantities)
     shown_on = report.display_values(results, names)
     series: list[Row] = []
     singles: list[Row] = []
+    hidden = {True: 0, False: 0}
     group = {id(series): None, id(singles): None}  # the quantity whose items each table is listing
     for name in names:
         q = model.quantities[name]
         rows = series if q.series else singles
+        if limit is not None and len(rows) >= limit:  # counted, not drawn: a notebook shows the first rows
+            hidden[q.series] += 1 + (name in dims.rows and group[id(rows)] != dims.quantity_of(name))
+            group[id(rows)] = dims.quantity_of(name) if name in dims.rows else None
+            continue
         values = results.values[name]
         shown, factor = report.display(q, shown_on[name], model.units)
         item = name in dims.rows
@@ -91,7 +99,7 @@ def quantity_rows(results, names: list[str] | None = None) -> tuple[list[Row], l
         label = name[len(quantity):] if item else name
         chart = [_chart(q, values * factor, name)] if q.series else []
         rows.append(Row([label, shown] + chart + text, "item" if item else "", name))
-    return series, singles
+    return series, singles, hidden
 
 
 def _chart(q, values, name: str) -> Markup:

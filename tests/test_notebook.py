@@ -127,6 +127,7 @@ def _rows(html: str) -> _Rows:
 def test_results_show_as_tables_with_units_items_nested_and_the_failing_check_red(small):
     page = _rows(small._repr_html_())
     assert "script" not in page.tags
+    assert repr(small) == "<Results of 'Small', scenario 'base': 6 quantities, checks 1/2 pass>"  # text/plain, short
     assert page.checks == [("sales grow", "check ok"), ("too much", "check fail")]
     named = [(cls, name) for cls, name, _, _ in page.rows if name]
     at = named.index(("group", "sales"))
