@@ -65,6 +65,7 @@ bench: install-dev
 	$(BIN)/python -m benchmarks.whatif
 	$(BIN)/python -m benchmarks.editing
 	$(BIN)/python -m benchmarks.editor_latency
+	$(BIN)/python -m benchmarks.html_page
 
 # The long fuzz run: 100,000 cases (grammar, mutations, bytes, extremes); crashes saved in out/fuzz.
 fuzz: install-dev

@@ -72,3 +72,12 @@ def test_quick_editor_latency_benchmark_diagnoses_an_edited_model(root):
     assert [r["model"] for r in rows] == ["OpenAI", "synthetic 200"]
     assert all(0 < r["checked_ms"] <= r["all_ms"] for r in rows)
     assert all(r["retyped"] == r["repeats"] for r in rows)  # each edit checked alone (engine/check/retype.py)
+
+
+def test_quick_html_page_benchmark_checks_each_page(root):
+    """benchmarks/html_page.py --quick: run --format html and the notebook tables, against run's text table."""
+    done = subprocess.run([sys.executable, "-m", "benchmarks.html_page", "--quick"], cwd=root,
+                          capture_output=True, text=True, timeout=600, check=True)
+    rows = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [r["model"] for r in rows] == ["OpenAI", "synthetic 200"]
+    assert all(r["page_s"] > 0 and r["notebook_s"] > 0 and r["page_mb"] > 0.05 for r in rows)
