@@ -94,11 +94,12 @@ class _Rows(HTMLParser):
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.rows, self.checks, self.cell, self.tags, self.table = [], [], None, [], None
+        self.rows, self.checks, self.cell, self.tags, self.table, self.attributes = [], [], None, [], None, set()
 
     def handle_starttag(self, name, attrs):
         attrs = dict(attrs)
         self.tags.append(name)
+        self.attributes.update(attrs)
         if name == "table":
             self.table = attrs.get("class")
         elif name == "tr":
@@ -226,3 +227,15 @@ def _same_numbers(cells: dict[str, list[str]], results) -> None:
             assert abs(float(text.replace(",", "")) - value * factor) <= 0.5 * 10 ** -places + 1e-9 * abs(value * factor)
             compared += 1
     assert compared > 200
+
+
+def test_a_models_text_is_text_in_the_notebook_tables_too():
+    hostile = ('model "<script>alert(1)</script>"\ntimeline 2025..2026 yearly\ninput x: USD = 1 USD\n'
+               '    note "<img src=x onerror=alert(2)>"\n    source "javascript:alert(3)" "\\"onload=alert(4)"\n'
+               'check "<b onclick=alert(5)>": x > 2 USD\n')
+    model = engine.loads(hostile, "h.ush")
+    for html in (model._repr_html_(), model.run()._repr_html_()):
+        page = _rows(html)
+        assert not {"script", "img", "b", "a"} & set(page.tags)
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and not [a for a in page.attributes if a.startswith("on")]
+    assert [name for name, _ in _rows(model.run()._repr_html_()).checks] == ["<b onclick=alert(5)>"]
