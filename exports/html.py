@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from ..engine import report
 from .html_blocks import Markup, Row, checks_list, fragment, join, page, source_link, table, tag
-from .html_charts import sparkline
+from .html_charts import COLOURS, chart, sparkline
 
 
 def model_page(results, names: list[str] | None = None) -> str:
     """The whole page of one run (`names`: only these rows, as run's --only)."""
-    body = join([_header(results, "h1"), results_sections(results, names),
+    body = join([_header(results, "h1"), charts_section(results), results_sections(results, names),
                  inputs_section(results), notes_section(results)])
     return str(page(results.model.title, body))
 
@@ -106,6 +106,32 @@ def _chart(q, values, name: str) -> Markup:
     if q.unit is None or report.shows_period(q):  # a yes/no or a period label: nothing to draw
         return Markup("")
     return sparkline([float(v) for v in values], name)
+
+
+def charts_section(results) -> Markup:
+    """The model's `chart` statements, larger: the lines that share a display unit on one scale
+    (a second unit gets a chart of its own beside it), a legend in the lines' colours."""
+    model = results.model
+    figures = []
+    for statement in model.charts:
+        rows = [r for n in statement.names for r in model.dimensions.names(n)]
+        shown_on = report.display_values(results, rows)
+        by_unit: dict[str, list[tuple[str, list[float]]]] = {}
+        for row in rows:
+            unit, factor = report.display(model.quantities[row], shown_on[row], model.units)
+            by_unit.setdefault(unit, []).append((row, [float(v) * factor for v in results.values[row]]))
+        for unit, lines in by_unit.items():
+            dashed = [k >= len(COLOURS) for k in range(len(lines))]  # past the colours, the cycle again dashed
+            legend = join(tag("span", f"{'- -' if dashed[k] else '—'} {row}", style=f"color:{COLOURS[k % len(COLOURS)]}")
+                          + " " for k, (row, _) in enumerate(lines))
+            svg = chart([values for _, values in lines], f"{statement.title} ({unit})", 360, 130, dashed,
+                        (model.timeline.label(0), model.timeline.label(len(model.timeline) - 1)))
+            caption = tag("figcaption", join([tag("strong", statement.title), f" · {unit or 'plain number'}",
+                                              Markup("<br>"), legend]))
+            figures.append(tag("figure", svg + caption, data_name=statement.title))
+    if not figures:
+        return Markup("")
+    return tag("section", join([tag("h2", "Charts"), tag("div", join(figures), cls="charts")]), id="charts")
 
 
 def inputs_section(results, limit: int | None = None) -> Markup:

@@ -132,6 +132,8 @@ RULES = (
     ("p.ok", "color:#1a7f37"), ("p.fail", "color:#cf222e;font-weight:600"),
     (".source", "display:block"), (".source q,.date", "color:#59636e"),
     ("svg.spark", "display:block"),
+    (".charts", "display:flex;flex-wrap:wrap;gap:1rem"), ("figure", "margin:0"),
+    ("figcaption", "font-size:.85rem;max-width:360px"),
 )
 
 

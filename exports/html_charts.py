@@ -12,7 +12,7 @@ import numpy as np
 from .html_blocks import Markup
 
 # One colour per line, in order (a diff's old line first): dark enough on white for a thin stroke.
-COLOURS = ("#1f6feb", "#d1242f", "#1a7f37", "#8250df")
+COLOURS = ("#1f6feb", "#d1242f", "#1a7f37", "#8250df", "#bc4c00", "#0598bc", "#bf3989", "#6e7781")
 ZERO_COLOUR = "#8c959f"
 
 
@@ -22,11 +22,12 @@ def sparkline(values: Sequence[float | None], label: str = "", width: int = 120,
 
 
 def chart(lines: Sequence[Sequence[float | None]], label: str = "", width: int = 120, height: int = 24,
-          dashed: Sequence[bool] = ()) -> Markup:
+          dashed: Sequence[bool] = (), axis: tuple[str, str] | None = None) -> Markup:
     """Lines over the same periods on one scale: a gap where a value is missing (None, NaN, inf),
     a dot on each line's last value, a grey line at zero when the values cross it. `label` is the
-    chart's accessible name and tooltip (escaped here). dashed[k]: line k drawn dashed."""
-    pad = 3.0
+    chart's accessible name and tooltip (escaped here). dashed[k]: line k drawn dashed. axis:
+    (first period, last period): the highest and lowest values and those periods written beside it."""
+    left, top, right, bottom = (50.0, 6.0, 6.0, 16.0) if axis else (3.0, 3.0, 3.0, 3.0)
     arrays = [np.array([np.nan if v is None else v for v in line], dtype=float) for line in lines]
     finite = np.concatenate([a[np.isfinite(a)] for a in arrays]) if arrays else np.empty(0)
     title = f"<title>{escape(label)}</title>" if label else ""
@@ -36,20 +37,21 @@ def chart(lines: Sequence[Sequence[float | None]], label: str = "", width: int =
         return Markup(head + f'<text x="{width / 2:g}" y="{height / 2 + 4:g}" text-anchor="middle" '
                              f'font-size="10" fill="{ZERO_COLOUR}">no values</text></svg>')
     low, high = float(finite.min()), float(finite.max())
+    parts = [head] + (_axis(axis, low, high, width, height, left, top, right, bottom) if axis else [])
     if high == low:  # a flat line in the middle, not a division by zero (nor a zero line it does not cross)
         low, high = low - (abs(low) or 1.0), high + (abs(high) or 1.0)
     count = max(len(a) for a in arrays)
-    scale = (height - 2 * pad) / (high - low)
-    parts = [head]
+    span = height - top - bottom
     if low < 0 < high:
-        zero = height - pad + low * scale
-        parts.append(f'<line x1="{pad:g}" x2="{width - pad:g}" y1="{zero:.2f}" y2="{zero:.2f}" '
+        zero = height - bottom - span * (-low / (high - low))
+        parts.append(f'<line x1="{left:g}" x2="{width - right:g}" y1="{zero:.2f}" y2="{zero:.2f}" '
                      f'stroke="{ZERO_COLOUR}" stroke-width="0.75"/>')
     for k, values in enumerate(arrays):
         colour = COLOURS[k % len(COLOURS)]
         dash = ' stroke-dasharray="3 2"' if k < len(dashed) and dashed[k] else ""
-        xs = pad + (width - 2 * pad) * (np.arange(len(values)) / (count - 1) if count > 1 else np.full(len(values), 0.5))
-        ys = height - pad - (values - low) * scale
+        steps = np.arange(len(values)) / (count - 1) if count > 1 else np.full(len(values), 0.5)
+        xs = left + (width - left - right) * steps
+        ys = height - bottom - span * ((values - low) / (high - low))  # divided first: a subnormal range stays finite
         for first, last in _segments(np.isfinite(values)):
             if last == first:  # a lone value between gaps: a dot, a line of one point draws nothing
                 parts.append(f'<circle cx="{xs[first]:.2f}" cy="{ys[first]:.2f}" r="1.5" fill="{colour}"/>')
@@ -62,6 +64,17 @@ def chart(lines: Sequence[Sequence[float | None]], label: str = "", width: int =
             parts.append(f'<circle cx="{xs[shown[-1]]:.2f}" cy="{ys[shown[-1]]:.2f}" r="2" fill="{colour}"/>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _axis(periods: tuple[str, str], low: float, high: float, width: int, height: int,
+          left: float, top: float, right: float, bottom: float) -> list[str]:
+    """A frame's left and bottom edges, the highest and lowest values at its left, the first and last periods under it."""
+    grey = f'fill="{ZERO_COLOUR}" font-size="10"'
+    return [f'<path d="M{left:g},{top:g} V{height - bottom:g} H{width - right:g}" fill="none" stroke="#d1d9e0"/>',
+            f'<text x="{left - 4:g}" y="{top + 8:g}" text-anchor="end" {grey}>{escape(f"{high:,.4g}")}</text>',
+            f'<text x="{left - 4:g}" y="{height - bottom:g}" text-anchor="end" {grey}>{escape(f"{low:,.4g}")}</text>',
+            f'<text x="{left:g}" y="{height - 3:g}" {grey}>{escape(periods[0])}</text>',
+            f'<text x="{width - right:g}" y="{height - 3:g}" text-anchor="end" {grey}>{escape(periods[1])}</text>']
 
 
 def _segments(finite: np.ndarray) -> list[tuple[int, int]]:

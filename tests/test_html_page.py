@@ -103,7 +103,7 @@ def test_each_model_page_is_one_file_that_fetches_nothing(path):
     assert all(attrs["href"].startswith(("http://", "https://")) for name, attrs in page.tags if name == "a")
     policy = next(attrs["content"] for name, attrs in page.tags if attrs.get("http-equiv") == "Content-Security-Policy")
     assert "default-src 'none'" in policy and "script-src" not in policy
-    charts = sum(name == "svg" for name, _ in page.tags)
+    charts = sum(name == "svg" for name, _ in page.tags) - sum(name == "figure" for name, _ in page.tags)
     numeric_series = [n for n, q in results.model.quantities.items()
                       if q.series and q.unit is not None and not report.shows_period(q)]
     assert charts == len(numeric_series)
@@ -158,6 +158,28 @@ def test_a_sparkline_leaves_gaps_and_says_when_it_has_nothing():
     assert len({y for _, y in flat}) == 1 and "<line" not in sparkline([5, 5, 5])  # no zero line it does not cross
     assert "<line" in sparkline([-1, 1])
     assert "&lt;script&gt;" in sparkline([1, 2], "<script>") and "<script>" not in sparkline([1, 2], "<script>")
+
+
+def test_lines_of_one_chart_share_a_scale():
+    from unitsheet.exports.html_charts import chart
+
+    svg = chart([[0, 1, 2], [0, 4, 8]], width=100, height=50, dashed=[False, True])
+    first, second = _polylines(svg)
+    # y = 47 - 44 * v / 8 (3 px of padding, one scale for both): 8 at the top, 4 at 25, 2 at 36
+    assert (second[2][1], second[1][1], first[2][1], first[0][1]) == (3.0, 25.0, 36.0, 47.0)
+    assert svg.count('stroke-dasharray') == 1
+
+
+def test_the_models_charts_are_drawn_by_display_unit_with_their_extremes(tmp_path):
+    """`chart "...": capex, revenue`: billion USD/year and million USD/year are two scales, so two
+    figures, each with its highest and lowest values (hand-computed) and first and last periods."""
+    out, _ = _page(tmp_path, NUMBERS + 'chart "Capex <and> revenue": capex, revenue\n')
+    html = out.read_text(encoding="utf-8")
+    figures = re.findall(r'<figure data-name="Capex &lt;and&gt; revenue">(.*?)</figure>', html, re.S)
+    assert len(figures) == 2
+    texts = [re.findall(r"<text[^>]*>([^<]*)</text>", f) for f in figures]
+    assert texts == [["2.25", "1.5", "2025", "2027"], ["1.8", "1.2", "2025", "2027"]]
+    assert "billion USD/year" in figures[0] and "million USD/year" in figures[1]
 
 
 def test_run_html_writes_the_page_or_prints_it(tmp_path, capsys):
