@@ -275,3 +275,16 @@ def test_the_screenshot_is_a_page_with_red_and_green(tmp_path, browser):  # noqa
     image = Image.open(io.BytesIO(browser.get_screenshot_as_png())).convert("RGB")
     seen = {rgb for _, rgb in image.getcolors(maxcolors=image.width * image.height)}
     assert (0xcf, 0x22, 0x2e) in seen and (0x1a, 0x7f, 0x37) in seen  # the FAIL and ok badges
+
+
+@pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])
+def test_each_model_page_loads_cleanly_and_draws(tmp_path, browser, path):  # noqa: F811
+    out = tmp_path / "page.html"
+    out.write_text(model_page(engine.load(path).run()), encoding="utf-8")
+    log = open_page(browser, out)
+    assert console_errors(log) == [], log
+    drawn = browser.execute_script("""return Array.from(document.querySelectorAll('svg polyline')).filter(
+        p => p.getBBox().width > 0).length""")
+    assert drawn > 0  # the browser laid out the charts' lines
+    colours, inked = screenshot_colours(browser)
+    assert colours > 50 and inked > 0.02, (colours, inked)
