@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+from contextlib import contextmanager
 
 import pytest
 
@@ -25,8 +26,9 @@ def unavailable(reason: str):
     pytest.skip(f"{reason} (with `CI` set this fails instead)")
 
 
-@pytest.fixture(scope="module")
-def browser():
+@contextmanager
+def chromium():
+    """A headless Chromium driven by selenium, quit on leaving (a test module's fixture wraps it)."""
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service

@@ -9,7 +9,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from browser import browser, console_errors, open_page, screenshot_colours  # noqa: F401 (a fixture)
+from browser import chromium, console_errors, open_page, screenshot_colours
 from conftest import ROOT
 from hypothesis import given
 from hypothesis import strategies as st
@@ -199,6 +199,12 @@ def test_run_html_writes_the_page_or_prints_it(tmp_path, capsys):
 # ---------------------------------------------------------------------- in a real browser
 
 
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as driver:
+        yield driver
+
+
 def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
@@ -210,7 +216,7 @@ def _rows(driver, table: str) -> dict[str, list[str]]:
     return {name: cells for name, cells in driver.execute_script(script)}
 
 
-def test_the_page_holds_the_hand_computed_numbers(tmp_path, browser):  # noqa: F811
+def test_the_page_holds_the_hand_computed_numbers(tmp_path, browser):
     out, _ = _page(tmp_path, NUMBERS)
     assert console_errors(open_page(browser, out)) == []
     rows = _rows(browser, "series") | _rows(browser, "singles")
@@ -221,7 +227,7 @@ def test_the_page_holds_the_hand_computed_numbers(tmp_path, browser):  # noqa: F
         assert [_number(c) for c in shown] == pytest.approx(values, rel=1e-12), name
 
 
-def test_the_page_holds_the_engines_numbers_in_display_units(tmp_path, browser):  # noqa: F811
+def test_the_page_holds_the_engines_numbers_in_display_units(tmp_path, browser):
     """Every cell of the OpenAI model's bear case, read from the DOM, is Model.run's value in
     its display unit, to the decimals shown."""
     model = engine.load(ROOT / "models" / "openai_capex.ush")
@@ -252,7 +258,7 @@ def test_the_page_holds_the_engines_numbers_in_display_units(tmp_path, browser):
     assert compared > 1000
 
 
-def test_the_hostile_page_runs_nothing_in_the_browser(tmp_path, browser):  # noqa: F811
+def test_the_hostile_page_runs_nothing_in_the_browser(tmp_path, browser):
     out, _ = _page(tmp_path, HOSTILE, "dear")
     log = open_page(browser, out)
     assert console_errors(log) == [], log  # a script the policy blocked would be an error here
@@ -264,7 +270,7 @@ def test_the_hostile_page_runs_nothing_in_the_browser(tmp_path, browser):  # noq
     assert "<script>document.title='pwned'</script>" in browser.find_element("tag name", "body").text
 
 
-def test_the_screenshot_is_a_page_with_red_and_green(tmp_path, browser):  # noqa: F811
+def test_the_screenshot_is_a_page_with_red_and_green(tmp_path, browser):
     out, _ = _page(tmp_path, HOSTILE)  # one check fails, one passes
     open_page(browser, out)
     colours, inked = screenshot_colours(browser)
@@ -278,7 +284,7 @@ def test_the_screenshot_is_a_page_with_red_and_green(tmp_path, browser):  # noqa
 
 
 @pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])
-def test_each_model_page_loads_cleanly_and_draws(tmp_path, browser, path):  # noqa: F811
+def test_each_model_page_loads_cleanly_and_draws(tmp_path, browser, path):
     out = tmp_path / "page.html"
     out.write_text(model_page(engine.load(path).run()), encoding="utf-8")
     log = open_page(browser, out)
