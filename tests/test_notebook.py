@@ -11,6 +11,8 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 from conftest import ROOT
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from unitsheet import engine
 from unitsheet.engine import report
@@ -62,6 +64,23 @@ def test_the_two_frames_hold_every_quantity_once_with_the_engines_values(path):
     for name, row in singles.iterrows():
         assert row["unit"] == results.unit(name)
         assert row["value"] == results.value(name) or (math.isnan(row["value"]) and math.isnan(results.value(name)))
+
+
+@pytest.fixture(scope="module")
+def openai():
+    return engine.load(ROOT / "models" / "openai_capex.ush").run("bear")
+
+
+@given(data=st.data())
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+def test_the_frame_the_value_and_the_values_agree_at_any_period(openai, data):
+    frame = openai.to_frame()
+    name, unit = data.draw(st.sampled_from(list(frame.columns)))
+    label = data.draw(st.sampled_from(list(frame.index)))
+    index = list(frame.index).index(label)
+    expected = openai.values[name][index]
+    got = [frame.loc[label, (name, unit)], openai.value(name, label)]
+    assert all(g == expected or (math.isnan(g) and math.isnan(expected)) for g in got)
 
 
 def test_single_values_have_a_frame_of_their_own(small):
