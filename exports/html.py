@@ -146,7 +146,8 @@ def inputs_section(results, limit: int | None = None) -> Markup:
         seen.add(quantity)
         shown = quantity + (f" by {', '.join(dims.of[quantity])}" if quantity in dims.of else "")
         sources = join(source_link(s.file, s.date, s.quote) for s in q.sources)
-        rows.append(Row([shown, results.unit(name), tag("span", q.note or "", cls="wrap"), tag("span", sources, cls="wrap")],
+        unit = "true/false" if q.unit is None else model.units.short(q.unit)  # as run's table spells it: %, USD/month
+        rows.append(Row([shown, unit, tag("span", q.note or "", cls="wrap"), tag("span", sources, cls="wrap")],
                         name=quantity))
     if not rows:
         return Markup("")
