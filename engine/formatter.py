@@ -206,6 +206,15 @@ def _head(stmt) -> str:
     return keyword + stmt.name + index + (f": {stmt.unit.text}" if stmt.unit else "") + " = "
 
 
+def head(stmt) -> str:
+    """What a statement defines, as written: `input price by region`, `revenue[2028..]`,
+    `check "name"` (engine/diff.py names the equations it compares by it)."""
+    text = _head(stmt)
+    if isinstance(stmt, ast.Check):
+        return text.removesuffix(": ")
+    return text.removesuffix(" = ").split(": ", 1)[0]  # the unit is not what it defines
+
+
 def _selector(items, index) -> str:
     """[eu, 2026..]: the items, then the period; nothing when there are neither."""
     parts = [item.name for item in items] + ([_index(index)] if index is not None else [])
@@ -226,6 +235,11 @@ def _simple_statement(stmt) -> str:
     if isinstance(stmt, ast.Chart):
         return f"chart {_string(stmt.title)}: " + ", ".join(name.name for name in stmt.names)
     raise AssertionError(type(stmt).__name__)
+
+
+def clause_text(clause) -> str:
+    """One clause as `fmt` writes it, on one line: `source "file" 2026-02-28 "quote"`, `base 4`."""
+    return " ".join(line.text.strip() for line in _clause(clause, 0, Notes([], [])))
 
 
 def _clause(clause, level: int, notes: Notes) -> list[Line]:
