@@ -46,6 +46,20 @@ def percentiles(text: str) -> tuple[float, ...]:
     return values
 
 
+def threshold(text: str) -> float:
+    """diff's threshold: a share of the old value, as a fraction (0.001) or a percent (0.1%)."""
+    body = text.strip()
+    percent = body.endswith("%")
+    try:
+        value = float(body.removesuffix("%").strip().replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number: write 0.001 or 0.1%") from None
+    value = value / 100 if percent else value
+    if not (value >= 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"{text}: the threshold is 0 or more (0.001 or 0.1%)")
+    return value
+
+
 def scheduler(text: str) -> str:
     scheme, sep, rest = text.partition("://")
     if not sep or scheme not in SCHEDULER_SCHEMES or not rest:
@@ -116,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--format", choices=["text", "json"], default="text")
 
     _export_parser(sub)
+    _diff_parser(sub)
 
     plot = sub.add_parser("plot", help="draw series over the timeline to a PNG")
     plot.add_argument("model")
@@ -126,6 +141,23 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--title")
     plot.add_argument("--format", choices=["text", "json"], default="text")
     return parser
+
+
+def _diff_parser(sub) -> None:
+    """diff: two versions of a model (files, git's external-diff call, or revisions), or one as
+    git's textconv shows it (engine/diff_command.py)."""
+    dif = sub.add_parser("diff", help="what changed between two versions of a model, which numbers it moved, and why")
+    dif.add_argument("files", nargs="*", metavar="FILE",
+                     help="OLD.ush NEW.ush, or the seven arguments git gives an external diff")
+    dif.add_argument("--scenario", action="append", help="only this scenario (repeatable; default: every one in both)")
+    dif.add_argument("--format", choices=["text", "json"], default="text")
+    dif.add_argument("--threshold", type=threshold, default=0.0, metavar="X",
+                     help="a period moved when |new - old| > X x |old| (0.001 or 0.1%%; default 0: any change)")
+    dif.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")
+    dif.add_argument("--textconv", metavar="FILE", help="print FILE in canonical form with its base values as "
+                     "comments (git's textconv: README, \"Reviewing a change\")")
+    dif.add_argument("--git", nargs="+", metavar="REV", help="REV [REV] [PATH ...]: compare REV with the work tree, "
+                     "or two revisions, reading the models from the repository (every changed .ush without PATH)")
 
 
 def _simulate_parser(sub) -> None:

@@ -430,6 +430,25 @@ def cmd_plot(args) -> int:
     return EXIT_OK
 
 
+def cmd_diff(args) -> int:
+    import io
+
+    from .diff_command import DiffUsage, run
+
+    report = io.StringIO()
+    try:
+        code = run(args, report)
+    except DiffUsage as err:
+        raise UsageError(str(err)) from None
+    if args.output:
+        from .files import write_bytes
+
+        write_bytes(args.output, report.getvalue().encode("utf-8"), inputs=list(args.files) + [args.textconv or ""])
+    else:
+        sys.stdout.write(report.getvalue())
+    return code
+
+
 def cmd_lsp(args) -> int:
     try:
         from .lsp import main as serve
@@ -439,7 +458,7 @@ def cmd_lsp(args) -> int:
 
 
 COMMANDS = {"run": cmd_run, "check": cmd_check, "solve": cmd_solve, "sensitivity": cmd_sensitivity, "table": cmd_table, "simulate": cmd_simulate, "explain": cmd_explain, "fmt": cmd_fmt, "export": cmd_export,
-            "plot": cmd_plot, "lsp": cmd_lsp}
+            "plot": cmd_plot, "lsp": cmd_lsp, "diff": cmd_diff}
 
 
 if __name__ == "__main__":

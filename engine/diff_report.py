@@ -186,10 +186,12 @@ def _why(m: Move, i: int) -> list[str]:
     at = "" if m.periods[i] is None else f" in {m.periods[i]}"
     noise = NOISE * max([abs(m.change[i] or 0)] + [abs(p.change[i]) for p in m.parts if p.change[i] is not None])
     moving = [p for p in m.parts if p.change[i] is None or abs(p.change[i]) > noise]
+    rest = m.interaction[i]
+    if len(moving) == 1 and moving[0].change[i] is not None and (rest is None or abs(rest) <= noise):
+        return [f"      why: {moving[0].edit}, all of it"]
     out = [f"      why{at}:"]
     for p in moving:
         out.append(f"        {_signed(p.change[i]):>14}  {p.edit}" + (f" ({p.why})" if p.why else ""))
-    rest = m.interaction[i]
     if rest is not None and abs(rest) > noise:
         out.append(f"        {_signed(rest):>14}  interaction (the edits together, beyond their sum)")
     if len(moving) < len(m.parts):

@@ -1,0 +1,94 @@
+"""`unitsheet diff`: which versions to compare (two files, git's external-diff call, `--git`),
+the comparison (engine/diff_numbers.py), its output, and the exit code: 0 no number moved, 1
+some did (or a check flipped), 2 a version does not compile or the usage is wrong. Called by git
+as an external diff it exits 0 whatever it found: git stops at an external diff's failure.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from . import diff_git
+from .diagnostics import ModelError, render_all
+from .terminal import json_text
+
+EXIT_OK, EXIT_MOVED, EXIT_INVALID = 0, 1, 2
+EXTERNAL_ARGS = 7  # git's external diff: path old-file old-hex old-mode new-file new-hex new-mode
+USAGE = ("diff compares OLD.ush NEW.ush; or --git REV [REV] [PATH ...]; or --textconv FILE; "
+         "or git's seven arguments of an external diff")
+
+
+class DiffUsage(Exception):
+    pass
+
+
+def run(args, out) -> int:
+    """The command; `out` is where its report goes (stdout, or what -o names)."""
+    fmt = args.format
+    if args.textconv is not None:
+        if args.files or args.git is not None:
+            raise DiffUsage("--textconv FILE prints one model: no other file, no --git")
+        from .diff_textconv import annotated
+
+        version = diff_git._file(args.textconv, args.textconv)
+        out.write(annotated(version.text, args.textconv) + "\n")
+        return EXIT_OK
+    external = args.git is None and len(args.files) == EXTERNAL_ARGS
+    if args.git is not None:
+        pairs = diff_git.from_repository(args.git, list(args.files))
+    elif external:
+        pairs = [diff_git.from_external(args.files)]
+    elif len(args.files) == 2:
+        pairs = [_files(*args.files)]
+    else:
+        raise DiffUsage(f"{USAGE} (got {len(args.files)} file{'s' if len(args.files) != 1 else ''})")
+    codes, reports = [], []
+    for pair in pairs:
+        code, report = _pair(pair, args)
+        codes.append(code)
+        reports.append(report)
+    if fmt == "json":
+        body = reports[0] if args.git is None else {"files": reports}
+        out.write(json_text(body, indent=2) + "\n")
+    else:
+        out.write("\n".join(r for r in reports if r))
+    return EXIT_OK if external else max(codes, default=EXIT_OK)
+
+
+def _files(old: str, new: str) -> diff_git.Pair:
+    return diff_git.Pair(new, diff_git._file(old, old), diff_git._file(new, new))
+
+
+def _pair(pair: diff_git.Pair, args) -> tuple[int, object]:
+    """(exit code, report: the text, or the JSON data) of one pair of versions."""
+    from .diff_numbers import SideError, compare
+
+    json = args.format == "json"
+    if pair.old.text is None or pair.new.text is None:
+        what = "added" if pair.old.text is None else "removed"
+        note = f"{pair.path}: the model was {what} (nothing to compare)\n"
+        return EXIT_MOVED, {"path": pair.path, "status": what, "diff": None} if json else note
+    try:
+        old, new = _loaded("old", pair.old), _loaded("new", pair.new)
+        result = compare(old, new, args.scenario, args.threshold)
+    except SideError as err:
+        side = pair.old.label if err.side == "old" else pair.new.label
+        print(f"{side}: this version does not compile; its errors:", file=sys.stderr)
+        print(render_all(err.error, args.format), file=sys.stderr)
+        note = f"{pair.path}: not compared, {side} has errors (on stderr)\n"
+        return EXIT_INVALID, {"path": pair.path, "status": "errors", "side": err.side, "diff": None} if json else note
+    code = EXIT_MOVED if result.moved else EXIT_OK
+    if json:
+        data = result.to_dict()
+        return code, data if args.git is None else {"path": pair.path, "status": "compared", "diff": data}
+    return code, str(result)
+
+
+def _loaded(side: str, version: diff_git.Version):
+    from .diff_numbers import SideError
+    from .model import loads
+
+    try:
+        return loads(version.text, version.label)
+    except ModelError as err:  # a syntax error: that side's, as a compile error is
+        raise SideError(side, err) from None
