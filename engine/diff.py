@@ -137,8 +137,10 @@ def details(old: list, new: list) -> list[str]:
     a, b = old[0], new[0]
     if isinstance(a, ast.Input) and isinstance(b, ast.Input):
         out = []
-        if (a.value, a.unit) != (b.value, b.unit):
-            out.append(f"value: {_value(a)} -> {_value(b)}")
+        if a.unit != b.unit:
+            out.append(f"unit: {a.unit.text if a.unit else '-'} -> {b.unit.text if b.unit else '-'}")
+        if a.value != b.value:
+            out.append(f"value: {expr(a.value)} -> {expr(b.value)}")
         if a.dims != b.dims:
             out.append(f"by: {', '.join(d.name for d in a.dims) or '-'} -> {', '.join(d.name for d in b.dims) or '-'}")
         return out + _clauses(a.clauses, b.clauses)
@@ -155,10 +157,6 @@ def details(old: list, new: list) -> list[str]:
         out = [f"for: {_periods(a)} -> {_periods(b)}"] if a.periods != b.periods else []
         return out + ([f"{expr(a.expr)} -> {expr(b.expr)}"] if a.expr != b.expr else [])
     return [f"{_text(old)} -> {_text(new)}"] if _text(old) != _text(new) else []
-
-
-def _value(stmt) -> str:
-    return (f"[{stmt.unit.text}] " if stmt.unit else "") + expr(stmt.value)
 
 
 def _periods(check: ast.Check) -> str:

@@ -73,7 +73,8 @@ def _pair(pair: diff_git.Pair, args) -> tuple[int, object]:
         result = compare(old, new, args.scenario, args.threshold)
     except SideError as err:
         side = pair.old.label if err.side == "old" else pair.new.label
-        print(f"{side}: this version does not compile; its errors:", file=sys.stderr)
+        if not json:  # the JSON errors name their file
+            print(f"{side}: this version does not compile; its errors:", file=sys.stderr)
         print(render_all(err.error, args.format), file=sys.stderr)
         note = f"{pair.path}: not compared, {side} has errors (on stderr)\n"
         return EXIT_INVALID, {"path": pair.path, "status": "errors", "side": err.side, "diff": None} if json else note

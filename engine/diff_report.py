@@ -169,7 +169,7 @@ def _move(m: Move) -> list[str]:
     shown = m.largest()[:TOP_PERIODS]
     name = m.name + (f" (was {m.old_name})" if m.old_name != m.name else "")
     more = len(m.periods) - len(shown)
-    out = [f"  {name}" + (f": {len(m.periods)} periods moved" if m.periods != [None] else "")
+    out = [f"  {name}" + (f": {_periods(len(m.periods))} moved" if m.periods != [None] else "")
            + (f", the {len(shown)} largest:" if more else ":")]
     for i in shown:
         at = "" if m.periods[i] is None else f"{m.periods[i]}: "
@@ -197,6 +197,10 @@ def _why(m: Move, i: int) -> list[str]:
     if len(moving) < len(m.parts):
         out.append(f"        {'0':>14}  the {len(m.parts) - len(moving)} other edit(s)")
     return out
+
+
+def _periods(n: int) -> str:
+    return f"{n} period{'s' if n != 1 else ''}"
 
 
 def _fmt(v, unit: str) -> str:

@@ -203,6 +203,18 @@ class Model:
 
         return (explain(self, name, scenario) if name else overview(self, scenario))[0]
 
+    def diff(self, other: "Model", scenarios: list[str] | None = None, threshold: float = 0.0):
+        """What changed from this version to `other` (engine/diff_numbers.py): the statements, the
+        rows that moved in each scenario both have (by more than threshold x |old|), the checks that
+        flipped, each move's attribution to the edits. A Diff: .moved, .to_dict(), str() the text
+        `unitsheet diff` prints. A version that does not compile raises its ModelError."""
+        from .diff_numbers import SideError, compare
+
+        try:
+            return compare(self, other, scenarios, threshold)
+        except SideError as err:
+            raise err.error from None
+
     def export(self, path, scenario: str = "base", simulation=None, whatif=None) -> dict:
         """The live workbook (exports/xlsx.py), `scenario` selected; a summary of what was written.
         whatif: exports.xlsx.WhatIf, a solution written into its input's cell, a tornado, a table."""
