@@ -31,7 +31,7 @@ def run(args, out) -> int:
         from .diff_textconv import annotated
 
         version = diff_git._file(args.textconv, args.textconv)
-        out.write(annotated(version.text, args.textconv) + "\n")
+        out.write(annotated(version.text, args.textconv))
         return EXIT_OK
     external = args.git is None and len(args.files) == EXTERNAL_ARGS
     if args.git is not None:
