@@ -215,10 +215,8 @@ class Edits:
 
     def _by_text(self, k: int, edit, scenario: str, old, rows: list[str]) -> _Effect:
         if k not in self._hybrids:
-            from .model import loads
-
-            try:
-                hybrid = loads(structure.apply(self.old.text, edit, self.new.text), self.old.file)
+            try:  # Model.from_text: this module is the model's, it does not import it back
+                hybrid = type(self.old).from_text(structure.apply(self.old.text, edit, self.new.text), self.old.file)
                 hybrid.checked()
                 self._hybrids[k] = hybrid
             except ModelError:
