@@ -443,7 +443,7 @@ def cmd_diff(args) -> int:
     if args.output:
         from .files import write_bytes
 
-        write_bytes(args.output, report.getvalue().encode("utf-8"), inputs=list(args.files) + [args.textconv or ""])
+        write_bytes(args.output, report.getvalue().encode("utf-8"), inputs=[f for f in (*args.files, args.textconv) if f])
     else:
         sys.stdout.write(report.getvalue())
     return code

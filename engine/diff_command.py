@@ -30,7 +30,7 @@ def run(args, out) -> int:
             raise DiffUsage("--textconv FILE prints one model: no other file, no --git")
         from .diff_textconv import annotated
 
-        version = diff_git._file(args.textconv, args.textconv)
+        version = diff_git.read_file(args.textconv, args.textconv)
         out.write(annotated(version.text, args.textconv))
         return EXIT_OK
     external = args.git is None and len(args.files) == EXTERNAL_ARGS
@@ -56,7 +56,7 @@ def run(args, out) -> int:
 
 
 def _files(old: str, new: str) -> diff_git.Pair:
-    return diff_git.Pair(new, diff_git._file(old, old), diff_git._file(new, new))
+    return diff_git.Pair(new, diff_git.read_file(old, old), diff_git.read_file(new, new))
 
 
 def _pair(pair: diff_git.Pair, args) -> tuple[int, object]:

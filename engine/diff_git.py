@@ -121,11 +121,11 @@ def _work_tree(root: Path, path: str) -> Version:
 
 def from_external(words: list[str]) -> Pair:
     """git's call of an external diff: path old-file old-hex old-mode new-file new-hex new-mode."""
-    path, old_file, old_hex, _, new_file, new_hex, _ = words
-    return Pair(path, _file(old_file, f"a/{path}"), _file(new_file, f"b/{path}"))
+    path, old_file, _, _, new_file, _, _ = words  # the hexes and modes say nothing the texts do not
+    return Pair(path, read_file(old_file, f"a/{path}"), read_file(new_file, f"b/{path}"))
 
 
-def _file(name: str, label: str) -> Version:
+def read_file(name: str, label: str) -> Version:
     if name == NULL:
         return Version(label, None)
     try:

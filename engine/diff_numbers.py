@@ -118,7 +118,7 @@ def _incomparable(p: ir.Quantity, q: ir.Quantity, a: ir.CheckedModel, b: ir.Chec
     if (p.unit is None) != (q.unit is None):
         return "was true/false" if p.unit is None else "is now true/false"
     if p.unit is not None and _unit_factor(p, q, a, b) is None:
-        return f"its unit changed from {a.units.text(p.unit)} to {b.units.text(q.unit)}"
+        return f"its unit changed from {p.unit_text or a.units.short(p.unit)} to {q.unit_text or b.units.short(q.unit)}"
     return None
 
 

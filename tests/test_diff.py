@@ -333,3 +333,45 @@ def test_json_is_the_result_as_data():
     assert profit["old"] == [500, 700, 700] and profit["new"] == [700, 940, 940]
     assert profit["attribution"] == {"parts": [{"edit": "input volume", "change": [200, 240, 240], "why": None}],
                                      "interaction": [0.0, 0.0, 0.0]}
+
+
+def test_units_and_timelines_that_change():
+    old = 'model "m"\ntimeline 2025..2027 yearly\ninput a = 5 USD\ninput d = 1000 m\ninput g = 2\nx = g * 2\n'
+    new = old.replace("5 USD", "5 GW").replace("1000 m", "1 km").replace("2025..2027", "2024..2028")
+    result = diff_of(old, new)
+    base = result.scenarios[0]
+    assert base.not_compared == ["a: its unit changed from USD to GW"]
+    assert base.moves == []  # 1000 m is 1 km; x is a single value
+    series = 'model "m"\ntimeline 2025..2027 yearly\ninput g = 2\nx = g * year()\n'
+    longer = diff_of(series, series.replace("2025..2027", "2024..2028").replace("input g = 2", "input g = 3"))
+    x = moves(longer)["x"]
+    assert x.periods == [2025, 2026, 2027] and x.old == [4050, 4052, 4054] and x.new == [6075, 6078, 6081]
+    labels = [p.edit for p in x.parts]
+    assert labels == ["timeline ", "input g"]
+    assert x.parts[0].change == [None] * 3 and x.parts[0].why == "changes the timeline"
+    assert x.parts[1].change == [2025, 2026, 2027] and x.interaction == [0, 0, 0]
+
+
+def test_a_renamed_dimensioned_quantity_is_compared_item_by_item():
+    old = 'model "m"\ntimeline 2025..2026 yearly\ndimension region = {na, eu}\ninput p by region = {na: 1, eu: 2}\n' \
+          'q = p * 2\ncheck "positive": sum(q over region) > 0\n'
+    new = old.replace("q = p * 2", "doubled = p * 2").replace("sum(q over", "sum(doubled over").replace(
+        "{na: 1, eu: 2}", "{na: 1, eu: 5}")
+    result = diff_of(old, new)
+    assert [c.label for c in result.changes] == ["input p", "formula q -> doubled (renamed)", "check positive"]
+    rows = moves(result)
+    assert set(rows) == {"p[eu]", "doubled[eu]"}
+    assert rows["doubled[eu]"].old_name == "q[eu]" and rows["doubled[eu]"].old == [4] and rows["doubled[eu]"].new == [10]
+
+
+def test_the_readme_example_is_what_the_command_prints(tmp_path, capsys, monkeypatch):
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## Reviewing a change", 1)[1].split("```\n", 2)[1]
+    shown = [line for line in block.split("\n")[1:] if line.strip() not in ("", "...")]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "old.ush").write_text(SHOP)
+    (tmp_path / "new.ush").write_text(SHOP.replace("input volume = 100", "input volume = 120").replace(
+        "{2025: 10,", "{2025: 11,"))
+    code, out, _ = run_cli(["diff", "old.ush", "new.ush"], capsys)
+    lines = [line for line in out.split("\n") if line.strip()]
+    assert code == 1 and lines[:len(shown)] == shown
