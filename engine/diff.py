@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 
 from . import syntax as ast
-from .diagnostics import Span, source_lines
+from .diagnostics import source_lines
 from .formatter import clause_text, expr, format_module, head
 
 # the statements whose change cannot move a number (attribution leaves them out)

@@ -375,3 +375,15 @@ def test_the_readme_example_is_what_the_command_prints(tmp_path, capsys, monkeyp
     code, out, _ = run_cli(["diff", "old.ush", "new.ush"], capsys)
     lines = [line for line in out.split("\n") if line.strip()]
     assert code == 1 and lines[:len(shown)] == shown
+
+
+def test_the_input_edits_are_rows_of_one_evaluation(monkeypatch):
+    from conftest import count_evaluations
+
+    new = SHOP.replace("input volume = 100", "input volume = 120").replace("{2025: 10,", "{2025: 11,") \
+        .replace("profit = revenue - 500 USD", "profit = revenue - 400 USD")
+    old_model, new_model = engine.loads(SHOP, "old.ush"), engine.loads(new, "new.ush")
+    calls = count_evaluations(monkeypatch, old_model, "base")
+    result = compare(old_model, new_model, ["base"])
+    assert calls == [(), (3,)]  # OLD once, then itself and the two input edits as rows of one evaluation
+    assert part(moves(result)["profit"], "formula profit") == pytest.approx(100)  # the formula: its own text
