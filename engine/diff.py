@@ -194,25 +194,26 @@ def _renames(old, new, removed, added, before, after) -> dict:
     """{(kind, old name): (kind, new name)}: each removed entry with exactly one added entry of its
     kind that is the same under the new name (and, for a quantity, has the same uses), and no
     other removed entry fitting that added one."""
+    quantities = any(k[0] == "quantity" for k in removed) and any(k[0] == "quantity" for k in added)
+    used = (uses(old), uses(new)) if quantities else ({}, {})  # indexed once: a refactor renames many
     fits: dict = {}
     for r in removed:
-        fits[r] = [a for a in added if a[0] == r[0] and _renamed_equal(r, a, before, after, old, new)]
+        fits[r] = [a for a in added if a[0] == r[0] and len(before[r]) == len(after[a])
+                   and _renamed_equal(r, a, before[r], after[a], used)]
     taken = [a for options in fits.values() for a in options]
     return {r: options[0] for r, options in fits.items() if len(options) == 1 and taken.count(options[0]) == 1}
 
 
-def _renamed_equal(r, a, before, after, old, new) -> bool:
-    was, now = before[r], after[a]
+def _renamed_equal(r, a, was: list, now: list, used: tuple[dict, dict]) -> bool:
     if r[0] == "chart":
         return [s.names for s in was] == [s.names for s in now]
     if r[0] == "correlation":
         return False  # named by its inputs: a renamed input's correlation changes with it
     if r[0] != "quantity":
         return [replace(s, name=a[1]) for s in was] == now
-    renamed = [rename(s, r[1], a[1]) for s in was]
-    if not _same(renamed, now):
+    if not _same([rename(s, r[1], a[1]) for s in was], now):
         return False
-    return {_map(k, r[1], a[1]) for k in readers(old, r[1])} == readers(new, a[1])
+    return {_map(k, r[1], a[1]) for k in used[0].get(r[1], ())} == used[1].get(a[1], set())
 
 
 def _map(k, old: str, new: str):
@@ -250,9 +251,15 @@ def reads(node) -> set[str]:
     return out
 
 
-def readers(module: ast.Module, name: str) -> set:
-    """The keys of the statements (a scenario whole) that read `name`, its own statements excepted."""
-    return {key(s) for s in module.statements if name in reads(s) and key(s) != ("quantity", name)}
+def uses(module: ast.Module) -> dict[str, set]:
+    """name -> the keys of the statements (a scenario whole) that read it, its own excepted."""
+    out: dict[str, set] = {}
+    for stmt in module.statements:
+        k = key(stmt)
+        for name in reads(stmt):
+            if k != ("quantity", name):
+                out.setdefault(name, set()).add(k)
+    return out
 
 
 # ------------------------------------------------------------------------- hybrids

@@ -27,7 +27,8 @@ def annotated(text: str, file: str) -> str:
     try:
         model = loads(text, file)
         canonical = format_module(model.module)
-        model = loads(canonical, file)  # the spans of the canonical text, where the notes go
+        if canonical != text:
+            model = loads(canonical, file)  # the spans of the canonical text, where the notes go
         results = model.run("base")
     except ModelError as err:
         first = err.diagnostics[0].message if err.diagnostics else "invalid model"
