@@ -23,6 +23,9 @@ from .diff_report import Diff, Flip, Move, Part, ScenarioDiff
 from .overrides import input_values
 
 
+QUANTITY_KINDS = ("input", "formula", "quantity")  # engine/diff.py's kinds of Change that define a quantity
+
+
 class SideError(Exception):
     """One version does not compile or evaluate: its errors, and which side ("old" or "new")."""
 
@@ -75,8 +78,10 @@ def _scenarios(asked, old, new, both) -> list[str]:
 def _scenario(old, new, scenario: str, threshold: float, edits: "Edits", changes) -> ScenarioDiff:
     before, after = _side("old", old.run, scenario), _side("new", new.run, scenario)
     out = ScenarioDiff(scenario)
-    renamed = {c.name: c.old_name for c in changes if c.action == "renamed"}
+    renamed = {c.name: c.old_name for c in changes if c.action == "renamed" and c.kind in QUANTITY_KINDS}
     shown = report.display_values(after)
+    if not set(before.model.timeline.periods) & set(after.model.timeline.periods):
+        out.not_compared.append("every series: the two timelines have no period in common")
     rows, where = [], {}  # where: a moved row's OLD periods and the factor from OLD's unit to the shown one
     for name, q in after.model.quantities.items():
         was = _old_row(name, after.model.dimensions, renamed)

@@ -387,3 +387,10 @@ def test_the_input_edits_are_rows_of_one_evaluation(monkeypatch):
     result = compare(old_model, new_model, ["base"])
     assert calls == [(), (3,)]  # OLD once, then itself and the two input edits as rows of one evaluation
     assert part(moves(result)["profit"], "formula profit") == pytest.approx(100)  # the formula: its own text
+
+
+def test_timelines_without_a_common_period_are_said_not_compared():
+    yearly = 'model "m"\ntimeline 2025..2026 yearly\ninput g = 2\nx = g * year()\n    rollup last\n'
+    monthly = yearly.replace("2025..2026 yearly", "2025-01..2026-12 monthly")
+    base = diff_of(yearly, monthly).scenarios[0]
+    assert base.moves == [] and base.not_compared == ["every series: the two timelines have no period in common"]
