@@ -182,7 +182,8 @@ class Edits:
     def __init__(self, old, new, changes):
         self.old, self.new = old, new
         self.edits = [c for c in changes if c.numeric]
-        self._hybrids: dict[int, object] = {}  # edit index -> OLD with it alone, compiled (or a ModelError)
+        self._hybrids: dict[int, object] = {}  # edit index -> OLD with it alone, compiled (None: it does not)
+        self._parser = None  # the last hybrid's (engine/incremental_parse.py)
 
     def attribute(self, scenario: str, before, moves: list[Move], where: dict) -> None:
         if not self.edits:
@@ -218,10 +219,19 @@ class Edits:
         return {k: _Effect({row: at[row][j] - at[row][0] for row in rows})
                 for j, k in enumerate(plain, start=1)}
 
+    def _parse(self, text: str):
+        """A hybrid's syntax tree: parsed statement by statement from the last hybrid's, so only
+        the first hybrid parses every statement and each next one only those two edits touch."""
+        from .incremental_parse import IncrementalParser
+
+        self._parser = self._parser.fork() if self._parser is not None else IncrementalParser(self.old.file)
+        return self._parser.parse(text)
+
     def _by_text(self, k: int, edit, scenario: str, old, rows: list[str]) -> _Effect:
         if k not in self._hybrids:
-            try:  # Model.from_text: this module is the model's, it does not import it back
-                hybrid = type(self.old).from_text(structure.apply(self.old.text, edit, self.new.text), self.old.file)
+            text = structure.apply(self.old.text, edit, self.new.text)
+            try:  # type(old): this module is engine/model.py's, it does not import it back
+                hybrid = type(self.old)(text, self.old.file, self._parse(text))
                 hybrid.checked()
                 self._hybrids[k] = hybrid
             except ModelError:

@@ -127,6 +127,13 @@ class IncrementalParser:
         self.counts = Counts()
         self._pieces: dict[str, _Piece] = {}
 
+    def fork(self) -> "IncrementalParser":
+        """A parser that starts from this one's chunks: for variants of one version (engine/
+        diff_numbers.py parses the old model with one edit at a time made)."""
+        other = IncrementalParser(self.file)
+        other._pieces = dict(self._pieces)
+        return other
+
     def parse(self, text: str) -> ast.Module:
         self.counts = Counts()
         if _too_large(text):
