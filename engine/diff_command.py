@@ -28,6 +28,9 @@ def run(args, out) -> int:
     if args.textconv is not None:
         if args.files or args.git is not None:
             raise DiffUsage("--textconv FILE prints one model: no other file, no --git")
+        for flag, given in (("--scenario", args.scenario), ("--threshold", args.threshold), ("--format json", fmt == "json")):
+            if given:
+                raise DiffUsage(f"--textconv prints the model's text with its base values: {flag} has no meaning there")
         from .diff_textconv import annotated
 
         version = diff_git.read_file(args.textconv, args.textconv)

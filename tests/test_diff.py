@@ -150,6 +150,9 @@ def test_the_diffs_own_usage_errors(tmp_path, capsys):
                    "FILE; or git's seven arguments of an external diff (got 1 file)\n")
     code, _, err = run_cli(["diff", model, model, "--textconv", model], capsys)
     assert (code, err) == (2, "unitsheet: error: --textconv FILE prints one model: no other file, no --git\n")
+    code, _, err = run_cli(["diff", "--textconv", model, "--threshold", "1%"], capsys)
+    assert (code, err) == (2, "unitsheet: error: --textconv prints the model's text with its base values: --threshold "
+                              "has no meaning there\n")
     code, _, err = run_cli(["diff", model, model, "--threshold", "-1"], capsys)
     assert code == 2 and err.endswith("unitsheet: error: argument --threshold: -1: the threshold is 0 or more "
                                       "(0.001 or 0.1%)\n")
@@ -394,3 +397,23 @@ def test_timelines_without_a_common_period_are_said_not_compared():
     monthly = yearly.replace("2025..2026 yearly", "2025-01..2026-12 monthly")
     base = diff_of(yearly, monthly).scenarios[0]
     assert base.moves == [] and base.not_compared == ["every series: the two timelines have no period in common"]
+
+
+def test_each_hybrid_is_old_with_one_edit_and_parses_as_a_whole_parse_would():
+    edited = {"profit = revenue - 500 USD": "profit = revenue - 400 USD",
+              "margin = profit / revenue": "margin = profit / revenue * 1"}
+    new = SHOP
+    for was, now in edited.items():
+        new = new.replace(was, now)
+    old_model, new_model = engine.loads(SHOP, "old.ush"), engine.loads(new, "new.ush")
+    result = compare(old_model, new_model)
+    edits = Edits(old_model, new_model, result.changes)
+    before = old_model.run()
+    for k, edit in enumerate(edits.edits):
+        edits._by_text(k, edit, "base", before, ["profit"])
+    assert [h.text for h in edits._hybrids.values()] == [SHOP.replace(was, now) for was, now in edited.items()]
+    from unitsheet.engine.parser import parse
+
+    for hybrid in edits._hybrids.values():
+        whole = parse(hybrid.text, hybrid.file)
+        assert hybrid.module == whole and [s.span for s in hybrid.module.statements] == [s.span for s in whole.statements]
