@@ -265,6 +265,20 @@ def uses(module: ast.Module) -> dict[str, set]:
 # ------------------------------------------------------------------------- hybrids
 
 
+def with_renames(text: str, module: ast.Module, renames: dict[str, str]) -> str:
+    """OLD's text with each renamed quantity spelled as NEW spells it, where it is defined and
+    where it is read (the editor's rename finds them: engine/editor_index.py), on the same lines:
+    the base the hybrids are made on, so that an edit reading a new name stands alone."""
+    from .editor_index import build
+
+    spots = sorted(((o.span.line, o.span.col, o.span.end_col, renames[o.symbol[1]]) for o in build(module, text).occurrences
+                    if o.symbol[0] == "quantity" and o.symbol[1] in renames), reverse=True)
+    lines = source_lines(text)
+    for line, col, end, new in spots:
+        lines[line - 1] = lines[line - 1][:col - 1] + new + lines[line - 1][end - 1:]
+    return "\n".join(lines) + "\n"
+
+
 def apply(old_text: str, change: Change, new_text: str) -> str:
     """OLD's text with this one change made: its statements in OLD removed, NEW's put where
     the first of them was (at the end for an addition)."""

@@ -184,6 +184,8 @@ class Edits:
         self.edits = [c for c in changes if c.numeric]
         self._hybrids: dict[int, object] = {}  # edit index -> OLD with it alone, compiled (None: it does not)
         self._parser = None  # the last hybrid's (engine/incremental_parse.py)
+        self.renames = {c.old_name: c.name for c in changes if c.action == "renamed" and c.kind in QUANTITY_KINDS}
+        self._base: str | None = None  # what the hybrids are made on: OLD's text, its renames made
 
     def attribute(self, scenario: str, before, moves: list[Move], where: dict) -> None:
         if not self.edits:
@@ -227,9 +229,34 @@ class Edits:
         self._parser = self._parser.fork() if self._parser is not None else IncrementalParser(self.old.file)
         return self._parser.parse(text)
 
+    def _base_text(self) -> str:
+        """OLD's text with NEW's quantity renames made (no number moves), so that an edit that reads
+        a renamed quantity compiles alone; OLD's own text where that text does not parse back to
+        OLD with the renames (never a guess), or where one new name is another's old one."""
+        if self._base is None:
+            self._base = self.old.text
+            if self.renames and not set(self.renames) & set(self.renames.values()):
+                text = structure.with_renames(self.old.text, self.old.module, self.renames)
+                expected = list(self.old.module.statements)
+                for was, now in self.renames.items():
+                    expected = [structure.rename(stmt, was, now) for stmt in expected]
+                try:
+                    self._base = text if self._parse(text).statements == tuple(expected) else self._base
+                except ModelError:
+                    pass
+        return self._base
+
+    def _row(self, row: str) -> str:
+        """An OLD row as the hybrids name it (renamed)."""
+        if self._base is self.old.text or not self.renames:
+            return row
+        dims = self.old.checked().dimensions
+        quantity, items = dims.rows.get(row, (row, ()))
+        return ir.item_name(self.renames.get(quantity, quantity), items)
+
     def _by_text(self, k: int, edit, scenario: str, old, rows: list[str]) -> _Effect:
         if k not in self._hybrids:
-            text = structure.apply(self.old.text, edit, self.new.text)
+            text = structure.apply(self._base_text(), edit, self.new.text)
             try:  # type(old): this module is engine/model.py's, it does not import it back
                 hybrid = type(self.old)(text, self.old.file, self._parse(text))
                 hybrid.checked()
@@ -247,12 +274,13 @@ class Edits:
             return _Effect(None, "cannot be evaluated alone")
         out = {}
         for row in rows:
-            q, p = results.model.quantities.get(row), old.model.quantities[row]
-            if q is None or q.series != p.series or results.unit(row) != old.unit(row):
+            there = self._row(row)
+            q, p = results.model.quantities.get(there), old.model.quantities[row]
+            if q is None or q.series != p.series or results.unit(there) != old.unit(row):
                 return _Effect(None, f"changes `{row}` itself")
             if q.series and list(results.model.timeline.periods) != list(old.model.timeline.periods):
                 return _Effect(None, "changes the timeline")
-            out[row] = np.asarray(results.values[row], dtype=float) - np.asarray(old.values[row], dtype=float)
+            out[row] = np.asarray(results.values[there], dtype=float) - np.asarray(old.values[row], dtype=float)
         return _Effect(out)
 
 

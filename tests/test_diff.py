@@ -417,3 +417,17 @@ def test_each_hybrid_is_old_with_one_edit_and_parses_as_a_whole_parse_would():
     for hybrid in edits._hybrids.values():
         whole = parse(hybrid.text, hybrid.file)
         assert hybrid.module == whole and [s.span for s in hybrid.module.statements] == [s.span for s in whole.statements]
+
+
+def test_edits_that_read_a_renamed_quantity_stand_alone_on_old_with_the_renames_made():
+    new = SHOP.replace("profit = revenue - 500 USD", "earnings = revenue - 500 USD").replace(
+        "margin = profit / revenue", "margin = earnings / revenue * 2").replace("profit > 0 USD", "earnings > 0 USD")
+    result = diff_of(SHOP, new)
+    assert [c.label for c in result.changes] == ["formula profit -> earnings (renamed)", "formula margin",
+                                                 "check profitable"]
+    margin = moves(result)["margin"]
+    # margin = 2 x 500/1000: the formula alone (on OLD, profit spelled earnings) moves it all
+    assert margin.old[0] == pytest.approx(50) and margin.new[0] == pytest.approx(100)
+    assert part(margin, "formula margin") == pytest.approx(50)
+    assert part(margin, "formula profit -> earnings (renamed)") == 0 and margin.interaction[0] == pytest.approx(0)
+    assert all(p.why is None for p in margin.parts)
