@@ -334,8 +334,9 @@ def _split(m: Move, effects: list[tuple[str, _Effect]], at: np.ndarray, factor: 
             m.parts.append(Part(label, [None] * len(change), effect.why))
             continue
         values = np.asarray(effect.values[m.old_name], dtype=float).reshape(-1)[at] * factor
-        m.parts.append(Part(label, [None if c is None or not math.isfinite(v) else float(v)
-                                    for c, v in zip(change, values)]))
+        alone = [None if c is None or not math.isfinite(v) else float(v) for c, v in zip(change, values)]
+        blank = any(a is None and c is not None for a, c in zip(alone, change))
+        m.parts.append(Part(label, alone, "gives no value alone in some periods" if blank else None))
     m.interaction = []
     for i, c in enumerate(change):
         known = [p.change[i] for p in m.parts if p.change[i] is not None]
