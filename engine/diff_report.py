@@ -173,8 +173,8 @@ def _move(m: Move) -> list[str]:
            + (f", the {len(shown)} largest:" if more else ":")]
     for i in shown:
         at = "" if m.periods[i] is None else f"{m.periods[i]}: "
-        out.append(f"      {at}{_fmt(m.old[i], m.unit)} -> {_fmt(m.new[i], m.unit)}{unit}   "
-                   f"{_signed(m.change[i])}{unit} ({_percent(m.relative[i])})")
+        moved = "" if m.unit == "bool" else f"   {_signed(m.change[i])}{unit} ({_percent(m.relative[i])})"
+        out.append(f"      {at}{_fmt(m.old[i], m.unit)} -> {_fmt(m.new[i], m.unit)}{unit}{moved}")
     if m.parts:
         out += _why(m, shown[0])
     return out
