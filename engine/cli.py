@@ -431,22 +431,12 @@ def cmd_plot(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    import io
+    from .diff_command import DiffUsage, command
 
-    from .diff_command import DiffUsage, run
-
-    report = io.StringIO()
     try:
-        code = run(args, report)
+        return command(args)
     except DiffUsage as err:
         raise UsageError(str(err)) from None
-    if args.output:
-        from .files import write_bytes
-
-        write_bytes(args.output, report.getvalue().encode("utf-8"), inputs=[f for f in (*args.files, args.textconv) if f])
-    else:
-        sys.stdout.write(report.getvalue())
-    return code
 
 
 def cmd_lsp(args) -> int:

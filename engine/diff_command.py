@@ -22,6 +22,21 @@ class DiffUsage(Exception):
     pass
 
 
+def command(args) -> int:
+    """The report on stdout, or written whole to -o's file (engine/files.py)."""
+    import io
+
+    report = io.StringIO()
+    code = run(args, report)
+    if args.output:
+        from .files import write_bytes
+
+        write_bytes(args.output, report.getvalue().encode("utf-8"), inputs=[f for f in (*args.files, args.textconv) if f])
+    else:
+        sys.stdout.write(report.getvalue())
+    return code
+
+
 def run(args, out) -> int:
     """The command; `out` is where its report goes (stdout, or what -o names)."""
     fmt = args.format
