@@ -143,7 +143,10 @@ def details(old: list, new: list) -> list[str]:
             out.append(f"value: {expr(a.value)} -> {expr(b.value)}")
         if a.dims != b.dims:
             out.append(f"by: {', '.join(d.name for d in a.dims) or '-'} -> {', '.join(d.name for d in b.dims) or '-'}")
-        return out + _clauses(a.clauses, b.clauses)
+        changed = _clauses(a.clauses, b.clauses)
+        if a.value != b.value:  # what the new value stands on, where its sources did not change
+            out += [f"= {clause_text(c)}" for c in b.clauses.sources if c in a.clauses.sources]
+        return out + changed
     if isinstance(a, (ast.Input, ast.Equation)) and isinstance(b, (ast.Input, ast.Equation)):
         return _equations(old, new)
     if isinstance(a, ast.Scenario):

@@ -191,6 +191,10 @@ def test_every_kind_of_structural_change():
                              'chart Profit (added)', 'scenario low', 'scenario high (added)',
                              'dimension region (added)', 'formula margin (removed)']
     assert changes["input volume"].details == ['+ note "units sold"']
+    price = SHOP.replace("{2025: 10,", "{2025: 9,")
+    assert structure.changes(engine.loads(SHOP, "a").module, engine.loads(price, "b").module)[0].details == [
+        "value: {2025: 10, 2026..2027: 12} -> {2025: 9, 2026..2027: 12}",
+        '= source "price list" 2025-01-02 "ten dollars"']  # the source the new value still cites
     assert changes["check profitable"].details == ["for: every period -> 2026..2027"]
     assert changes["scenario low"].details == ["price: {2025..2027: 4} -> {2025..2027: 5}"]
     assert changes["chart Revenue"].details == ['chart "Revenue": revenue -> chart "Revenue": revenue, profit']
