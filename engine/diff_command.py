@@ -6,6 +6,7 @@ as an external diff it exits 0 whatever it found: git stops at an external diff'
 
 from __future__ import annotations
 
+import os
 import sys
 
 from . import diff_git
@@ -13,9 +14,8 @@ from .diagnostics import ModelError, render_all
 from .terminal import json_text
 
 EXIT_OK, EXIT_MOVED, EXIT_INVALID = 0, 1, 2
-EXTERNAL_ARGS = 7  # git's external diff: path old-file old-hex old-mode new-file new-hex new-mode
 USAGE = ("diff compares OLD.ush NEW.ush; or --git REV [REV] [PATH ...]; or --textconv FILE; "
-         "or git's seven arguments of an external diff")
+         "or git's seven (or nine) arguments of an external diff")
 
 
 class DiffUsage(Exception):
@@ -51,11 +51,15 @@ def run(args, out) -> int:
         version = diff_git.read_file(args.textconv, args.textconv)
         out.write(annotated(version.text, args.textconv))
         return EXIT_OK
-    external = args.git is None and len(args.files) == EXTERNAL_ARGS
+    external = args.git is None and diff_git.external(args.files, os.environ)
     if args.git is not None:
         pairs = diff_git.from_repository(args.git, list(args.files))
     elif external:
-        pairs = [diff_git.from_external(args.files)]
+        pair = diff_git.from_external(args.files)
+        if pair is None:
+            out.write(f"{args.files[0]}: unmerged (a conflict to resolve first): not compared\n")
+            return EXIT_OK
+        pairs = [pair]
     elif len(args.files) == 2:
         pairs = [_files(*args.files)]
     else:

@@ -119,10 +119,24 @@ def _work_tree(root: Path, path: str) -> Version:
     return Version(path, _decoded(file.read_bytes(), path))
 
 
-def from_external(words: list[str]) -> Pair:
-    """git's call of an external diff: path old-file old-hex old-mode new-file new-hex new-mode."""
-    path, old_file, _, _, new_file, _, _ = words  # the hexes and modes say nothing the texts do not
-    return Pair(path, read_file(old_file, f"a/{path}"), read_file(new_file, f"b/{path}"))
+EXTERNAL_ARGS = (7, 9)  # a path's two versions; a renamed path's, with its new path and git's message
+UNMERGED = "GIT_DIFF_PATH_TOTAL"  # set by git for an external diff: a lone argument is then an unmerged path
+
+
+def external(words: list[str], environ) -> bool:
+    """git's call of an external diff: seven or nine arguments, or one (an unmerged path) when
+    git's own variable says git is calling."""
+    return len(words) in EXTERNAL_ARGS or (len(words) == 1 and UNMERGED in environ)
+
+
+def from_external(words: list[str]) -> Pair | None:
+    """The two versions of git's call: path old-file old-hex old-mode new-file new-hex new-mode
+    [new-path message]; None for an unmerged path (one argument), which has no two versions."""
+    if len(words) == 1:
+        return None
+    path, old_file, _, _, new_file, _, _ = words[:7]  # the hexes and modes say nothing the texts do not
+    new_path = words[7] if len(words) == 9 else path
+    return Pair(new_path, read_file(old_file, f"a/{path}"), read_file(new_file, f"b/{new_path}"))
 
 
 def read_file(name: str, label: str) -> Version:

@@ -147,7 +147,7 @@ def test_the_diffs_own_usage_errors(tmp_path, capsys):
     code, out, err = run_cli(["diff", model], capsys)
     assert (code, out) == (2, "")
     assert err == ("unitsheet: error: diff compares OLD.ush NEW.ush; or --git REV [REV] [PATH ...]; or --textconv "
-                   "FILE; or git's seven arguments of an external diff (got 1 file)\n")
+                   "FILE; or git's seven (or nine) arguments of an external diff (got 1 file)\n")
     code, _, err = run_cli(["diff", model, model, "--textconv", model], capsys)
     assert (code, err) == (2, "unitsheet: error: --textconv FILE prints one model: no other file, no --git\n")
     code, _, err = run_cli(["diff", "--textconv", model, "--threshold", "1%"], capsys)

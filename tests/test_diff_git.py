@@ -148,3 +148,14 @@ def test_diff_git_with_errors_at_one_revision_exits_2(repo, capsys):
     code, out, err = run_cli(["diff", "--git", "HEAD~1", "HEAD"], capsys)
     assert code == 2 and "HEAD:models/shop.ush: this version does not compile; its errors:" in err
     assert "HEAD:models/shop.ush:8:" in err
+
+
+def test_git_external_diff_of_a_renamed_model_and_of_an_unmerged_path(repo, capsys, monkeypatch):
+    git("mv", "models/shop.ush", "models/store.ush")
+    (repo / "models" / "store.ush").write_text(SHOP)
+    git("commit", "-qam", "renamed, and back to v1")
+    out = git("diff", "-M", "HEAD~1", "HEAD", env={"GIT_EXTERNAL_DIFF": "unitsheet diff"})  # nine arguments
+    assert "unitsheet diff a/models/shop.ush -> b/models/store.ush" in out and "value: 120 -> 100" in out
+    monkeypatch.setenv("GIT_DIFF_PATH_TOTAL", "1")  # what git sets: a lone argument is then an unmerged path
+    code, out, _ = run_cli(["diff", "models/store.ush"], capsys)
+    assert (code, out) == (0, "models/store.ush: unmerged (a conflict to resolve first): not compared\n")
