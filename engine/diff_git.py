@@ -1,6 +1,7 @@
 """The versions `unitsheet diff` compares, as git hands them over: `--git REV [REV] [PATH ...]`
-(read from the repository) and git's seven-argument external-diff call (GIT_EXTERNAL_DIFF,
-`diff.external`, a `diff.<driver>.command`: path old-file old-hex old-mode new-file new-hex new-mode).
+(read from the repository) and git's call of an external diff (GIT_EXTERNAL_DIFF, `diff.external`,
+a `diff.<driver>.command`: path old-file old-hex old-mode new-file new-hex new-mode, then a renamed
+file's new path and git's message; a lone path for an unmerged one).
 
 Revisions and paths are the user's text: git runs with a list of arguments (never a shell), a
 revision is resolved with `rev-parse --verify --end-of-options` (one starting with `-` is
