@@ -72,6 +72,10 @@ def from_repository(words: list[str], after_dashes: list[str]) -> list[Pair]:
     for path in inside:
         old = _at(revs[0], path)
         new = _at(revs[1], path) if len(revs) == 2 else _work_tree(root, path)
+        if old.text is None and new.text is None:
+            where = revs[1][0] if len(revs) == 2 else "the work tree"
+            _refuse(f"{path} is in neither {revs[0][0]} nor {where}", "name a model file of the repository, "
+                    "from the current folder")
         pairs.append(Pair(path, old, new))
     return pairs
 

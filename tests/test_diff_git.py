@@ -138,6 +138,8 @@ def test_diff_git_refuses_what_is_not_a_revision_and_runs_no_shell(repo, capsys)
     code, _, err = run_cli(["diff", "--git", "HEAD~1", "shop.ush"], capsys)
     assert code == 2 and "`shop.ush` is both a revision and a file" in err
     assert "hint: write `--git HEAD~1 shop.ush --` for the revision, or `--git HEAD~1 -- shop.ush` for the file" in err
+    code, _, err = run_cli(["diff", "--git", "HEAD~1", "HEAD", "--", "nowhere.ush"], capsys)
+    assert code == 2 and "models/nowhere.ush is in neither HEAD~1 nor HEAD" in err
     code, _, err = run_cli(["diff", "--git", "HEAD~1", "--", "../../outside.ush"], capsys)
     assert code == 2 and "../../outside.ush is outside the repository" in err
 
