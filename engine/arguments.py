@@ -148,7 +148,8 @@ def _diff_parser(sub) -> None:
     git's textconv shows it (engine/diff_command.py)."""
     dif = sub.add_parser("diff", help="what changed between two versions of a model, which numbers it moved, and why")
     dif.add_argument("files", nargs="*", metavar="FILE",
-                     help="OLD.ush NEW.ush, or the seven (nine for a renamed file) arguments git gives an external diff")
+                     help="OLD.ush NEW.ush, or the seven (nine for a renamed file) arguments git gives "
+                          "an external diff")
     dif.add_argument("--scenario", action="append", help="only this scenario (repeatable; default: every one in both)")
     dif.add_argument("--format", choices=["text", "json"], default="text")
     dif.add_argument("--threshold", type=threshold, default=0.0, metavar="X",

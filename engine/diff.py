@@ -274,8 +274,8 @@ def with_renames(text: str, module: ast.Module, renames: dict[str, str]) -> str:
     the base the hybrids are made on, so that an edit reading a new name stands alone."""
     from .editor_index import build
 
-    spots = sorted(((o.span.line, o.span.col, o.span.end_col, renames[o.symbol[1]]) for o in build(module, text).occurrences
-                    if o.symbol[0] == "quantity" and o.symbol[1] in renames), reverse=True)
+    found = [o for o in build(module, text).occurrences if o.symbol[0] == "quantity" and o.symbol[1] in renames]
+    spots = sorted(((o.span.line, o.span.col, o.span.end_col, renames[o.symbol[1]]) for o in found), reverse=True)
     lines = source_lines(text)
     for line, col, end, new in spots:
         lines[line - 1] = lines[line - 1][:col - 1] + new + lines[line - 1][end - 1:]

@@ -31,7 +31,8 @@ def command(args) -> int:
     if args.output:
         from .files import write_bytes
 
-        write_bytes(args.output, report.getvalue().encode("utf-8"), inputs=[f for f in (*args.files, args.textconv) if f])
+        inputs = [f for f in (*args.files, args.textconv) if f]  # never written over
+        write_bytes(args.output, report.getvalue().encode("utf-8"), inputs=inputs)
     else:
         sys.stdout.write(report.getvalue())
     return code
@@ -43,7 +44,8 @@ def run(args, out) -> int:
     if args.textconv is not None:
         if args.files or args.git is not None:
             raise DiffUsage("--textconv FILE prints one model: no other file, no --git")
-        for flag, given in (("--scenario", args.scenario), ("--threshold", args.threshold), ("--format json", fmt == "json")):
+        for flag, given in (("--scenario", args.scenario), ("--threshold", args.threshold),
+                            ("--format json", fmt == "json")):
             if given:
                 raise DiffUsage(f"--textconv prints the model's text with its base values: {flag} has no meaning there")
         from .diff_textconv import annotated

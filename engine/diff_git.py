@@ -41,7 +41,8 @@ def git(args: list[str]) -> str:
     try:
         done = subprocess.run(["git", *args], capture_output=True, check=False)
     except OSError as err:
-        _refuse(f"cannot run git: {err.strerror or err}", "install git, or compare two files: unitsheet diff OLD.ush NEW.ush")
+        _refuse(f"cannot run git: {err.strerror or err}",
+                "install git, or compare two files: unitsheet diff OLD.ush NEW.ush")
     if done.returncode != 0:
         _refuse(f"git {args[0]} failed: {done.stderr.decode('utf-8', 'replace').strip()}")
     return done.stdout.decode("utf-8", "surrogateescape")

@@ -40,7 +40,8 @@ def compare(old, new, scenarios: list[str] | None = None, threshold: float = 0.0
     for side, model in (("old", old), ("new", new)):
         _side(side, model.checked)
     if not (isinstance(threshold, (int, float)) and threshold >= 0 and math.isfinite(threshold)):
-        raise ModelError([Diagnostic("usage", f"the threshold is a share of the old value, 0 or more: not {threshold!r}",
+        raise ModelError([Diagnostic("usage", f"the threshold is a share of the old value, 0 or more: "
+                                              f"not {threshold!r}",
                                      None, hint="e.g. --threshold 0.001 (0.1 %)")])
     changes = structure.changes(old.module, new.module)
     both = [s for s in new.scenarios if s in old.scenarios]

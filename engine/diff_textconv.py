@@ -52,7 +52,8 @@ def _with_values(canonical: str, module: ast.Module, results) -> str:
     checks = {c["name"]: c for c in results.checks}
     for stmt in module.statements:
         if isinstance(stmt, ast.Check) and stmt.name in checks:
-            after.setdefault(stmt.span.end_line, []).append(MARK + ("passes" if checks[stmt.name]["passed"] else "FAILS"))
+            outcome = "passes" if checks[stmt.name]["passed"] else "FAILS"
+            after.setdefault(stmt.span.end_line, []).append(MARK + outcome)
     out = []
     for number, line in enumerate(lines, start=1):
         out.append(line)

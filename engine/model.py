@@ -210,6 +210,12 @@ class Model:
         `unitsheet diff` prints. A version that does not compile raises its ModelError."""
         from .diff_numbers import SideError, compare
 
+        if not isinstance(other, Model):
+            raise ModelError([Diagnostic("usage", f"diff compares with another version, a Model: not {other!r}", None,
+                                         hint='e.g. unitsheet.load("old.ush").diff(unitsheet.load("new.ush"))')])
+        if isinstance(scenarios, str):
+            raise ModelError([Diagnostic("usage", f"scenarios is a list of names, not the text {scenarios!r}", None,
+                                         hint=f"e.g. scenarios=[{scenarios!r}]")])
         try:
             return compare(self, other, scenarios, threshold)
         except SideError as err:

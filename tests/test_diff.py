@@ -451,3 +451,15 @@ def test_edits_that_read_a_renamed_quantity_stand_alone_on_old_with_the_renames_
     assert part(margin, "formula margin") == pytest.approx(50)
     assert part(margin, "formula profit -> earnings (renamed)") == 0 and margin.interaction[0] == pytest.approx(0)
     assert all(p.why is None for p in margin.parts)
+
+
+def test_the_python_api_refuses_what_is_not_a_version_a_list_or_a_threshold():
+    model = engine.loads(SHOP, "shop.ush")
+    for call, message in ((lambda: model.diff("new.ush"), "diff compares with another version, a Model: not 'new.ush'"),
+                          (lambda: model.diff(model, scenarios="low"), "scenarios is a list of names, not the text 'low'"),
+                          (lambda: model.diff(model, threshold=-0.1), "the threshold is a share of the old value, "
+                                                                     "0 or more: not -0.1")):
+        with pytest.raises(engine.ModelError) as err:
+            call()
+        assert err.value.diagnostics[0].message == message
+    assert model.diff(model, scenarios=["low"]).moved is False
