@@ -153,8 +153,8 @@ def _changes(changes: list[Change]) -> list[str]:
 def _scenario(s: ScenarioDiff, threshold: float) -> list[str]:
     if not (s.moves or s.flips or s.not_compared):
         return [f"[{s.scenario}] no number moved", ""]
-    out = [f"[{s.scenario}] {len(s.moves)} row{'s' if len(s.moves) != 1 else ''} moved, largest first"
-           + (f" (threshold {threshold:g})" if threshold else "") + ":"]
+    moved = f"{len(s.moves)} row{'s' if len(s.moves) != 1 else ''} moved, largest first" if s.moves else "no row moved"
+    out = [f"[{s.scenario}] {moved}" + (f" (threshold {threshold:g})" if threshold else "") + ":"]
     for m in s.moves:
         out += _move(m)
     for f in s.flips:

@@ -463,3 +463,12 @@ def test_the_python_api_refuses_what_is_not_a_version_a_list_or_a_threshold():
             call()
         assert err.value.diagnostics[0].message == message
     assert model.diff(model, scenarios=["low"]).moved is False
+
+
+def test_a_check_that_flips_with_no_number_moving(tmp_path, capsys):
+    old, new = tmp_path / "old.ush", tmp_path / "new.ush"
+    old.write_text(SHOP)
+    new.write_text(SHOP.replace("profit > 0 USD", "profit > 600 USD"))  # 2025: 500
+    code, out, _ = run_cli(["diff", old, new, "--scenario", "base"], capsys)
+    assert code == 1
+    assert "[base] no row moved:\n  check now FAILS: profitable: fails" in out
