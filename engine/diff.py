@@ -37,6 +37,8 @@ class Change:
     new_text: str | None = None
     old_lines: list[tuple[int, int]] = field(default_factory=list, repr=False)  # (first, last) line of each
     new_lines: list[tuple[int, int]] = field(default_factory=list, repr=False)  # statement, 1-based
+    old_statements: tuple = field(default=(), repr=False, compare=False)  # the syntax trees themselves
+    new_statements: tuple = field(default=(), repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -111,12 +113,11 @@ def _change(k: tuple[str, str], action: str, old: list, new: list) -> Change:
         inputs = {isinstance(s, ast.Input) for s in old + new}
         kind = "quantity" if len(inputs) == 2 else "input" if inputs == {True} else "formula"
     c = Change(kind, action, k[1], old_text=_text(old), new_text=_text(new),
-               old_lines=[_lines(s) for s in old], new_lines=[_lines(s) for s in new])
+               old_lines=[_lines(s) for s in old], new_lines=[_lines(s) for s in new],
+               old_statements=tuple(old), new_statements=tuple(new))
     if action == "changed":
         c.details = details(old, new)
-    elif action == "renamed" and k[0] == "quantity":  # only its clauses may differ
-        c.details = details([rename(s, old[0].name, k[1]) for s in old], new)
-    return c
+    return c  # a rename: nothing but the name differs
 
 
 def _lines(stmt) -> tuple[int, int]:
@@ -221,6 +222,18 @@ def _renamed_equal(r, a, was: list, now: list, used: tuple[dict, dict]) -> bool:
 
 def _map(k, old: str, new: str):
     return (k[0], new) if k == ("quantity", old) else k
+
+
+def renamed(statements, renames: dict[str, str]) -> list:
+    """The statements with each quantity renamed (no new name is another's old one)."""
+    out = list(statements)
+    for was, now in renames.items():
+        out = [rename(stmt, was, now) for stmt in out]
+    return out
+
+
+def same(a: list, b: list) -> bool:
+    return _same(list(a), list(b))
 
 
 def rename(node, old: str, new: str):

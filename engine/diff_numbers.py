@@ -199,7 +199,11 @@ class Edits:
         rows = [m.old_name for m in moves]
         effects = self._by_rows(scenario, before, rows)
         for k, edit in enumerate(self.edits):
-            if k not in effects:
+            if k in effects:
+                continue
+            if self._only_renames(edit):  # the hybrid would be OLD itself: nothing to compile
+                effects[k] = _Effect({row: np.zeros_like(before.values[row], dtype=float) for row in rows})
+            else:
                 effects[k] = self._by_text(k, edit, scenario, before, rows)
         for m in moves:
             _split(m, [(edit.label, effects[k]) for k, edit in enumerate(self.edits)], *where[m.name])
@@ -238,14 +242,18 @@ class Edits:
             self._base = self.old.text
             if self.renames and not set(self.renames) & set(self.renames.values()):
                 text = structure.with_renames(self.old.text, self.old.module, self.renames)
-                expected = list(self.old.module.statements)
-                for was, now in self.renames.items():
-                    expected = [structure.rename(stmt, was, now) for stmt in expected]
+                expected = structure.renamed(self.old.module.statements, self.renames)
                 try:
                     self._base = text if self._parse(text).statements == tuple(expected) else self._base
                 except ModelError:
                     pass
         return self._base
+
+    def _only_renames(self, edit) -> bool:
+        """The edit is a rename, or a statement that changed only by reading a renamed quantity."""
+        if self._base_text() is self.old.text:
+            return False
+        return structure.same(structure.renamed(edit.old_statements, self.renames), edit.new_statements)
 
     def _row(self, row: str) -> str:
         """An OLD row as the hybrids name it (renamed)."""

@@ -472,3 +472,18 @@ def test_a_check_that_flips_with_no_number_moving(tmp_path, capsys):
     code, out, _ = run_cli(["diff", old, new, "--scenario", "base"], capsys)
     assert code == 1
     assert "[base] no row moved:\n  check now FAILS: profitable: fails" in out
+
+
+def test_a_rename_and_the_statements_it_only_respells_are_not_compiled(monkeypatch):
+    new = SHOP.replace("profit = revenue - 500 USD", "earnings = revenue - 500 USD").replace(
+        "margin = profit / revenue", "margin = earnings / revenue").replace("input volume = 100", "input volume = 90") \
+        .replace("profit > 0 USD", "earnings > 0 USD")
+    old_model, new_model = engine.loads(SHOP, "old.ush"), engine.loads(new, "new.ush")
+    result = compare(old_model, new_model)
+    assert [c.label for c in result.changes] == ["input volume", "formula profit -> earnings (renamed)",
+                                                 "formula margin", "check profitable"]
+    edits = Edits(old_model, new_model, result.changes)
+    assert [edits._only_renames(e) for e in edits.edits] == [False, True, True]
+    earnings = moves(result)["earnings"]  # 1000 - 500 -> 900 - 500, all the volume's
+    assert earnings.old_name == "profit" and earnings.change == [-100, -120, -120]
+    assert [p.change for p in earnings.parts] == [[-100, -120, -120], [0, 0, 0], [0, 0, 0]]
