@@ -156,23 +156,8 @@ def _quantity_names(model, names: list[str]) -> list[str]:
 
 
 
-
-def _write_html(results, names, output, model_file) -> None:
-    from ..exports.html import model_page
-
-    text = model_page(results, names)
-    if output is None:
-        sys.stdout.write(text)
-        return
-    from .files import write_bytes
-
-    write_bytes(output, text.encode("utf-8"), inputs=[model_file])
-
-
 def cmd_run(args) -> int:
-    from . import report
-
-    from . import rollup
+    from . import report, rollup
 
     model = _load(args.model)
     timeline = model.checked("base").timeline
@@ -204,7 +189,9 @@ def cmd_run(args) -> int:
     elif args.format == "csv":
         sys.stdout.write(report.to_csv(results, names))
     elif args.format == "html":
-        _write_html(results, names, args.output, model.file)
+        from ..exports.html import write_page
+
+        write_page(results, names, args.output, model.file)
     else:
         sys.stdout.write(report.table(results, names, sources=args.sources))
         tl = results.model.timeline

@@ -5,7 +5,10 @@ inputs with their sources as links, notes); and the same tables for a notebook
 
 from __future__ import annotations
 
+import sys
+
 from ..engine import report
+from ..engine.files import write_bytes
 from .html_blocks import Markup, Row, checks_list, fragment, join, page, source_link, table, tag
 from .html_charts import COLOURS, chart, sparkline
 
@@ -171,3 +174,12 @@ def notes_section(results, limit: int | None = None) -> Markup:
         return Markup("")
     rows, more = _cut(rows, limit)
     return tag("section", join([tag("h2", "Notes"), table(["quantity", "note"], rows, cls="notes"), more]), id="notes")
+
+
+def write_page(results, names, output: str | None, model_file: str) -> None:
+    """`run --format html`: the page to stdout, or atomically to `output` (never over the model)."""
+    text = model_page(results, names)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    write_bytes(output, text.encode("utf-8"), inputs=[model_file])
