@@ -42,7 +42,7 @@ from pathlib import Path
 from . import syntax as ast
 from .diagnostics import Span
 
-FORMAT = 5  # 5: fiscal years (ast.Timeline.ending, ast.PeriodLabel.fiscal)
+FORMAT = 6  # 6: data statements (ast.Data, ast.DataRead); 5: fiscal years
 MAGIC = b"USHCACHE" + bytes([FORMAT])
 _DIGEST = 32
 _ENTRY_NAME = re.compile(r"^[0-9a-f]{64}\.ast$")

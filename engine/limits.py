@@ -27,8 +27,12 @@ CELLS = Limit(20_000_000, "quantities x periods",
               "the value matrix of one run is 160 MB of float64; a simulation evaluates it in chunks of samples")
 SAMPLES = Limit(10 ** 9, "samples of one simulation",
                 "hours on one machine; a percentile's sampling error is then below 1e-4 standard deviations")
+DATA_BYTES = Limit(2 * 10 ** 9, "bytes of one data file a model reads",
+                   "a larger table belongs in a database the model queries (`sql`), which filters it first")
+DATA_ROWS = Limit(20_000_000, "rows of one data table",
+                  "every row is one value of the model (a period of an item), and a model holds at most 20,000,000")
 
-LIMITS = (NESTING, NAME_LENGTH, STATEMENTS, PERIODS, ROWS, CELLS, SAMPLES)
+LIMITS = (NESTING, NAME_LENGTH, STATEMENTS, PERIODS, ROWS, CELLS, SAMPLES, DATA_BYTES, DATA_ROWS)
 
 DOC_BEGIN, DOC_END = "<!-- limits:begin -->", "<!-- limits:end -->"
 

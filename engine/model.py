@@ -16,6 +16,8 @@ import numpy as np
 from . import cache as parse_cache
 from . import ir
 from . import syntax as ast
+from .data_sources import DataOptions
+from .data_tables import resolve as resolve_data
 from .diagnostics import Diagnostic, ModelError
 from .actuals import overridden
 from .evaluate import Evaluator
@@ -26,7 +28,10 @@ from .check.retype import retyped
 from .validate import check_all
 
 
-def load(path: str | Path) -> "Model":
+def load(path: str | Path, data: Mapping | None = None, data_dirs=()) -> "Model":
+    """data: {table: database URL} for the model's `sql` data statements (also --data, and the
+    environment's UNITSHEET_DATA_TABLE); data_dirs: folders besides the model's own that its data
+    files may be in (--data-dir)."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -39,30 +44,45 @@ def load(path: str | Path) -> "Model":
         raise ModelError([Diagnostic("encoding", f"{path}:{line}: the file is not valid UTF-8 "
                                      f"(byte {raw[err.start]:#04x} at offset {err.start})", None,
                                      hint="save the model as UTF-8")]) from None
-    return loads(text, str(path), cache=True)
+    return loads(text, str(path), cache=True, data=data, data_dirs=data_dirs)
 
 
-def loads(text: str, file: str = "<model>", cache: bool = False) -> "Model":
+def loads(text: str, file: str = "<model>", cache: bool = False, data: Mapping | None = None,
+          data_dirs=()) -> "Model":
     """A model from its text. cache=True reuses the syntax tree of an earlier parse of the same
-    text (engine/cache.py); `load` does, so the command line does."""
+    text (engine/cache.py); `load` does, so the command line does. Data the model reads is never
+    cached: it is read when the model is first checked (data and data_dirs: as for load; data
+    files are relative to the folder of `file`)."""
     with collector_paused():
         module = parse_cache.load(text, file) if cache else None
         if module is None:
             module = parse(text, file)
             if cache:
                 parse_cache.store(text, module)
-    return Model(text, file, module)
+    return Model(text, file, module, _data_options(data, data_dirs))
+
+
+def _data_options(data, data_dirs) -> DataOptions:
+    if data is not None and not (isinstance(data, Mapping) and all(isinstance(k, str) and isinstance(v, str)
+                                                                   for k, v in data.items())):
+        raise ModelError([Diagnostic("usage", f"data is {{table name: database URL}}, not {data!r}", None,
+                                     hint='e.g. unitsheet.load("model.ush", data={"ledger": "sqlite:///ledger.db"})')])
+    if isinstance(data_dirs, (str, Path)):
+        data_dirs = (data_dirs,)
+    return DataOptions(dict(data or {}), tuple(Path(d) for d in data_dirs))
 
 
 class Model:
-    def __init__(self, text: str, file: str, module: ast.Module, previous: "Model | None" = None,
-                 editing: bool = False):
-        """editing: keep the checker's state for the next version (the editor does); previous: the
-        valid model this text was edited from, whose kept state lets an edit of one equation be
-        checked alone where that gives what a full check does (engine/check/retype.py)."""
+    def __init__(self, text: str, file: str, module: ast.Module, data: DataOptions | None = None,
+                 previous: "Model | None" = None, editing: bool = False):
+        """data: where the model's `data` statements read (engine/data_sources.py). editing: keep
+        the checker's state for the next version (the editor does); previous: the valid model this
+        text was edited from, whose kept state lets an edit of one equation be checked alone where
+        that gives what a full check does (engine/check/retype.py)."""
         self.text = text
         self.file = file
-        self.module = module
+        self.module = module  # as parsed: a data statement's values are read by checked()
+        self.data = data if data is not None else DataOptions()
         self._checked: dict[str, ir.CheckedModel] | None = None
         self._evaluators: dict[str, Evaluator] = {}
         self._previous = previous
@@ -80,7 +100,8 @@ class Model:
         scenario (engine/validate.py): a model with an invalid scenario is invalid in all."""
         if self._checked is None:
             with collector_paused():
-                self._checked = self._rechecked() or check_all(self.module, self.text, self._scopes)
+                self._checked = self._rechecked() or check_all(
+                    resolve_data(self.module, self.text, Path(self.file).parent, self.data), self.text, self._scopes)
         if scenario not in self._checked:
             from .diagnostics import did_you_mean
 
@@ -92,8 +113,9 @@ class Model:
 
     def _rechecked(self) -> dict[str, ir.CheckedModel] | None:
         previous, self._previous = self._previous, None
-        if previous is None or previous._checked is None or not previous._scopes:
-            return None
+        if previous is None or previous._checked is None or not previous._scopes or any(
+                isinstance(stmt, ast.Data) for stmt in self.module.statements):
+            return None  # data is read again with every version: its values may have changed
         found = retyped(previous._scopes, previous._checked, self.module, self.text)
         if found is None:
             return None

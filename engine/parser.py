@@ -13,6 +13,7 @@ from lark.exceptions import UnexpectedInput, VisitError
 from . import limits
 from . import syntax as ast
 from .gcpause import collector_paused
+from .parser_data import DataStatements
 from .diagnostics import Diagnostic, Label, ModelError, Span
 from .postlex import NewlinesInBrackets
 from .syntax_errors import NestedTooDeep, syntax_diagnostics, too_deep
@@ -125,7 +126,7 @@ def _unquote(token: Token) -> str:
 
 
 @v_args(meta=True)
-class _Builder(Transformer_NonRecursive):
+class _Builder(DataStatements):
     """Lark tree -> syntax.py nodes. Runs without recursion, so deep input cannot crash it."""
 
     def __init__(self, file: str, line_offset: int = 0):

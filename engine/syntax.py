@@ -401,6 +401,49 @@ class Correlate:  # correlate a, b = -0.5   correlate a, b, c = {1, 0.3, 0.1; 0.
 
 
 @dataclass(frozen=True)
+class DataKey:  # month(period): the column `period` holds months;  region: items of region, column `region`
+    key: str  # year | quarter | month, or a dimension's name
+    column: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Data:
+    """data ledger = csv "data/actuals.csv" by month(period), region: a table the model reads
+    (engine/data_tables.py reads and checks it; the parsed tree never holds its values)."""
+
+    name: str
+    kind: str  # csv | excel | parquet | sql
+    target: str  # the file, or the SQL query / table name
+    options: tuple  # of (word, text): sheet "Actuals", range "A1:D40"; ("table", name) for `sql table`
+    keys: tuple  # of DataKey
+    span: Span = _span()
+    name_span: Span = _span()
+
+
+@dataclass(frozen=True)
+class DataRead:  # ledger.revenue [spread even]: an input's value read from a data table's column
+    table: str
+    column: str
+    spread: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True, eq=False)
+class DataValues:
+    """A DataRead once the table is read (never parsed, never cached): one item row's values over
+    the timeline (NaN where the data has none), in `unit` as the column's header states it (None:
+    the input's declared unit), and where they came from."""
+
+    values: object  # numpy array, one per period of the timeline; one value for a table without periods
+    scale: str | None
+    unit: str | None
+    series: bool
+    read: DataRead
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class Module:
     file: str
     statements: tuple
