@@ -140,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("-o", "--output", required=True)
     plot.add_argument("--title")
     plot.add_argument("--format", choices=["text", "json"], default="text")
+    _data_flags(sub)
     return parser
 
 
@@ -159,6 +160,25 @@ def _diff_parser(sub) -> None:
                      "comments (git's textconv: README, \"Reviewing a change\")")
     dif.add_argument("--git", nargs="+", metavar="REV", help="REV [REV] [PATH ...]: compare REV with the work tree, "
                      "or two revisions, reading the models from the repository (every changed .ush without PATH)")
+
+
+def _data_flags(sub) -> None:
+    """--data and --data-dir on every command that evaluates a model (all but fmt): a data input
+    behaves the same in each (docs/language.md, "Data")."""
+    for name, command in sub.choices.items():
+        if name != "fmt" and any(action.dest == "model" for action in command._actions):
+            command.add_argument("--data", action="append", default=[], metavar="TABLE=URL", type=data_binding,
+                                 help="the database a `sql` data statement reads, e.g. --data "
+                                      "ledger=postgresql://user@host/db (repeatable; or UNITSHEET_DATA_LEDGER)")
+            command.add_argument("--data-dir", action="append", default=[], metavar="DIR",
+                                 help="a folder besides the model's own that its data files may be in (repeatable)")
+
+
+def data_binding(text: str) -> tuple[str, str]:
+    name, sep, url = text.partition("=")
+    if not sep or not name.strip() or not url.strip():
+        raise argparse.ArgumentTypeError(f"{text!r}: write TABLE=URL, e.g. ledger=sqlite:///ledger.db")
+    return name.strip(), url.strip()
 
 
 def _simulate_parser(sub) -> None:

@@ -99,10 +99,10 @@ def _error(message: str, fmt: str):
 _LOADED: list = []  # the models this command loaded: their warnings are printed when it ends
 
 
-def _load(path: str):
+def _load(args):
     from .model import load
 
-    model = load(path)
+    model = load(args.model, data=dict(getattr(args, "data", ())), data_dirs=getattr(args, "data_dir", ()))
     _LOADED.append(model)
     return model
 
@@ -159,7 +159,7 @@ def _quantity_names(model, names: list[str]) -> list[str]:
 def cmd_run(args) -> int:
     from . import report, rollup
 
-    model = _load(args.model)
+    model = _load(args)
     timeline = model.checked("base").timeline
     as_is = args.by and ir_per_year(rollup.BY[args.by]) == timeline.per_year  # --by year of a yearly model
     if args.by and not as_is:
@@ -215,7 +215,7 @@ def _bar(args, what: str, unit: str):
 
 
 def cmd_solve(args) -> int:
-    model = _load(args.model)
+    model = _load(args)
     with _bar(args, "solve", "variants") as tick:
         solutions = [model.solve(args.target, args.vary, args.between, scenario, _overrides(args.set), tick)
                      for scenario in args.scenario or ["base"]]
@@ -230,7 +230,7 @@ def cmd_sensitivity(args) -> int:
     from . import report
     from .sensitivity import tornado
 
-    model = _load(args.model)
+    model = _load(args)
     result = model.sensitivity(args.output, args.inputs, args.percent, args.scenario, _overrides(args.set))
     if args.png:
         tornado(result, args.png, model.file)
@@ -248,7 +248,7 @@ def cmd_sensitivity(args) -> int:
 def cmd_table(args) -> int:
     from . import report
 
-    model = _load(args.model)
+    model = _load(args)
     with _bar(args, "table", "cells") as tick:
         table = model.table(args.output, args.vary, args.scenario, _overrides(args.set), tick)
     if args.format == "json":
@@ -269,7 +269,7 @@ def ir_per_year(frequency: str) -> int:
 def cmd_check(args) -> int:
     from .checking import check
 
-    model = _load(args.model)
+    model = _load(args)
     with _bar(args, "check --explore", "steps") if args.explore else nullcontext() as tick:
         report = check(model, args.scenario, _overrides(args.set), args.explore, args.seed, args.model, tick)
     print(json_text(report.to_dict(), indent=2) if args.format == "json" else report)
@@ -286,7 +286,7 @@ def cmd_simulate(args) -> int:
     if bool(args.hist) != bool(args.output):
         raise UsageError("--hist OUTPUT[PERIOD] and -o HIST.png go together")
     with np.errstate(all="ignore"):  # numpy's warnings never reach the user: what fails is an error
-        model = _load(args.model)
+        model = _load(args)
         hist = None
         if args.hist:
             from .solve import output_at
@@ -317,7 +317,7 @@ def cmd_simulate(args) -> int:
 def cmd_explain(args) -> int:
     from .explain import explain, overview
 
-    model = _load(args.model)
+    model = _load(args)
     text, data = explain(model, args.name, args.scenario) if args.name else overview(model, args.scenario)
     if args.format == "json":
         print(json_text(data, indent=2))
@@ -329,7 +329,7 @@ def cmd_explain(args) -> int:
 def cmd_fmt(args) -> int:
     from .formatter import format_module
 
-    model = _load(args.model)
+    model = _load(args)
     formatted = format_module(model.module)
     if args.check:
         if formatted != model.text:
@@ -350,7 +350,7 @@ def cmd_export(args) -> int:
         from ..exports.xlsx import export_workbook
     except ImportError as err:
         raise UsageError(f"the Excel exporter is not available: {err}") from None
-    model = _load(args.model)
+    model = _load(args)
     simulation = None
     if args.simulate:
         from .uncertainty import simulate
@@ -398,7 +398,7 @@ def _export_whatif(args, model):
 def cmd_plot(args) -> int:
     from .plot import plot
 
-    model = _load(args.model)
+    model = _load(args)
     names, title = args.names, args.title
     if args.chart is not None:
         charts = {c.title: c for c in model.checked().charts}

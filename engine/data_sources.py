@@ -71,13 +71,15 @@ def safe_path(target: str, folder: Path, options: DataOptions) -> Path:
         any(_within(real, d) for d in allowed)
     if not inside:
         why = "an absolute path" if written.is_absolute() else "outside the model's folder"
-        raise DataError(f"`{target}` is {why} ({real}): a model reads files in its own folder only",
-                        f"move the file into {folder.resolve()}, or allow its folder: --data-dir {real.parent}")
+        shown = os.path.normpath(written if written.is_absolute() else folder / written)
+        raise DataError(f"`{target}` is {why}: a model reads the files in its own folder only",
+                        f"move the file into the model's folder ({folder}), or allow its folder on the command "
+                        f"line: --data-dir {os.path.dirname(shown) or '.'}")
     try:
         info = os.stat(real)
     except OSError as err:
         raise DataError(f"cannot read `{target}`: {err.strerror or err}",
-                        f"the path is relative to the model's folder ({folder.resolve()})") from None
+                        f"the path is relative to the model's folder ({folder})") from None
     if not stat.S_ISREG(info.st_mode):
         raise DataError(f"`{target}` is not a regular file", "name a .csv, .xlsx or .parquet file")
     if info.st_size > limits.DATA_BYTES.value:

@@ -15,14 +15,14 @@ BATCH = 10_000
 
 
 def _engine(stmt: ast.Data, url: str | None):
-    try:
-        import sqlalchemy
-    except ImportError:
-        raise DataError("reading a SQL database needs SQLAlchemy", "pip install 'unitsheet[sql]'") from None
     if url is None:
         raise DataError(f"`{stmt.name}` reads a SQL database, and no address is bound to it",
                         f"give it on the command line, --data {stmt.name}=postgresql://user@host/db (or "
                         f"sqlite:///ledger.db), or in the environment variable {env_name(stmt.name)}")
+    try:
+        import sqlalchemy
+    except ImportError:
+        raise DataError("reading a SQL database needs SQLAlchemy", "pip install 'unitsheet[sql]'") from None
     try:
         parsed = sqlalchemy.engine.make_url(url)
     except Exception:  # sqlalchemy.exc.ArgumentError: the text is not a URL

@@ -191,7 +191,7 @@ def spread_values(s, layout: Layout, read, column: Column, values: np.ndarray, r
     flow = unit is not None and s.units.is_flow(unit)
     firsts = np.flatnonzero(~np.isnan(values))
     label, kind = _coarse(layout, firsts[0]), s.timeline.kind
-    where = f"`{read.name} = {read.value.table}.{column.column} spread even`"
+    where = f"`= {read.value.table}.{column.column} spread even`"
     if read.value.spread and rule != "sum":
         raise CellError("only an amount per period (`rollup sum`) is spread over periods; a level or a rate holds "
                         "in each of them", f"add `rollup sum` under `{read.name}` if it is an amount, else remove "
@@ -199,12 +199,12 @@ def spread_values(s, layout: Layout, read, column: Column, values: np.ndarray, r
     if rule == "sum" and not read.value.spread:
         raise CellError(f"`{read.name}` is an amount per {kind} (`rollup sum`), and the table `{read.value.table}` is "
                         f"keyed by {layout.period.key} ({label} covers {width} {kind}s): say where each amount falls",
-                        f"write {where} (an equal share in each {kind})")
+                        f"read it {where} (an equal share in each {kind})")
     if rule is None and not flow:
         raise CellError(f"`{read.name}` is not a rate per time, and the table `{read.value.table}` is keyed by "
                         f"{layout.period.key} ({label} covers {width} {kind}s): is each value a level held in each "
                         f"{kind}, or an amount that falls in its {layout.period.key}?",
-                        f"a level: add `rollup last` under the input; an amount: add `rollup sum` and write {where}")
+                        f"a level: add `rollup last` under the input; an amount: add `rollup sum` and read it {where}")
     out = np.full(len(values), np.nan)
     for first in firsts:
         out[first:first + width] = values[first] / width if read.value.spread else values[first]

@@ -62,6 +62,7 @@ def map_chunks(client, model, scenario: str, chunks, keep: list[str]):
     """Each chunk's result (montecarlo.Chunk), in chunk order. chunks: (draws, m) per chunk, from
     a generator that draws each one when it is asked for: at most a window of chunks (their
     draws and results) is in memory."""
+    _no_data(model)
     text = client.scatter(model.text, broadcast=True)
     window = CHUNKS_PER_THREAD * max(1, sum(client.nthreads().values()))
     pending = deque()
@@ -74,6 +75,16 @@ def map_chunks(client, model, scenario: str, chunks, keep: list[str]):
             yield _outcome(pending.popleft(), model)
     while pending:
         yield _outcome(pending.popleft(), model)
+
+
+def _no_data(model) -> None:
+    """A worker rebuilds the model from its text: data read from files or databases here would be
+    read again there, with other files, bindings and folders; refused rather than read twice."""
+    from . import syntax as ast
+
+    if any(isinstance(stmt, ast.Data) for stmt in model.module.statements):
+        raise ModelError([Diagnostic("usage", "simulate --backend dask does not run a model that reads data "
+                                     "statements", None, hint="use the numpy backend (the default)")])
 
 
 def _outcome(future, model):

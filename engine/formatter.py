@@ -36,6 +36,7 @@ from itertools import accumulate
 from typing import NamedTuple
 
 from . import syntax as ast
+from .parser_data import data_text
 
 # Binding strength, loosest first; mirrors grammar/unitsheet.lark.
 PREC = {"or": 1, "and": 2, "not": 3, "compare": 4, "+": 5, "-": 5, "*": 6, "/": 6, "unary": 7, "^": 8, "atom": 9}
@@ -234,6 +235,8 @@ def _simple_statement(stmt) -> str:
         return f"actual {stmt.name} = {stmt.actuals.name} until {stmt.until or 'last'}"
     if isinstance(stmt, ast.Chart):
         return f"chart {_string(stmt.title)}: " + ", ".join(name.name for name in stmt.names)
+    if isinstance(stmt, ast.Data):
+        return data_text(stmt, _string)
     raise AssertionError(type(stmt).__name__)
 
 
@@ -439,4 +442,6 @@ def expr(node) -> str:
         return expr(node.value) + (" spread even" if node.period is None else f" in {node.period}")
     if isinstance(node, ast.PeriodRange):  # in_period(2025-01..2026-06)
         return _index(node)
+    if isinstance(node, ast.DataRead):
+        return f"{node.table}.{node.column}" + (" spread even" if node.spread else "")
     raise AssertionError(type(node).__name__)

@@ -64,3 +64,12 @@ class DataStatements(Transformer_NonRecursive):
         from .parser import _BuildError
 
         raise _BuildError(Diagnostic("bad-data", message, span, (Label(span),), hint))
+
+
+def data_text(stmt: ast.Data, string) -> str:
+    """The statement as `unitsheet fmt` writes it (string: the formatter's quoting)."""
+    options = dict(stmt.options)
+    target = f"table {string(options['table'])}" if "table" in options else string(stmt.target)
+    rest = "".join(f" {word} {string(value)}" for word, value in stmt.options if word != "table")
+    keys = ", ".join(k.key if k.column == k.key else f"{k.key}({k.column})" for k in stmt.keys)
+    return f"data {stmt.name} = {stmt.kind} {target}{rest} by {keys}"
