@@ -28,6 +28,8 @@ def _engine(stmt: ast.Data, url: str | None):
     except Exception:  # sqlalchemy.exc.ArgumentError: the text is not a URL
         raise DataError(f"the address bound to `{stmt.name}` is not a database URL",
                         "e.g. postgresql://user@host/db or sqlite:///ledger.db") from None
+    if parsed.drivername == "postgresql":  # SQLAlchemy's default driver is psycopg2; the project's is psycopg 3
+        parsed = parsed.set(drivername="postgresql+psycopg")
     try:
         return sqlalchemy.create_engine(parsed, poolclass=sqlalchemy.pool.NullPool), parsed
     except Exception as err:  # NoSuchModuleError: no driver for the dialect
