@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MODEL := models/openai_capex.ush
 OUT := out
 
-.PHONY: run test install install-dev libreoffice chromium check fmt-check charts readme bench fuzz clean
+.PHONY: run test install install-dev libreoffice chromium postgres check fmt-check charts readme bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,14 @@ chromium:
 		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver >/dev/null; fi; } || \
 		echo "Chromium could not be installed: the HTML page's browser tests will say so (and fail under CI)"
 
-test: install-dev libreoffice chromium
+# PostgreSQL for tests/test_data_postgres.py, which starts a throwaway server of its own (initdb, pg_ctl).
+postgres:
+	@{ ls /usr/lib/postgresql/*/bin/initdb || command -v initdb; } >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq postgresql >/dev/null; fi; } || \
+		echo "PostgreSQL could not be installed: the PostgreSQL data tests will say so"
+
+test: install-dev libreoffice chromium postgres
 	$(BIN)/python -m pytest tests --durations=60
 
 fmt-check: install
