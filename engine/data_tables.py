@@ -183,19 +183,18 @@ def _positions(stmt, layout: Layout, columns: list, header: list, where: str) ->
 
 
 def _row(s, stmt, layout: Layout, columns: list, positions: dict, row_number: int, cells: list, where: str):
-    at = f"{where} row {row_number}"
     try:
-        key = layout.key_of(s, cells, positions, at)
+        key = layout.key_of(s, cells, positions)
         for c in columns:
             cell = cells[c.position] if c.position < len(cells) else None
             if blank(cell):
-                raise CellError(f"{at}: column `{c.column}` is blank", "give every row a value; a period without "
+                raise CellError(f"column `{c.column}` is blank", "give every row a value; a period without "
                                 "actuals is a row left out (the model's formulas then cover it)")
             c.store(key, number(cell), cell)
-        layout.seen(key, row_number, at)
-    except CellError as err:
-        raise _Failed(_error("bad-data", err.message if err.message.startswith(where) else f"{at}: {err.message}",
-                             stmt.span, None, err.hint)) from None
+        layout.seen(key, row_number)
+    except CellError as err:  # where it is, said only when something is wrong (a million rows are right)
+        raise _Failed(_error("bad-data", f"{where} row {row_number}: {err.message}", stmt.span, None,
+                             err.hint)) from None
 
 
 def _input_with_values(s, stmt, layout: Layout, read: ast.Input, column: Column, cite) -> ast.Input:
@@ -208,7 +207,8 @@ def _input_with_values(s, stmt, layout: Layout, read: ast.Input, column: Column,
 
     def nested(dims, combo):
         if not dims:
-            return ast.DataValues(arrays[frozenset(combo)], scale, unit, layout.period is not None, read.value, span)
+            key = tuple(dict(combo)[d.key] for d in layout.dims)  # the table's order, not the input's
+            return ast.DataValues(arrays[key], scale, unit, layout.period is not None, read.value, span)
         items = layout.items[dims[0]]
         return ast.Table(tuple((ast.Item(i, span), nested(dims[1:], combo + ((dims[0], i),))) for i in items), span)
 

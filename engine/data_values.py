@@ -23,6 +23,8 @@ class Layout:
     dims: tuple  # of DataKey, in the data statement's order
     items: dict  # dimension -> its items
     rows: dict = field(default_factory=dict)  # combo -> row numbers by first period index (0: none)
+    _known: dict | None = None  # dimension -> its items, as a set
+    _firsts: dict = field(default_factory=dict)  # a period cell -> its first timeline index
 
     def keys(self) -> list:
         return ([self.period] if self.period is not None else []) + list(self.dims)
@@ -31,20 +33,32 @@ class Layout:
         """Periods of the timeline one key covers (12 for a year on months)."""
         return self.timeline.per_year // LABELS_PER_YEAR[self.period.key] if self.period is not None else 1
 
-    def key_of(self, s, cells: list, positions: dict, at: str) -> tuple:
+    def key_of(self, s, cells: list, positions: dict) -> tuple:
+        """(the item names in the statement's order, the first timeline index of the period); each
+        distinct period cell is parsed once (a million rows name a few hundred months)."""
+        if self._known is None:
+            self._known = {d.key: frozenset(self.items[d.key]) for d in self.dims}
         combo = []
         for d in self.dims:
-            name = item(_cell(cells, positions[d.column][0], d.column, at))
-            if name not in self.items[d.key]:
+            name = item(_cell(cells, positions[d.column][0], d.column))
+            if name not in self._known[d.key]:
                 from .diagnostics import did_you_mean
 
                 raise CellError(f"`{name}` is not an item of {d.key}", did_you_mean(name, self.items[d.key]) or
                                 f"items of {d.key}: {', '.join(self.items[d.key])}; add it to the dimension, or "
                                 "leave the row out")
-            combo.append((d.key, name))
+            combo.append(name)
         if self.period is None:
-            return frozenset(combo), 0
-        cell = _cell(cells, positions[self.period.column][0], self.period.column, at)
+            return tuple(combo), 0
+        cell = _cell(cells, positions[self.period.column][0], self.period.column)
+        first = self._firsts.get(cell) if not isinstance(cell, float) else None
+        if first is None:
+            first = self._first(cell)
+            if not isinstance(cell, float):
+                self._firsts[cell] = first
+        return tuple(combo), first
+
+    def _first(self, cell) -> int:
         try:
             first, last = period(cell, self.period.key, self.timeline)
         except ValueError as err:
@@ -52,24 +66,22 @@ class Layout:
         tl = self.timeline
         if not tl.contains(first, last):
             raise CellError(f"{str(cell).strip()} is outside the timeline {tl.range_text()}",
-                            f"leave the row out (filter the file or the query), or extend the timeline")
-        return frozenset(combo), first
+                            "leave the row out (filter the file or the query), or extend the timeline")
+        return first
 
-    def seen(self, key: tuple, row_number: int, at: str) -> None:
+    def seen(self, key: tuple, row_number: int) -> None:
         combo, first = key
         rows = self.rows.get(combo)
         if rows is None:
             rows = self.rows[combo] = np.zeros(len(self.timeline) if self.period is not None else 1, dtype=np.int64)
         if rows[first]:
-            what = ", ".join([self.timeline.label(first + self.width() - 1) if self.period is not None else ""] +
-                             [i for _, i in sorted(combo)]).strip(", ")
-            raise CellError(f"{at} repeats the key {what or '(the table has one row)'} of row {rows[first]}",
+            what = ", ".join([_coarse(self, first) if self.period is not None else ""] + list(combo)).strip(", ")
+            raise CellError(f"the key {what or '(the table has one row)'} is that of row {rows[first]} too",
                             "keep one row per key (sum the rows first if they are parts of one amount)")
         rows[first] = row_number
 
     def combos(self) -> list:
-        return [frozenset(zip([d.key for d in self.dims], names))
-                for names in product(*(self.items[d.key] for d in self.dims))]
+        return list(product(*(self.items[d.key] for d in self.dims)))
 
     def check_complete(self, stmt, where: str) -> tuple | None:
         """(message, hint) for a missing row: every item combination has every period from the
@@ -81,7 +93,7 @@ class Layout:
         lo, hi = min(p[0] for p in present), max(p[-1] for p in present)
         for combo in self.combos():
             rows = self.rows.get(combo)
-            items = ", ".join(i for _, i in sorted(combo))
+            items = ", ".join(combo)
             if rows is None:
                 return (f"{where} has no row for {items}", "give every item a row for each period the table covers")
             if self.period is None:
@@ -114,10 +126,10 @@ def _coarse(layout: Layout, first: int) -> str:
     return label_text(year, "quarter", (number - 1) * 4 // tl.per_year + 1, tl.fiscal)
 
 
-def _cell(cells: list, position: int, column: str, at: str):
+def _cell(cells: list, position: int, column: str):
     cell = cells[position] if position < len(cells) else None
     if cell is None or (isinstance(cell, str) and not cell.strip()):
-        raise CellError(f"{at}: column `{column}` is blank", "every row needs its keys")
+        raise CellError(f"column `{column}` is blank", "every row needs its keys")
     return cell
 
 
