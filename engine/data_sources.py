@@ -102,26 +102,6 @@ def counted(rows: Iterator, where: str) -> Iterator:
 
 
 @contextmanager
-def opened(stmt: ast.Data, folder: Path, options: DataOptions) -> Iterator[Rows]:
-    """The source's rows, for the duration of the block (files and connections closed after)."""
-    url = options.url(stmt.name)
-    if stmt.kind != "sql" and stmt.name in options.bindings:
-        raise DataError(f"`--data {stmt.name}=...` binds a database, and `{stmt.name}` reads the file `{stmt.target}` "
-                        "the model names", "remove the binding; to read another file, change the model")
-    if stmt.kind == "sql":
-        from .data_sql import sql_rows
-
-        with sql_rows(stmt, url) as rows:
-            yield rows
-        return
-    path = safe_path(stmt.target, folder, options)
-    reader = READERS[stmt.kind]
-    with reader(stmt, path) as rows:
-        rows.rows = counted(rows.rows, rows.where)
-        yield rows
-
-
-@contextmanager
 def csv_rows(stmt: ast.Data, path: Path):
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)

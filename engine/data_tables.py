@@ -1,5 +1,5 @@
 """Data statements read and checked: each input that reads a column (`= ledger.revenue`) gets its
-values (ast.DataValues, one per item row) and a `source` clause naming the file, sheet, table or
+values (data_values.DataValues, one per item row) and a `source` clause naming the file, sheet, table or
 query, so every command after this step sees an input like any other (engine/model.py runs it
 between the parse, which is cached, and the checker: data is read afresh every time).
 
@@ -11,6 +11,7 @@ table (docs/language.md, "Keys coarser than the timeline")."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,8 +19,9 @@ import numpy as np
 
 from . import syntax as ast
 from .data_cells import CellError, blank, header_parts, item, number, period
-from .data_sources import DataError, DataOptions, opened
-from .data_values import Column, Layout, spread_values
+from .data_sources import READERS, DataError, DataOptions, counted, safe_path
+from .data_sql import sql_rows
+from .data_values import Column, DataValues, Layout, spread_values
 from .diagnostics import Diagnostic, Label, ModelError, did_you_mean
 
 PERIOD_KEYS = ("year", "quarter", "month")
@@ -57,6 +59,24 @@ def resolve(module: ast.Module, text: str | None, folder: Path, options: DataOpt
         raise ModelError(found, {module.file: text} if text is not None else {})
     statements = tuple(values.get(id(st), st) for st in module.statements if not isinstance(st, ast.Data))
     return replace(module, statements=statements)
+
+
+@contextmanager
+def opened(stmt: ast.Data, folder: Path, options: DataOptions):
+    """The source's rows, for the duration of the block (files and connections closed after)."""
+    url = options.url(stmt.name)
+    if stmt.kind != "sql" and stmt.name in options.bindings:
+        raise DataError(f"`--data {stmt.name}=...` binds a database, and `{stmt.name}` reads the file `{stmt.target}` "
+                        "the model names", "remove the binding; to read another file, change the model")
+    if stmt.kind == "sql":
+        with sql_rows(stmt, url) as rows:
+            yield rows
+        return
+    path = safe_path(stmt.target, folder, options)
+    reader = READERS[stmt.kind]
+    with reader(stmt, path) as rows:
+        rows.rows = counted(rows.rows, rows.where)
+        yield rows
 
 
 def _unbound(options: DataOptions, tables: dict) -> None:
@@ -198,7 +218,7 @@ def _row(s, stmt, layout: Layout, columns: list, positions: dict, row_number: in
 
 
 def _input_with_values(s, stmt, layout: Layout, read: ast.Input, column: Column, cite) -> ast.Input:
-    """The input statement with its values (a table by item of ast.DataValues) and a source."""
+    """The input statement with its values (a table by item of DataValues) and a source."""
     scale, unit = column.unit_parts(s, read, stmt)
     rule = read.clauses.rollup.rule if read.clauses.rollup is not None else None
     arrays = {combo: spread_values(s, layout, read, column, values, rule, unit or (read.unit and read.unit.text))
@@ -208,7 +228,7 @@ def _input_with_values(s, stmt, layout: Layout, read: ast.Input, column: Column,
     def nested(dims, combo):
         if not dims:
             key = tuple(dict(combo)[d.key] for d in layout.dims)  # the table's order, not the input's
-            return ast.DataValues(arrays[key], scale, unit, layout.period is not None, read.value, span)
+            return DataValues(arrays[key], scale, unit, layout.period is not None, read.value, span)
         items = layout.items[dims[0]]
         return ast.Table(tuple((ast.Item(i, span), nested(dims[1:], combo + ((dims[0], i),))) for i in items), span)
 

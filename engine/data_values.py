@@ -16,6 +16,16 @@ from .ir import LABELS_PER_YEAR
 from .units import SCALES, UnitError
 
 
+@dataclass(frozen=True, eq=False)
+class DataValues:  # a DataRead once read (never parsed, never cached): one item row's values
+    values: object  # numpy array over the timeline (NaN: no row), or one value for a table without periods
+    scale: str | None  # the column's unit as its header states it; None: the input's declared unit
+    unit: str | None
+    series: bool
+    read: object  # the syntax.DataRead it came from
+    span: object = None
+
+
 @dataclass
 class Layout:
     timeline: object
@@ -203,7 +213,9 @@ def spread_values(s, layout: Layout, read, column: Column, values: np.ndarray, r
     flow = unit is not None and s.units.is_flow(unit)
     firsts = np.flatnonzero(~np.isnan(values))
     label, kind = _coarse(layout, firsts[0]), s.timeline.kind
-    where = f"`= {read.value.table}.{column.column} spread even`"
+    by = f" by {', '.join(d.name for d in read.dims)}" if read.dims else ""
+    where = f"`input {read.name}{by}{': ' + read.unit.text if read.unit else ''} = {read.value.table}." \
+            f"{column.column} spread even`"
     if read.value.spread and rule != "sum":
         raise CellError("only an amount per period (`rollup sum`) is spread over periods; a level or a rate holds "
                         "in each of them", f"add `rollup sum` under `{read.name}` if it is an amount, else remove "

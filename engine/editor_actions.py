@@ -15,8 +15,8 @@ from .editor import Document
 from .editor_index import nodes
 
 CLAUSES = ("source", "note", "display", "base", "rollup", "circular")
-STATEMENTS = ("model", "timeline", "daycount", "unit", "dimension", "input", "scenario", "check", "chart", "correlate",
-              "actual")
+STATEMENTS = ("model", "timeline", "daycount", "unit", "dimension", "input", "data", "scenario", "check", "chart",
+              "correlate", "actual")
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ _UNIT_PART = rf"{NAME}(?:\^-?[0-9]+)?"
 UNIT = rf"(?:%|{_UNIT_PART})(?:[*/]{_UNIT_PART})*"
 UNIT_EXPR = rf"{UNIT}(?:[ \t]*[*/][ \t]*{UNIT})*"
 
-STATEMENTS = ("model", "timeline", "daycount", "unit", "dimension", "input", "scenario", "check", "chart",
+STATEMENTS = ("model", "timeline", "daycount", "unit", "dimension", "input", "data", "scenario", "check", "chart",
               "correlate", "actual")
 WORDS = ("by", "for", "t", "in", "over", "and", "or", "not", "yearly", "quarterly", "monthly", "ending",
          "spread", "even", "within", "until")
@@ -114,6 +114,7 @@ class UnitsheetLexer(RegexLexer):
             (words(STATEMENTS + WORDS, suffix=r"\b"), Keyword),
             (words(CONSTANTS, suffix=r"\b"), Keyword.Constant),
             (rf"{NAME}(?=[ \t]*\()", Name.Function),
+            (rf"({NAME})(\.)({NAME})", bygroups(Name.Variable, Punctuation, Name.Variable)),  # ledger.revenue
             (NAME, Name.Variable),
             (r"\.\.|<=|>=|==|!=|~=|[-+*/^<>=]", Operator),
             (r"\[", Punctuation, "selector"),

@@ -13,7 +13,9 @@ from lark.exceptions import UnexpectedInput, VisitError
 from . import limits
 from . import syntax as ast
 from .gcpause import collector_paused
+from .parser_data import BuildError as _BuildError
 from .parser_data import DataStatements
+from .parser_data import unquote as _unquote
 from .diagnostics import Diagnostic, Label, ModelError, Span
 from .postlex import NewlinesInBrackets
 from .syntax_errors import NestedTooDeep, syntax_diagnostics, too_deep
@@ -112,17 +114,6 @@ def _check_depth(statements, file: str, sources: dict[str, str]) -> None:
                                          hint="split the expression into named steps")], sources)
         for child in ast.children(node):
             stack.append((child, depth + 1))
-
-
-class _BuildError(Exception):
-    def __init__(self, diagnostic: Diagnostic):
-        self.diagnostic = diagnostic
-
-
-def _unquote(token: Token) -> str:
-    """A string's text. The only escapes are \\" (a quote) and \\\\ (a backslash): any other
-    backslash is itself, so a Windows path reads as written (C:\\data\\new\\q1.txt)."""
-    return re.sub(r'\\([\\"])', r"\1", str(token)[1:-1])
 
 
 @v_args(meta=True)

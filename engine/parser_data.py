@@ -3,10 +3,25 @@ a part of parser.py's tree builder kept apart so that the builder stays one scre
 
 from __future__ import annotations
 
+import re
+
 from lark import Transformer_NonRecursive, v_args
 
 from . import syntax as ast
 from .diagnostics import Diagnostic, Label
+
+class BuildError(Exception):
+    """A construct the grammar accepts and the language does not: said at its place (parser.py)."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+
+
+def unquote(token) -> str:
+    """A string's text. The only escapes are \\" (a quote) and \\\\ (a backslash): any other
+    backslash is itself, so a Windows path reads as written (C:\\data\\new\\q1.txt)."""
+    return re.sub(r'\\([\\"])', r"\1", str(token)[1:-1])
+
 
 PERIOD_KEYS = ("year", "quarter", "month")  # what a period column may hold
 KINDS = ("csv", "excel", "parquet", "sql")
@@ -15,11 +30,9 @@ OPTIONS = {"csv": (), "excel": ("sheet", "range"), "parquet": (), "sql": ()}
 
 @v_args(meta=True)
 class DataStatements(Transformer_NonRecursive):
-    """Mixed into parser._Builder (which gives _span, _tspan and _BuildError)."""
+    """Mixed into parser._Builder (which gives _span and _tspan)."""
 
     def data_stmt(self, meta, children):
-        from .parser import _unquote
-
         name, kind, word, target, *rest = children
         options = tuple(c for c in rest if isinstance(c, tuple) and len(c) == 3)
         keys = tuple(c for c in rest if isinstance(c, ast.DataKey))
@@ -29,7 +42,7 @@ class DataStatements(Transformer_NonRecursive):
                              f"write one of: {', '.join(KINDS)}, e.g. data {name} = csv \"data/{name}.csv\" by month")
         if word is not None and not (str(kind) == "sql" and str(word) == "table"):
             self._data_error(f"`{word}` cannot stand here", self._tspan(word),
-                             f"write `sql table \"{_unquote(target)}\"` for a table, or `sql \"SELECT ...\"` for a query")
+                             f"write `sql table \"{unquote(target)}\"` for a table, or `sql \"SELECT ...\"` for a query")
         for option, _, at in options:
             if option not in OPTIONS[str(kind)]:
                 allowed = OPTIONS[str(kind)]
@@ -40,30 +53,27 @@ class DataStatements(Transformer_NonRecursive):
             if option in seen:
                 self._data_error(f"`{option}` is given twice", at, f"keep one `{option}`")
             seen.add(option)
-        options = tuple((o, v) for o, v, _ in options) + ((("table", _unquote(target)),) if word is not None else ())
-        return ast.Data(str(name), str(kind), _unquote(target), options, keys, self._span(meta), self._tspan(name))
+        options = tuple((o, v) for o, v, _ in options) + ((("table", unquote(target)),) if word is not None else ())
+        return ast.Data(str(name), str(kind), unquote(target), options, keys, self._span(meta), self._tspan(name))
 
     def data_option(self, meta, children):
-        from .parser import _unquote
-
         word, value = children
-        return (str(word), _unquote(value), self._tspan(word))
+        return (str(word), unquote(value), self._tspan(word))
 
     def data_key(self, meta, children):
         key, column = children
         return ast.DataKey(str(key), str(column if column is not None else key), self._span(meta))
 
     def data_read(self, meta, children):
-        table, column, spread = children
-        return ast.DataRead(str(table), str(column), spread is not None, self._span(meta))
+        token, spread = children
+        table, _, column = str(token).partition(".")
+        return ast.DataRead(table, column, spread is not None, self._span(meta))
 
     def data_spread(self, meta, children):
         return True
 
     def _data_error(self, message, span, hint):
-        from .parser import _BuildError
-
-        raise _BuildError(Diagnostic("bad-data", message, span, (Label(span),), hint))
+        raise BuildError(Diagnostic("bad-data", message, span, (Label(span),), hint))
 
 
 def data_text(stmt: ast.Data, string) -> str:

@@ -408,10 +408,7 @@ class DataKey:  # month(period): the column `period` holds months;  region: item
 
 
 @dataclass(frozen=True)
-class Data:
-    """data ledger = csv "data/actuals.csv" by month(period), region: a table the model reads
-    (engine/data_tables.py reads and checks it; the parsed tree never holds its values)."""
-
+class Data:  # data ledger = csv "data/actuals.csv" by month(period), region (read by engine/data_tables.py)
     name: str
     kind: str  # csv | excel | parquet | sql
     target: str  # the file, or the SQL query / table name
@@ -426,20 +423,6 @@ class DataRead:  # ledger.revenue [spread even]: an input's value read from a da
     table: str
     column: str
     spread: bool
-    span: Span = _span()
-
-
-@dataclass(frozen=True, eq=False)
-class DataValues:
-    """A DataRead once the table is read (never parsed, never cached): one item row's values over
-    the timeline (NaN where the data has none), in `unit` as the column's header states it (None:
-    the input's declared unit), and where they came from."""
-
-    values: object  # numpy array, one per period of the timeline; one value for a table without periods
-    scale: str | None
-    unit: str | None
-    series: bool
-    read: DataRead
     span: Span = _span()
 
 

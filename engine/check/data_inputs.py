@@ -8,10 +8,11 @@ import numpy as np
 
 from .. import ir
 from .. import syntax as ast
+from ..data_values import DataValues
 from . import literals
 
 
-def input_data(s, q: ir.Quantity, data: ast.DataValues, expect) -> None:
+def input_data(s, q: ir.Quantity, data: DataValues, expect) -> None:
     probe = ast.Quantity(1.0, data.scale, data.unit, data.span)
     factor, unit = literals.literal(s, probe, expect, f"column `{data.read.column}` of `{data.read.table}`")
     values = np.asarray(data.values, dtype=float) * factor

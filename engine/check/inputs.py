@@ -10,6 +10,7 @@ from .. import syntax as ast
 from ..diagnostics import Label, Span
 from ..syntax import label_text
 from . import common, literals, periods
+from ..data_values import DataValues
 from .data_inputs import input_data
 from .literals import Expect
 from .scope import Abandon, Draft, Scope
@@ -115,7 +116,7 @@ def typed_input(s, stmt: ast.Input, expect: "Expect | None") -> ir.Quantity | No
             input_table(s, q, value, expect)
         elif isinstance(value, ast.Range):
             input_range(s, q, value, expect, stmt.clauses.base)
-        elif isinstance(value, ast.DataValues):
+        elif isinstance(value, DataValues):
             input_data(s, q, value, expect)
         elif isinstance(value, ast.Call) and value.func in DISTRIBUTIONS:
             input_distribution(s, q, value, expect, stmt.clauses.base)
