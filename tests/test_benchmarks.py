@@ -92,3 +92,13 @@ def test_quick_diff_benchmark_compares_its_routes_and_prints_its_json_last(root)
     assert [r["case"] for r in last] == ["OpenAI (5 inputs, 2 formulas)", "synthetic 1,000 (1 input, 1 formula)"]
     assert [(r["edits"], r["input_edits"]) for r in last] == [(7, 5), (2, 1)]
     assert all(r["diff_s"] > 0 and r["inputs_as_rows_s"] > 0 and r["inputs_as_texts_s"] > 0 for r in last)
+
+
+def test_quick_data_load_benchmark_reads_back_what_it_wrote(root):
+    """benchmarks/data_load.py --quick: a CSV of 10,000 rows read by a data statement (the values
+    are compared with the numbers written before anything is timed)."""
+    done = subprocess.run([sys.executable, "-m", "benchmarks.data_load", "--quick"], cwd=root, capture_output=True,
+                          text=True, timeout=600, check=True)
+    rows = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [r["rows"] for r in rows] == [10_000]
+    assert all(r[k] > 0 for r in rows for k in ("read_s", "peak_mb", "load_and_run_s", "file_mb"))

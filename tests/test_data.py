@@ -246,3 +246,19 @@ def test_any_table_of_numbers_reads_back_exactly(rows):
         for k, (na, eu) in enumerate(rows):
             assert values["v[na]"][k] == na and values["v[eu]"][k] == eu
         assert all(math.isnan(x) for x in values["v[na]"][len(rows):])
+
+
+def test_errors_name_the_row_in_json_and_the_editor_shows_them(tmp_path, capsys):
+    """A bad row is an error located at the data statement, in JSON too; the editor's diagnostics
+    go through the same loading path (engine/editor.py builds a Model)."""
+    from unitsheet.engine.editor import Document
+
+    write(tmp_path, "a.csv", "period,region,revenue\n2026-01,na,100\n2026-01,eu,n/a\n")
+    path = model(tmp_path, 'data ledger = csv "a.csv" by month(period), region\n'
+                           "input revenue by region: USD/month = ledger.revenue\n")
+    code, _, err = run_cli(["check", path, "--format", "json"], capsys)
+    first = json.loads(err)["errors"][0]
+    assert code == 2 and first["kind"] == "bad-data" and first["line"] == 3
+    assert first["message"] == "`a.csv` row 3: `n/a` is text in a number column" and first["hint"]
+    found = Document(path.read_text(), str(path)).diagnostics
+    assert [d.message for d in found] == [first["message"]]
