@@ -39,9 +39,9 @@ def resolve(module: ast.Module, text: str | None, folder: Path, options: DataOpt
         if isinstance(stmt, ast.Data):
             tables.setdefault(stmt.name, []).append(stmt)
     reads = [s for s in module.statements if isinstance(s, ast.Input) and isinstance(s.value, ast.DataRead)]
+    _unbound(options, tables)
     if not tables and not reads:
         return module
-    _unbound(options, tables)
     s = _header(module, text)
     found, values = [], {}
     for stmt in _unique(tables, found):

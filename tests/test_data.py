@@ -193,6 +193,19 @@ def test_a_binding_for_a_file_or_an_unknown_table_is_refused(tmp_path):
                            "input revenue by region: USD/month = ledger.revenue\n")
     assert "binds a database" in errors(lambda: load(path, data={"ledger": "sqlite://"}).checked())[0].message
     assert "no data table `ledgr`" in errors(lambda: load(path, data={"ledgr": "sqlite://"}).checked())[0].message
+    plain = write(tmp_path, "plain.ush", "timeline 2026..2027 yearly\ninput a = 1\n")
+    assert "declares no data table" in errors(lambda: load(plain, data={"ledger": "sqlite://"}).checked())[0].hint
+
+
+def test_parquet_without_pyarrow_says_how_to_install_it(tmp_path, monkeypatch):
+    import sys
+
+    (tmp_path / "a.parquet").write_bytes(b"PAR1")
+    path = model(tmp_path, 'data p = parquet "a.parquet" by month\ninput x: USD/month = p.x\n')
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    found = errors(lambda: load(path).checked())
+    assert found[0].message == "reading Parquet needs pyarrow" and "unitsheet[parquet]" in found[0].hint
 
 
 def test_paths_stay_in_the_model_folder_unless_allowed(tmp_path):
