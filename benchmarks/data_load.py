@@ -2,8 +2,9 @@
 here, read by a model's data statement. Measured: the time to read and check the rows
 (engine/data_tables.py, the step between the parse and the checker), the time to load, check and
 run the model, and the peak memory of the read (tracemalloc, in a second read: the Python heap and
-numpy's arrays, where the rows would pile up if they were not streamed), against the file's size. The values read are compared with the numbers
-written first: a benchmark of a wrong reader is no benchmark.
+numpy's arrays, where the rows would pile up if they were not streamed), against the file's size.
+The values read are compared with the numbers written first: a benchmark of a wrong reader is no
+benchmark.
 
     python -m benchmarks.data_load            # 1,000,000 rows: 2,000 months x 500 accounts
     python -m benchmarks.data_load --quick    # 10,000 rows

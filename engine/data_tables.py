@@ -178,23 +178,29 @@ def _column(s, stmt, layout: Layout, read: ast.Input) -> Column:
                              read.value.span, stmt.span, f"declare it as the table is keyed: input {read.name}{by}"
                              f"{': ' + read.unit.text if read.unit else ''} = {stmt.name}.{read.value.column}"))
     if read.value.spread and (layout.period is None or layout.width() == 1):
-        raise _Failed(_error("bad-input", f"the table `{stmt.name}` is keyed by {s.timeline.kind}s, each of which takes "
-                             "its value: there is nothing to spread", read.value.span, stmt.span,
+        what = f"keyed by {s.timeline.kind}s, each of which takes its value" if layout.period is not None else \
+            "not keyed by period"
+        raise _Failed(_error("bad-input", f"the table `{stmt.name}` is {what}: there is nothing to spread",
+                             read.value.span, stmt.span,
                              f"write the value alone: = {stmt.name}.{read.value.column}"))
     return Column(read.name, read.value.column, read.value.span, dims)
 
 
 def _positions(stmt, layout: Layout, columns: list, header: list, where: str) -> dict:
     """Where each key and each column read is in the header, with the unit a header states."""
-    names = {}
+    names, twice = {}, set()
     for k, text in enumerate(header):
         name, unit = header_parts(str(text) if text is not None else "")
+        if name in names:
+            twice.add(name)
         names.setdefault(name, (k, unit))
     out = {}
     for column in [k.column for k in layout.keys()] + [c.column for c in columns]:
         if column not in names:
             raise DataError(f"{where} has no column `{column}`",
                             did_you_mean(column, names) or "its columns: " + ", ".join(n for n in names if n))
+        if column in twice:
+            raise DataError(f"{where} has two columns named `{column}`: which one?", "rename one of them")
         out[column] = names[column]
     for c in columns:
         c.position, c.header_unit = out[c.column]

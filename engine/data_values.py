@@ -83,7 +83,7 @@ class Layout:
         combo, first = key
         rows = self.rows.get(combo)
         if rows is None:
-            rows = self.rows[combo] = np.zeros(len(self.timeline) if self.period is not None else 1, dtype=np.int64)
+            rows = self.rows[combo] = np.zeros(len(self.timeline) if self.period is not None else 1, dtype=np.int32)
         if rows[first]:
             what = ", ".join([_coarse(self, first) if self.period is not None else ""] + list(combo)).strip(", ")
             raise CellError(f"the key {what or '(the table has one row)'} is that of row {rows[first]} too",
@@ -196,7 +196,8 @@ class Column:
             raise CellError(f"column `{self.header}` holds cells formatted as percentages",
                             "state the column's unit as % in its header, or format its cells as numbers")
         if declared is not None and not s.units.same_dimension(parsed, declared):
-            raise CellError(f"column `{self.header}` is in {written}, and `{read.name}` is declared in {read.unit.text}",
+            raise CellError(f"column `{self.header}` is in {written}, and `{read.name}` is declared in "
+                            f"{read.unit.text}",
                             f"declare the input in the column's unit (input {read.name}: {unit.strip()} = "
                             f"{stmt.name}.{self.column}), or correct the header")
         return scale, unit.replace(" ", "")

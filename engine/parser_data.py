@@ -42,7 +42,8 @@ class DataStatements(Transformer_NonRecursive):
                              f"write one of: {', '.join(KINDS)}, e.g. data {name} = csv \"data/{name}.csv\" by month")
         if word is not None and not (str(kind) == "sql" and str(word) == "table"):
             self._data_error(f"`{word}` cannot stand here", self._tspan(word),
-                             f"write `sql table \"{unquote(target)}\"` for a table, or `sql \"SELECT ...\"` for a query")
+                             f"write `sql table \"{unquote(target)}\"` for a table, or `sql \"SELECT ...\"` for a "
+                             "query")
         for option, _, at in options:
             if option not in OPTIONS[str(kind)]:
                 allowed = OPTIONS[str(kind)]

@@ -58,6 +58,13 @@ def test_csv_values_units_and_source(tmp_path):
     assert source.file == "actuals.csv" and "ledger.revenue" in source.quote and "2026-01..2026-02" in source.quote
 
 
+def test_a_column_named_twice_is_refused(tmp_path):
+    write(tmp_path, "a.csv", "period,x,x (USD/month)\n2026-01,1,2\n")
+    path = write(tmp_path, "m.ush", 'timeline 2026-01..2026-03 monthly\ndata d = csv "a.csv" by month(period)\n'
+                                    "input x: USD/month = d.x\n")
+    assert "two columns named `x`" in errors(lambda: load(path).checked())[0].message
+
+
 def test_changed_csv_is_read_again_though_the_parse_is_cached(tmp_path):
     write(tmp_path, "a.csv", "period,x\n2026-01,1\n")
     path = write(tmp_path, "m.ush", 'timeline 2026-01..2026-03 monthly\ndata d = csv "a.csv" by month(period)\n'
