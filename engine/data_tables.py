@@ -23,6 +23,7 @@ from .data_sources import READERS, DataError, DataOptions, counted, safe_path
 from .data_sql import sql_rows
 from .data_values import Column, DataValues, Layout, spread_values
 from .diagnostics import Diagnostic, Label, ModelError, did_you_mean
+from .ir import LABELS_PER_YEAR
 
 PERIOD_KEYS = ("year", "quarter", "month")
 
@@ -158,13 +159,10 @@ def _layout(s, stmt: ast.Data) -> Layout:
             raise _Failed(_error("bad-data", f"`{key.key}` keys the table twice", key.span, None, "keep one"))
         dims.append(key)
     period_key = periods[0] if periods else None
-    if period_key is not None and s.timeline is not None:
-        try:
-            s.timeline.span_of(2000, period_key.key, 1)
-        except ValueError:
-            raise _Failed(_error("bad-data", f"a {period_key.key} is finer than this {s.timeline.frequency} timeline's "
-                                 "periods", period_key.span, None,
-                                 f"key the table by {s.timeline.kind}s, or make the timeline {period_key.key}ly"))
+    if period_key is not None and LABELS_PER_YEAR[period_key.key] > s.timeline.per_year:
+        raise _Failed(_error("bad-data", f"a {period_key.key} is finer than this {s.timeline.frequency} timeline's "
+                             "periods", period_key.span, None,
+                             f"key the table by {s.timeline.kind}s, or make the timeline {period_key.key}ly"))
     return Layout(s.timeline, period_key, tuple(dims), {d.key: s.items[d.key] for d in dims})
 
 

@@ -282,3 +282,23 @@ def test_errors_name_the_row_in_json_and_the_editor_shows_them(tmp_path, capsys)
     assert first["message"] == "`a.csv` row 3: `n/a` is text in a number column" and first["hint"]
     found = Document(path.read_text(), str(path)).diagnostics
     assert [d.message for d in found] == [first["message"]]
+
+
+def test_quarters_fiscal_years_and_a_key_finer_than_the_timeline(tmp_path):
+    write(tmp_path, "q.csv", "q,v\n2026Q1,1\n2026Q2,2\n")
+    path = write(tmp_path, "q.ush", 'timeline 2026Q1..2026Q4 quarterly\ndata d = csv "q.csv" by quarter(q)\n'
+                                    "input v: USD/quarter = d.v\n")
+    assert list(load(path).run().values["v"][:2]) == [1, 2]
+    write(tmp_path, "fy.csv", "fy,v\nFY2026,10\nFY2027,20\n")  # fiscal years ending June, on months
+    path = write(tmp_path, "fy.ush", "timeline 2025-07..2027-06 monthly ending June\n"
+                                     'data d = csv "fy.csv" by year(fy)\ninput v: USD/month = d.v\n')
+    values = load(path).run().values["v"]
+    assert list(values[:12]) == [10] * 12 and list(values[12:]) == [20] * 12  # a rate repeats in its months
+    write(tmp_path, "cal.csv", "fy,v\n2026,10\n")
+    path = write(tmp_path, "cal.ush", "timeline 2025-07..2027-06 monthly ending June\n"
+                                      'data d = csv "cal.csv" by year(fy)\ninput v: USD/month = d.v\n')
+    assert "ambiguous" in errors(lambda: load(path).checked())[0].message  # the fiscal or the calendar 2026?
+    write(tmp_path, "m.csv", "m,v\n2026-01,1\n")
+    path = write(tmp_path, "m.ush", 'timeline 2026Q1..2026Q4 quarterly\ndata d = csv "m.csv" by month(m)\n'
+                                    "input v: USD/quarter = d.v\n")
+    assert "a month is finer than this quarterly timeline" in errors(lambda: load(path).checked())[0].message
