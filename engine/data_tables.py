@@ -15,17 +15,14 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from . import syntax as ast
-from .data_cells import CellError, blank, header_parts, item, number, period
+from .data_cells import CellError, blank, header_parts, number
 from .data_sources import READERS, DataError, DataOptions, counted, safe_path
 from .data_sql import sql_rows
 from .data_values import Column, DataValues, Layout, spread_values
 from .diagnostics import Diagnostic, Label, ModelError, did_you_mean
 from .ir import LABELS_PER_YEAR
-
-PERIOD_KEYS = ("year", "quarter", "month")
+from .parser_data import PERIOD_KEYS
 
 
 class _Failed(Exception):
