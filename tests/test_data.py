@@ -70,6 +70,9 @@ def test_changed_csv_is_read_again_though_the_parse_is_cached(tmp_path):
     path = write(tmp_path, "m.ush", 'timeline 2026-01..2026-03 monthly\ndata d = csv "a.csv" by month(period)\n'
                                     "input x: USD/month = d.x\n")
     assert load(path).run().values["x"][0] == 1
+    from unitsheet.engine import cache
+
+    assert cache.load(path.read_text(), str(path)) is not None  # the tree is cached (conftest's folder)
     write(tmp_path, "a.csv", "period,x\n2026-01,7\n")
     assert load(path).run().values["x"][0] == 7  # the syntax tree came from the cache, the data did not
 
