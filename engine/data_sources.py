@@ -152,10 +152,10 @@ def excel_rows(stmt: ast.Data, path: Path):
         where = f"sheet `{sheet.title}` of `{stmt.target}`"
 
         def rows():
-            for row in cells:
+            for k, row in enumerate(cells, bounds.get("min_row", 1) + 1):
                 values = [Percent(c.value * 100) if _percent(c) else c.value for c in row]
-                if any(v is not None for v in values):
-                    yield row[0].row, values
+                if any(v is not None for v in values):  # an empty cell (read-only mode) has no .row
+                    yield next((c.row for c in row if getattr(c, "row", None)), k), values
 
         cite = f"{stmt.target}, sheet {sheet.title}" + (f", {options['range']}" if "range" in options else "")
         yield Rows([str(h) if h is not None else "" for h in header], rows(), where, (cite, None))

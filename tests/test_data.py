@@ -305,3 +305,17 @@ def test_quarters_fiscal_years_and_a_key_finer_than_the_timeline(tmp_path):
     path = write(tmp_path, "m.ush", 'timeline 2026Q1..2026Q4 quarterly\ndata d = csv "m.csv" by month(m)\n'
                                     "input v: USD/quarter = d.v\n")
     assert "a month is finer than this quarterly timeline" in errors(lambda: load(path).checked())[0].message
+
+
+def test_a_blank_key_cell_in_a_sheet_names_its_row(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["month", "v"])
+    book.active.append(["2026-01", 1])
+    book.active.append([None, 2])  # the first cell of the row is empty
+    book.save(tmp_path / "a.xlsx")
+    path = write(tmp_path, "m.ush", 'timeline 2026-01..2026-03 monthly\ndata d = excel "a.xlsx" by month\n'
+                                    "input v: USD/month = d.v\n")
+    found = errors(lambda: load(path).checked())
+    assert found[0].message == "sheet `Sheet` of `a.xlsx` row 3: column `month` is blank"
