@@ -152,10 +152,14 @@ def excel_rows(stmt: ast.Data, path: Path):
         where = f"sheet `{sheet.title}` of `{stmt.target}`"
 
         def rows():
-            for k, row in enumerate(cells, bounds.get("min_row", 1) + 1):
-                values = [Percent(c.value * 100) if _percent(c) else c.value for c in row]
-                if any(v is not None for v in values):  # an empty cell (read-only mode) has no .row
-                    yield next((c.row for c in row if getattr(c, "row", None)), k), values
+            k = bounds.get("min_row", 1)
+            try:
+                for k, row in enumerate(cells, k + 1):
+                    values = [Percent(c.value * 100) if _percent(c) else c.value for c in row]
+                    if any(v is not None for v in values):  # an empty cell (read-only mode) has no .row
+                        yield next((c.row for c in row if getattr(c, "row", None)), k), values
+            except Exception as err:  # openpyxl streams the sheet's XML: a damaged part fails mid-way
+                raise DataError(f"{where} cannot be read after row {k}: {err}", "save the workbook again") from None
 
         cite = f"{stmt.target}, sheet {sheet.title}" + (f", {options['range']}" if "range" in options else "")
         yield Rows([str(h) if h is not None else "" for h in header], rows(), where, (cite, None))
@@ -194,11 +198,15 @@ def parquet_rows(stmt: ast.Data, path: Path):
 
         def rows():
             k = 0
-            for batch in handle.iter_batches(batch_size=65_536):
-                columns = [column.to_pylist() for column in batch.columns]
-                for cells in zip(*columns):
-                    k += 1
-                    yield k, list(cells)
+            try:
+                for batch in handle.iter_batches(batch_size=65_536):
+                    columns = [column.to_pylist() for column in batch.columns]
+                    for cells in zip(*columns):
+                        k += 1
+                        yield k, list(cells)
+            except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError: a damaged file
+                raise DataError(f"`{stmt.target}` cannot be read after row {k}: {err}",
+                                "write the file again") from None
 
         yield Rows(header, rows(), f"`{stmt.target}`", (stmt.target, None))
 

@@ -63,6 +63,8 @@ def _read_only(connection, dialect: str) -> None:
 @contextmanager
 def sql_rows(stmt: ast.Data, url: str | None):
     engine, parsed = _engine(stmt, url)
+    import sqlalchemy
+
     database = parsed.database or ""
     where = f"the {'table `' + dict(stmt.options)['table'] + '`' if 'table' in dict(stmt.options) else 'query'} " \
             f"of `{stmt.name}` ({parsed.get_backend_name()} database `{database.rpartition('/')[2]}`)"
@@ -84,10 +86,14 @@ def sql_rows(stmt: ast.Data, url: str | None):
 
             def rows():
                 k = 0
-                for batch in result.partitions(BATCH):
-                    for row in batch:
-                        k += 1
-                        yield k, list(row)
+                try:
+                    for batch in result.partitions(BATCH):
+                        for row in batch:
+                            k += 1
+                            yield k, list(row)
+                except sqlalchemy.exc.SQLAlchemyError as err:  # the connection lost, a row the driver refuses
+                    raise DataError(f"{where} failed after row {k}: {_first_line(err)}",
+                                    "run the command again; if it persists, check the database") from None
 
             cite = (f"{parsed.get_backend_name()} database {database.rpartition('/')[2]} "
                     f"(bound by --data {stmt.name} or {env_name(stmt.name)})",
