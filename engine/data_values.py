@@ -99,8 +99,7 @@ class Layout:
         if not self.rows:
             return f"{where} has no rows", "the table needs a row per key"
         width = self.width()
-        present = [np.flatnonzero(r) for r in self.rows.values()]
-        lo, hi = min(p[0] for p in present), max(p[-1] for p in present)
+        lo, hi = self.extent()
         for combo in self.combos():
             rows = self.rows.get(combo)
             items = ", ".join(combo)
@@ -119,8 +118,17 @@ class Layout:
     def coverage_text(self) -> str:
         if self.period is None:
             return "one row per item"
-        present = [np.flatnonzero(r) for r in self.rows.values()]
-        return f"{_coarse(self, min(p[0] for p in present))}..{_coarse(self, max(p[-1] for p in present))}"
+        lo, hi = self.extent()
+        return f"{_coarse(self, lo)}..{_coarse(self, hi)}"
+
+    def extent(self) -> tuple[int, int]:
+        """The first period index of the table's first key and of its last (over every item)."""
+        lo = hi = None
+        for rows in self.rows.values():
+            present = np.flatnonzero(rows)  # one item's at a time: all of them would be 8 bytes a cell
+            lo = present[0] if lo is None else min(lo, present[0])
+            hi = present[-1] if hi is None else max(hi, present[-1])
+        return int(lo), int(hi)
 
 
 def _coarse(layout: Layout, first: int) -> str:
