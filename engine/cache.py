@@ -40,6 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import syntax as ast
+from . import syntax_data
 from .diagnostics import Span
 
 FORMAT = 6  # 6: data statements (ast.Data, ast.DataRead); 5: fiscal years
@@ -48,7 +49,8 @@ _DIGEST = 32
 _ENTRY_NAME = re.compile(r"^[0-9a-f]{64}\.ast$")
 MAX_ENTRY_BYTES = 512 * 2**20
 _NODES = tuple(sorted((cls for cls in vars(ast).values()
-                       if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == ast.__name__),
+                       if isinstance(cls, type) and dataclasses.is_dataclass(cls)
+                       and cls.__module__ in (ast.__name__, syntax_data.__name__)),
                       key=lambda cls: cls.__name__))
 _INDEX = {cls: i for i, cls in enumerate(_NODES)}
 _FIELDS = [tuple(f.name for f in dataclasses.fields(cls)) for cls in _NODES]
@@ -138,10 +140,10 @@ def _secret(folder: Path, create: bool) -> bytes | None:
 @lru_cache(maxsize=1)
 def _code_fingerprint() -> bytes:
     """The parser's code and grammar: a change to either makes every cached tree stale."""
-    from . import parser
+    from . import parser, parser_data
 
     digest = hashlib.sha256(f"format {FORMAT}".encode())
-    for path in (Path(ast.__file__), Path(parser.__file__)):
+    for path in (Path(ast.__file__), Path(syntax_data.__file__), Path(parser.__file__), Path(parser_data.__file__)):
         digest.update(path.read_bytes())
     digest.update(parser.grammar_text().encode())
     return digest.digest()

@@ -9,10 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .diagnostics import Span
-
-
-def _span() -> Span:
-    return field(default=None, compare=False, repr=False)  # type: ignore[return-value]
+from .syntax_data import Data, DataKey, DataRead, _span  # noqa: F401  (the data statement's nodes)
 
 
 # ------------------------------------------------------------------ periods in selectors
@@ -398,32 +395,6 @@ class Correlate:  # correlate a, b = -0.5   correlate a, b, c = {1, 0.3, 0.1; 0.
     def matrix(self) -> bool:
         """Written as a matrix (else one number for two inputs)."""
         return len(self.rows) > 1 or len(self.rows[0]) > 1
-
-
-@dataclass(frozen=True)
-class DataKey:  # month(period): the column `period` holds months;  region: items of region, column `region`
-    key: str  # year | quarter | month, or a dimension's name
-    column: str
-    span: Span = _span()
-
-
-@dataclass(frozen=True)
-class Data:  # data ledger = csv "data/actuals.csv" by month(period), region (read by engine/data_tables.py)
-    name: str
-    kind: str  # csv | excel | parquet | sql
-    target: str  # the file, or the SQL query / table name
-    options: tuple  # of (word, text): sheet "Actuals", range "A1:D40"; ("table", name) for `sql table`
-    keys: tuple  # of DataKey
-    span: Span = _span()
-    name_span: Span = _span()
-
-
-@dataclass(frozen=True)
-class DataRead:  # ledger.revenue [spread even]: an input's value read from a data table's column
-    table: str
-    column: str
-    spread: bool
-    span: Span = _span()
 
 
 @dataclass(frozen=True)
