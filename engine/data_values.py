@@ -190,8 +190,8 @@ class Column:
         if written is None:
             if read.unit is None:
                 raise CellError(f"`{read.name}` reads a column of numbers and declares no unit",
-                                f"declare it: input {read.name}: USD/month = {stmt.name}.{self.column} (the unit "
-                                "may also stand in the column's header: revenue (USD/month))")
+                                f"declare it: input {read.name}: USD/month = {stmt.name}.{self.column} (`: count` "
+                                "for plain numbers; the unit may also stand in the column's header: revenue (USD/month))")
             return None, None
         scale, _, unit = written.partition(" ") if written.split(" ")[0] in SCALES else (None, "", written)
         try:

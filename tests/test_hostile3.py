@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import shutil
+
 import pytest
 
 from unitsheet import engine
@@ -218,6 +220,8 @@ def _full_disk(tmp_path):
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40k", "tmpfs", str(folder)], capture_output=True).returncode:
         pytest.skip("cannot mount a small tmpfs here (not root); test_a_full_disk_in_process covers the path")
     (folder / "m.ush").write_text((ROOT / "models" / "saas_monthly.ush").read_text())
+    (folder / "data").mkdir()  # the actuals it reads (models/data/)
+    shutil.copy(ROOT / "models" / "data" / "saas_seats_actuals.csv", folder / "data")
     with open(folder / "fill", "wb") as handle:
         try:
             handle.write(b"\0" * 100_000)
