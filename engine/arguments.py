@@ -152,7 +152,8 @@ def _diff_parser(sub) -> None:
                      help="OLD.ush NEW.ush, or the seven (nine for a renamed file) arguments git gives "
                           "an external diff")
     dif.add_argument("--scenario", action="append", help="only this scenario (repeatable; default: every one in both)")
-    dif.add_argument("--format", choices=["text", "json"], default="text")
+    dif.add_argument("--format", choices=["text", "json", "html"], default="text",
+                     help="html: one self-contained page (exports/html_diff.py; one comparison)")
     dif.add_argument("--threshold", type=threshold, default=0.0, metavar="X",
                      help="a period moved when |new - old| > X x |old| (0.001 or 0.1%%; default 0: any change)")
     dif.add_argument("-o", "--output", metavar="FILE", help="write the report here instead of stdout")

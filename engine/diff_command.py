@@ -2,6 +2,9 @@
 the comparison (engine/diff_numbers.py), its output, and the exit code: 0 no number moved, 1
 some did (or a check flipped), 2 a version does not compile or the usage is wrong. Called by git
 as an external diff it exits 0 whatever it found: git stops at an external diff's failure.
+--format html is one page of one comparison (exports/html_diff.py): --git with several changed
+models is refused (name one PATH), and where there is no page to draw (a side with errors, a model
+added or removed) nothing is written and the reason goes to stderr.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ def command(args) -> int:
 
     report = io.StringIO()
     code = run(args, report)
-    if args.output:
+    if args.output and (args.format != "html" or report.getvalue()):  # html: no page, no file
         from .files import write_bytes
 
         inputs = [f for f in (*args.files, args.textconv) if f]  # never written over
@@ -45,7 +48,7 @@ def run(args, out) -> int:
         if args.files or args.git is not None:
             raise DiffUsage("--textconv FILE prints one model: no other file, no --git")
         for flag, given in (("--scenario", args.scenario), ("--threshold", args.threshold),
-                            ("--format json", fmt == "json")):
+                            (f"--format {fmt}", fmt != "text")):
             if given:
                 raise DiffUsage(f"--textconv prints the model's text with its base values: {flag} has no meaning there")
         from .diff_textconv import annotated
@@ -66,6 +69,9 @@ def run(args, out) -> int:
         pairs = [_files(*args.files)]
     else:
         raise DiffUsage(f"{USAGE} (got {len(args.files)} file{'s' if len(args.files) != 1 else ''})")
+    if fmt == "html" and len(pairs) > 1:
+        raise DiffUsage(f"--format html draws one page of one comparison and {len(pairs)} models changed: "
+                        "name one (diff --git REV [REV] PATH --format html)")
     codes, reports = [], []
     for pair in pairs:
         code, report = _pair(pair, args)
@@ -74,9 +80,21 @@ def run(args, out) -> int:
     if fmt == "json":
         body = reports[0] if args.git is None else {"files": reports}
         out.write(json_text(body, indent=2) + "\n")
+    elif fmt == "html":
+        _html(reports[0] if reports else "no model differs: no page\n", out)
     else:
         out.write("\n".join(r for r in reports if r))
     return EXIT_OK if external else max(codes, default=EXIT_OK)
+
+
+def _html(report, out) -> None:
+    """The page of a Diff; a note (errors, a model added or removed) goes to stderr, and no page."""
+    if isinstance(report, str):
+        sys.stderr.write(report)
+        return
+    from ..exports.html_diff import diff_page
+
+    out.write(diff_page(report))
 
 
 def _files(old: str, new: str) -> diff_git.Pair:
@@ -103,6 +121,8 @@ def _pair(pair: diff_git.Pair, args) -> tuple[int, object]:
         note = f"{pair.path}: not compared, {side} has errors (on stderr)\n"
         return EXIT_INVALID, {"path": pair.path, "status": "errors", "side": err.side, "diff": None} if json else note
     code = EXIT_MOVED if result.moved else EXIT_OK
+    if args.format == "html":
+        return code, result
     if json:
         data = result.to_dict()
         return code, data if args.git is None else {"path": pair.path, "status": "compared", "diff": data}

@@ -173,8 +173,8 @@ def _move(m: Move) -> list[str]:
            + (f", the {len(shown)} largest:" if more else ":")]
     for i in shown:
         at = "" if m.periods[i] is None else f"{m.periods[i]}: "
-        moved = "" if m.unit == "bool" else f"   {_signed(m.change[i])}{unit} ({_percent(m.relative[i])})"
-        out.append(f"      {at}{_fmt(m.old[i], m.unit)} -> {_fmt(m.new[i], m.unit)}{unit}{moved}")
+        moved = "" if m.unit == "bool" else f"   {signed(m.change[i])}{unit} ({percent(m.relative[i])})"
+        out.append(f"      {at}{number(m.old[i], m.unit)} -> {number(m.new[i], m.unit)}{unit}{moved}")
     if m.parts:
         out += _why(m, shown[0])
     return out
@@ -191,9 +191,9 @@ def _why(m: Move, i: int) -> list[str]:
         return [f"      why: {moving[0].edit}, all of it"]
     out = [f"      why{at}:"]
     for p in moving:
-        out.append(f"        {_signed(p.change[i]):>14}  {p.edit}" + (f" ({p.why})" if p.why else ""))
+        out.append(f"        {signed(p.change[i]):>14}  {p.edit}" + (f" ({p.why})" if p.why else ""))
     if rest is not None and abs(rest) > noise:
-        out.append(f"        {_signed(rest):>14}  interaction (the edits together, beyond their sum)")
+        out.append(f"        {signed(rest):>14}  interaction (the edits together, beyond their sum)")
     if len(moving) < len(m.parts):
         out.append(f"        {'0':>14}  the {len(m.parts) - len(moving)} other edit(s)")
     return out
@@ -203,7 +203,7 @@ def _periods(n: int) -> str:
     return f"{n} period{'s' if n != 1 else ''}"
 
 
-def _fmt(v, unit: str) -> str:
+def number(v, unit: str) -> str:
     if v is None:
         return "(no value)"
     if unit == "bool":
@@ -211,9 +211,9 @@ def _fmt(v, unit: str) -> str:
     return f"{v:,.6g}"
 
 
-def _signed(v) -> str:
+def signed(v) -> str:
     return "?" if v is None else f"{v:+,.6g}"
 
 
-def _percent(r) -> str:
+def percent(r) -> str:
     return "from no value or 0" if r is None else f"{r * 100:+.3g} %"

@@ -134,6 +134,12 @@ RULES = (
     ("svg.spark", "display:block"),
     (".charts", "display:flex;flex-wrap:wrap;gap:1rem"), ("figure", "margin:0"),
     ("figcaption", "font-size:.85rem;max-width:360px"),
+    # a diff's page (exports/html_diff.py): statements as written, a moved row's chart, the attribution's total
+    ("pre", "margin:0;white-space:pre-wrap;font:12px/1.35 ui-monospace,SFMono-Regular,Menlo,monospace"),
+    (".line", "display:block"), ("del", "color:#59636e"),
+    ("figure.moved", "display:inline-block;vertical-align:middle;margin-left:1rem"),
+    ("tr.total th,tr.total td", "font-weight:600;border-top:2px solid #1f2328"),
+    ("caption", "text-align:left;font-weight:600;padding:4px 0"),
 )
 
 
