@@ -158,8 +158,9 @@ def _move_rows(m) -> list[Row]:
 
 
 def _chart(m) -> Markup:
-    """Old (dashed) and new over the moved periods, on one scale, with a legend in the lines' colours."""
-    if m.periods == [None] or m.unit == "bool":
+    """Old (dashed) and new over the moved periods (the Diff holds only those: a gap of unmoved
+    periods is not drawn), on one scale, with a legend in the lines' colours."""
+    if len(m.periods) < 2 or m.unit == "bool":  # one value, one moved period, a yes/no: the row says it all
         return Markup("")
     first, last = str(m.periods[0]), str(m.periods[-1])
     svg = chart([m.old, m.new], f"{m.name}: old (dashed) and new", 240, 70, [True, False], (first, last))
