@@ -24,7 +24,8 @@ def diff_page(diff) -> str:
     meta = f"old: {diff.old_file} · new: {diff.new_file}" + (f" · threshold {diff.threshold:g}" if diff.threshold else "")
     only = [tag("p", f"scenarios only in {side} (not compared): {', '.join(names)}", cls="meta")
             for side, names in (("OLD", diff.only_old), ("NEW", diff.only_new)) if names]
-    verdict = tag("p", "some numbers moved" if diff.moved else "no number moved",
+    moved = any(s.moves for s in diff.scenarios)
+    verdict = tag("p", "numbers moved" if moved else "checks flipped" if diff.moved else "no number moved",
                   cls="fail" if diff.moved else "ok", id="verdict")
     body = join([tag("h1", title), tag("p", meta, cls="meta"), verdict, *only, changes_section(diff.changes),
                  join(scenario_section(s) for s in diff.scenarios)])
@@ -89,7 +90,11 @@ def _input_row(c) -> Row:
 
 
 def _formula_rows(c) -> list[Row]:
-    """One row per equation (by its head: `revenue[2028..2030]`) that was added, removed or changed."""
+    """One row per equation (by its head: `revenue[2028..2030]`) that was added, removed or changed;
+    a renamed formula's heads all differ: one row, its text before and after."""
+    if c.action == "renamed" or not (c.old_statements and c.new_statements):
+        return [Row([_name(c), c.action, "", _pre(c.old_text), join([_pre(c.new_text), _lines(c.details)])],
+                    name=c.name)]
     was = {head(s): s for s in c.old_statements}
     now = {head(s): s for s in c.new_statements}
     rows = []
@@ -102,7 +107,8 @@ def _formula_rows(c) -> list[Row]:
         note = [f"+ {x}" for x in clauses if x not in before] + [f"- {x}" for x in before if x not in clauses]
         action = "added" if a is None else "removed" if b is None else "changed"
         rows.append(Row([_name(c), action, h, _value(a), join([_value(b), _lines(note)])], name=c.name))
-    return rows
+    return rows or [Row([_name(c), c.action, "", _pre(c.old_text), join([_pre(c.new_text), _lines(c.details)])],
+                        name=c.name)]  # the same equations, differently arranged
 
 
 def _pre(text: str | None) -> Markup:

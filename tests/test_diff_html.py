@@ -171,6 +171,25 @@ def _attribution(page) -> dict:
     return out
 
 
+def test_a_renamed_formula_is_one_row_and_moves_nothing(tmp_path, capsys):
+    """profit -> earnings (the check renamed along): the rename one row with both texts, margin's
+    equation old and new; exit 0 and the page says no number moved."""
+    new = (OLD.replace("profit = revenue - 500 USD", "earnings = revenue - 500 USD")
+           .replace("margin = profit / revenue", "margin = earnings / revenue")
+           .replace('"profitable": profit', '"profitable": earnings'))
+    code, out, result, _ = _diff(tmp_path, capsys, new=new)
+    assert code == 0 and not result.moved
+    page = _Page()
+    page.feed(out.read_text(encoding="utf-8"))
+    shown = "".join(page.text)
+    assert "no number moved" in shown and "numbers moved" not in shown.replace("no number moved", "")
+    rows = re.findall(r'<tr data-name="(\w+)">(.*?)</tr>', out.read_text(encoding="utf-8"))
+    cells = {name: re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for name, row in rows}
+    assert cells["earnings"][:3] == ["earnings (was profit)", "renamed", ""]
+    assert "<pre>profit = revenue - 500 USD</pre>" in cells["earnings"][3]
+    assert cells["margin"] == ["margin", "changed", "margin", "profit / revenue", "earnings / revenue"]
+
+
 def test_exit_codes_and_what_is_written(tmp_path, capsys):
     old, new = _write(tmp_path)
     page = tmp_path / "same.html"
