@@ -15,7 +15,11 @@ import pytest
 from browser import chromium, console_errors, open_page, screenshot_colours
 from conftest import ROOT, run_cli
 
+from hypothesis import HealthCheck, given, settings
+from test_diff import OPENAI, openai_edits, renaming
+
 from unitsheet import engine
+from unitsheet.engine.diff_numbers import SideError, compare
 from unitsheet.exports.html_diff import diff_page
 
 OLD = """model "shop"
@@ -139,7 +143,7 @@ def test_the_cells_hold_the_diffs_numbers_and_the_attribution_adds_up(tmp_path, 
         for m in s.moves:
             for i in m.largest():
                 expected += [m.old[i], m.new[i], m.change[i], m.relative[i]]
-    assert cells == expected and len(cells) == 4 * sum(len(m["periods"]) for _, m in moved)
+    assert cells == expected and len(cells) == 4 * sum(len(m["periods"]) for _, m in moved)  # no yes/no row here
     revenue = next(m for s in result.scenarios if s.scenario == "base" for m in s.moves if m.name == "revenue")
     assert (revenue.old[0], revenue.new[0]) == (1000, 1320)
     by_row = _attribution(page)
@@ -188,6 +192,59 @@ def test_a_renamed_formula_is_one_row_and_moves_nothing(tmp_path, capsys):
     assert cells["earnings"][:3] == ["earnings (was profit)", "renamed", ""]
     assert "<pre>profit = revenue - 500 USD</pre>" in cells["earnings"][3]
     assert cells["margin"] == ["margin", "changed", "margin", "profit / revenue", "earnings / revenue"]
+
+
+def test_a_yes_no_row_shows_its_words_and_no_chart(tmp_path, capsys):
+    old = OLD.replace("input volume = 100", "input volume = 100\ninput open = true")
+    code, out, result, text = _diff(tmp_path, capsys, old=old, new=old.replace("open = true", "open = false"))
+    assert code == 1 and "true -> false" in text
+    html = out.read_text(encoding="utf-8")
+    rows = re.findall(r'<tr class="item" data-name="open">(.*?)</tr>', html)
+    assert len(rows) == 2  # base and low
+    row = rows[0]
+    assert re.findall(r"<t[hd][^>]*>(?:<span[^>]*>)?([^<]*)", row) == ["value", "true", "false", "", ""]
+    assert '<figure class="moved"' not in html
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(openai_edits())
+def test_the_page_shows_every_number_of_random_edits_of_the_openai_model(drawn):
+    """Whatever the edits (tests/test_diff.py's strategy): every moved period's cells and every
+    attribution row's are the JSON's values exactly, and each table's rows add up to its total."""
+    edits, renamed = drawn
+    new = OPENAI
+    for line, replacement in edits.items():
+        new = new.replace(line, replacement, 1)
+    new = renaming(new, renamed) if renamed else new
+    try:
+        result = compare(engine.loads(OPENAI, "old.ush"), engine.loads(new, "new.ush"), ["base"])
+    except SideError:
+        return  # an edit that breaks the new model (tests/test_diff.py covers it)
+    page = _Page()
+    page.feed(diff_page(result))
+    (data,) = result.to_dict()["scenarios"]
+    expected = [v for m in data["moves"] for i in _largest(m)  # a yes/no row: no change nor relative shown
+                for v in (m["old"][i], m["new"][i]) + ((m["change"][i], m["relative"][i]) if m["display_unit"] != "bool"
+                                                      else ())]
+    assert [v for table, _, _, v in page.values if table == "moves"] == expected
+    tables = _attribution(page)
+    for m in data["moves"]:
+        rows = dict(tables[("base", m["name"])])
+        assert rows.pop("total") == m["change"] and rows.pop("interaction") == m["attribution"]["interaction"]
+        others = rows.pop("others", None)
+        shown = {p["edit"]: p["change"] for p in m["attribution"]["parts"] if any(v != 0 for v in p["change"])}
+        assert rows == shown and (others is None or set(others) == {0.0})
+        for i, total in enumerate(m["change"]):
+            known = [v[i] for v in shown.values() if v[i] is not None] + [m["attribution"]["interaction"][i]]
+            if total is not None and None not in known:
+                scale = max(map(abs, known + [total]))
+                assert math.isclose(math.fsum(known), total, rel_tol=1e-12, abs_tol=1e-12 * scale), (m["name"], i)
+
+
+def _largest(m: dict) -> list[int]:
+    """A move's periods by their relative move, largest first (as Move.largest, from the JSON)."""
+    rel = m["relative"]
+    return sorted(range(len(m["periods"])), key=lambda i: (-(math.inf if rel[i] is None else abs(rel[i])), i))
 
 
 def test_exit_codes_and_what_is_written(tmp_path, capsys):
