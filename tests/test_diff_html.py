@@ -307,11 +307,31 @@ def _dom_moves(driver) -> list[list[str]]:
     return driver.execute_script(script)
 
 
-def test_the_page_in_chromium_holds_the_text_formats_numbers(tmp_path, capsys, browser):
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """The hostile diff's page (as the command writes it: test_exit_codes_and_what_is_written),
+    its Diff and its text; loaded once in the browser for the tests below (see _at)."""
+    folder = tmp_path_factory.mktemp("hostile")
+    old, new = _write(folder)
+    result = engine.load(old).diff(engine.load(new))
+    out = folder / "diff.html"
+    out.write_text(diff_page(result), encoding="utf-8")
+    return out, result, str(result)
+
+
+def _at(browser, out) -> list[dict]:
+    """Show `out` (loading it only when another page is shown): the console log of its loading."""
+    if browser.current_url != out.resolve().as_uri():
+        _at.log = open_page(browser, out)
+    return _at.log
+
+
+def test_the_page_in_chromium_holds_the_text_formats_numbers(browser, hostile):
     """Loads without console errors (a script the policy blocked would be one), runs nothing of
-    the hostile text, and each moved period's cells read from the DOM make the text format's line."""
-    _, out, result, text = _diff(tmp_path, capsys)
-    log = open_page(browser, out)
+    the hostile text, and each moved period's cells read from the DOM make the text format's line
+    (the text shows each row's three largest moves: those)."""
+    out, result, text = hostile
+    log = _at(browser, out)
     assert console_errors(log) == [], log
     found = browser.execute_script("""return [document.scripts.length, document.title,
         Array.from(document.querySelectorAll('*')).flatMap(e => e.getAttributeNames()).filter(a => a.startsWith('on')),
@@ -322,27 +342,24 @@ def test_the_page_in_chromium_holds_the_text_formats_numbers(tmp_path, capsys, b
     rows = _dom_moves(browser)
     base = next(s for s in result.scenarios if s.scenario == "base")
     assert [name for cls, name, _ in rows if cls == "group"] == [m.name for m in base.moves]
-    units = {m.name: m.unit for m in base.moves}
-    lines = 0
-    for cls, name, cells in rows:
-        if cls != "item":
-            continue
-        period, old, new, change, relative = cells
-        unit = f" {units[name]}" if units[name] else ""
-        at = "" if period == "value" else f"{period}: "
-        line = f"{at}{old} -> {new}{unit}   {change}{unit} ({relative})"
-        if line in text:  # the text shows each row's three largest periods: those must all be found
-            lines += 1
-    assert lines == sum(min(3, len(m.periods)) for m in base.moves)
+    cells = {(name, c[0]): c for cls, name, c in rows if cls == "item"}
+    assert len(cells) == sum(len(m.periods) for m in base.moves)
+    for m in base.moves:
+        unit = f" {m.unit}" if m.unit else ""
+        for i in m.largest()[:3]:
+            period, old, new, change, relative = cells[(m.name, "value" if m.periods[i] is None else str(m.periods[i]))]
+            at = "" if period == "value" else f"{period}: "
+            assert f"      {at}{old} -> {new}{unit}   {change}{unit} ({relative})\n" in text, (m.name, period)
     # the charts were laid out: old (dashed) and new lines of each moved series
     drawn = browser.execute_script("""return Array.from(document.querySelectorAll('figure.moved polyline')).filter(
         p => p.getBBox().width > 0).map(p => p.getAttribute('stroke-dasharray'))""")
     assert drawn.count("3 2") == drawn.count(None) > 0
 
 
-def test_the_attribution_cells_add_up_in_the_dom(browser):
-    """On the page just loaded: per attribution table and period, the text of the parts and the
+def test_the_attribution_cells_add_up_in_the_dom(browser, hostile):
+    """Per attribution table and period, the text of the parts and the
     interaction add up to the total's, to the digits shown (exact values: the test above)."""
+    _at(browser, hostile[0])
     tables = browser.execute_script("""return Array.from(document.querySelectorAll('table.attribution')).map(t =>
         Array.from(t.querySelectorAll('tbody tr')).map(tr => [tr.className,
             Array.from(tr.querySelectorAll('td')).map(td => td.innerText.trim())]))""")
@@ -358,7 +375,8 @@ def test_the_attribution_cells_add_up_in_the_dom(browser):
             assert abs(math.fsum(numbers) - float(whole.replace(",", ""))) <= slack, (rows, i)
 
 
-def test_the_screenshot_shows_both_flips_colours(browser):
+def test_the_screenshot_shows_both_flips_colours(browser, hostile):
+    _at(browser, hostile[0])
     browser.execute_script("document.querySelector('ul.flips').scrollIntoView()")
     colours, inked = screenshot_colours(browser)
     assert colours > 50 and inked > 0.02, (colours, inked)
@@ -367,8 +385,15 @@ def test_the_screenshot_shows_both_flips_colours(browser):
     from PIL import Image
 
     image = Image.open(BytesIO(browser.get_screenshot_as_png())).convert("RGB")
-    seen = {rgb for _, rgb in image.getcolors(maxcolors=image.width * image.height)}
-    assert (0xcf, 0x22, 0x2e) in seen and (0x1a, 0x7f, 0x37) in seen  # ok -> FAIL red, FAIL -> ok green
+    badges = browser.execute_script("""return Array.from(document.querySelectorAll(
+        'section[data-name=base] ul.flips li')).map(li => { const r = li.querySelector('.badge').getBoundingClientRect();
+        return [li.className, r.left, r.top, r.right, r.bottom]; })""")
+    scale = image.width / browser.execute_script("return window.innerWidth")
+    seen = {}
+    for cls, *box in badges:  # each badge's own pixels: its background's colour
+        crop = image.crop(tuple(round(v * scale) for v in box))
+        seen[cls] = max(crop.getcolors(maxcolors=crop.width * crop.height))[1]
+    assert seen == {"check fail": (0xcf, 0x22, 0x2e), "check ok": (0x1a, 0x7f, 0x37)}  # ok -> FAIL red, FAIL -> ok green
 
 
 def test_a_diff_of_the_openai_model_loads_and_matches_its_json(tmp_path, capsys, browser):
@@ -390,9 +415,8 @@ def test_a_diff_of_the_openai_model_loads_and_matches_its_json(tmp_path, capsys,
     by_name = {}
     for name, values in dom:
         by_name.setdefault(name, []).append([None if v == "" else float(v) for v in values])
-    for m in data["scenarios"][0]["moves"]:
-        cells = sorted(by_name[m["name"]], key=lambda c: m["old"].index(c[0]) if c[0] in m["old"] else -1)
+    assert set(by_name) == {m["name"] for m in data["scenarios"][0]["moves"]}
+    for m in data["scenarios"][0]["moves"]:  # each period's four cells, in whatever order the page ranks them
         assert sorted(map(tuple, by_name[m["name"]]), key=repr) == sorted(
-            [(o, n, c, r) for o, n, c, r in zip(m["old"], m["new"], m["change"], m["relative"])], key=repr), m["name"]
-        assert len(cells) == len(m["periods"])
+            zip(m["old"], m["new"], m["change"], m["relative"]), key=repr), m["name"]
     assert re.search(r"run_rate_jul_2025", browser.find_element("tag name", "body").text)
