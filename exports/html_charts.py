@@ -1,5 +1,5 @@
 """Small line charts as inline SVG, from plain numbers: the HTML page's series (exports/html.py)
-and, later, a diff's old and new lines. No library and no script: the page is one file that
+and a diff's old and new lines (exports/html_diff.py). No library and no script: the page is one file that
 opens without a network, and an SVG drawn here holds only numbers we formatted ourselves."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """`unitsheet diff OLD NEW --format html`: a Diff (engine/diff_report.py) as one self-contained
 page: what changed in the text (inputs old -> new with their sources, formulas per equation, the
-other statements), then per scenario the moved rows largest first, each series drawn old (dashed)
-against new on one scale, the checks that flipped, and each row's attribution. Numbers are the
+other statements), then per scenario the checks that flipped, the moved rows largest first, each
+series drawn old (dashed) against new on one scale, and each row's attribution. Numbers are the
 text format's (engine/diff_report.py number/signed/percent); every numeric cell also carries its
 exact value in data-value, so a reader (or a test) can add the attribution up."""
 
@@ -69,7 +69,7 @@ def _name(c) -> str:
 
 
 def _value(stmt) -> str:
-    """An input's or an equation's right side as written, its unit after it (`{2025: 10} USD`)."""
+    """An input's or an equation's right side as written, its unit after it (`{2025: 10} [USD]`)."""
     if stmt is None:
         return ""
     return expr(stmt.value) + (f" [{stmt.unit.text}]" if stmt.unit else "")

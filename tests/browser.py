@@ -1,4 +1,4 @@
-"""A real headless browser for the tests of the HTML pages (run --format html, later diff's).
+"""A real headless browser for the tests of the HTML pages (run's and diff's --format html).
 
 Debian's `chromium`, driven by selenium through Debian's `chromium-driver` (`make chromium`
 installs both). Why selenium over raw DevTools: it is the W3C WebDriver client the browsers'

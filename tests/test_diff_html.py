@@ -115,6 +115,7 @@ def test_the_page_is_one_file_whose_model_text_is_text(tmp_path, capsys):
         assert written in shown, written
     links = [attrs["href"] for name, attrs in page.tags if name == "a"]
     assert links == ['https://example.com/a?b=1&c="><script>alert(2)</script>']  # http(s) only
+    assert "price list" in shown and shown.count("(added)") == 2  # the kept source is not marked
     # the structure: the text's changes, then a section per scenario with its moves and attributions
     classes = [attrs.get("class") for name, attrs in page.tags if name == "table"]
     assert classes[:3] == ["inputs", "formulas", "others"] and classes.count("moves") == 2
