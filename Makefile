@@ -50,7 +50,7 @@ postgres:
 		echo "PostgreSQL could not be installed: the PostgreSQL data tests will say so"
 
 test: install-dev libreoffice chromium postgres
-	$(BIN)/python -m pytest tests --durations=60
+	$(BIN)/python -m pytest tests --durations=60 -rs
 
 fmt-check: install
 	$(BIN)/unitsheet fmt --check $(MODEL)
