@@ -65,9 +65,9 @@ def key(stmt) -> tuple[str, str]:
         return "chart", stmt.title
     if isinstance(stmt, ast.Correlate):
         return "correlation", ", ".join(expr(n) for n in stmt.names)
-    if isinstance(stmt, (ast.Dimension, ast.Scenario, ast.Check, ast.UnitDef)):
-        return {ast.Dimension: "dimension", ast.Scenario: "scenario", ast.Check: "check",
-                ast.UnitDef: "unit"}[type(stmt)], stmt.name
+    if isinstance(stmt, (ast.Dimension, ast.Scenario, ast.Check, ast.UnitDef, ast.Actual, ast.Data)):
+        return {ast.Dimension: "dimension", ast.Scenario: "scenario", ast.Check: "check", ast.UnitDef: "unit",
+                ast.Actual: "actual", ast.Data: "data"}[type(stmt)], stmt.name
     return {ast.ModelHeader: "model", ast.Timeline: "timeline", ast.DayCount: "daycount"}[type(stmt)], ""
 
 

@@ -487,3 +487,39 @@ def test_a_rename_and_the_statements_it_only_respells_are_not_compiled(monkeypat
     earnings = moves(result)["earnings"]  # 1000 - 500 -> 900 - 500, all the volume's
     assert earnings.old_name == "profit" and earnings.change == [-100, -120, -120]
     assert [p.change for p in earnings.parts] == [[-100, -120, -120], [0, 0, 0], [0, 0, 0]]
+
+
+# ------------------------------------------------------------------- actuals and data statements
+
+ACTUALS = """model "cups"
+timeline 2026-01..2026-06 monthly
+data till = csv "till.csv" by month(month)
+input cups_actual: count = till.cups
+    rollup sum
+input growth = 4 %
+cups[2026-01] = 3000 count
+cups[2026-02..] = cups[t-1] * (1 + growth)
+    rollup sum
+actual cups = cups_actual until last
+"""
+
+
+def test_actual_and_data_statements_are_edits_of_their_own(tmp_path):
+    """An `actual` statement's change and a `data` statement's are changes of their own kind
+    (they were unknown to the diff: a KeyError), and the attribution still adds up to the move."""
+    (tmp_path / "till.csv").write_text("month,cups\n2026-01,3100\n2026-02,3350\n2026-03,3600\n")
+    (tmp_path / "till2.csv").write_text("month,cups\n2026-01,3100\n2026-02,3350\n")
+    old = tmp_path / "old.ush"
+    old.write_text(ACTUALS)
+    new = tmp_path / "new.ush"
+    new.write_text(ACTUALS.replace("until last", "until 2026-02").replace('"till.csv"', '"till2.csv"')
+                   .replace("growth = 4 %", "growth = 5 %"))
+    result = engine.load(old).diff(engine.load(new))
+    kinds = {(c.kind, c.name) for c in result.changes}
+    assert {("actual", "cups"), ("data", "till"), ("input", "growth")} <= kinds
+    cups = moves(result)["cups"]
+    # 2026-03: the actual 3600 -> 3350 x 1.05 = 3517.5
+    assert cups.change[cups.periods.index("2026-03")] == pytest.approx(3517.5 - 3600)
+    for i, total in enumerate(cups.change):
+        parts = sum(p.change[i] or 0 for p in cups.parts) + (cups.interaction[i] or 0)
+        assert parts == pytest.approx(total, rel=1e-12, abs=1e-9)
