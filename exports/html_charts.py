@@ -71,10 +71,24 @@ def _axis(periods: tuple[str, str], low: float, high: float, width: int, height:
     """A frame's left and bottom edges, the highest and lowest values at its left, the first and last periods under it."""
     grey = f'fill="{ZERO_COLOUR}" font-size="10"'
     return [f'<path d="M{left:g},{top:g} V{height - bottom:g} H{width - right:g}" fill="none" stroke="#d1d9e0"/>',
-            f'<text x="{left - 4:g}" y="{top + 8:g}" text-anchor="end" {grey}>{escape(f"{high:,.4g}")}</text>',
-            f'<text x="{left - 4:g}" y="{height - bottom:g}" text-anchor="end" {grey}>{escape(f"{low:,.4g}")}</text>',
+            f'<text x="{left - 4:g}" y="{top + 8:g}" text-anchor="end" {grey}>{escape(tick(high))}</text>',
+            f'<text x="{left - 4:g}" y="{height - bottom:g}" text-anchor="end" {grey}>{escape(tick(low))}</text>',
             f'<text x="{left:g}" y="{height - 3:g}" {grey}>{escape(periods[0])}</text>',
             f'<text x="{width - right:g}" y="{height - 3:g}" text-anchor="end" {grey}>{escape(periods[1])}</text>']
+
+
+def tick(value: float) -> str:
+    """An axis label that fits the 46 pixels left of the frame: 5,490 and 12.6k, never 1.26e+04
+    (the scale word is the row's: the numbers are already in its display unit)."""
+    steps = ((1e4, "k", 1e3), (1e6, "M", 1e6), (1e9, "bn", 1e9), (1e12, "T", 1e12))
+    for k in range(len(steps) - 1, -1, -1):
+        if abs(value) >= steps[k][0]:
+            for _, word, unit in steps[k:]:  # 999,999 is 1M, not 1e+03k
+                text = f"{value / unit:.3g}"
+                if "e" not in text:
+                    return text + word
+    text = f"{value:,.4g}"
+    return f"{value / 1e3:.3g}k" if "e" in text and 1 <= abs(value) < 1e4 else text  # 9,999.6 rounds to 10.0k
 
 
 def _segments(finite: np.ndarray) -> list[tuple[int, int]]:

@@ -294,3 +294,14 @@ def test_each_model_page_loads_cleanly_and_draws(tmp_path, browser, path):
     assert drawn > 0  # the browser laid out the charts' lines
     colours, inked = screenshot_colours(browser)
     assert colours > 50 and inked > 0.02, (colours, inked)
+
+
+def test_axis_labels_fit_beside_the_frame_and_are_never_scientific():
+    """A chart's highest and lowest values, in the row's display unit: 12.6k, not 1.26e+04 (which
+    the 46 pixels left of the frame cut to '.26e+04', as a new user's diff page showed)."""
+    from unitsheet.exports.html_charts import tick
+
+    cases = {2.25: "2.25", 5490: "5,490", 9999.6: "10k", 12596.6: "12.6k", 159_000: "159k", 999_999: "1M",
+             -3.2e6: "-3.2M", 4.5e10: "45bn", 0.00012: "0.00012", 0: "0"}
+    assert {v: tick(v) for v in cases} == cases
+    assert all(len(t) <= 7 and "e+" not in t for t in cases.values())
