@@ -90,7 +90,7 @@ def _median(call, repeats: int) -> float:
 
 def main(argv: list[str]) -> None:
     quick = "--quick" in argv
-    cases = [openai_case(), synthetic_case(1000)] + ([] if quick else [synthetic_case(10_000)])
+    cases = [openai_case(), synthetic_case(200 if quick else 1000)] + ([] if quick else [synthetic_case(10_000)])
     results = [measure(*case, repeats=1 if quick or "10,000" in case[0] else 3) for case in cases]
     print("| case | edits (inputs) | scenarios | rows moved (base) | diff s | input edits as rows s | as texts s |")
     print("|---|---|---|---|---|---|---|")

@@ -89,7 +89,7 @@ def test_quick_diff_benchmark_compares_its_routes_and_prints_its_json_last(root)
     done = subprocess.run([sys.executable, "-m", "benchmarks.diff", "--quick"], cwd=root, capture_output=True,
                           text=True, timeout=600, check=True)
     last = json.loads(done.stdout.strip().splitlines()[-1])
-    assert [r["case"] for r in last] == ["OpenAI (5 inputs, 2 formulas)", "synthetic 1,000 (1 input, 1 formula)"]
+    assert [r["case"] for r in last] == ["OpenAI (5 inputs, 2 formulas)", "synthetic 200 (1 input, 1 formula)"]
     assert [(r["edits"], r["input_edits"]) for r in last] == [(7, 5), (2, 1)]
     assert all(r["diff_s"] > 0 and r["inputs_as_rows_s"] > 0 and r["inputs_as_texts_s"] > 0 for r in last)
 

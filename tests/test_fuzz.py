@@ -31,7 +31,7 @@ def _outcome(text: str):
                 assert d.span.line >= 1 and d.span.col >= 1
 
 
-@settings(max_examples=150)  # make fuzz runs 100,000 cases; CI a slice
+@settings(max_examples=80)  # make fuzz runs 100,000 cases; CI a slice (the suite stays under 15 minutes)
 @given(from_lark(_GRAMMAR, start="start"))
 def test_grammar_generated_programs_never_crash(text):
     _outcome(text)

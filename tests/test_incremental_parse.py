@@ -225,7 +225,7 @@ def assert_each_version_as_a_whole_parse(versions):
         assert outcome(parser.parse, text) == whole(text)
 
 
-@settings(max_examples=150)
+@settings(max_examples=80)
 @given(edits(SMALL))
 def test_random_edits_of_small_models_parse_as_a_whole_parse_does(versions):
     assert_each_version_as_a_whole_parse(versions)

@@ -91,7 +91,7 @@ def test_the_editor_builds_its_model_from_the_last_valid_one():
     assert broken.model is None and after.model.rechecked and after.diagnostics == Document(new, "m.ush").diagnostics
 
 
-@settings(max_examples=60)
+@settings(max_examples=30)
 @given(st.data())
 def test_a_retyped_edit_checks_as_a_full_check_does(data):
     name = data.draw(st.sampled_from(sorted(MODELS)), label="model")
@@ -107,12 +107,12 @@ def test_a_retyped_edit_checks_as_a_full_check_does(data):
 
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_every_kind_of_edit_of_every_model_checks_as_a_full_check_does(name):
-    """Each mutation once per model, on its first and last one-line equations; and the retyping
-    is taken where it can be (an edit keeping the unit and what is read)."""
+    """Each mutation once per model, on its last one-line equation (the Hypothesis test above draws
+    the others); and the retyping is taken where it can be (an edit keeping the unit and what is read)."""
     text = MODELS[name]
     lines = one_line_equations(text)
     taken = set()
-    for line in {lines[0], lines[-1]}:
+    for line in lines[-1:]:
         for mutation in MUTATIONS:
             new = edited(text, line, mutation)
             got, rechecked = after_edit(text, new, FILES[name])
