@@ -95,7 +95,7 @@ def overridden(model, overrides: dict | None):
             raise _usage(f"--set {key}={text}: {err}", f"--set {key}=last, or a period: --set {key}="
                          f"{stated[name].until or '2026-09'}") from None
     rest = {k: v for k, v in overrides.items() if k not in keys}
-    again = type(model)(model.text, model.file, with_until(model.module, until))
+    again = type(model)(model.text, model.file, with_until(model.module, until), data=model.data)
     try:
         again.checked()
     except ModelError as err:  # said at the `actual` statement, whose text still shows the model's period

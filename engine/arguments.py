@@ -176,9 +176,11 @@ def _data_flags(sub) -> None:
 
 
 def data_binding(text: str) -> tuple[str, str]:
+    """TABLE=URL. The text is never repeated in an error: it may hold a password (CI logs keep it)."""
     name, sep, url = text.partition("=")
-    if not sep or not name.strip() or not url.strip():
-        raise argparse.ArgumentTypeError(f"{text!r}: write TABLE=URL, e.g. ledger=sqlite:///ledger.db")
+    if not sep or not name.strip().isidentifier() or not url.strip():
+        raise argparse.ArgumentTypeError("write TABLE=URL, the data statement's name then the database, e.g. "
+                                         "ledger=sqlite:///ledger.db")
     return name.strip(), url.strip()
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import diff as structure
 from . import ir, report
+from . import syntax as ast
 from .diagnostics import Diagnostic, ModelError
 from .diff_report import Diff, Flip, Move, Part, ScenarioDiff
 from .overrides import input_values
@@ -189,8 +190,8 @@ class Edits:
         self._base: str | None = None  # what the hybrids are made on: OLD's text, its renames made
 
     def attribute(self, scenario: str, before, moves: list[Move], where: dict) -> None:
-        if not self.edits:
-            return
+        if not self.edits or _reads_data(self.old) or _reads_data(self.new):
+            return  # a data file may have changed too, and no edit of the text would say so: no attribution
         if len(self.edits) == 1:  # the move is that edit's: nothing else can move a number
             for m in moves:
                 m.parts = [Part(self.edits[0].label, list(m.change))]
@@ -293,12 +294,18 @@ class Edits:
         return _Effect(out)
 
 
+def _reads_data(model) -> bool:
+    return any(isinstance(stmt, ast.Data) for stmt in model.module.statements)
+
+
 def _new_input_rows(edit, old, new, scenario: str) -> dict | None:
     """{row: NEW's value} for an edit that only changes an input's values (same unit, shape and
     rows), the rows the scenario itself replaces in OLD left out; None for any other edit."""
     if edit.kind != "input" or edit.action != "changed" or len(edit.old_lines) != 1 or len(edit.new_lines) != 1:
         return None
     a, b = old.checked(), new.checked()
+    if list(a.timeline.periods) != list(b.timeline.periods):
+        return None  # NEW's values are of other periods: by position they would land on OLD's wrong ones
     rows = a.dimensions.names(edit.name)
     if rows != b.dimensions.names(edit.name) or not all(_same_input(row, a, b) for row in rows):
         return None

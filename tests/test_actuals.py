@@ -283,3 +283,20 @@ def test_an_equation_inside_the_actuals_is_unused_and_said_so_unless_the_forecas
     assert base.kind == scenario.kind == "unused-equation" and "to 2026-03" in base.message
     assert (base.span.line, base.scenario, scenario.scenario) == (6, None, "faster")
     assert model().warnings() == [], "forecast(revenue) reads revenue[2026-01] = start"
+
+
+def test_set_of_the_last_actual_period_keeps_the_data_folders(tmp_path, capsys):
+    """An independent review's finding: --set NAME.actual_until made the model again without its
+    --data-dir, so actuals read from a folder beside the model's were refused."""
+    (tmp_path / "dd").mkdir()
+    (tmp_path / "dd" / "act.csv").write_text("month,revenue\n2026-01,100\n2026-02,110\n2026-03,120\n")
+    (tmp_path / "mm").mkdir()
+    model = tmp_path / "mm" / "m.ush"
+    model.write_text('model "m"\ntimeline 2026-01..2026-06 monthly\ndata act = csv "../dd/act.csv" by month\n'
+                     "input revenue_actual: USD/month = act.revenue\nrevenue[2026-01] = 90 USD/month\n"
+                     "revenue[2026-02..] = revenue[t-1] * 1.1\nactual revenue = revenue_actual until last\n")
+    code, out, err = run_cli(["run", model, "--data-dir", tmp_path / "dd", "--set", "revenue.actual_until=2026-02",
+                              "--format", "json"], capsys)
+    assert code == 0, err
+    values = json.loads(out)["quantities"]["revenue"]["values"]
+    assert values[:3] == pytest.approx([100, 110, 121])  # 2026-03 from the formula once the actuals end at 2026-02

@@ -520,6 +520,52 @@ def test_actual_and_data_statements_are_edits_of_their_own(tmp_path):
     cups = moves(result)["cups"]
     # 2026-03: the actual 3600 -> 3350 x 1.05 = 3517.5
     assert cups.change[cups.periods.index("2026-03")] == pytest.approx(3517.5 - 3600)
+    assert not cups.parts  # it reads data: no attribution (test_a_model_that_reads_data_is_not_attributed...)
+    literal = ACTUALS.replace('data till = csv "till.csv" by month(month)\n', "").replace(
+        "= till.cups", "= {2026-01: 3100, 2026-02: 3350, 2026-03: 3600}")
+    result = diff_of(literal, literal.replace("until last", "until 2026-02").replace("growth = 4 %", "growth = 5 %"))
+    cups = moves(result)["cups"]
+    assert cups.change[cups.periods.index("2026-03")] == pytest.approx(3517.5 - 3600)
+    assert {p.edit for p in cups.parts} == {"actual cups", "input growth"}
     for i, total in enumerate(cups.change):
         parts = sum(p.change[i] or 0 for p in cups.parts) + (cups.interaction[i] or 0)
         assert parts == pytest.approx(total, rel=1e-12, abs=1e-9)
+
+
+def test_an_input_edit_with_the_timeline_moved_is_not_lined_up_by_position():
+    """An independent review's finding: a timeline shifted by one month with the same length put
+    NEW's 2026-03 price into OLD's 2026-02 row, crediting `price` with +11 where it moved +1. Now such
+    an edit is measured on OLD's text, which refuses it (the timeline changed): the interaction
+    holds the move, and no part claims a wrong number."""
+    old = ('model "o"\ntimeline 2026-01..2026-04 monthly\n'
+           "input price: USD = {2026-01: 10, 2026-02: 20, 2026-03: 30, 2026-04: 40}\n    rollup last\n"
+           "input qty = 5 count/month\nrevenue = price * qty\n")
+    new = (old.replace("2026-01..2026-04", "2026-02..2026-05")
+           .replace("{2026-01: 10, 2026-02: 20, 2026-03: 30, 2026-04: 40}", "{2026-02: 21, 2026-03: 31, 2026-04: 41, 2026-05: 51}")
+           .replace("5 count/month", "6 count/month"))
+    price = moves(diff_of(old, new))["price"]
+    assert price.change[0] == pytest.approx(1)  # 2026-02: 20 -> 21
+    claimed = [p for p in price.parts if p.edit == "input price" and p.change[0] is not None]
+    assert not claimed or claimed[0].change[0] == pytest.approx(1)
+
+
+def test_a_model_that_reads_data_is_not_attributed_to_its_text_edits(tmp_path):
+    """A changed data file moves numbers no edit of the text says: the one-edit shortcut credited
+    the whole move to the formula edit. A model that reads data gets no attribution."""
+    for version, q2 in (("v1", 20), ("v2", 25)):
+        (tmp_path / version).mkdir()
+        (tmp_path / version / "q.csv").write_text(f"year,rev\n2025,10\n2026,{q2}\n")
+        formula = "total = rev * 2" if version == "v1" else "total = rev * 3"
+        (tmp_path / version / "m.ush").write_text('model "m"\ntimeline 2025..2026 yearly\n'
+                                                  'data q = csv "q.csv" by year\ninput rev: USD = q.rev\n'
+                                                  f"{formula}\n")
+    result = engine.load(tmp_path / "v1" / "m.ush").diff(engine.load(tmp_path / "v2" / "m.ush"))
+    moved = moves(result)
+    assert moved["rev"].change == [5] and moved["total"].change == [10, 35]  # the periods that moved
+    assert all(not m.parts for m in moved.values())
+
+
+def test_a_database_url_given_without_its_table_is_never_repeated(capsys):
+    code, out, err = run_cli(["run", ROOT / "models" / "saas_regions.ush", "--data",
+                              "postgresql://user:secret@host/db?sslmode=require"], capsys)
+    assert code == 2 and "secret" not in out + err and "TABLE=URL" in err
