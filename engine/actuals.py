@@ -36,7 +36,7 @@ def expand(module: ast.Module, text: str | None = None) -> ast.Module:
         return module
     statements = module.statements
     stated = [s for s in statements if isinstance(s, ast.Actual)]
-    if not stated and not _calls(statements):
+    if not stated and not reads_forecast(statements):
         return module
     errors: list[Diagnostic] = []
     actuals = _valid(stated, statements, errors)
@@ -202,10 +202,6 @@ def _forecasts(stmt, actuals, wanted, errors):
         return ast.Name(forecast_name(arg.name), node.span)
 
     return _map(stmt, read) if not isinstance(stmt, (ast.Actual, ast.Input)) else stmt
-
-
-def _calls(statements) -> bool:
-    return reads_forecast(statements)
 
 
 def reads_forecast(statements) -> bool:

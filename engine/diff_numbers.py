@@ -147,7 +147,8 @@ def _aligned(before, after, was: str, name: str):
     a, b = list(before.model.timeline.periods), list(after.model.timeline.periods)
     where = {label: i for i, label in enumerate(a)}
     common = [label for label in b if label in where]
-    return np.array([where[x] for x in common], dtype=int), np.array([b.index(x) for x in common], dtype=int), common
+    return (np.array([where[x] for x in common], dtype=int), np.array([k for k, x in enumerate(b) if x in where], dtype=int),
+            common)
 
 
 def _moved(o: np.ndarray, n: np.ndarray, threshold: float) -> np.ndarray:

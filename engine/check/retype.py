@@ -38,9 +38,6 @@ from .pieces import formula_pieces
 from .plan import edges_of
 from .scope import Scope
 
-KEPT = "kept"  # a scenario that replaced the edited equation: only the base unit reaches it
-
-
 class Rechecked:
     """The new checked models and the scopes the next edit starts from; or the edit's errors."""
 
@@ -154,7 +151,7 @@ def _verified(s: Scope, t: Scope, name: str):
         return None
     for eq in new.equations:
         periods.coverage(t, eq.expr, eq.start, eq.stop, name)
-    if t.counts != s.counts or len(t.report.warnings) != len(s.report.warnings):
+    if t.counts != s.counts or t.report.warnings != s.report.warnings:  # the old warnings stand as they were
         return None
     if t.timeline.per_year > 1:
         rollups.verify(t)
