@@ -137,16 +137,23 @@ def charts_section(results) -> Markup:
     return tag("section", join([tag("h2", "Charts"), tag("div", join(figures), cls="charts")]), id="charts")
 
 
+def _once_each(model, keep):
+    """(quantity, its first item's checked quantity) for each quantity `keep` takes, a dimensioned
+    one once (its items share a note, a unit and sources)."""
+    seen = set()
+    for name, q in model.quantities.items():
+        quantity = model.dimensions.quantity_of(name)
+        if keep(q) and quantity not in seen:
+            seen.add(quantity)
+            yield quantity, q
+
+
 def inputs_section(results, limit: int | None = None) -> Markup:
     """Each input (a dimensioned one once), its unit, notes and sources, links where they are URLs."""
     model = results.model
     dims = model.dimensions
-    rows, seen = [], set()
-    for name, q in model.quantities.items():
-        quantity = dims.quantity_of(name)
-        if q.kind != "input" or quantity in seen:
-            continue
-        seen.add(quantity)
+    rows = []
+    for quantity, q in _once_each(model, lambda q: q.kind == "input"):
         shown = quantity + (f" by {', '.join(dims.of[quantity])}" if quantity in dims.of else "")
         sources = join(source_link(s.file, s.date, s.quote) for s in q.sources)
         unit = "true/false" if q.unit is None else model.units.short(q.unit)  # as run's table spells it: %, USD/month
@@ -161,14 +168,8 @@ def inputs_section(results, limit: int | None = None) -> Markup:
 
 def notes_section(results, limit: int | None = None) -> Markup:
     """The notes of formulas (an input's are with its sources), each quantity once."""
-    model = results.model
-    dims = model.dimensions
-    rows, seen = [], set()
-    for name, q in model.quantities.items():
-        quantity = dims.quantity_of(name)
-        if q.kind == "input" or not q.note or quantity in seen:
-            continue
-        seen.add(quantity)
+    rows = []
+    for quantity, q in _once_each(results.model, lambda q: q.kind != "input" and q.note):
         rows.append(Row([quantity, tag("span", q.note, cls="wrap")], name=quantity))
     if not rows:
         return Markup("")

@@ -219,11 +219,11 @@ def test_parquet_without_pyarrow_says_how_to_install_it(tmp_path, monkeypatch):
 
 
 def test_paths_stay_in_the_model_folder_unless_allowed(tmp_path):
-    inside, outside = tmp_path / "model", tmp_path / "shared"
+    inside, outside = tmp_path / "model", tmp_path / "elsewhere"
     inside.mkdir(), outside.mkdir()
     write(outside, "a.csv", "period,x\n2026-01,4\n")
     (inside / "link.csv").symlink_to(outside / "a.csv")
-    for target in ("../shared/a.csv", str(outside / "a.csv"), "link.csv"):
+    for target in ("../elsewhere/a.csv", str(outside / "a.csv"), "link.csv"):
         path = write(inside, "m.ush", f'timeline 2026-01..2026-03 monthly\ndata d = csv "{target}" by month(period)\n'
                                       "input x: USD/month = d.x\n")
         assert "model reads the files in its own folder only" in errors(lambda: load(path).checked())[0].message
